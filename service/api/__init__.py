@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar): routes only; the logic lives in serving.py."""

@@ -1,0 +1,94 @@
+"""The Litestar application: routes, error mapping, request ids, shared clients."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from service import __version__, defaults, settings as settings_mod
+from service.api import meta
+from service.api.jobs import JobController
+from service.api.problems import HANDLERS
+from service.api.serving import JobService
+from service.providers.registry import Registry
+from service.settings import Settings
+from service.store.jobs import JobStore
+from service.store.redis import async_client, sync_client
+
+log = logging.getLogger("synthgen.api")
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Echo X-Request-Id, or make one, on every response; keep it in scope state for logs."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        rid = b""
+        for k, v in scope["headers"]:
+            if k == b"x-request-id":
+                rid = v[:128]
+                break
+        rid = rid or os.urandom(8).hex().encode()
+        scope.setdefault("state", {})["request_id"] = rid.decode(errors="replace")
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid)]
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="synthgen", version=__version__,
+        description="Synthetic-data generation as a service: submit a recipe job, stream its records.",
+        path="/docs", render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        security=[{"bearer": []}],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or settings_mod.get()
+    registry = Registry.load(settings.providers_file)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        url = settings.redis_url or ""
+        client = async_client(url)
+        sync = sync_client(url)
+        app.state.store = JobStore(client)
+        app.state.jobs = JobService(app.state.store, sync, registry, settings)
+        try:
+            yield
+        finally:
+            await client.aclose()
+            sync.close()
+
+    app = Litestar(
+        route_handlers=[JobController, meta.list_recipes, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[request_id_middleware],
+        lifespan=[lifespan],
+        openapi_config=openapi_config(),
+        request_max_body_size=defaults.MAX_BODY_BYTES,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    return app

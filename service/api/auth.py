@@ -1,0 +1,31 @@
+"""API keys (Authorization: Bearer) mapped to tenants by server config."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from service.api.problems import ApiError
+
+
+def tenant_of(connection: ASGIConnection) -> str:
+    return connection.scope["state"]["tenant"]
+
+
+def require_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: resolve the bearer key to a tenant, or 401. Keys are compared as hashes."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    settings = connection.app.state.settings
+    tenant = settings.tenant_for_key(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
+    if tenant is None:
+        raise ApiError(401, "unauthorized", "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)",
+                       headers={"WWW-Authenticate": 'Bearer realm="synthgen"'})
+    connection.scope["state"]["tenant"] = tenant
+
+
+def require_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    ctype = connection.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError(415, "unsupported-media-type", "Unsupported media type",
+                       "send the job spec as application/json")

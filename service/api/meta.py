@@ -1,0 +1,109 @@
+"""Routes that describe the service: recipes, providers, health, readiness, metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from service import metrics
+from service.api.auth import require_tenant
+from service.providers.registry import ProviderInfo
+from service.recipes import RECIPES
+from service.store import jobs as keys
+
+
+class RecipeInfo(msgspec.Struct):
+    name: str
+    summary: str
+    raw_completion: str
+    spec_schema: dict[str, Any]
+
+
+class RecipeList(msgspec.Struct):
+    data: list[RecipeInfo]
+    object: str = "list"
+
+
+class ProviderList(msgspec.Struct):
+    data: list[ProviderInfo]
+    object: str = "list"
+
+
+class Health(msgspec.Struct):
+    status: str
+    checks: dict[str, str] = {}
+
+
+def _recipes() -> RecipeList:
+    out = []
+    for name, r in RECIPES.items():
+        schema = msgspec.json.schema(r.Spec)
+        raw = "never" if name == "responses" else "unless params.mode is 'chat'"
+        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=raw, spec_schema=schema))
+    return RecipeList(data=out)
+
+
+_RECIPES = _recipes()
+
+
+@get("/v1/recipes", operation_id="listRecipes", guards=[require_tenant], tags=["catalogue"],
+     summary="Recipes and the JSON Schema of each one's job spec")
+async def list_recipes() -> RecipeList:
+    return _RECIPES
+
+
+@get("/v1/providers", operation_id="listProviders", guards=[require_tenant], tags=["catalogue"],
+     summary="Configured providers: names, kinds, models (never URLs or keys)")
+async def list_providers(request: Request) -> ProviderList:
+    return ProviderList(data=request.app.state.registry.info())
+
+
+@get("/healthz", operation_id="healthz", tags=["ops"], summary="The process is alive")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@get("/readyz", operation_id="readyz", tags=["ops"], summary="Redis is reachable")
+async def readyz(request: Request) -> Response[Health]:
+    try:
+        await request.app.state.store.r.ping()
+    except Exception as exc:  # any failure means not ready; say which
+        return Response(Health(status="unavailable", checks={"redis": type(exc).__name__}), status_code=503,
+                        headers={"Retry-After": "5"})
+    return Response(Health(status="ok", checks={"redis": "ok"}))
+
+
+@get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST,
+     summary="Prometheus metrics, summed over every API and worker process")
+async def metrics_route(request: Request) -> Response[bytes]:
+    r = request.app.state.store.r
+    queue = request.app.state.settings.queue
+    async with r.pipeline(transaction=False) as p:
+        p.hgetall(metrics.COUNTERS_KEY)
+        p.hgetall(metrics.HISTOGRAMS_KEY)
+        p.llen(f"rq:queue:{queue}")
+        p.zcard(f"rq:wip:{queue}")
+        p.zcard(f"rq:failed:{queue}")
+        p.scard("rq:workers")
+        p.smembers(keys.ACTIVE)
+        counters, hists, queued, started, failed, workers, active = await p.execute()
+    async with r.pipeline(transaction=False) as p:
+        for jid in active:
+            p.hget(keys.job_key(jid.decode()), "status")
+        statuses = await p.execute()
+    by_status: dict[tuple, float] = {(s,): 0.0 for s in ("queued", "running", "cancelling")}
+    for s in statuses:
+        if s:
+            by_status[(s.decode(),)] = by_status.get((s.decode(),), 0.0) + 1
+    gauges = {
+        "synthgen_queue_jobs": {(queue, "queued"): queued, (queue, "started"): started, (queue, "failed"): failed},
+        "synthgen_jobs": by_status,
+        "synthgen_workers": {(): workers},
+    }
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(metrics.Snapshot(counters, hists, gauges))
+    return Response(generate_latest(reg), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,172 @@
+"""What the job routes do: validate, store, enqueue, read. Routes stay thin (jobs.py).
+
+Submission order matters for crash safety: the job hash is written before it is
+enqueued, so a worker never sees an id without its spec; an idempotency key is
+reserved (SET NX) before the job is created, so concurrent retries create one job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+import msgspec
+
+from service import defaults, metrics
+from service.api.problems import ApiError, bad_field, not_found, spec_error
+from service.domain.errors import invalid
+from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id
+from service.domain.specs import spec_hash
+from service.providers.registry import Registry
+from service.recipes import RECIPES, decode_spec
+from service.recipes.base import Env
+from service.settings import Settings
+from service.store.jobs import JobStore
+from service.store.queue import enqueue
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise bad_field("cursor", "not a cursor this API issued", cursor) from None
+
+
+class JobService:
+    """The job operations behind /v1/jobs."""
+
+    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings):
+        self.store = store
+        self.sync_redis = sync_redis
+        self.registry = registry
+        self.settings = settings
+        self.env = Env(providers=registry, settings=settings)
+
+    # -- submit ---------------------------------------------------------------------
+
+    def validate(self, raw: bytes) -> tuple[Any, int | None]:
+        try:
+            spec = decode_spec(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise spec_error(exc) from None
+        gen = spec.generator
+        if gen.provider not in self.registry.configs:
+            raise invalid("generator.provider", f"unknown provider {gen.provider!r}; see GET /v1/providers", gen.provider)
+        cfg = self.registry.configs[gen.provider]
+        if gen.model is not None and cfg.models and gen.model not in cfg.models:
+            raise invalid("generator.model", f"provider {gen.provider!r} serves {cfg.models}", gen.model)
+        recipe = RECIPES[spec.recipe]
+        if recipe.needs_raw(spec) and not cfg.supports_raw:
+            raise invalid(
+                "generator.provider",
+                f"recipe {spec.recipe} needs raw completion, which provider {gen.provider!r} does not offer; "
+                "use params.mode='chat' or another provider",
+                gen.provider,
+            )
+        if spec.filters.min_words > spec.filters.max_words:
+            raise invalid("filters.min_words", "min_words exceeds max_words", spec.filters.min_words)
+        return spec, recipe.validate(spec, self.env)
+
+    async def submit(self, tenant: str, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
+        """Returns (job, created). created=False when an idempotent retry found its job."""
+        spec, target = self.validate(raw)
+        job_id = new_job_id()
+        if idempotency_key is not None:
+            if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+                raise bad_field("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters", status=422)
+            body_hash = hashlib.sha256(raw).hexdigest()
+            stored = await self.store.idempotent(tenant, idempotency_key, job_id, body_hash)
+            if stored is not None:
+                old_id, _, old_hash = stored.partition(" ")
+                if old_hash != body_hash:
+                    raise ApiError(422, "idempotency-key-reused", "Idempotency key reused",
+                                   "this Idempotency-Key was used with a different body")
+                return await self._await_job(old_id, tenant), False
+        spec_json = msgspec.json.encode(spec)
+        await self.store.create(
+            job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
+            spec_hash=spec_hash(spec), target=target,
+        )
+        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
+        await self.store.r.hincrbyfloat(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]), 1)
+        job = await self.get(tenant, job_id)
+        return job, True
+
+    async def _await_job(self, job_id: str, tenant: str) -> Job:
+        # The request that won the key may still be writing the job hash.
+        for _ in range(100):
+            raw = await self.store.get(job_id, tenant)
+            if raw is not None:
+                return from_hash(raw)
+            await asyncio.sleep(0.02)
+        raise ApiError(409, "idempotency-in-progress", "Request in progress",
+                       "a request with this Idempotency-Key is still being processed; retry",
+                       headers={"Retry-After": "1"})
+
+    # -- read -----------------------------------------------------------------------
+
+    async def get(self, tenant: str, job_id: str) -> Job:
+        raw = await self.store.get(job_id, tenant)
+        if raw is None:
+            raise not_found()
+        return from_hash(raw)
+
+    async def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> JobPage:
+        before = None
+        if cursor:
+            score, _, jid = decode_cursor(cursor).partition(" ")
+            try:
+                before = (float(score), jid)
+            except ValueError:
+                raise bad_field("cursor", "not a cursor this API issued", cursor) from None
+        rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
+        nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
+        return JobPage(data=[from_hash(r) for r in rows], next_cursor=nxt)
+
+    async def cancel(self, tenant: str, job_id: str) -> Job:
+        if await self.store.get(job_id, tenant) is None:
+            raise not_found()
+        prev = await self.store.cancel(job_id)
+        if prev in FINAL:
+            raise ApiError(409, "job-final", "Job already finished",
+                           f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
+        return await self.get(tenant, job_id)
+
+    async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
+        """NDJSON lines after `cursor`, and the cursor to resume from ('' when done)."""
+        raw = await self.store.get(job_id, tenant)
+        if raw is None:
+            raise not_found()
+        offset = 0
+        if cursor:
+            text = decode_cursor(cursor)
+            if not text.startswith("o") or not text[1:].isdigit():
+                raise bad_field("cursor", "not a cursor this API issued", cursor)
+            offset = int(text[1:])
+        lines = await self.store.read(job_id, kind, offset, limit)
+        end = offset + len(lines)
+        final = raw["status"] in FINAL
+        total_key = "kept" if kind == "records" else "rejected"
+        exhausted = final and end >= int(raw.get(total_key) or 0)
+        body = b"".join(line + b"\n" for line in lines)
+        return body, "" if exhausted else encode_cursor(f"o{end}")
+
+
+def clamp_limit(limit: int | None, default: int, maximum: int, field: str = "limit") -> int:
+    if limit is None:
+        return default
+    if not 1 <= limit <= maximum:
+        raise bad_field(field, f"must be between 1 and {maximum}", limit)
+    return limit
+
+
+__all__ = ["JobService", "clamp_limit", "defaults"]

@@ -1,0 +1,44 @@
+"""Default values, each with the reason it is what it is."""
+
+# Port of the API when SYNTHGEN_PORT is unset; the README and `make run` use it.
+PORT = 8000
+# The RQ queue jobs go to; one queue keeps FIFO order across tenants.
+QUEUE_NAME = "synthgen"
+# Prefix of every Redis key, so synthgen can share a Redis with other apps.
+KEY_PREFIX = "sg"
+# A worker refreshes its lease this often; a lease older than LEASE_SECONDS is dead.
+HEARTBEAT_SECONDS = 2.0
+# Long enough to ride out a GC pause or a slow Redis, short enough to resume quickly.
+LEASE_SECONDS = 15.0
+# How often a worker looks for jobs whose worker died (their lease expired).
+REAPER_INTERVAL_SECONDS = 5.0
+# RQ job timeout: a pipeline can legitimately run for hours on a large target.
+JOB_TIMEOUT_SECONDS = 7 * 24 * 3600
+# Idempotency keys are kept at least 24 h (api-conventions.md).
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Largest accepted request body; inline prompts beyond this belong in a registered file.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# Largest target a single job may ask for.
+MAX_TARGET = 1_000_000
+# Default in-flight requests per job toward its providers.
+JOB_CONCURRENCY = 32
+# Upper bound for a job's requested concurrency.
+MAX_JOB_CONCURRENCY = 1024
+# Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
+FLUSH_BATCH = 256
+FLUSH_SECONDS = 0.05
+# Worker metrics are pushed to Redis this often (and at the end of every job).
+METRICS_FLUSH_SECONDS = 1.0
+# List pages (api-conventions.md).
+PAGE_LIMIT = 50
+MAX_PAGE_LIMIT = 500
+# NDJSON stream pages: big enough to read 100k records in a few requests.
+STREAM_LIMIT = 1000
+MAX_STREAM_LIMIT = 10_000
+# Provider calls: retries on 429/5xx/timeouts with exponential backoff from this base.
+PROVIDER_MAX_RETRIES = 6
+PROVIDER_BACKOFF_SECONDS = 0.5
+PROVIDER_MAX_BACKOFF_SECONDS = 30.0
+PROVIDER_TIMEOUT_SECONDS = 120.0
+# A job gives up after this many generation requests per kept record (bad model / filters).
+MAX_REQUESTS_PER_RECORD = 20

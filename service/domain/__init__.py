@@ -1,0 +1,1 @@
+"""Domain types: job specs, job state and records as msgspec Structs; no I/O here."""

@@ -1,0 +1,118 @@
+"""Job state as callers read it, and how it maps to the job's Redis hash."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import msgspec
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
+FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+
+# Counters the worker increments in the job hash; names are the Progress fields.
+COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
+REJECT_PREFIX = "rej:"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    job_status: str | None = None
+
+
+class Progress(msgspec.Struct):
+    target: int | None
+    kept: int = 0
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = {}
+    requests: int = 0
+    retries: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+class JobLinks(msgspec.Struct):
+    self: str
+    records: str
+    rejects: str
+    cancel: str
+
+
+class Job(msgspec.Struct):
+    """A job as the API returns it."""
+
+    id: str
+    status: Status
+    recipe: str
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    progress: Progress
+    spec_hash: str
+    spec: dict[str, Any]
+    error: Problem | None
+    links: JobLinks
+    object: str = "job"
+
+
+class JobPage(msgspec.Struct):
+    data: list[Job]
+    next_cursor: str | None
+    object: str = "list"
+
+
+def new_job_id() -> str:
+    """Time-ordered, unguessable id: 12 hex of milliseconds + 12 random hex."""
+    return f"job_{int(time.time() * 1000):012x}{os.urandom(6).hex()}"
+
+
+def rfc3339(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def _f(raw: dict[str, str], key: str) -> float | None:
+    value = raw.get(key)
+    return float(value) if value else None
+
+
+def from_hash(raw: dict[str, str]) -> Job:
+    """Build the caller's view from the job hash (decoded to str)."""
+    jid = raw["id"]
+    by_reason = {
+        k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
+    }
+    target = raw.get("target")
+    error = raw.get("error")
+    base = f"/v1/jobs/{jid}"
+    return Job(
+        id=jid,
+        status=raw["status"],  # type: ignore[arg-type]
+        recipe=raw["recipe"],
+        created_at=rfc3339(_f(raw, "created_at")) or "",
+        started_at=rfc3339(_f(raw, "started_at")),
+        finished_at=rfc3339(_f(raw, "finished_at")),
+        progress=Progress(
+            target=int(target) if target else None,
+            rejected_by_reason=dict(sorted(by_reason.items())),
+            **{c: int(raw.get(c) or 0) for c in COUNTERS},
+        ),
+        spec_hash=raw.get("spec_hash", ""),
+        spec=msgspec.json.decode(raw["spec"]),
+        error=msgspec.json.decode(error, type=Problem) if error else None,
+        links=JobLinks(
+            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel"
+        ),
+    )

@@ -1,0 +1,1 @@
+"""The job pipeline: the run context recipes drive, the stages records pass, the sink."""

@@ -1,0 +1,282 @@
+"""One job run inside a worker: what a recipe drives, from provider call to stored record.
+
+A recipe calls `chat`/`complete`, proposes candidates with `offer`, and records its own
+rejects with `reject`. A candidate passes the job's stages, then goes through a bounded
+queue to the sink task, which commits batches to Redis (one round trip per batch) with
+their counters. The queue bound is the back-pressure: if Redis slows down, the recipe's
+producers wait instead of piling records up in memory.
+
+Exactly `target`: a producer takes a slot with `reserve()` before it spends work on a
+candidate; a kept record consumes the slot, a reject frees it. The sink's Lua commit is
+the last guard (kept never exceeds target) when several workers share one job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from typing import Any, Awaitable, Callable, Iterable
+
+import msgspec
+
+from service import defaults, metrics
+from service.domain.specs import JobSpecBase
+from service.pipeline.stages import Candidate, Stage, Verdict
+from service.providers.base import Completion, Provider, ProviderError
+from service.store.jobs import JobStore
+
+log = logging.getLogger("synthgen.run")
+_enc = msgspec.json.Encoder()
+
+
+class Stopped(Exception):
+    """Raised inside a recipe when the run must end (cancelled, lease lost, fatal error)."""
+
+
+class JobStats:
+    """CallStats for one job: feeds the job hash counters and the process metrics."""
+
+    def __init__(self, buffer: metrics.Buffer):
+        self.pending: dict[str, int] = {"requests": 0, "retries": 0, "tokens_in": 0, "tokens_out": 0}
+        self._buf = buffer
+
+    def request(self, provider: str, model: str, outcome: str, seconds: float) -> None:
+        self.pending["requests"] += 1
+        self._buf.inc("synthgen_provider_requests", provider=provider, model=model, outcome=outcome)
+        self._buf.observe("synthgen_provider_request_duration_seconds", seconds, provider=provider, model=model)
+
+    def retry(self, provider: str) -> None:
+        self.pending["retries"] += 1
+        self._buf.inc("synthgen_provider_retries", provider=provider)
+
+    def tokens(self, provider: str, model: str, tokens_in: int, tokens_out: int) -> None:
+        self.pending["tokens_in"] += tokens_in
+        self.pending["tokens_out"] += tokens_out
+        self._buf.inc("synthgen_provider_tokens", tokens_in, provider=provider, model=model, direction="in")
+        self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
+
+    def take(self) -> dict[str, int]:
+        out, self.pending = self.pending, {k: 0 for k in self.pending}
+        return out
+
+
+class JobRun:
+    """The context a recipe runs in. See the module docstring."""
+
+    def __init__(
+        self, *, job_id: str, spec: JobSpecBase, spec_hash: str, store: JobStore,
+        provider: Provider, model: str, stages: list[Stage], stats: JobStats,
+        buffer: metrics.Buffer, done: set[str], kept: int, target: int | None, env: Any,
+    ):
+        self.job_id = job_id
+        self.spec = spec
+        self.spec_hash = spec_hash
+        self.recipe = spec.recipe
+        self.store = store
+        self.provider = provider
+        self.model = model
+        self.stages = stages
+        self.stats = stats
+        self.buffer = buffer
+        self.done = done
+        self.kept = kept
+        self.target = target
+        self.env = env
+        self.seed = spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**31)
+        self.rng = random.Random(self.seed)
+        self.stop_reason: str | None = None
+        self.fatal: ProviderError | None = None
+        self.note: str | None = None
+        self.shortfall: str | None = None
+        self.requests_made = 0
+        self._reserved = 0
+        self._queue: asyncio.Queue[tuple[str, str, bytes, str] | None] = asyncio.Queue(
+            maxsize=defaults.FLUSH_BATCH * 4
+        )
+        self._sink_task: asyncio.Task[None] | None = None
+        self._provenance = {
+            "provider": provider.name, "model": model, "licence": provider.licence,
+            "spec_hash": spec_hash, "seed": self.seed,
+        }
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._sink_task = asyncio.create_task(self._sink(), name=f"sink:{self.job_id}")
+
+    async def drain(self) -> None:
+        """Wait until everything offered so far is committed (and `kept` is exact)."""
+        await self._queue.join()
+
+    async def close(self) -> None:
+        await self._queue.put(None)
+        if self._sink_task:
+            await self._sink_task
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop_reason is not None
+
+    def check(self) -> None:
+        if self.stop_reason is not None:
+            raise Stopped(self.stop_reason)
+
+    # -- target accounting --------------------------------------------------------
+
+    @property
+    def full(self) -> bool:
+        return self.target is not None and self.kept + self._reserved >= self.target
+
+    def reserve(self) -> bool:
+        """Take a slot toward target; False when kept + in-flight already reach it."""
+        if self.stopped or self.full:
+            return False
+        self._reserved += 1
+        return True
+
+    def release(self) -> None:
+        self._reserved -= 1
+
+    def budget_left(self) -> bool:
+        """False once the job spent its request budget (a model that never passes filters)."""
+        cap = (self.target or 1) * defaults.MAX_REQUESTS_PER_RECORD + 20
+        return self.requests_made < cap
+
+    # -- provider calls -----------------------------------------------------------
+
+    def sampling(self, base: dict[str, Any]) -> dict[str, Any]:
+        return self.spec.generator.sampling.over(base)
+
+    async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
+        return await self._call(self.provider.chat(messages, model=self.model, params=params))
+
+    async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
+        return await self._call(self.provider.complete(prompt, model=self.model, params=params))
+
+    async def _call(self, aw: Awaitable[Completion]) -> Completion:
+        self.check()
+        self.requests_made += 1
+        try:
+            return await aw
+        except ProviderError as exc:
+            if exc.fatal:
+                self.fatal = exc
+                self.stop("provider")
+            raise
+
+    # -- records --------------------------------------------------------------------
+
+    def item_id(self, key: str) -> str:
+        return f"{self.job_id}.{key}"
+
+    async def offer(self, c: Candidate, *, reserved: bool = True) -> bool:
+        """Run `c` through the stages; keep it or reject it. Settles a reserved slot."""
+        for stage in self.stages:
+            verdict = stage.check(c)
+            if verdict is not None:
+                await self.reject(c.key, verdict, c.data, reserved=reserved)
+                return False
+        rid = self.item_id(c.key)
+        if rid in self.done:
+            if reserved:
+                self.release()
+            return False
+        record = {"id": rid, **c.data, "meta": {**self._provenance, "recipe": self.recipe,
+                  "sampling": c.sampling, "finish_reason": c.finish_reason, "created_at": time.time()}}
+        self.done.add(rid)
+        await self._queue.put(("r", rid, _enc.encode(record), ""))
+        if reserved:
+            self.release()
+        self.kept += 1
+        return True
+
+    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool = False) -> None:
+        rid = self.item_id(key)
+        line = {"id": rid, "stage": verdict.stage, "reason": verdict.reason,
+                "detail": verdict.detail, **data}
+        self.done.add(rid)
+        await self._queue.put(("x", rid, _enc.encode(line), verdict.reason))
+        self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
+        if reserved:
+            self.release()
+
+    # -- concurrency helpers -----------------------------------------------------------
+
+    async def each(self, items: Iterable[Any], fn: Callable[[Any], Awaitable[None]]) -> None:
+        """Run fn over (key, ...) items with the job's concurrency, each holding one target slot.
+
+        Stops taking items when the job stops or the target is covered; an item whose
+        provider call failed for good is rejected with reason provider_error.
+        """
+        it = iter(items)
+
+        async def lane() -> None:
+            for item in it:
+                if not self.reserve():
+                    return
+                try:
+                    await fn(item)
+                except Stopped:
+                    self.release()
+                    return
+                except ProviderError as exc:
+                    if self.stopped:
+                        self.release()
+                        return
+                    await self.reject(item[0], Verdict("generate", "provider_error", str(exc)[:500]), {}, reserved=True)
+
+        await asyncio.gather(*(lane() for _ in range(self.spec.concurrency)))
+
+    async def lanes(self, fn: Callable[[], Awaitable[None]]) -> None:
+        """Run `concurrency` copies of a producer loop until they return."""
+        await asyncio.gather(*(fn() for _ in range(self.spec.concurrency)))
+
+    # -- sink ---------------------------------------------------------------------------
+
+    async def _sink(self) -> None:
+        """Commit queued items in batches: at FLUSH_BATCH items or FLUSH_SECONDS."""
+        q = self._queue
+        closing = False
+        while not closing:
+            batch: list[tuple[str, str, bytes, str]] = []
+            item = await q.get()
+            if item is None:
+                closing = True
+            else:
+                batch.append(item)
+                deadline = time.monotonic() + defaults.FLUSH_SECONDS
+                while len(batch) < defaults.FLUSH_BATCH:
+                    try:
+                        nxt = q.get_nowait()
+                    except asyncio.QueueEmpty:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        try:
+                            nxt = await asyncio.wait_for(q.get(), left)
+                        except asyncio.TimeoutError:
+                            break
+                    if nxt is None:
+                        closing = True
+                        break
+                    batch.append(nxt)
+            await self.flush(batch)
+            for _ in range(len(batch) + closing):
+                q.task_done()
+
+    async def flush(self, batch: list[tuple[str, str, bytes, str]]) -> None:
+        codes = await self.store.commit(self.job_id, self.target, batch, self.stats.take())
+        stored = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code == 1)
+        dropped = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code != 1)
+        if stored:
+            self.buffer.inc("synthgen_records_kept", stored, recipe=self.recipe)
+        if dropped:
+            self.kept -= dropped
+            log.info("job %s: %d records not stored (already there, or target filled by another worker)", self.job_id, dropped)
+

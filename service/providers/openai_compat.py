@@ -1,0 +1,173 @@
+"""OpenAI-compatible provider over aiohttp (vLLM, llama.cpp server, Ollama, TGI, OpenAI).
+
+Retries 429, 5xx, timeouts and connection errors with exponential backoff and full
+jitter, honouring Retry-After (seconds or HTTP date). 401/403/404 are fatal: a wrong
+key or base URL will not fix itself, so the job fails instead of burning its budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import time
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from service import defaults
+from service.providers.base import AdaptiveLimit, CallStats, Completion, ProviderError
+
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+FATAL_STATUS = frozenset({401, 403, 404})
+
+
+class _Usage(msgspec.Struct):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Message(msgspec.Struct):
+    content: str | None = None
+
+
+class _ChatChoice(msgspec.Struct):
+    message: _Message
+    finish_reason: str | None = None
+
+
+class _TextChoice(msgspec.Struct):
+    text: str = ""
+    finish_reason: str | None = None
+
+
+class _ChatResponse(msgspec.Struct):
+    choices: list[_ChatChoice]
+    usage: _Usage | None = None
+    model: str | None = None
+
+
+class _TextResponse(msgspec.Struct):
+    choices: list[_TextChoice]
+    usage: _Usage | None = None
+    model: str | None = None
+
+
+_chat_decoder = msgspec.json.Decoder(_ChatResponse)
+_text_decoder = msgspec.json.Decoder(_TextResponse)
+_encoder = msgspec.json.Encoder()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+class OpenAICompatible:
+    """A provider speaking the OpenAI chat/completions HTTP API."""
+
+    kind = "openai-compatible"
+
+    def __init__(
+        self, *, name: str, base_url: str, models: list[str], api_key_env: str | None,
+        concurrency: int, timeout: float, max_retries: int, licence: str,
+        supports_raw: bool, stats: CallStats,
+    ):
+        self.name = name
+        self.models = models
+        self.licence = licence
+        self.supports_raw = supports_raw
+        self._base = base_url.rstrip("/")
+        self._stats = stats
+        self._max_retries = max_retries
+        self._limit = AdaptiveLimit(concurrency)
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(api_key_env) if api_key_env else None
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._session = aiohttp.ClientSession(
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+
+    async def chat(self, messages: list[dict[str, str]], *, model: str, params: dict[str, Any]) -> Completion:
+        body = {"model": model, "messages": messages, **params}
+        resp = await self._post("/chat/completions", body, _chat_decoder, model)
+        choice = resp.choices[0]
+        return self._completion(resp, choice.message.content or "", choice.finish_reason, model)
+
+    async def complete(self, prompt: str, *, model: str, params: dict[str, Any]) -> Completion:
+        body = {"model": model, "prompt": prompt, **params}
+        resp = await self._post("/completions", body, _text_decoder, model)
+        choice = resp.choices[0]
+        return self._completion(resp, choice.text, choice.finish_reason, model)
+
+    def _completion(self, resp: Any, text: str, finish: str | None, model: str) -> Completion:
+        usage = resp.usage or _Usage()
+        self._stats.tokens(self.name, model, usage.prompt_tokens, usage.completion_tokens)
+        return Completion(
+            text=text, finish_reason=finish, tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens, model=resp.model or model,
+        )
+
+    async def _post(self, path: str, body: dict[str, Any], decoder: msgspec.json.Decoder, model: str) -> Any:
+        payload = _encoder.encode(body)
+        url = self._base + path
+        attempt = 0
+        while True:
+            wait: float | None = None
+            start = time.perf_counter()
+            async with self._limit:
+                try:
+                    async with self._session.post(url, data=payload) as r:
+                        raw = await r.read()
+                        status = r.status
+                        retry_after = r.headers.get("Retry-After")
+                except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                    status, raw, retry_after = None, str(exc).encode(), None
+            elapsed = time.perf_counter() - start
+            if status == 200:
+                self._limit.succeeded()
+                self._stats.request(self.name, model, "ok", elapsed)
+                try:
+                    resp = decoder.decode(raw)
+                except msgspec.DecodeError as exc:
+                    raise ProviderError(f"{self.name}: unreadable response: {exc}") from None
+                if not resp.choices:
+                    raise ProviderError(f"{self.name}: response has no choices")
+                return resp
+            outcome = "error" if status is None else f"http_{status}"
+            self._stats.request(self.name, model, outcome, elapsed)
+            if status in FATAL_STATUS:
+                raise ProviderError(
+                    f"{self.name} answered {status} for {path}; check its base_url, model and key",
+                    status=status, fatal=True,
+                )
+            if status is not None and status not in RETRY_STATUS:
+                raise ProviderError(f"{self.name} answered {status}: {raw[:300].decode(errors='replace')}", status=status)
+            if status == 429:
+                self._limit.throttled()
+                wait = retry_after_seconds(retry_after)
+            elif status is not None:
+                wait = retry_after_seconds(retry_after)
+            if attempt >= self._max_retries:
+                raise ProviderError(
+                    f"{self.name}: gave up after {attempt + 1} attempts ({outcome})", status=status
+                )
+            if wait is None:
+                cap = min(defaults.PROVIDER_MAX_BACKOFF_SECONDS, defaults.PROVIDER_BACKOFF_SECONDS * 2**attempt)
+                wait = random.uniform(0, cap)
+            attempt += 1
+            self._stats.retry(self.name)
+            await asyncio.sleep(min(wait, defaults.PROVIDER_MAX_BACKOFF_SECONDS))
+
+    async def aclose(self) -> None:
+        await self._session.close()

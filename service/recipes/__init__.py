@@ -1,0 +1,31 @@
+"""The recipe registry: every recipe module registered once, here.
+
+`JobSpec` is the tagged union of the recipes' specs (tag field `recipe`), so decoding a
+body picks the recipe's spec type and reports unknown recipes and wrong types by path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import msgspec
+
+from service.recipes import alpaca, responses, self_instruct
+from service.recipes.base import Recipe
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r for r in (responses.RECIPE, self_instruct.RECIPE, alpaca.RECIPE)
+}
+
+JobSpec = Union[tuple(r.Spec for r in RECIPES.values())]  # type: ignore[valid-type]
+
+_decoder = msgspec.json.Decoder(JobSpec)
+
+
+def decode_spec(raw: bytes) -> Any:
+    """Decode a job spec; raises msgspec.DecodeError / ValidationError."""
+    return _decoder.decode(raw)
+
+
+def get(name: str) -> Recipe:
+    return RECIPES[name]

@@ -1,0 +1,84 @@
+"""responses: one filtered response per given prompt (distillation from a teacher).
+
+The simplest recipe and the benchmark workload. The job gives prompts (inline or a
+registered file) and an optional system prompt; every prompt is sent once by chat, the
+answer passes the job's filters, and the record is {prompt, response, messages}.
+A rejected answer is not retried: the prompt's reject says why, so `kept` may end
+below the number of prompts, and the job's note says by how much.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from service.domain.errors import invalid
+from service.domain.specs import JobSpecBase
+from service.pipeline.run import JobRun
+from service.pipeline.stages import Candidate
+from service.recipes.base import Env, Text, load_prompts
+
+DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
+
+
+class ResponsesParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Inputs of a responses job: `prompts` inline or a registered `prompt_file`."""
+
+    prompts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
+    prompt_file: str | None = None
+    system_prompt: Annotated[str, Meta(max_length=100_000)] | None = None
+
+
+class ResponsesJob(JobSpecBase, tag="responses", kw_only=True, forbid_unknown_fields=True):
+    """A responses job: one response per prompt."""
+
+    params: ResponsesParams
+
+
+class Responses:
+    name = "responses"
+    summary = "One filtered response per given prompt (distillation from a teacher)."
+    Spec = ResponsesJob
+
+    def needs_raw(self, spec: ResponsesJob) -> bool:
+        return False
+
+    def validate(self, spec: ResponsesJob, env: Env) -> int:
+        p = spec.params
+        if (p.prompts is None) == (p.prompt_file is None):
+            raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
+        n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
+        if spec.target is not None and spec.target > n:
+            raise invalid("target", f"target {spec.target} exceeds the {n} prompts given", spec.target)
+        return spec.target or n
+
+    async def run(self, run: JobRun) -> None:
+        spec: ResponsesJob = run.spec  # type: ignore[assignment]
+        p = spec.params
+        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
+        params = run.sampling(DEFAULT_SAMPLING)
+        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        width = len(str(len(prompts)))
+        todo = [
+            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
+            if run.item_id(f"p{i:0{width}d}") not in run.done
+        ]
+
+        async def one(item: tuple[str, str]) -> None:
+            key, prompt = item
+            messages = [*system, {"role": "user", "content": prompt}]
+            c = await run.chat(messages, params)
+            await run.offer(Candidate(
+                key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
+                data={"prompt": prompt, "response": c.text,
+                      "messages": [*messages, {"role": "assistant", "content": c.text}]},
+            ))
+
+        await run.each(todo, one)
+        if run.kept < (run.target or 0) and not run.stopped:
+            run.note = f"{run.target - run.kept} of {run.target} prompts were rejected; see the job's rejects"
+
+
+RECIPE = Responses()

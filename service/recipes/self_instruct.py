@@ -1,0 +1,345 @@
+"""Self-Instruct (Wang et al. 2022, yizhongw/self-instruct): bootstrap new task
+instructions from seed tasks, then generate input/output instances for each.
+
+Algorithm (shared/reference/recipes.md section 1):
+1. Prompt with 8 demos, `min(2, |machine pool|)` accepted instructions plus seeds,
+   shuffled, as a numbered list the model continues by raw completion (stop at
+   "\\n\\n" or item 16). A response cut by max_tokens is dropped whole.
+2. Split on `\\n<number>. `, collapse whitespace; drop: <= 3 or > 150 words, blacklisted
+   words (image, graph, file, map, draw, plot, "go to"...), "Write a program" prefix,
+   a leading punctuation or non-ASCII character.
+3. Novelty: ROUGE-L F against seeds + accepted; rejected when max > 0.7 (the code's
+   rule; the paper says keep < 0.7, so exactly 0.7 is kept here). Accepted items join
+   the pool at once, so later candidates of the same batch are compared to them.
+4. Is it classification? (few-shot, temperature 0, 3 tokens).
+5. Instances: output-first template for classification, input-first otherwise
+   (temperature 0, stop "Example 6"/"Task:"), cleaned as the original's step 4:
+   the last instance is dropped when cut by length; input == output, empty output or a
+   field ending in ":" are dropped; one input with two outputs drops the task.
+
+Deviations, each a parameter: `capitalize` defaults to "first" (upper-case the first
+letter only) because the original's str.capitalize() lowercases proper nouns; set
+"python" for the original. `mode="chat"` serves chat-only providers: the same list
+is sent as a user message with an instruction to continue it (SmolLM2 does this
+poorly; raw completion is the default). top_p 0 for instances is left out (temperature
+0 is already greedy, and some servers reject top_p 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from service.domain.errors import invalid
+from service.domain.specs import JobSpecBase
+from service.pipeline.run import JobRun
+from service.pipeline.stages import Candidate, Verdict
+from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason
+from service.providers.base import ProviderError
+from service.recipes.base import SEEDS_DIR, Env, Instance, SeedTask, load_seeds
+
+BOOTSTRAP_SAMPLING: dict[str, Any] = {
+    "temperature": 0.7, "top_p": 0.5, "max_tokens": 1024,
+    "presence_penalty": 2.0, "frequency_penalty": 0.0,
+}
+BOOTSTRAP_STOP = ["\n\n", "\n16", "16.", "16 ."]
+CLF_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 3}
+INSTANCE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "presence_penalty": 1.5}
+INSTANCE_STOP = ["Example 6", "Task:"]
+
+HEADER = "Come up with a list of varied tasks:\n"
+HEADER_CLF = "Come up with a list of classification tasks, naming the possible output labels of each:\n"
+CHAT_TAIL = (
+    "\n\nContinue this list with new, different tasks, numbered from {n} to 15, "
+    "one task per line, with nothing else."
+)
+CLF_HEADER = (
+    "Decide whether each task is a classification task, one whose answer is one of a "
+    "small, fixed set of labels.\n\n"
+)
+INPUT_FIRST_HEADER = (
+    "Write examples for each task below. When a task needs an input, write the input "
+    "first and then the output; when it needs none, write the output directly. Give "
+    "several examples when the task allows it.\n\n"
+)
+OUTPUT_FIRST_HEADER = (
+    "Each task below is a classification task. For each possible class label, write the "
+    "label first and then an input that belongs to it.\n\n"
+)
+
+_SPLIT = re.compile(r"\n\d+\s?\. ")
+_LEAD_NUM = re.compile(r"^\s*\d+\s?\.\s*")
+_WS = re.compile(r"\s+")
+
+
+class SelfInstructParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Self-Instruct knobs; defaults follow the original code."""
+
+    seeds: Annotated[list[SeedTask], Meta(min_length=1, max_length=100_000)] | None = None
+    seed_file: str | None = None
+    mode: Literal["completion", "chat"] = "completion"
+    demos: Annotated[int, Meta(ge=1, le=32)] = 8
+    machine_demos: Annotated[int, Meta(ge=0, le=32)] = 2
+    rouge_threshold: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.7
+    classification_only: bool = False
+    instances: bool = True
+    max_instances: Annotated[int, Meta(ge=1, le=20)] = 5
+    capitalize: Literal["first", "python"] = "first"
+
+
+class SelfInstructJob(JobSpecBase, tag="self-instruct", kw_only=True, forbid_unknown_fields=True):
+    """A Self-Instruct job: `target` new instructions with instances."""
+
+    params: SelfInstructParams = msgspec.field(default_factory=SelfInstructParams)
+
+
+def text_key(prefix: str, text: str) -> str:
+    return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def clean(text: str, capitalize: str = "first") -> str:
+    text = _WS.sub(" ", text).strip().rstrip(":").strip()
+    if not text:
+        return text
+    return text.capitalize() if capitalize == "python" else text[0].upper() + text[1:]
+
+
+def bootstrap_prompt(demos: list[str], classification_only: bool = False) -> str:
+    lines = [HEADER_CLF if classification_only else HEADER]
+    for i, d in enumerate(demos, 1):
+        lines.append(f"{i}. {_WS.sub(' ', d).strip().rstrip(':')}\n")
+    lines.append(f"{len(demos) + 1}.")
+    return "".join(lines)
+
+
+def parse_bootstrap(text: str, capitalize: str = "first") -> list[str]:
+    """The instructions in a continuation of the numbered list."""
+    pieces = _SPLIT.split("\n" + text if _LEAD_NUM.match(text) else text)
+    out = []
+    for piece in pieces:
+        piece = _LEAD_NUM.sub("", piece) if _LEAD_NUM.match(piece) else piece
+        cleaned = clean(piece, capitalize)
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+def clf_prompt(examples: list[tuple[str, bool]], task: str) -> str:
+    shots = "".join(
+        f"Task: {t}\nIs it classification? {'Yes' if y else 'No'}\n\n" for t, y in examples
+    )
+    return f"{CLF_HEADER}{shots}Task: {task}\nIs it classification?"
+
+
+def _render_instances(instances: list[Instance], output_first: bool) -> str:
+    out = []
+    for i, inst in enumerate(instances, 1):
+        if output_first:
+            out.append(f"Class label: {inst.output}\nInput: {inst.input or '(none)'}\n")
+        else:
+            out.append(f"Example {i}\nInput: {inst.input or '(none)'}\nOutput: {inst.output}\n")
+    return "".join(out)
+
+
+def instance_prompt(demos: list[SeedTask], task: str, output_first: bool) -> str:
+    header = OUTPUT_FIRST_HEADER if output_first else INPUT_FIRST_HEADER
+    body = "".join(
+        f"Task: {d.instruction}\n{_render_instances(d.instances, output_first)}\n" for d in demos
+    )
+    lead = "Class label:" if output_first else "Example 1\n"
+    return f"{header}{body}Task: {task}\n{lead}"
+
+
+_INST_SPLIT = re.compile(r"Example \d+\s*\n?")
+_FIELD = re.compile(r"^(Input|Output|Class label):\s*", re.M)
+
+
+def parse_instances(text: str, output_first: bool, truncated: bool) -> list[Instance]:
+    """Instances in a generation (starting right after the template's lead)."""
+    if output_first:
+        chunks = ("Class label:" + text).split("Class label:")[1:]
+    else:
+        chunks = [c for c in _INST_SPLIT.split("Example 1\n" + text) if c.strip()]
+    if truncated and chunks:
+        chunks = chunks[:-1]
+    out = []
+    for chunk in chunks:
+        if output_first:
+            label, _, rest = chunk.partition("\n")
+            m = re.search(r"Input:\s*(.*)", rest, re.S)
+            inp = m.group(1).strip() if m else ""
+            out.append(Instance(input=_none(inp), output=label.strip()))
+        else:
+            parts = _FIELD.split(chunk)
+            fields = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+            if "Output" not in fields:
+                continue
+            out.append(Instance(input=_none(fields.get("Input", "")), output=fields["Output"]))
+    return out
+
+
+def _none(s: str) -> str:
+    return "" if s.strip().lower() in ("(none)", "none", "<noinput>", "n/a") else s.strip()
+
+
+def clean_instances(instances: list[Instance], limit: int) -> tuple[list[Instance], str | None]:
+    """Step 4 of the original: returns (instances, reason when the task gives none)."""
+    kept = [
+        i for i in instances
+        if i.output and i.input != i.output and not i.input.endswith(":") and not i.output.endswith(":")
+    ]
+    by_input: dict[str, set[str]] = {}
+    for i in kept:
+        if i.input:
+            by_input.setdefault(i.input, set()).add(i.output)
+    if any(len(outs) > 1 for outs in by_input.values()):
+        return [], "instance_conflict"
+    seen, unique = set(), []
+    for i in kept:
+        if (i.input, i.output) not in seen:
+            seen.add((i.input, i.output))
+            unique.append(i)
+    if not unique:
+        return [], "no_instances"
+    return unique[:limit], None
+
+
+class _ClfExample(msgspec.Struct):
+    task: str
+    is_classification: bool
+
+
+def clf_examples() -> list[tuple[str, bool]]:
+    dec = msgspec.json.Decoder(_ClfExample)
+    path = Path(SEEDS_DIR) / "clf_examples.jsonl"
+    return [(e.task, e.is_classification) for e in map(dec.decode, path.read_bytes().splitlines()) if e.task]
+
+
+class SelfInstruct:
+    name = "self-instruct"
+    summary = "Bootstrap new instructions from seed tasks, then input/output instances (Self-Instruct)."
+    Spec = SelfInstructJob
+
+    def needs_raw(self, spec: SelfInstructJob) -> bool:
+        return spec.params.mode == "completion"
+
+    def validate(self, spec: SelfInstructJob, env: Env) -> int:
+        if spec.target is None:
+            raise invalid("target", "target is required for self-instruct")
+        if spec.params.machine_demos > spec.params.demos:
+            raise invalid("params.machine_demos", "machine_demos cannot exceed demos", spec.params.machine_demos)
+        seeds = load_seeds(spec.params.seeds, spec.params.seed_file, env.settings, "params")
+        if spec.params.classification_only and not any(s.is_classification for s in seeds):
+            raise invalid("params.classification_only", "no seed task is marked is_classification")
+        return spec.target
+
+    async def run(self, run: JobRun) -> None:
+        spec: SelfInstructJob = run.spec  # type: ignore[assignment]
+        p = spec.params
+        seeds = load_seeds(p.seeds, p.seed_file, run.env.settings, "params")
+        if p.classification_only:
+            seeds = [s for s in seeds if s.is_classification]
+        machine = [r["instruction"] for r in await run.store.all_records(run.job_id)]
+        pool = RougePool([s.instruction for s in seeds] + machine)
+        params = run.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
+        clf_shots = clf_examples()
+        with_instances = [s for s in seeds if s.instances]
+        pending: set[asyncio.Task[None]] = set()
+
+        async def generate() -> list[str]:
+            n_machine = min(p.machine_demos, len(machine))
+            demos = run.rng.sample(machine, n_machine) + run.rng.sample(
+                [s.instruction for s in seeds], min(p.demos - n_machine, len(seeds))
+            )
+            run.rng.shuffle(demos)
+            prompt = bootstrap_prompt(demos, p.classification_only)
+            if p.mode == "completion":
+                c = await run.complete(prompt, params)
+            else:
+                tail = CHAT_TAIL.format(n=len(demos) + 1)
+                c = await run.chat([{"role": "user", "content": prompt + tail}], params)
+            if c.finish_reason == "length":
+                await run.reject(text_key("t", c.text), Verdict("generate", "truncated", "response cut by max_tokens"), {"response": c.text})
+                return []
+            return parse_bootstrap(c.text, p.capitalize)
+
+        async def is_classification(task: str) -> bool:
+            if p.classification_only:
+                return True
+            prompt = clf_prompt(clf_shots, task)
+            if p.mode == "completion":
+                c = await run.complete(prompt, CLF_SAMPLING)
+            else:
+                c = await run.chat([{"role": "user", "content": prompt}], CLF_SAMPLING)
+            return c.text.strip().lower().startswith("yes")
+
+        async def finish(task: str, top: dict[str, float], avg: float) -> None:
+            data: dict[str, Any] = {"instruction": task, "input": "", "output": "",
+                                    "most_similar_instructions": top,
+                                    "avg_similarity_score": round(avg, 4)}
+            key = text_key("i", task)
+            try:
+                if p.instances:
+                    clf = await is_classification(task)
+                    data["is_classification"] = clf
+                    pool_demos = [s for s in with_instances if s.is_classification == clf] or with_instances
+                    demos = run.rng.sample(pool_demos, min(3, len(pool_demos)))
+                    prompt = instance_prompt(demos, task, output_first=clf)
+                    ip = INSTANCE_SAMPLING | {"max_tokens": 350 if clf else 300, "stop": INSTANCE_STOP}
+                    c = await (run.complete(prompt, ip) if p.mode == "completion"
+                               else run.chat([{"role": "user", "content": prompt}], ip))
+                    insts, why = clean_instances(
+                        parse_instances(c.text, clf, c.finish_reason == "length"), p.max_instances
+                    )
+                    if why:
+                        await run.reject(key, Verdict("instances", why), data, reserved=True)
+                        return
+                    data["instances"] = [msgspec.to_builtins(i) for i in insts]
+                    data["input"], data["output"] = insts[0].input, insts[0].output
+            except ProviderError as exc:
+                await run.reject(key, Verdict("instances", "provider_error", str(exc)[:500]), data, reserved=True)
+                return
+            await run.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=params))
+
+        async def lane() -> None:
+            while not run.stopped and not run.full and run.budget_left():
+                try:
+                    candidates = await generate()
+                except ProviderError:
+                    continue
+                for task in candidates:
+                    reason = instruction_reject_reason(task, SELF_INSTRUCT_BLACKLIST)
+                    if reason:
+                        await run.reject(text_key("i", task), Verdict("filter", reason), {"instruction": task})
+                        continue
+                    best, top, avg = pool.nearest(task)
+                    if best > p.rouge_threshold:
+                        await run.reject(text_key("i", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                                         {"instruction": task, "most_similar_instructions": dict(list(top.items())[:3])})
+                        continue
+                    if not run.reserve():
+                        return
+                    pool.add(task)
+                    machine.append(task)
+                    t = asyncio.create_task(finish(task, top, avg))
+                    pending.add(t)
+                    t.add_done_callback(pending.discard)
+
+        while not run.stopped:
+            await run.lanes(lane)
+            while pending:
+                await asyncio.gather(*list(pending))
+            await run.drain()
+            if run.stopped or (run.target is not None and run.kept >= run.target) or not run.budget_left():
+                break
+        if not run.stopped and run.target is not None and run.kept < run.target:
+            run.shortfall = f"made {run.kept} of {run.target} after {run.requests_made} requests"
+
+
+RECIPE = SelfInstruct()

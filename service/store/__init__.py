@@ -1,0 +1,1 @@
+"""Shared state: Redis (job hashes, record lists, RQ) and, later, Qdrant."""

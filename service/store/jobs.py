@@ -1,0 +1,315 @@
+"""The job store: one Redis hash per job, its records and rejects, leases and indexes.
+
+Keys (prefix `sg`):
+- `sg:job:{id}`            hash: the authoritative job state (status, spec, counters)
+- `sg:job:{id}:records`    list of JSON lines, in commit order (cursor = list offset)
+- `sg:job:{id}:rejects`    list of JSON lines
+- `sg:job:{id}:ids`        set of item ids already committed (record or reject)
+- `sg:job:{id}:lease`      string with TTL: the worker running the job, refreshed by heartbeat
+- `sg:tenant:{t}:jobs`     sorted set of the tenant's job ids by creation time
+- `sg:jobs:active`         set of jobs not yet final, scanned by the reaper
+- `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
+
+Invariants kept by the Lua scripts, which run atomically in Redis:
+- an item id is committed at most once, so a resumed worker that redoes an item
+  cannot duplicate it, and a crash between two commits loses nothing already written;
+- kept never exceeds target, even with several workers on one job;
+- a final status is never changed again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import msgspec
+import redis.asyncio as aredis
+
+from service import defaults
+from service.domain.job import COUNTERS, FINAL, REJECT_PREFIX
+
+P = defaults.KEY_PREFIX
+
+# Commits a batch of items. ARGV: target, then groups of (kind, id, line, reason).
+# Returns one code per item: 1 stored, 0 already there, -1 dropped (target reached).
+COMMIT = """
+local target = tonumber(ARGV[1])
+local kept = tonumber(redis.call('HGET', KEYS[1], 'kept') or '0')
+local out = {}
+for i = 2, #ARGV, 4 do
+  local kind, id, line, reason = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
+  if redis.call('SADD', KEYS[2], id) == 0 then
+    out[#out+1] = 0
+  elseif kind == 'r' then
+    if target > 0 and kept >= target then
+      redis.call('SREM', KEYS[2], id)
+      out[#out+1] = -1
+    else
+      redis.call('RPUSH', KEYS[3], line)
+      kept = kept + 1
+      out[#out+1] = 1
+    end
+  else
+    redis.call('RPUSH', KEYS[4], line)
+    redis.call('HINCRBY', KEYS[1], 'rejected', 1)
+    redis.call('HINCRBY', KEYS[1], 'rej:' .. reason, 1)
+    out[#out+1] = 1
+  end
+end
+redis.call('HSET', KEYS[1], 'kept', kept)
+return out
+"""
+
+# Moves a job to a new status unless it is final. ARGV: new status, now, field to stamp,
+# error JSON (or ''). Returns the status before the call.
+TRANSITION = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+if cur == 'succeeded' or cur == 'failed' or cur == 'cancelled' then return cur end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if ARGV[3] ~= '' and not redis.call('HGET', KEYS[1], ARGV[3]) then
+  redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])
+end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
+if ARGV[1] == 'succeeded' or ARGV[1] == 'failed' or ARGV[1] == 'cancelled' then
+  redis.call('SREM', KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[4])
+end
+return cur
+"""
+
+# Cancel from the API: queued -> cancelled at once; running -> cancelling (the worker
+# stops between items and finishes the transition). Returns the status before.
+CANCEL = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return false end
+if cur == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+  redis.call('SREM', KEYS[2], KEYS[3])
+elseif cur == 'running' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelling')
+end
+return cur
+"""
+
+# A worker claims a job: only if it is runnable and no live worker holds the lease.
+# ARGV: worker id, lease ms, now. Returns 'ok', 'busy', or the status that forbids running.
+CLAIM = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'missing' end
+if cur ~= 'queued' and cur ~= 'running' and cur ~= 'cancelling' then return cur end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return 'busy' end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
+if not redis.call('HGET', KEYS[1], 'started_at') then
+  redis.call('HSET', KEYS[1], 'started_at', ARGV[3])
+end
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return 'ok'
+"""
+
+# Heartbeat: extend the lease only while we still hold it. Returns 1 if held.
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def job_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}"
+
+
+def records_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:records"
+
+
+def rejects_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:rejects"
+
+
+def ids_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:ids"
+
+
+def lease_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:lease"
+
+
+def tenant_key(tenant: str) -> str:
+    return f"{P}:tenant:{tenant}:jobs"
+
+
+ACTIVE = f"{P}:jobs:active"
+
+
+def idem_key(tenant: str, key: str) -> str:
+    return f"{P}:idem:{tenant}:{key}"
+
+
+def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+class JobStore:
+    """Async access to jobs in Redis, shared by the API and the worker."""
+
+    def __init__(self, client: aredis.Redis):
+        self.r = client
+        self._commit = client.register_script(COMMIT)
+        self._transition = client.register_script(TRANSITION)
+        self._cancel = client.register_script(CANCEL)
+        self._claim = client.register_script(CLAIM)
+        self._renew = client.register_script(RENEW)
+
+    # -- API side ---------------------------------------------------------------------
+
+    async def create(
+        self, *, job_id: str, tenant: str, recipe: str, spec_json: bytes, spec_hash: str,
+        target: int | None,
+    ) -> None:
+        now = time.time()
+        fields: dict[str, Any] = {
+            "id": job_id, "tenant": tenant, "recipe": recipe, "status": "queued",
+            "spec": spec_json, "spec_hash": spec_hash, "created_at": repr(now),
+            **{c: 0 for c in COUNTERS},
+        }
+        if target is not None:
+            fields["target"] = target
+        async with self.r.pipeline(transaction=True) as p:
+            p.hset(job_key(job_id), mapping=fields)
+            p.zadd(tenant_key(tenant), {job_id: now})
+            p.sadd(ACTIVE, job_id)
+            await p.execute()
+
+    async def get(self, job_id: str, tenant: str | None = None) -> dict[str, str] | None:
+        """The job hash, or None when missing or owned by another tenant."""
+        raw = await self.r.hgetall(job_key(job_id))
+        if not raw:
+            return None
+        job = _str(raw)
+        if tenant is not None and job.get("tenant") != tenant:
+            return None
+        return job
+
+    async def list(
+        self, tenant: str, *, limit: int, before: tuple[float, str] | None, status: str | None
+    ) -> tuple[list[dict[str, str]], tuple[float, str] | None]:
+        """Newest first. `before` is the (score, id) of the last job of the previous page."""
+        out: list[dict[str, str]] = []
+        max_score: float | str = "+inf"
+        skip_until = None
+        if before is not None:
+            max_score, skip_until = before[0], before[1]
+        while len(out) < limit:
+            batch = await self.r.zrevrangebyscore(
+                tenant_key(tenant), max_score, "-inf", start=0, num=limit * 2 + 1,
+                withscores=True,
+            )
+            if skip_until is not None:
+                # Ids sharing the boundary score sort by id descending; skip those seen.
+                batch = [(m, s) for m, s in batch if not (s == max_score and m.decode() >= skip_until)]
+            if not batch:
+                return out, None
+            async with self.r.pipeline(transaction=False) as p:
+                for m, _ in batch:
+                    p.hgetall(job_key(m.decode()))
+                hashes = await p.execute()
+            for (m, s), raw in zip(batch, hashes):
+                if not raw:
+                    continue
+                job = _str(raw)
+                if status and job["status"] != status:
+                    max_score, skip_until = s, m.decode()
+                    continue
+                out.append(job)
+                max_score, skip_until = s, m.decode()
+                if len(out) == limit:
+                    return out, (float(s), m.decode())
+        return out, None
+
+    async def cancel(self, job_id: str) -> str | None:
+        prev = await self._cancel(
+            keys=[job_key(job_id), ACTIVE, job_id], args=[repr(time.time())]
+        )
+        return prev.decode() if prev else None
+
+    async def read(self, job_id: str, kind: str, offset: int, limit: int) -> list[bytes]:
+        key = records_key(job_id) if kind == "records" else rejects_key(job_id)
+        return await self.r.lrange(key, offset, offset + limit - 1)
+
+    async def idempotent(self, tenant: str, key: str, job_id: str, body_hash: str) -> str | None:
+        """Reserve `key` for `job_id`; if already taken, return the stored 'job_id hash'."""
+        k = idem_key(tenant, key)
+        value = f"{job_id} {body_hash}"
+        if await self.r.set(k, value, nx=True, ex=defaults.IDEMPOTENCY_TTL_SECONDS):
+            return None
+        stored = await self.r.get(k)
+        return stored.decode() if stored else None
+
+    # -- worker side ------------------------------------------------------------------
+
+    async def claim(self, job_id: str, worker_id: str, lease_s: float) -> str:
+        res = await self._claim(
+            keys=[job_key(job_id), lease_key(job_id)],
+            args=[worker_id, int(lease_s * 1000), repr(time.time())],
+        )
+        return res.decode()
+
+    async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
+        return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+
+    async def status(self, job_id: str) -> str | None:
+        s = await self.r.hget(job_key(job_id), "status")
+        return s.decode() if s else None
+
+    async def transition(self, job_id: str, status: str, *, stamp: str = "", error: bytes = b"") -> str | None:
+        prev = await self._transition(
+            keys=[job_key(job_id), ACTIVE, job_id, lease_key(job_id)],
+            args=[status, repr(time.time()), stamp, error],
+        )
+        return prev.decode() if prev else None
+
+    async def commit(
+        self, job_id: str, target: int | None, items: list[tuple[str, str, bytes, str]],
+        counters: dict[str, int],
+    ) -> list[int]:
+        """Commit (kind 'r'|'x', id, line, reason) items and add counters, in one round trip."""
+        args: list[Any] = [target or 0]
+        for item in items:
+            args.extend(item)
+        async with self.r.pipeline(transaction=False) as p:
+            if items:
+                await self._commit(
+                    keys=[job_key(job_id), ids_key(job_id), records_key(job_id), rejects_key(job_id)],
+                    args=args, client=p,
+                )
+            for name, n in counters.items():
+                if n:
+                    p.hincrby(job_key(job_id), name, n)
+            res = await p.execute()
+        return [int(x) for x in res[0]] if items else []
+
+    async def committed_ids(self, job_id: str) -> set[str]:
+        return {m.decode() for m in await self.r.smembers(ids_key(job_id))}
+
+    async def all_records(self, job_id: str) -> list[dict[str, Any]]:
+        lines = await self.r.lrange(records_key(job_id), 0, -1)
+        return [msgspec.json.decode(line) for line in lines]
+
+    async def active_jobs(self) -> list[str]:
+        return [m.decode() for m in await self.r.smembers(ACTIVE)]
+
+    async def lease_holder(self, job_id: str) -> str | None:
+        v = await self.r.get(lease_key(job_id))
+        return v.decode() if v else None
+
+
+def is_final(status: str | None) -> bool:
+    return status in FINAL
+
+
+__all__ = ["JobStore", "REJECT_PREFIX", "is_final"]

@@ -1,0 +1,1 @@
+"""Test helpers for synthgen, such as the fake OpenAI-compatible model server."""

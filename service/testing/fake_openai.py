@@ -1,0 +1,548 @@
+"""A fake OpenAI-compatible model server for tests and benchmarks.
+
+It speaks real HTTP (aiohttp.web) on loopback, sleeps for a configurable
+latency before every model answer and can inject faults, so client code is
+exercised the way a real provider would exercise it, but deterministically
+and without a model.
+
+Model endpoints: ``GET /v1/models``, ``POST /v1/chat/completions``,
+``POST /v1/completions`` and ``POST /v1/embeddings`` (hashed bag-of-words
+vectors, so texts sharing words are close). Replies are a deterministic
+function of the prompt unless scripted.
+
+Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
+latency_jitter, fail_rate, rate_limit_rate, retry_after, fail_first,
+rate_limit_first, hang_first, default_words, fault_endpoints, scripts),
+``POST /_control/reset``, ``GET /_control/stats`` and
+``GET /_control/requests?limit=N``.
+
+Run it with ``python -m service.testing.fake_openai --port 0 --latency 0.2``;
+it prints ``READY http://HOST:PORT`` once listening. In-process, use
+:func:`start`; the state lives at ``runner.app[STATE_KEY]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import functools
+import hashlib
+import math
+import os
+import random
+import re
+import signal
+import socket
+import time
+from collections import deque
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+MODEL_ID = "fake-model"
+EMBEDDING_MODEL_ID = "fake-embedding"
+DEFAULT_DIMENSIONS = 384
+HANG_SECONDS = 3600.0
+LOG_SIZE = 10_000
+ENDPOINTS = ("chat", "completions", "embeddings")
+
+_encode = msgspec.json.Encoder().encode
+_WORDS = re.compile(r"\w+")
+_NON_SPACE = re.compile(r"\S+")
+_STOPWORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been "
+    "it its this that these those i you he she we they me my your our their what which "
+    "who how why when where do does did not no so than then there here can will would "
+    "should could about into over please write give make tell cannot sorry unable explain "
+    "describe briefly".split()
+)
+_VOCABULARY = (
+    "system data model method result value process change level example point group "
+    "problem fact market service report number question answer reason pattern study "
+    "design source record detail approach effect practice evidence quality structure "
+    "clear simple careful useful important practical specific general common direct "
+    "shows explains supports describes suggests improves measures compares builds "
+    "often usually carefully clearly quickly together also further first second next "
+    "time people work world area part case way plan step story theory view range "
+    "across within between through during after before under along around"
+).split()
+
+_BYTE_TO_WORD = [_VOCABULARY[i % len(_VOCABULARY)] for i in range(256)]
+
+
+def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=_encode(obj), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def _error(status: int, message: str, kind: str = "invalid_request_error",
+           headers: dict[str, str] | None = None) -> web.Response:
+    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    return _json(body, status, headers)
+
+
+def _hash(text: str, size: int = 8) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=size).digest()
+
+
+@dataclasses.dataclass
+class Config:
+    """Live, mutable behaviour settings of the fake server."""
+
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+    fail_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    retry_after: float = 0.1
+    fail_first: int = 0
+    rate_limit_first: int = 0
+    hang_first: int = 0
+    default_words: int = 40
+    fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
+    scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "retry_after")
+_INTS = ("fail_first", "rate_limit_first", "hang_first", "default_words")
+
+
+@dataclasses.dataclass
+class Rule:
+    """One scripted-reply rule; ``pos`` is the index of the next reply."""
+
+    pattern: re.Pattern[str] | None
+    endpoint: str
+    replies: list[str]
+    echo: bool
+    cycle: bool
+    finish_reason: str | None
+    pos: int = 0
+
+    @classmethod
+    def parse(cls, raw: Any) -> Rule:
+        """Validate a rule given as JSON; raises ValueError when malformed."""
+        if not isinstance(raw, dict):
+            raise ValueError("each script rule must be an object")
+        endpoint = raw.get("endpoint", "any")
+        if endpoint not in ("chat", "completions", "any"):
+            raise ValueError(f"bad rule endpoint {endpoint!r}")
+        replies, echo = raw.get("replies", []), bool(raw.get("echo", False))
+        if not isinstance(replies, list) or not all(isinstance(r, str) for r in replies):
+            raise ValueError("rule 'replies' must be a list of strings")
+        if not replies and not echo:
+            raise ValueError("a rule needs non-empty 'replies' or 'echo': true")
+        match = raw.get("match")
+        try:
+            pattern = re.compile(match, re.DOTALL) if match is not None else None
+        except (re.error, TypeError) as exc:
+            raise ValueError(f"bad rule regex {match!r}: {exc}") from None
+        finish = raw.get("finish_reason")
+        return cls(pattern, endpoint, replies, echo, bool(raw.get("cycle", True)),
+                   finish if isinstance(finish, str) else None)
+
+
+class FakeState:
+    """Configuration, counters, scripted rules and the request log of one server."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.base_latency = latency
+        self.reset()
+
+    def reset(self) -> None:
+        """Restore default config (CLI latency) and clear the log and counters."""
+        self.config = Config(latency=self.base_latency)
+        self.rules: list[Rule] = []
+        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
+        self.requests = 0
+        self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
+        self.faults = {"500": 0, "429": 0, "hang": 0}
+        self.replies = 0
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply a partial config atomically; raises ValueError on bad input."""
+        new = dataclasses.replace(self.config)
+        rules = self.rules
+        for key, value in changes.items():
+            if key in _FLOATS or key in _INTS:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValueError(f"{key} must be a number")
+                if value < 0 or (key.endswith("_rate") and value > 1):
+                    raise ValueError(f"{key} out of range")
+                setattr(new, key, float(value) if key in _FLOATS else int(value))
+            elif key == "fault_endpoints":
+                if not isinstance(value, list) or any(v not in ENDPOINTS for v in value):
+                    raise ValueError(f"fault_endpoints must be a subset of {ENDPOINTS}")
+                new.fault_endpoints = list(value)
+            elif key == "scripts":
+                if not isinstance(value, list):
+                    raise ValueError("scripts must be a list of rules")
+                rules = [Rule.parse(raw) for raw in value]
+                new.scripts = value
+            else:
+                raise ValueError(f"unknown config key {key!r}")
+        self.config, self.rules = new, rules
+
+    def stats(self) -> dict[str, Any]:
+        """Counters as served by ``GET /_control/stats``."""
+        return {"requests": self.requests, "by_endpoint": self.by_endpoint,
+                "faults": self.faults, "replies": self.replies}
+
+    def next_fault(self, endpoint: str) -> str | None:
+        """Decide (and count) the fault for a request arriving now, if any."""
+        cfg = self.config
+        if endpoint not in cfg.fault_endpoints:
+            return None
+        fault = None
+        if cfg.hang_first > 0:
+            cfg.hang_first -= 1
+            fault = "hang"
+        elif cfg.fail_first > 0:
+            cfg.fail_first -= 1
+            fault = "500"
+        elif cfg.rate_limit_first > 0:
+            cfg.rate_limit_first -= 1
+            fault = "429"
+        elif cfg.fail_rate and random.random() < cfg.fail_rate:
+            fault = "500"
+        elif cfg.rate_limit_rate and random.random() < cfg.rate_limit_rate:
+            fault = "429"
+        if fault:
+            self.faults[fault] += 1
+        return fault
+
+    def delay(self) -> float:
+        """Latency to apply to the current request, jitter included."""
+        cfg = self.config
+        if not cfg.latency_jitter:
+            return cfg.latency
+        return max(0.0, cfg.latency + random.uniform(-cfg.latency_jitter, cfg.latency_jitter))
+
+    def reply(self, endpoint: str, prompt: str, last_user: str,
+              body: dict[str, Any]) -> tuple[str, str]:
+        """The reply text and finish_reason for a generation request."""
+        self.replies += 1
+        finish = "stop"
+        for rule in self.rules:
+            if rule.endpoint not in ("any", endpoint):
+                continue
+            if rule.pattern is not None and rule.pattern.search(prompt) is None:
+                continue
+            if rule.echo:
+                text = last_user
+            else:
+                if rule.pos >= len(rule.replies):
+                    if not rule.cycle:
+                        continue
+                    rule.pos = 0
+                text = rule.replies[rule.pos]
+                rule.pos += 1
+                if "{" in text:
+                    text = text.replace("{n}", str(self.replies))
+                    text = text.replace("{prompt_hash}", _hash(prompt, 4).hex())
+            finish = rule.finish_reason or "stop"
+            break
+        else:
+            text = default_reply(prompt, self.config.default_words, last_user)
+        text = _apply_stop(text, body.get("stop"))
+        limit = body.get("max_tokens", body.get("max_completion_tokens"))
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+            text, cut = _truncate(text, limit)
+            if cut:
+                finish = "length"
+        return text, finish
+
+
+def default_reply(prompt: str, n_words: int, focus: str | None = None) -> str:
+    """A deterministic, prompt-seeded, refusal-free reply of ``n_words`` words.
+
+    It names up to three content words of ``focus`` (default: the prompt).
+    """
+    topic: list[str] = []
+    for match in _WORDS.finditer((prompt if focus is None else focus).lower()):
+        word = match.group()
+        if len(word) > 3 and word not in _STOPWORDS and word not in topic:
+            topic.append(word)
+            if len(topic) == 3:
+                break
+    words = ["Here", "is", "a", "considered", "answer", "about", *(topic or ["this", "topic"])]
+    words[-1] += "."
+    extra: list[str] = []
+    block = prompt.encode("utf-8", "replace")
+    while len(extra) < n_words - len(words):  # chained hashes pick the filler words
+        block = hashlib.blake2b(block, digest_size=64).digest()
+        extra.extend(map(_BYTE_TO_WORD.__getitem__, block))
+    extra = extra[:max(0, n_words - len(words))]
+    for i in range(0, len(extra), 9):
+        extra[i] = extra[i].capitalize()
+        if i:
+            extra[i - 1] += "."
+    words = (words + extra)[:n_words]
+    text = " ".join(words)
+    return text if not text or text.endswith(".") else text + "."
+
+
+def _apply_stop(text: str, stop: Any) -> str:
+    stops = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    cut = len(text)
+    for s in stops:
+        if isinstance(s, str) and s:
+            at = text.find(s)
+            if 0 <= at < cut:
+                cut = at
+    return text[:cut]
+
+
+def _truncate(text: str, limit: int) -> tuple[str, bool]:
+    if len(text.split()) <= limit:
+        return text, False
+    end = 0
+    for count, match in enumerate(_NON_SPACE.finditer(text), 1):
+        if count > limit:
+            return text[:end], True
+        end = match.end()
+    return text, False
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # multi-part content: keep the text parts
+        return "\n".join(p.get("text", "") for p in content
+                         if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+@functools.lru_cache(maxsize=131072)
+def _bucket(token: str, dims: int) -> tuple[int, float]:
+    h = int.from_bytes(_hash(token), "little")
+    return h % dims, (1.0 if h >> 63 else -1.0)
+
+
+def embed(text: str, dims: int = DEFAULT_DIMENSIONS) -> list[float]:
+    """Signed hashed bag-of-words vector of ``text``, L2-normalised."""
+    tokens = _WORDS.findall(text.lower())
+    vec = [0.0] * dims
+    for token in [t for t in tokens if t not in _STOPWORDS] or tokens or [""]:
+        index, sign = _bucket(token, dims)
+        vec[index] += sign
+    norm = math.sqrt(sum(v * v for v in vec))
+    if norm == 0.0:  # all hashes cancelled out: fall back to a fixed unit vector
+        vec[_bucket("", dims)[0]], norm = 1.0, 1.0
+    return [v / norm for v in vec]
+
+
+STATE_KEY = web.AppKey("fake_openai_state", FakeState)
+
+
+async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Response:
+    """Count, parse, log, wait and inject faults; a dict body means 'go on'."""
+    state = request.app[STATE_KEY]
+    state.requests += 1
+    state.by_endpoint[endpoint] += 1
+    try:
+        body = msgspec.json.decode(await request.read())
+    except msgspec.DecodeError as exc:
+        return _error(400, f"request body is not valid JSON: {exc}")
+    if not isinstance(body, dict):
+        return _error(400, "request body must be a JSON object")
+    state.log.append({"endpoint": endpoint, "body": body})
+    fault = state.next_fault(endpoint) if not body.get("stream") else None
+    wait = state.delay()
+    if wait:
+        await asyncio.sleep(wait)
+    if body.get("stream"):
+        return _error(400, "stream=true is not supported by the fake server")
+    if fault == "hang":
+        await asyncio.sleep(HANG_SECONDS)
+    if fault == "429":
+        after = state.config.retry_after
+        headers = {"Retry-After": f"{after:g}", "retry-after-ms": str(round(after * 1000))}
+        return _error(429, "Rate limit reached (injected)", "rate_limit_error", headers)
+    if fault is not None:
+        return _error(500, "Internal server error (injected)", "server_error")
+    return body
+
+
+def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: int,
+                n_out: int) -> web.Response:
+    prefix = "chatcmpl" if obj == "chat.completion" else "cmpl"
+    return _json({
+        "id": f"{prefix}-{os.urandom(6).hex()}", "object": obj, "created": int(time.time()),
+        "model": body.get("model") or MODEL_ID, "choices": [choice],
+        "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out},
+    })
+
+
+async def chat_completions(request: web.Request) -> web.Response:
+    """``POST /v1/chat/completions``."""
+    body = await _admit(request, "chat")
+    if isinstance(body, web.Response):
+        return body
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return _error(400, "'messages' must be a non-empty list")
+    texts: list[str] = []
+    last_user = ""
+    for message in messages:
+        if isinstance(message, dict):
+            texts.append(_content_text(message.get("content")))
+            if message.get("role") == "user":
+                last_user = texts[-1]
+    prompt = "\n".join(texts)
+    text, finish = request.app[STATE_KEY].reply("chat", prompt, last_user, body)
+    message = {"role": "assistant", "content": text}
+    choice = {"index": 0, "message": message, "finish_reason": finish}
+    return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()))
+
+
+async def completions(request: web.Request) -> web.Response:
+    """``POST /v1/completions`` (raw text completion)."""
+    body = await _admit(request, "completions")
+    if isinstance(body, web.Response):
+        return body
+    prompt = body.get("prompt", "")
+    if isinstance(prompt, list):
+        prompt = "\n".join(p for p in prompt if isinstance(p, str))
+    prompt = prompt if isinstance(prompt, str) else ""
+    text, finish = request.app[STATE_KEY].reply("completions", prompt, prompt, body)
+    choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+    return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()))
+
+
+async def embeddings(request: web.Request) -> web.Response:
+    """``POST /v1/embeddings``."""
+    body = await _admit(request, "embeddings")
+    if isinstance(body, web.Response):
+        return body
+    raw = body.get("input")
+    inputs = [raw] if isinstance(raw, str) else raw
+    if not isinstance(inputs, list) or not inputs:
+        return _error(400, "'input' must be a string or a non-empty list of strings")
+    dims = body.get("dimensions", DEFAULT_DIMENSIONS)
+    if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= 16384:
+        return _error(400, "'dimensions' must be an integer between 1 and 16384")
+    texts = [t if isinstance(t, str) else str(t) for t in inputs]
+    data = [{"object": "embedding", "index": i, "embedding": embed(text, dims)}
+            for i, text in enumerate(texts)]
+    n_in = sum(len(t.split()) for t in texts)
+    return _json({"object": "list", "data": data, "model": body.get("model") or EMBEDDING_MODEL_ID,
+                  "usage": {"prompt_tokens": n_in, "total_tokens": n_in}})
+
+
+async def list_models(request: web.Request) -> web.Response:
+    """``GET /v1/models``."""
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake"}
+            for m in (MODEL_ID, EMBEDDING_MODEL_ID)]
+    return _json({"object": "list", "data": data})
+
+
+async def control_config(request: web.Request) -> web.Response:
+    """``GET|POST /_control/config``: read or partially update the config."""
+    state = request.app[STATE_KEY]
+    if request.method == "POST":
+        try:
+            changes = msgspec.json.decode(await request.read() or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("config body must be a JSON object")
+            state.update(changes)
+        except (msgspec.DecodeError, ValueError) as exc:
+            return _error(400, str(exc))
+    return _json(dataclasses.asdict(state.config))
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    """``POST /_control/reset``."""
+    state = request.app[STATE_KEY]
+    state.reset()
+    return _json(dataclasses.asdict(state.config))
+
+
+async def control_stats(request: web.Request) -> web.Response:
+    """``GET /_control/stats``."""
+    return _json(request.app[STATE_KEY].stats())
+
+
+async def control_requests(request: web.Request) -> web.Response:
+    """``GET /_control/requests?limit=N``: the last N logged model requests."""
+    try:
+        limit = int(request.query.get("limit", "100"))
+    except ValueError:
+        return _error(400, "limit must be an integer")
+    log = request.app[STATE_KEY].log
+    return _json(list(log)[-limit:] if limit > 0 else [])
+
+
+def build_app(state: FakeState) -> web.Application:
+    """The aiohttp application serving ``state``."""
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[STATE_KEY] = state
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/completions", completions)
+    app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_route("*", "/_control/config", control_config)
+    app.router.add_post("/_control/reset", control_reset)
+    app.router.add_get("/_control/stats", control_stats)
+    app.router.add_get("/_control/requests", control_requests)
+    return app
+
+
+async def start(host: str = "127.0.0.1", port: int = 0,
+                latency: float = 0.0) -> tuple[web.AppRunner, str]:
+    """Start serving in the running loop; returns the runner and the base URL."""
+    runner = web.AppRunner(build_app(FakeState(latency)), access_log=None, handle_signals=False,
+                           shutdown_timeout=1.0, handler_cancellation=True)
+    await runner.setup()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        site = web.SockSite(runner, sock, backlog=4096)
+        await site.start()
+    except BaseException:
+        sock.close()
+        await runner.cleanup()
+        raise
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    return runner, f"http://{shown}:{sock.getsockname()[1]}"
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    runner, url = await start(args.host, args.port, args.latency)
+    try:
+        if args.ready_file:
+            tmp = f"{args.ready_file}.tmp{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(url)
+            os.replace(tmp, args.ready_file)
+        print(f"READY {url}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Fake OpenAI-compatible model server.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per model request")
+    parser.add_argument("--ready-file", help="write the base URL here once listening")
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(_serve(args))
+    else:
+        uvloop.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""RQ worker side: the job function, the worker process and the reaper."""

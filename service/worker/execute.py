@@ -1,0 +1,122 @@
+"""Running one job in a worker: claim it, drive its recipe, settle its final status.
+
+A job is claimed with a lease (a Redis key with a TTL) that a watcher task renews;
+the same task polls for cancellation and pushes metrics. A worker that dies stops
+renewing, the lease expires, and the reaper of any live worker re-enqueues the job;
+the next run resumes from the ids already committed, so nothing is lost or doubled.
+If the lease is lost while running (a long stall), the run stops without touching the
+job's status: the worker that took over owns it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import msgspec
+
+from service import defaults, metrics
+from service.domain.job import Problem
+from service.pipeline.run import JobRun, JobStats, Stopped
+from service.pipeline.stages import default_stages
+from service.providers.registry import Registry
+from service.recipes import RECIPES, decode_spec
+from service.recipes.base import Env
+from service.settings import Settings
+from service.store.jobs import JobStore
+from service.store.redis import async_client
+
+log = logging.getLogger("synthgen.worker")
+ERR = "https://synthgen.dev/errors/"
+
+
+def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
+    return msgspec.json.encode(Problem(type=ERR + kind, title=title, status=status, detail=detail))
+
+
+async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
+    last_renew = last_flush = time.monotonic()
+    while True:
+        await asyncio.sleep(0.25)
+        now = time.monotonic()
+        if await store.status(run.job_id) == "cancelling":
+            run.stop("cancelled")
+        if now - last_renew >= settings.heartbeat_seconds:
+            last_renew = now
+            if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
+                log.warning("job %s: lease lost; another worker owns it now", run.job_id)
+                run.stop("lease")
+        if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
+            last_flush = now
+            await buffer.flush(store.r)
+
+
+async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
+    client = async_client(settings.redis_url or "", max_connections=16)
+    store = JobStore(client)
+    try:
+        claim = await store.claim(job_id, worker_id, settings.lease_seconds)
+        if claim != "ok":
+            log.info("job %s: not run (%s)", job_id, claim)
+            return
+        raw = await store.get(job_id)
+        assert raw is not None
+        await _run(job_id, raw, store, settings, registry, buffer, worker_id)
+    finally:
+        await buffer.flush(client)
+        await client.aclose()
+
+
+async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Settings, registry: Registry,
+               buffer: metrics.Buffer, worker_id: str) -> None:
+    spec = decode_spec(raw["spec"].encode())
+    recipe = RECIPES[spec.recipe]
+    target = int(raw["target"]) if raw.get("target") else None
+    stats = JobStats(buffer)
+    provider = registry.open(spec.generator.provider, stats, spec.concurrency)
+    run = JobRun(
+        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, provider=provider,
+        model=spec.generator.model or registry.default_model(spec.generator.provider),
+        stages=default_stages(spec.filters), stats=stats, buffer=buffer,
+        done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0), target=target,
+        env=Env(providers=registry, settings=settings),
+    )
+    started = float(raw.get("started_at") or time.time())
+    log.info("job %s: running %s (kept %d of %s)", job_id, spec.recipe, run.kept, target)
+    run.start()
+    watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
+    error: bytes = b""
+    try:
+        if raw.get("status") == "cancelling":
+            run.stop("cancelled")
+        elif target is None or run.kept < target:
+            await recipe.run(run)
+    except Stopped:
+        pass
+    except Exception as exc:  # a bug or bad data: fail the job with the reason, keep the worker
+        log.exception("job %s: recipe failed", job_id)
+        error = _problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500)
+    finally:
+        watcher.cancel()
+        await run.close()
+        await provider.aclose()
+    if run.stop_reason == "lease":
+        return
+    if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
+        final = "cancelled"
+    elif run.fatal is not None:
+        final, error = "failed", _problem("provider-unavailable", "A provider refused the job's requests", str(run.fatal), 502)
+    elif error:
+        final = "failed"
+    elif run.shortfall:
+        final, error = "failed", _problem("target-not-reached", "The job could not reach its target", run.shortfall, 422)
+    else:
+        final = "succeeded"
+    if run.note:
+        await store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", run.note)
+    prev = await store.transition(job_id, final, stamp="finished_at", error=error)
+    if prev not in ("succeeded", "failed", "cancelled"):
+        buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
+        buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)
+    log.info("job %s: %s with %d kept", job_id, final, run.kept)
