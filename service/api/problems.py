@@ -94,7 +94,24 @@ def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]
     return problem_response(request, 422, "invalid-spec", "Invalid job spec", str(exc), exc.errors)
 
 
+def _strict_spec_error(request: Request) -> ApiError | None:
+    """Litestar decodes bodies leniently; re-decode the job spec strictly to name the field."""
+    body = request._connection_state.body  # the bytes Litestar already read, if any
+    if request.method != "POST" or not isinstance(body, bytes):
+        return None
+    from service.recipes import decode_spec
+
+    try:
+        decode_spec(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as e:
+        return spec_error(e)
+    return None
+
+
 def handle_validation(request: Request, exc: ValidationException) -> Response[Problem]:
+    strict = _strict_spec_error(request)
+    if strict is not None:
+        return handle_api_error(request, strict)
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):

@@ -1,0 +1,41 @@
+# synthgen: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-slow test-all openapi bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# llama-cpp-python compiles from source the first time (~6 min); pip caches the wheel.
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the service on the embedded defaults (redis-server, a worker, SmolLM2) and run a sample job.
+run: install
+	$(VENV)/bin/synthgen serve --demo
+
+## Fast suite: real Redis, real worker processes, fake OpenAI-compatible server on loopback.
+test: install
+	$(PY) -m pytest
+
+## Tests that run the embedded SmolLM2 model.
+test-slow: install
+	$(PY) -m pytest -m slow
+
+test-all: test test-slow
+
+## Regenerate openapi/openapi.json from the app (a test fails when it drifts).
+openapi: install
+	$(VENV)/bin/synthgen openapi --output openapi/openapi.json
+
+## Throughput benchmark: synthgen vs a bare aiohttp loop against the fake provider.
+bench: install
+	$(PY) bench/responses_throughput.py
+
+clean:
+	rm -rf $(VENV) .synthgen .pytest_cache
