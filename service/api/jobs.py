@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from service import defaults
 from service.api.auth import require_json, require_tenant, tenant_of
@@ -14,7 +15,18 @@ from service.domain.job import Job, JobPage, Problem, Status
 from service.recipes import JobSpec
 
 NDJSON = "application/x-ndjson"
-ERRORS = {400, 401, 404, 413, 415, 422, 503}
+JobId = Annotated[str, PathParameter(description="The job id returned by createJob.")]
+Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.")]
+StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page, 1..{defaults.MAX_STREAM_LIMIT}.")]
+
+
+def _problems(*codes: int) -> dict[int, ResponseSpec]:
+    text = {400: "Malformed request or parameter", 401: "Missing or unknown API key",
+            404: "No such job for this tenant", 409: "The job is already final",
+            413: "Body larger than the limit", 415: "Body is not application/json",
+            422: "Well-formed but invalid spec (errors name the fields)", 503: "Job store unavailable"}
+    return {c: ResponseSpec(data_container=Problem, description=text[c], media_type="application/problem+json",
+                            generate_examples=False) for c in codes}
 
 
 def _svc(request: Request) -> JobService:
@@ -29,31 +41,33 @@ class JobController(Controller):
     @post("/", operation_id="createJob", status_code=202, guards=[require_json],
           summary="Submit a job", description="Validates the spec, stores the job and queues it. "
           "Send Idempotency-Key to make retries safe: the same key and body return the same job.",
-          )
+          responses=_problems(400, 401, 413, 415, 422, 503))
     async def create(
-        self, request: Request, data: JobSpec,  # type: ignore[valid-type]
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+        self, request: Request, data: JSONBody[JobSpec],  # type: ignore[valid-type]
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
     ) -> Response[Job]:
         job, created = await _svc(request).submit(tenant_of(request), await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
 
-    @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first")
+    @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first",
+         responses=_problems(400, 401))
     async def list_jobs(
         self, request: Request,
-        limit: Annotated[int | None, Parameter(query="limit", description=f"1..{defaults.MAX_PAGE_LIMIT}")] = None,
-        cursor: Annotated[str | None, Parameter(query="cursor")] = None,
-        status: Annotated[Status | None, Parameter(query="status")] = None,
+        limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.")] = None,
+        cursor: Cursor = None,
+        status: Annotated[Status | None, QueryParameter(description="Only jobs in this status.")] = None,
     ) -> JobPage:
         n = clamp_limit(limit, defaults.PAGE_LIMIT, defaults.MAX_PAGE_LIMIT)
         return await _svc(request).list(tenant_of(request), n, cursor, status)
 
-    @get("/{job_id:str}", operation_id="getJob", summary="A job's status and progress")
-    async def get_job(self, request: Request, job_id: str) -> Job:
+    @get("/{job_id:str}", operation_id="getJob", summary="A job's status and progress",
+         responses=_problems(401, 404))
+    async def get_job(self, request: Request, job_id: JobId) -> Job:
         return await _svc(request).get(tenant_of(request), job_id)
 
     @post("/{job_id:str}/cancel", operation_id="cancelJob", status_code=200,
-          summary="Cancel a job; records made so far are kept")
-    async def cancel(self, request: Request, job_id: str) -> Job:
+          summary="Cancel a job; records made so far are kept", responses=_problems(401, 404, 409))
+    async def cancel(self, request: Request, job_id: JobId) -> Job:
         return await _svc(request).cancel(tenant_of(request), job_id)
 
     async def _stream(self, request: Request, job_id: str, kind: str, cursor: str | None, limit: int | None) -> Response[bytes]:
@@ -62,20 +76,18 @@ class JobController(Controller):
         return Response(body, media_type=NDJSON, headers={"X-Next-Cursor": nxt})
 
     @get("/{job_id:str}/records", operation_id="listJobRecords", media_type=NDJSON,
-         summary="Kept records as NDJSON; resume with the X-Next-Cursor header")
+         summary="Kept records as NDJSON; resume with the X-Next-Cursor header",
+         responses=_problems(400, 401, 404))
     async def records(
-        self, request: Request, job_id: str,
-        cursor: Annotated[str | None, Parameter(query="cursor")] = None,
-        limit: Annotated[int | None, Parameter(query="limit", description=f"1..{defaults.MAX_STREAM_LIMIT}")] = None,
+        self, request: Request, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
     ) -> Response[bytes]:
         return await self._stream(request, job_id, "records", cursor, limit)
 
     @get("/{job_id:str}/rejects", operation_id="listJobRejects", media_type=NDJSON,
-         summary="Rejected candidates with stage and reason, as NDJSON")
+         summary="Rejected candidates with stage and reason, as NDJSON",
+         responses=_problems(400, 401, 404))
     async def rejects(
-        self, request: Request, job_id: str,
-        cursor: Annotated[str | None, Parameter(query="cursor")] = None,
-        limit: Annotated[int | None, Parameter(query="limit", description=f"1..{defaults.MAX_STREAM_LIMIT}")] = None,
+        self, request: Request, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
     ) -> Response[bytes]:
         return await self._stream(request, job_id, "rejects", cursor, limit)
 

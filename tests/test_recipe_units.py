@@ -1,0 +1,118 @@
+"""Recipe building blocks checked against shared/reference/recipes.md."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from service.pipeline.text import (
+    ALPACA_BLACKLIST, SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason, lcs_length, rouge_l,
+    rouge_tokens,
+)
+from service.recipes import alpaca, self_instruct
+from service.recipes.base import Instance, SeedTask, load_seeds
+from service.settings import from_env
+
+
+def dp_lcs(a: list[str], b: list[str]) -> int:
+    t = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            t[i + 1][j + 1] = t[i][j] + 1 if x == y else max(t[i][j + 1], t[i + 1][j])
+    return t[-1][-1]
+
+
+def test_bit_parallel_lcs_matches_dynamic_programming() -> None:
+    rng = random.Random(0)
+    for _ in range(2000):
+        a = [rng.choice("abcdef") for _ in range(rng.randint(0, 70))]
+        b = [rng.choice("abcdef") for _ in range(rng.randint(0, 70))]
+        assert lcs_length(a, b) == dp_lcs(a, b)
+
+
+def test_rouge_tokens_follow_rouge_score_defaults() -> None:
+    assert rouge_tokens("Hello, World! It's 2024.") == ["hello", "world", "it", "s", "2024"]
+
+
+def test_rouge_threshold_keeps_exactly_0_7_and_rejects_0_71() -> None:
+    base = "one two three four five six seven eight nine ten"
+    at_07 = "one two three four five six seven x y z"  # LCS 7 of 10 and 10 -> F = 0.7
+    pool = RougePool([base])
+    best, top, _ = pool.nearest(at_07)
+    assert best == pytest.approx(0.7)
+    assert not best > 0.7  # the code's rule: reject only when > 0.7
+    longer = " ".join(f"w{i}" for i in range(100))
+    near = " ".join(f"w{i}" for i in range(71)) + " " + " ".join(f"z{i}" for i in range(29))
+    assert rouge_l(rouge_tokens(longer), rouge_tokens(near)) == pytest.approx(0.71)
+    assert RougePool([longer]).nearest(near)[0] > 0.7
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("Draw a map of the city centre for tourists.", "blacklist"),
+    ("Explain the mapping between keys and values in a dictionary.", None),
+    ("Sort these numbers", "length"),
+    ("Sort these four numbers", None),
+    (" ".join(["word"] * 151), "length"),
+    ("Write a program that reverses a string.", "prefix"),
+    ("- List three uses of vinegar at home.", "punctuation"),
+    ("Éxplain how tides are caused by the moon.", "non_ascii"),
+    ("Please go to the store and buy eggs for me.", "blacklist"),
+    ("Plot the growth of the population over ten years.", "blacklist"),
+])
+def test_self_instruct_filters(text: str, reason: str | None) -> None:
+    assert instruction_reject_reason(text, SELF_INSTRUCT_BLACKLIST) == reason
+
+
+def test_alpaca_blacklist_adds_media_words() -> None:
+    assert instruction_reject_reason("Create a flowchart of the onboarding steps.", ALPACA_BLACKLIST) == "blacklist"
+    assert instruction_reject_reason("Create a flowchart of the onboarding steps.", SELF_INSTRUCT_BLACKLIST) is None
+
+
+def test_bootstrap_prompt_and_parsing() -> None:
+    demos = [f"Task number {i} goes here:" for i in range(8)]
+    prompt = self_instruct.bootstrap_prompt(demos)
+    assert prompt.startswith(self_instruct.HEADER) and prompt.endswith("\n9.")
+    assert "8. Task number 7 goes here\n" in prompt  # trailing ":" stripped
+    parsed = self_instruct.parse_bootstrap(" describe   the NASA mission.\n10. Give two tips\n11. ")
+    assert parsed == ["Describe the NASA mission.", "Give two tips"]
+    assert self_instruct.parse_bootstrap(" describe the NASA mission.", "python") == ["Describe the nasa mission."]
+
+
+def test_instance_parsing_and_cleaning() -> None:
+    text = "Input: a\nOutput: b\n\nExample 2\nInput: c\nOutput: d\n\nExample 3\nInput: e\nOutput: cut"
+    insts = self_instruct.parse_instances(text, output_first=False, truncated=True)
+    assert [(i.input, i.output) for i in insts] == [("a", "b"), ("c", "d")]
+    clf = self_instruct.parse_instances(" Positive\nInput: Great!\n\nClass label: Negative\nInput: Awful.", True, False)
+    assert [(i.input, i.output) for i in clf] == [("Great!", "Positive"), ("Awful.", "Negative")]
+    kept, why = self_instruct.clean_instances([Instance("x", "y"), Instance("x", "z")], 5)
+    assert kept == [] and why == "instance_conflict"
+    kept, why = self_instruct.clean_instances(
+        [Instance("same", "same"), Instance("", ""), Instance("q:", "a"), Instance("q", "a"), Instance("q", "a")], 5)
+    assert [(i.input, i.output) for i in kept] == [("q", "a")] and why is None
+    kept, _ = self_instruct.clean_instances([Instance(f"in{i}", f"out{i}") for i in range(9)], 5)
+    assert len(kept) == 5
+
+
+def test_alpaca_prompt_and_parsing() -> None:
+    seeds = load_seeds(None, "default", from_env({}), "params")
+    prompt = alpaca.build_prompt(seeds[:3])
+    assert "20" in prompt.split("\n")[0] and prompt.count("###\n") == 4
+    assert prompt.endswith("###\n4. Instruction:")
+    reply = (" Name a fruit.\n4. Input:\n<noinput>\n4. Output:\nApple.\n###\n"
+             "5. Instruction: Broken chunk without fields\n###\n"
+             "6. Instruction: Shorten this.\n6. Input:\nA long text.\n6. Output:\nShort")
+    parsed = alpaca.parse(reply, 4, truncated=False)
+    assert parsed[0] == ("Name a fruit.", "", "Apple.")
+    assert isinstance(parsed[1], str)
+    assert parsed[2] == ("Shorten this.", "A long text.", "Short")
+    assert len(alpaca.parse(reply, 4, truncated=True)) == 2
+
+
+def test_default_seed_set() -> None:
+    seeds = load_seeds(None, "default", from_env({}), "params")
+    assert len(seeds) >= 36
+    assert sum(s.is_classification for s in seeds) >= 8
+    assert all(isinstance(s, SeedTask) and s.instances for s in seeds)
+    for s in seeds:
+        assert instruction_reject_reason(s.instruction, ALPACA_BLACKLIST) is None, s.instruction
