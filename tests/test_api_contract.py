@@ -170,3 +170,35 @@ def test_health_request_id_and_docs(api_url: str) -> None:
     assert r.status_code == 200 and r.headers["x-request-id"] == "abc-123"
     assert len(httpx.get(f"{api_url}/healthz").headers["x-request-id"]) >= 8
     assert httpx.get(f"{api_url}/docs/openapi.json").json()["info"]["title"] == "synthgen"
+
+
+def test_redis_down_is_503_with_retry_after(service_env: dict, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import KEYS, ROOT, free_port, wait_for
+
+    port = free_port()
+    env = dict(service_env, SYNTHGEN_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", SYNTHGEN_PORT=str(port))
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", "0"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, what="API without Redis")
+        r = httpx.get(f"{url}/readyz")
+        assert r.status_code == 503 and r.headers["retry-after"]
+        api = Api(url, KEYS["alice"])
+        r = api.submit(responses_spec(1))
+        assert_problem(r, 503)
+        assert r.headers["retry-after"]
+        assert_problem(api.client.get("/v1/jobs/job_x"), 503)
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -60,6 +60,7 @@ class Job(msgspec.Struct):
     spec_hash: str
     spec: dict[str, Any]
     error: Problem | None
+    note: str | None
     links: JobLinks
     object: str = "job"
 
@@ -112,6 +113,7 @@ def from_hash(raw: dict[str, str]) -> Job:
         spec_hash=raw.get("spec_hash", ""),
         spec=msgspec.json.decode(raw["spec"]),
         error=msgspec.json.decode(error, type=Problem) if error else None,
+        note=raw.get("note"),
         links=JobLinks(
             self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel"
         ),
