@@ -129,8 +129,15 @@ licence = "apache-2.0"
 
 @pytest.fixture(scope="session")
 def service_env(redis_url: str, providers_file: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    files = tmp_path_factory.mktemp("files")
+    (files / "prompts.jsonl").write_text("".join(f'{{"prompt": "Registered prompt {i}"}}\n' for i in range(5)))
+    (files / "seeds.jsonl").write_text("".join(
+        f'{{"instruction": "Seed task number {i} about a distinct subject {i}.", '
+        f'"instances": [{{"input": "", "output": "answer {i}"}}]}}\n' for i in range(4)))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTHGEN_")}
     env.update({
+        "SYNTHGEN_PROMPT_FILES": f"eval-prompts={files / 'prompts.jsonl'}",
+        "SYNTHGEN_SEED_FILES": f"tiny={files / 'seeds.jsonl'}",
         "SYNTHGEN_REDIS_URL": redis_url,
         "SYNTHGEN_PROVIDERS": providers_file,
         "SYNTHGEN_API_KEYS": ",".join(f"{k}={t}" for t, k in KEYS.items()),

@@ -201,3 +201,27 @@ def test_metrics_add_up_across_worker_processes(api_url: str, alice: Api, fake: 
     assert after["synthgen_workers"] >= 2
     busy = [p for p in workers.procs]
     assert all(p.poll() is None for p in busy)
+
+
+def test_registered_prompt_file_and_seed_file(alice: Api, fake: Fake, worker: Workers) -> None:
+    job = alice.wait(alice.submit({"recipe": "responses", "generator": {"provider": "fake", "model": "fake-model-2"},
+                                   "params": {"prompt_file": "eval-prompts", "system_prompt": "Be brief."}}).json()["id"])
+    assert job["status"] == "succeeded" and job["progress"]["target"] == 5 and job["progress"]["kept"] == 5
+    records = alice.lines(job["id"])
+    assert {r["prompt"] for r in records} == {f"Registered prompt {i}" for i in range(5)}
+    assert all(r["messages"][0] == {"role": "system", "content": "Be brief."} for r in records)
+    assert all(r["meta"]["model"] == "fake-model-2" for r in records)
+    fake.configure(scripts=[{"match": "Come up with a list", "replies": bootstrap_replies()},
+                            {"match": "Is it classification", "replies": [" No"]},
+                            {"match": "Write examples", "replies": ["Input: x\nOutput: y"]}])
+    job = alice.wait(alice.submit({"recipe": "self-instruct", "target": 2, "generator": {"provider": "fake"},
+                                   "params": {"seed_file": "tiny", "demos": 4}}).json()["id"])
+    assert job["status"] == "succeeded", job
+    prompts = [q["body"]["prompt"] for q in fake.requests() if "Come up with a list" in q["body"].get("prompt", "")]
+    assert prompts and all("Seed task number" in p for p in prompts)
+    inline = [{"instruction": f"Inline seed {w} task for testing purposes."} for w in ("alpha", "beta", "gamma")]
+    job = alice.wait(alice.submit({"recipe": "self-instruct", "target": 1, "generator": {"provider": "fake"},
+                                   "params": {"seeds": inline, "demos": 3, "instances": False}}).json()["id"])
+    assert job["status"] == "succeeded", job
+    last = [q["body"]["prompt"] for q in fake.requests(5) if "Come up with a list" in q["body"].get("prompt", "")]
+    assert last and "Inline seed alpha" in last[-1]

@@ -143,21 +143,20 @@ class Alpaca:
                         await run.reject(text_key("c", item), Verdict("parse", "parse", "chunk lacks Instruction/Input/Output"), {"chunk": item[:2000]})
                         continue
                     inst, inp, out = item
-                    key = text_key("i", inst)
                     reason = instruction_reject_reason(inst, ALPACA_BLACKLIST) if inst else "parse"
                     if reason:
-                        await run.reject(key, Verdict("filter", reason), {"instruction": inst, "input": inp, "output": out})
+                        await run.reject(text_key("x", inst), Verdict("filter", reason), {"instruction": inst, "input": inp, "output": out})
                         continue
                     best, top, avg = pool.nearest(inst)
                     if best > p.rouge_threshold:
-                        await run.reject(key, Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                        await run.reject(text_key("x", inst), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
                                          {"instruction": inst, "most_similar_instructions": dict(list(top.items())[:3])})
                         continue
                     if not run.reserve():
                         return
                     pool.add(inst)
                     await run.offer(Candidate(
-                        key=key, text=out, sampling=params,
+                        key=text_key("i", inst), text=out, sampling=params,
                         data={"instruction": inst, "input": inp, "output": out,
                               "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
                     ))

@@ -100,6 +100,9 @@ class SelfInstructJob(JobSpecBase, tag="self-instruct", kw_only=True, forbid_unk
 
 
 def text_key(prefix: str, text: str) -> str:
+    """A content-derived item key. Prefixes keep outcomes apart: "i" is an accepted
+    instruction (record, or its later reject), "x" a candidate filtered out before
+    acceptance (a duplicate of an accepted one must not collide with its record)."""
     return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
@@ -316,11 +319,11 @@ class SelfInstruct:
                 for task in candidates:
                     reason = instruction_reject_reason(task, SELF_INSTRUCT_BLACKLIST)
                     if reason:
-                        await run.reject(text_key("i", task), Verdict("filter", reason), {"instruction": task})
+                        await run.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
                         continue
                     best, top, avg = pool.nearest(task)
                     if best > p.rouge_threshold:
-                        await run.reject(text_key("i", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                        await run.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
                                          {"instruction": task, "most_similar_instructions": dict(list(top.items())[:3])})
                         continue
                     if not run.reserve():

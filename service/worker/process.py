@@ -63,6 +63,8 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     name = f"synthgen-{socket.gethostname()}-{os.getpid()}-{int(time.time())}"
     worker = SimpleWorker([queue(conn, settings.queue)], connection=conn, serializer=JSONSerializer, name=name)
     try:
-        worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=False)
+        # RQ logs every job start and end at INFO; keep it for DEBUG and our own logger for INFO.
+        rq_level = settings.log_level if settings.log_level.upper() == "DEBUG" else "WARNING"
+        worker.work(burst=burst, logging_level=rq_level, with_scheduler=False)
     finally:
         stop.set()
