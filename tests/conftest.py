@@ -1,8 +1,8 @@
 """Test fixtures: real Redis, the API and RQ workers as real processes, and the fake
 OpenAI-compatible server on loopback (the only stand-in: no model API is reachable).
 
-Redis: 127.0.0.1:6379 (database 13, flushed per session) when it answers, otherwise an
-embedded redis-server started for the session.
+Redis: SYNTHGEN_TEST_REDIS_URL, default 127.0.0.1:6379 database 13 (flushed per
+session), when it answers; otherwise an embedded redis-server started for the session.
 """
 
 from __future__ import annotations
@@ -40,9 +40,19 @@ def wait_for(pred: Any, timeout: float = 30.0, every: float = 0.05, what: str = 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def wait_http_ok(url: str, timeout: float = 30.0) -> None:
+    def ok() -> bool:
+        try:
+            return httpx.get(url, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(ok, timeout=timeout, what=f"200 from {url}")
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = "redis://127.0.0.1:6379/13"
+    url = os.environ.get("SYNTHGEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
     embedded = None
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
@@ -158,14 +168,7 @@ def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", "0"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{url}/readyz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(ready, what="API readiness")
+    wait_http_ok(f"{url}/readyz")
     yield url
     proc.send_signal(signal.SIGTERM)
     proc.wait(10)

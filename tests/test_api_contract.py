@@ -176,7 +176,7 @@ def test_redis_down_is_503_with_retry_after(service_env: dict, tmp_path) -> None
     import subprocess
     import sys
 
-    from conftest import KEYS, ROOT, free_port, wait_for
+    from conftest import KEYS, ROOT, free_port, wait_http_ok
 
     port = free_port()
     env = dict(service_env, SYNTHGEN_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", SYNTHGEN_PORT=str(port))
@@ -184,14 +184,7 @@ def test_redis_down_is_503_with_retry_after(service_env: dict, tmp_path) -> None
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="API without Redis")
+        wait_http_ok(f"{url}/healthz")
         r = httpx.get(f"{url}/readyz")
         assert r.status_code == 503 and r.headers["retry-after"]
         api = Api(url, KEYS["alice"])

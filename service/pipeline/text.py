@@ -20,21 +20,28 @@ def rouge_tokens(text: str) -> list[str]:
     return [t for t in _NON_ALNUM.split(text.lower()) if t]
 
 
-def lcs_length(a: list[str], b: list[str]) -> int:
-    """Length of the longest common subsequence of two token lists."""
-    if not a or not b:
-        return 0
+def _masks(a: list[str]) -> dict[str, int]:
+    """Bit i of masks[t] is set when a[i] == t."""
     masks: dict[str, int] = {}
     for i, tok in enumerate(a):
         masks[tok] = masks.get(tok, 0) | (1 << i)
-    full = (1 << len(a)) - 1
+    return masks
+
+
+def _lcs(masks: dict[str, int], na: int, b: list[str]) -> int:
+    full = (1 << na) - 1
     v = full
     for tok in b:
         m = masks.get(tok)
         if m:
             u = v & m
             v = ((v + u) | (v - u)) & full
-    return len(a) - v.bit_count()
+    return na - v.bit_count()
+
+
+def lcs_length(a: list[str], b: list[str]) -> int:
+    """Length of the longest common subsequence of two token lists."""
+    return _lcs(_masks(a), len(a), b) if a and b else 0
 
 
 def rouge_l(a: list[str], b: list[str]) -> float:
@@ -50,17 +57,14 @@ class RougePool:
 
     def __init__(self, texts: list[str] = ()):  # type: ignore[assignment]
         self.texts: list[str] = []
-        self._masks: list[tuple[dict[str, int], int, int]] = []
+        self._masks: list[tuple[dict[str, int], int]] = []
         for t in texts:
             self.add(t)
 
     def add(self, text: str) -> None:
         toks = rouge_tokens(text)
-        masks: dict[str, int] = {}
-        for i, tok in enumerate(toks):
-            masks[tok] = masks.get(tok, 0) | (1 << i)
         self.texts.append(text)
-        self._masks.append((masks, (1 << len(toks)) - 1, len(toks)))
+        self._masks.append((_masks(toks), len(toks)))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -69,17 +73,8 @@ class RougePool:
         b = rouge_tokens(text)
         out: list[float] = []
         nb = len(b)
-        for masks, full, na in self._masks:
-            if not na or not nb:
-                out.append(0.0)
-                continue
-            v = full
-            for tok in b:
-                m = masks.get(tok)
-                if m:
-                    u = v & m
-                    v = ((v + u) | (v - u)) & full
-            lcs = na - v.bit_count()
+        for masks, na in self._masks:
+            lcs = _lcs(masks, na, b) if na and nb else 0
             out.append(0.0 if lcs == 0 else 2 * lcs / (na + nb))
         return out
 
