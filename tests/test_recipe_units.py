@@ -116,3 +116,24 @@ def test_default_seed_set() -> None:
     assert all(isinstance(s, SeedTask) and s.instances for s in seeds)
     for s in seeds:
         assert instruction_reject_reason(s.instruction, ALPACA_BLACKLIST) is None, s.instruction
+
+
+def test_output_formats() -> None:
+    from service.pipeline.formats import shape
+
+    inst = {"instruction": "Add.", "input": "2+2", "output": "4", "is_classification": False}
+    meta: dict = {}
+    assert shape(dict(inst), "openai", meta) == {"messages": [
+        {"role": "user", "content": "Add.\n\n2+2"}, {"role": "assistant", "content": "4"}]}
+    assert meta["fields"] == {"is_classification": False}
+    chat = {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "Q"},
+                         {"role": "assistant", "content": "A"}, {"role": "user", "content": "Q2"},
+                         {"role": "assistant", "content": "A2"}], "persona": "a chef"}
+    meta = {}
+    assert shape(dict(chat), "sharegpt", meta)["conversations"][:3] == [
+        {"from": "system", "value": "S"}, {"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"}]
+    assert meta["fields"] == {"persona": "a chef"}
+    assert shape(dict(chat), "alpaca", {}) == {"instruction": "Q", "input": "", "output": "A"}
+    pair = {"prompt": "P", "chosen": "good", "rejected": "bad", "score_chosen": 4.0, "score_rejected": 2.0}
+    assert shape(dict(pair), "preference", {}) == pair
+    assert shape(dict(inst), "native", {}) == inst

@@ -22,7 +22,7 @@ from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id
 from service.domain.specs import spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
-from service.recipes.base import Env
+from service.recipes.base import Env, check_generator
 from service.settings import Settings
 from service.store.jobs import JobStore
 from service.store.queue import enqueue
@@ -58,20 +58,10 @@ class JobService:
             spec = decode_spec(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise spec_error(exc) from None
-        gen = spec.generator
-        if gen.provider not in self.registry.configs:
-            raise invalid("generator.provider", f"unknown provider {gen.provider!r}; see GET /v1/providers", gen.provider)
-        cfg = self.registry.configs[gen.provider]
-        if gen.model is not None and cfg.models and gen.model not in cfg.models:
-            raise invalid("generator.model", f"provider {gen.provider!r} serves {cfg.models}", gen.model)
         recipe = RECIPES[spec.recipe]
-        if recipe.needs_raw(spec) and not cfg.supports_raw:
-            raise invalid(
-                "generator.provider",
-                f"recipe {spec.recipe} needs raw completion, which provider {gen.provider!r} does not offer; "
-                "use params.mode='chat' or another provider",
-                gen.provider,
-            )
+        check_generator(spec.generator, self.env, "generator", raw=recipe.needs_raw(spec))
+        if spec.format == "preference" and not recipe.pairs:
+            raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
         if spec.filters.min_words > spec.filters.max_words:
             raise invalid("filters.min_words", "min_words exceeds max_words", spec.filters.min_words)
         return spec, recipe.validate(spec, self.env)

@@ -7,7 +7,7 @@ unknown recipe or a wrong type is reported by msgspec with the offending path.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -66,6 +66,7 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     seed: int | None = None
     filters: Filters = msgspec.field(default_factory=Filters)
     metadata: dict[Name, Annotated[str, Meta(max_length=1024)]] = {}
+    format: Literal["native", "openai", "sharegpt", "alpaca", "preference"] = "native"
 
     @property
     def recipe(self) -> str:

@@ -22,9 +22,11 @@ from typing import Any, Awaitable, Callable, Iterable
 import msgspec
 
 from service import defaults, metrics
-from service.domain.specs import JobSpecBase
+from service.domain.specs import GeneratorRef, JobSpecBase
+from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict
 from service.providers.base import Completion, Provider, ProviderError
+from service.providers.registry import Registry
 from service.store.jobs import JobStore
 
 log = logging.getLogger("synthgen.run")
@@ -62,12 +64,37 @@ class JobStats:
         return out
 
 
+class Model:
+    """One model at one provider, as a recipe calls it; carries its provenance."""
+
+    def __init__(self, run: "JobRun", provider: Provider, model: str, ref: GeneratorRef):
+        self.run = run
+        self.provider = provider
+        self.model = model
+        self.ref = ref
+        self.provenance = {"provider": provider.name, "model": model, "licence": provider.licence}
+
+    @property
+    def supports_raw(self) -> bool:
+        return self.provider.supports_raw
+
+    def sampling(self, base: dict[str, Any]) -> dict[str, Any]:
+        """The recipe's defaults `base` overridden by this generator's sampling in the spec."""
+        return self.ref.sampling.over(base)
+
+    async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
+        return await self.run._call(self.provider.chat(messages, model=self.model, params=params))
+
+    async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
+        return await self.run._call(self.provider.complete(prompt, model=self.model, params=params))
+
+
 class JobRun:
     """The context a recipe runs in. See the module docstring."""
 
     def __init__(
         self, *, job_id: str, spec: JobSpecBase, spec_hash: str, store: JobStore,
-        provider: Provider, model: str, stages: list[Stage], stats: JobStats,
+        registry: Registry, stages: list[Stage], stats: JobStats,
         buffer: metrics.Buffer, done: set[str], kept: int, target: int | None, env: Any,
     ):
         self.job_id = job_id
@@ -75,8 +102,8 @@ class JobRun:
         self.spec_hash = spec_hash
         self.recipe = spec.recipe
         self.store = store
-        self.provider = provider
-        self.model = model
+        self.registry = registry
+        self._providers: dict[str, Provider] = {}
         self.stages = stages
         self.stats = stats
         self.buffer = buffer
@@ -96,10 +123,8 @@ class JobRun:
             maxsize=defaults.FLUSH_BATCH * 4
         )
         self._sink_task: asyncio.Task[None] | None = None
-        self._provenance = {
-            "provider": provider.name, "model": model, "licence": provider.licence,
-            "spec_hash": spec_hash, "seed": self.seed,
-        }
+        self.generator = self.model(spec.generator)
+        self._base_meta = {"spec_hash": spec_hash, "seed": self.seed, "recipe": self.recipe}
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -114,6 +139,15 @@ class JobRun:
         await self._queue.put(None)
         if self._sink_task:
             await self._sink_task
+        for provider in self._providers.values():
+            await provider.aclose()
+
+    def model(self, ref: GeneratorRef) -> Model:
+        """A handle on `ref`; providers are opened once per run and shared by handles."""
+        provider = self._providers.get(ref.provider)
+        if provider is None:
+            provider = self._providers[ref.provider] = self.registry.open(ref.provider, self.stats, self.spec.concurrency)
+        return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref)
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -151,13 +185,13 @@ class JobRun:
     # -- provider calls -----------------------------------------------------------
 
     def sampling(self, base: dict[str, Any]) -> dict[str, Any]:
-        return self.spec.generator.sampling.over(base)
+        return self.generator.sampling(base)
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        return await self._call(self.provider.chat(messages, model=self.model, params=params))
+        return await self.generator.chat(messages, params)
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
-        return await self._call(self.provider.complete(prompt, model=self.model, params=params))
+        return await self.generator.complete(prompt, params)
 
     async def _call(self, aw: Awaitable[Completion]) -> Completion:
         self.check()
@@ -187,8 +221,9 @@ class JobRun:
             if reserved:
                 self.release()
             return False
-        record = {"id": rid, **c.data, "meta": {**self._provenance, "recipe": self.recipe,
-                  "sampling": c.sampling, "finish_reason": c.finish_reason, "created_at": time.time()}}
+        meta = {**(c.provenance or self.generator.provenance), **self._base_meta,
+                "sampling": c.sampling, "finish_reason": c.finish_reason, "created_at": time.time()}
+        record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
         await self._queue.put(("r", rid, _enc.encode(record), ""))
         if reserved:

@@ -23,6 +23,8 @@ class Candidate(msgspec.Struct):
     text: str
     finish_reason: str | None = None
     sampling: dict[str, Any] | None = None
+    # provider/model/licence of what made it, when not the job's main generator
+    provenance: dict[str, Any] | None = None
 
 
 class Verdict(msgspec.Struct):

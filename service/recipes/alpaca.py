@@ -108,6 +108,7 @@ class Alpaca:
     name = "alpaca"
     summary = "Instruction, input and output generated together from 3 seed demos (Alpaca)."
     Spec = AlpacaJob
+    pairs = False
 
     def needs_raw(self, spec: AlpacaJob) -> bool:
         return spec.params.mode == "completion"

@@ -15,7 +15,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
-from service.domain.specs import JobSpecBase
+from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import JobRun
 from service.providers.registry import Registry
 from service.settings import Settings
@@ -35,12 +35,28 @@ class Recipe(Protocol):
     name: ClassVar[str]
     summary: ClassVar[str]
     Spec: ClassVar[type[JobSpecBase]]
+    # True for recipes whose records are preference pairs (format "preference" allowed).
+    pairs: ClassVar[bool]
     # True when the recipe calls raw completion (unless its params choose chat mode).
     def needs_raw(self, spec: JobSpecBase) -> bool: ...
     def validate(self, spec: JobSpecBase, env: Env) -> int | None:
         """Raise InvalidSpec for what cannot run; return the effective target."""
         ...
     async def run(self, run: JobRun) -> None: ...
+
+
+def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = False) -> None:
+    """Raise InvalidSpec unless `ref` names a configured provider/model (able to do raw
+    completion when `raw`). Recipes call it for every generator their params name."""
+    cfg = env.providers.configs.get(ref.provider)
+    if cfg is None:
+        raise invalid(f"{field}.provider", f"unknown provider {ref.provider!r}; see GET /v1/providers", ref.provider)
+    if ref.model is not None and cfg.models and ref.model not in cfg.models:
+        raise invalid(f"{field}.model", f"provider {ref.provider!r} serves {cfg.models}", ref.model)
+    if raw and not cfg.supports_raw:
+        raise invalid(f"{field}.provider",
+                      f"this recipe needs raw completion, which provider {ref.provider!r} does not offer"
+                      " (use params.mode='chat' where the recipe has it, or another provider)", ref.provider)
 
 
 class Instance(msgspec.Struct, forbid_unknown_fields=True):

@@ -41,6 +41,7 @@ class Responses:
     name = "responses"
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
+    pairs = False
 
     def needs_raw(self, spec: ResponsesJob) -> bool:
         return False

@@ -228,6 +228,7 @@ class SelfInstruct:
     name = "self-instruct"
     summary = "Bootstrap new instructions from seed tasks, then input/output instances (Self-Instruct)."
     Spec = SelfInstructJob
+    pairs = False
 
     def needs_raw(self, spec: SelfInstructJob) -> bool:
         return spec.params.mode == "completion"

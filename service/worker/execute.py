@@ -74,10 +74,8 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     recipe = RECIPES[spec.recipe]
     target = int(raw["target"]) if raw.get("target") else None
     stats = JobStats(buffer)
-    provider = registry.open(spec.generator.provider, stats, spec.concurrency)
     run = JobRun(
-        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, provider=provider,
-        model=spec.generator.model or registry.default_model(spec.generator.provider),
+        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, registry=registry,
         stages=default_stages(spec.filters), stats=stats, buffer=buffer,
         done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0), target=target,
         env=Env(providers=registry, settings=settings),
@@ -100,7 +98,6 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     finally:
         watcher.cancel()
         await run.close()
-        await provider.aclose()
     if run.stop_reason == "lease":
         return
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
