@@ -9,6 +9,10 @@
 | SYNTHGEN_API_KEYS_FILE | | file with one `key=tenant` per line |
 | SYNTHGEN_SEED_FILES | | `name=path` pairs: seed task files jobs may name |
 | SYNTHGEN_PROMPT_FILES | | `name=path` pairs: prompt files jobs may name |
+| SYNTHGEN_BENCHMARKS | | `name=path` pairs: benchmark sets for decontamination (JSONL with `prompt`, or text lines) |
+| SYNTHGEN_EMBEDDINGS_URL | (unset: embedded MiniLM) | OpenAI-compatible /v1 base URL serving /embeddings |
+| SYNTHGEN_EMBEDDINGS_MODEL | | model name sent to that server |
+| SYNTHGEN_EMBEDDINGS_KEY_ENV | | name of the env var holding that server's key |
 | SYNTHGEN_HOST / SYNTHGEN_PORT | 127.0.0.1 / 8000 | where `synthgen serve` listens |
 | SYNTHGEN_STATE_DIR | .synthgen | embedded Redis data, generated API key, logs |
 | SYNTHGEN_WORKERS | 1 | worker processes `synthgen serve` starts in embedded mode |
@@ -39,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_key_hashes: dict[str, str] = {}
     seed_files: dict[str, str] = {}
     prompt_files: dict[str, str] = {}
+    benchmark_files: dict[str, str] = {}
+    embeddings_url: str | None = None
+    embeddings_model: str | None = None
+    embeddings_key_env: str | None = None
     host: str = "127.0.0.1"
     port: int = defaults.PORT
     state_dir: str = ".synthgen"
@@ -87,6 +95,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         api_key_hashes={hash_key(k): t for k, t in keys.items()},
         seed_files=_pairs(g("SEED_FILES")),
         prompt_files=_pairs(g("PROMPT_FILES")),
+        benchmark_files=_pairs(g("BENCHMARKS")),
+        embeddings_url=g("EMBEDDINGS_URL"),
+        embeddings_model=g("EMBEDDINGS_MODEL"),
+        embeddings_key_env=g("EMBEDDINGS_KEY_ENV"),
         host=g("HOST", "127.0.0.1"),
         port=int(g("PORT", defaults.PORT)),
         state_dir=g("STATE_DIR", ".synthgen"),

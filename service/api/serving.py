@@ -11,6 +11,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import secrets
 from typing import Any
 
 import msgspec
@@ -59,7 +60,32 @@ class JobService:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise spec_error(exc) from None
         recipe = RECIPES[spec.recipe]
-        check_generator(spec.generator, self.env, "generator", raw=recipe.needs_raw(spec))
+        raw_needed = recipe.needs_raw(spec)
+        check_generator(spec.generator, self.env, "generator", raw=raw_needed)
+        refs = [("generator", spec.generator)]
+        for i, g in enumerate(spec.mix):
+            check_generator(g, self.env, f"mix[{i}]", raw=raw_needed)
+            refs.append((f"mix[{i}]", g))
+        if spec.judge is not None and spec.judge.generator is not None:
+            check_generator(spec.judge.generator, self.env, "judge.generator")
+            refs.append(("judge.generator", spec.judge.generator))
+        for field, ref in refs:
+            licence = self.registry.configs[ref.provider].licence
+            if licence in spec.refuse_licences:
+                raise invalid(f"{field}.provider", f"provider {ref.provider!r} carries licence {licence!r}, "
+                              "which this job refuses (refuse_licences)", ref.provider)
+        if spec.decontamination is not None:
+            d = spec.decontamination
+            for i, name in enumerate(d.benchmarks):
+                if name not in self.settings.benchmark_files:
+                    raise invalid(f"decontamination.benchmarks[{i}]", f"no benchmark set named {name!r} is registered; "
+                                  "see GET /v1/benchmarks", name)
+            if not d.benchmarks and not d.inline:
+                raise invalid("decontamination.benchmarks", "name at least one benchmark set or give one inline")
+        if spec.dedup is not None and spec.dedup.embedding is not None:
+            e = spec.dedup.embedding
+            if e.scope == "collection" and not e.collection:
+                raise invalid("dedup.embedding.collection", "scope 'collection' needs a collection name")
         if spec.format == "preference" and not recipe.pairs:
             raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
         if spec.filters.min_words > spec.filters.max_words:
@@ -85,6 +111,7 @@ class JobService:
         await self.store.create(
             job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
             spec_hash=spec_hash(spec), target=target,
+            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
         )
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
         await self.store.r.hincrbyfloat(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]), 1)

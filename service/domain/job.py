@@ -40,6 +40,20 @@ class Progress(msgspec.Struct):
     tokens_out: int = 0
 
 
+class StageCount(msgspec.Struct):
+    """How many candidates entered a stage and how many it rejected (None: not counted,
+    for checks a recipe runs itself, such as Self-Instruct's novelty)."""
+
+    stage: str
+    entered: int | None
+    rejected: int
+
+
+class GeneratorCount(msgspec.Struct):
+    kept: int = 0
+    rejected: int = 0
+
+
 class JobLinks(msgspec.Struct):
     self: str
     records: str
@@ -61,6 +75,9 @@ class Job(msgspec.Struct):
     spec: dict[str, Any]
     error: Problem | None
     note: str | None
+    seed: int | None
+    funnel: list[StageCount]
+    generators: dict[str, GeneratorCount]
     links: JobLinks
     object: str = "job"
 
@@ -97,6 +114,15 @@ def from_hash(raw: dict[str, str]) -> Job:
     }
     target = raw.get("target")
     error = raw.get("error")
+    entered = {k[7:]: int(v) for k, v in raw.items() if k.startswith("stg_in:")}
+    rejected = {k[4:]: int(v) for k, v in raw.items() if k.startswith("stg:")}
+    order = list(entered) + [st for st in rejected if st not in entered]
+    funnel = [StageCount(stage=st, entered=entered.get(st), rejected=rejected.get(st, 0)) for st in order]
+    generators: dict[str, GeneratorCount] = {}
+    for k, v in raw.items():
+        if k.startswith("gen:"):
+            label, _, what = k[4:].rpartition(":")
+            setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
@@ -114,6 +140,9 @@ def from_hash(raw: dict[str, str]) -> Job:
         spec=msgspec.json.decode(raw["spec"]),
         error=msgspec.json.decode(error, type=Problem) if error else None,
         note=raw.get("note"),
+        seed=int(raw["seed"]) if raw.get("seed") else None,
+        funnel=funnel,
+        generators=dict(sorted(generators.items())),
         links=JobLinks(
             self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel"
         ),

@@ -48,13 +48,80 @@ class GeneratorRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Filters(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Response filters applied before a record is kept."""
+    """Quality filters on the text a recipe proposes, before a record is kept."""
 
     min_words: Annotated[int, Meta(ge=0)] = 1
     max_words: Annotated[int, Meta(ge=1)] = 4000
+    min_chars: Annotated[int, Meta(ge=0)] = 0
+    max_chars: Annotated[int, Meta(ge=1)] = 100_000
     drop_truncated: bool = True
     drop_refusals: bool = True
     refusal_phrases: list[Annotated[str, Meta(min_length=2)]] = []
+    languages: Annotated[
+        list[Annotated[str, Meta(pattern="^[a-z]{2}$")]],
+        Meta(description="ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language."),
+    ] = []
+    max_char_run: Annotated[int, Meta(ge=2, description="A character repeated more times in a row is garbage.")] = 20
+    max_word_repeat: Annotated[
+        int, Meta(ge=2, description="A word or 2-gram repeated more times in a row is a generation loop.")
+    ] = 8
+
+
+class JudgeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """LLM-as-judge pass: score every candidate, keep those at or above min_score."""
+
+    generator: GeneratorRef | None = None
+    rubric: Literal["additive5"] | Annotated[str, Meta(min_length=20, max_length=20_000)] = "additive5"
+    min_score: Annotated[float, Meta(ge=0, le=100)] = 3.0
+    repeats: Annotated[int, Meta(ge=1, le=10)] = 1
+    max_retries: Annotated[int, Meta(ge=0, le=10)] = 2
+
+
+class MinHashDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    threshold: Probability = 0.8
+    num_perm: Annotated[int, Meta(ge=16, le=512)] = 128
+    ngram: Annotated[int, Meta(ge=1, le=10)] = 3
+
+
+class EmbeddingDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    threshold: Annotated[
+        float, Meta(ge=0.0, le=1.0, description="Cosine similarity at or above which a candidate is a near-duplicate.")
+    ] = 0.9
+    scope: Literal["job", "collection"] = "job"
+    collection: Annotated[
+        str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", description="With scope 'collection': a collection shared by the tenant's jobs.")
+    ] | None = None
+
+
+class DedupSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Drop duplicates: exact (normalised hash), MinHash, and embedding near-duplicates."""
+
+    field: Literal["prompt", "response", "both"] = "both"
+    exact: bool = True
+    minhash: MinHashDedup | None = None
+    embedding: EmbeddingDedup | None = None
+
+
+class DecontaminationSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Remove candidates that overlap benchmark items (n-gram overlap)."""
+
+    benchmarks: Annotated[list[Name], Meta(description="Registered benchmark sets (GET /v1/benchmarks).")] = []
+    inline: Annotated[
+        dict[Name, Annotated[list[Annotated[str, Meta(min_length=1)]], Meta(min_length=1)]],
+        Meta(description="Extra benchmark sets given in the job: name -> items."),
+    ] = {}
+    mode: Literal["ngram", "coverage"] = "ngram"
+    ngram: Annotated[int, Meta(ge=3, le=50, description="n; default 13 in ngram mode, 8 in coverage mode.")] | None = None
+    coverage: Annotated[
+        float, Meta(ge=0.0, le=1.0, description="coverage mode: fraction of a benchmark item's tokens covered.")
+    ] = 0.5
+    field: Literal["prompt", "response", "both"] = "prompt"
+
+
+class WeightedGenerator(GeneratorRef, kw_only=True, forbid_unknown_fields=True):
+    """A generator in a job's mix, drawn with probability proportional to weight."""
+
+    weight: Annotated[float, Meta(gt=0, le=1e6)] = 1.0
 
 
 class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="recipe"):
@@ -67,6 +134,16 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     filters: Filters = msgspec.field(default_factory=Filters)
     metadata: dict[Name, Annotated[str, Meta(max_length=1024)]] = {}
     format: Literal["native", "openai", "sharegpt", "alpaca", "preference"] = "native"
+    mix: Annotated[
+        list[WeightedGenerator],
+        Meta(description="Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default."),
+    ] = []
+    judge: JudgeSpec | None = None
+    dedup: DedupSpec | None = None
+    decontamination: DecontaminationSpec | None = None
+    refuse_licences: Annotated[
+        list[Name], Meta(description="Refuse the job if any generator or judge carries one of these licence tags.")
+    ] = []
 
     @property
     def recipe(self) -> str:

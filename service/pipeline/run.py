@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import defaultdict
 from typing import Any, Awaitable, Callable, Iterable
 
 import msgspec
@@ -24,13 +25,17 @@ import msgspec
 from service import defaults, metrics
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
-from service.pipeline.stages import Candidate, Stage, Verdict
+from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.providers.registry import Registry
 from service.store.jobs import JobStore
 
 log = logging.getLogger("synthgen.run")
 _enc = msgspec.json.Encoder()
+
+
+def _label(provenance: dict[str, Any] | None) -> str:
+    return f"{provenance['provider']}/{provenance['model']}" if provenance else ""
 
 
 class Stopped(Exception):
@@ -41,7 +46,7 @@ class JobStats:
     """CallStats for one job: feeds the job hash counters and the process metrics."""
 
     def __init__(self, buffer: metrics.Buffer):
-        self.pending: dict[str, int] = {"requests": 0, "retries": 0, "tokens_in": 0, "tokens_out": 0}
+        self.pending: defaultdict[str, int] = defaultdict(int)
         self._buf = buffer
 
     def request(self, provider: str, model: str, outcome: str, seconds: float) -> None:
@@ -60,7 +65,7 @@ class JobStats:
         self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
 
     def take(self) -> dict[str, int]:
-        out, self.pending = self.pending, {k: 0 for k in self.pending}
+        out, self.pending = self.pending, defaultdict(int)
         return out
 
 
@@ -73,6 +78,7 @@ class Model:
         self.model = model
         self.ref = ref
         self.provenance = {"provider": provider.name, "model": model, "licence": provider.licence}
+        self.label = f"{provider.name}/{model}"
 
     @property
     def supports_raw(self) -> bool:
@@ -94,8 +100,8 @@ class JobRun:
 
     def __init__(
         self, *, job_id: str, spec: JobSpecBase, spec_hash: str, store: JobStore,
-        registry: Registry, stages: list[Stage], stats: JobStats,
-        buffer: metrics.Buffer, done: set[str], kept: int, target: int | None, env: Any,
+        registry: Registry, stats: JobStats, buffer: metrics.Buffer, done: set[str], kept: int,
+        target: int | None, env: Any, tenant: str = "", seed: int | None = None,
     ):
         self.job_id = job_id
         self.spec = spec
@@ -104,14 +110,14 @@ class JobRun:
         self.store = store
         self.registry = registry
         self._providers: dict[str, Provider] = {}
-        self.stages = stages
+        self.tenant = tenant
         self.stats = stats
         self.buffer = buffer
         self.done = done
         self.kept = kept
         self.target = target
         self.env = env
-        self.seed = spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**31)
+        self.seed = seed if seed is not None else spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**31)
         self.rng = random.Random(self.seed)
         self.stop_reason: str | None = None
         self.fatal: ProviderError | None = None
@@ -119,12 +125,14 @@ class JobRun:
         self.shortfall: str | None = None
         self.requests_made = 0
         self._reserved = 0
-        self._queue: asyncio.Queue[tuple[str, str, bytes, str] | None] = asyncio.Queue(
+        self._queue: asyncio.Queue[tuple[str, str, bytes, str, str, str] | None] = asyncio.Queue(
             maxsize=defaults.FLUSH_BATCH * 4
         )
         self._sink_task: asyncio.Task[None] | None = None
         self.generator = self.model(spec.generator)
+        self._mix = [(self.model(g), g.weight) for g in spec.mix]
         self._base_meta = {"spec_hash": spec_hash, "seed": self.seed, "recipe": self.recipe}
+        self.stages: list[Stage] = build_stages(spec, self)
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -139,8 +147,25 @@ class JobRun:
         await self._queue.put(None)
         if self._sink_task:
             await self._sink_task
+        for stage in self.stages:
+            closer = getattr(stage, "aclose", None)
+            if closer is not None:
+                await closer()
         for provider in self._providers.values():
             await provider.aclose()
+
+    def pick(self, key: str) -> Model:
+        """The generator for item `key`: drawn by weight from the job's mix (the same draw
+        for the same key and seed, so a resumed run makes the same choice), else the
+        job's generator."""
+        if not self._mix:
+            return self.generator
+        r = random.Random(f"{self.seed}:{key}").random() * sum(w for _, w in self._mix)
+        for m, w in self._mix:
+            r -= w
+            if r < 0:
+                return m
+        return self._mix[-1][0]
 
     def model(self, ref: GeneratorRef) -> Model:
         """A handle on `ref`; providers are opened once per run and shared by handles."""
@@ -211,32 +236,41 @@ class JobRun:
 
     async def offer(self, c: Candidate, *, reserved: bool = True) -> bool:
         """Run `c` through the stages; keep it or reject it. Settles a reserved slot."""
-        for stage in self.stages:
-            verdict = stage.check(c)
-            if verdict is not None:
-                await self.reject(c.key, verdict, c.data, reserved=reserved)
-                return False
         rid = self.item_id(c.key)
         if rid in self.done:
             if reserved:
                 self.release()
             return False
-        meta = {**(c.provenance or self.generator.provenance), **self._base_meta,
-                "sampling": c.sampling, "finish_reason": c.finish_reason, "created_at": time.time()}
+        source = c.provenance or self.generator.provenance
+        for stage in self.stages:
+            self.stats.pending[f"stg_in:{stage.name}"] += 1
+            verdict = await stage.check(c)
+            if verdict is not None:
+                await self.reject(c.key, verdict, c.data, reserved=reserved, provenance=source)
+                return False
+        if rid in self.done:  # committed meanwhile (a concurrent twin passed the stages first)
+            if reserved:
+                self.release()
+            return False
+        meta = {**source, **self._base_meta, "sampling": c.sampling, "finish_reason": c.finish_reason,
+                **c.annotations, "created_at": time.time()}
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
-        await self._queue.put(("r", rid, _enc.encode(record), ""))
+        await self._queue.put(("r", rid, _enc.encode(record), "", "", _label(source)))
         if reserved:
             self.release()
         self.kept += 1
         return True
 
-    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool = False) -> None:
+    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool = False,
+                     provenance: dict[str, Any] | None = None) -> None:
         rid = self.item_id(key)
         line = {"id": rid, "stage": verdict.stage, "reason": verdict.reason,
                 "detail": verdict.detail, **data}
+        if provenance:
+            line["meta"] = {**provenance, "spec_hash": self.spec_hash}
         self.done.add(rid)
-        await self._queue.put(("x", rid, _enc.encode(line), verdict.reason))
+        await self._queue.put(("x", rid, _enc.encode(line), verdict.reason, verdict.stage, _label(provenance)))
         self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
         if reserved:
             self.release()
@@ -279,7 +313,7 @@ class JobRun:
         q = self._queue
         closing = False
         while not closing:
-            batch: list[tuple[str, str, bytes, str]] = []
+            batch: list[tuple[str, str, bytes, str, str, str]] = []
             item = await q.get()
             if item is None:
                 closing = True
@@ -305,7 +339,7 @@ class JobRun:
             for _ in range(len(batch) + closing):
                 q.task_done()
 
-    async def flush(self, batch: list[tuple[str, str, bytes, str]]) -> None:
+    async def flush(self, batch: list[tuple[str, str, bytes, str, str, str]]) -> None:
         codes = await self.store.commit(self.job_id, self.target, batch, self.stats.take())
         stored = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code == 1)
         dropped = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code != 1)

@@ -1,8 +1,10 @@
-"""Stages a candidate record passes before it is kept.
+"""Stages a candidate record passes before it is kept, in the design's order:
+filters -> judge -> dedup -> decontamination. Each is optional per job.
 
-A stage looks at a candidate and returns a `Verdict` to reject it, or None to pass it
-on. The default pipeline is the response filter below; later stages (judge, dedup,
-decontamination) implement the same protocol and are appended per job.
+A stage is anything with a `name` and `async check(candidate) -> Verdict | None`:
+None passes the candidate on (a stage may annotate it: scores, nearest neighbour),
+a Verdict rejects it with that stage and reason. Stages that gain from batching
+(embedding dedup) gather the candidates offered concurrently into one call.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from service.domain.specs import Filters
+from service.domain.specs import Filters, JobSpecBase
 
 
 class Candidate(msgspec.Struct):
@@ -25,6 +27,30 @@ class Candidate(msgspec.Struct):
     sampling: dict[str, Any] | None = None
     # provider/model/licence of what made it, when not the job's main generator
     provenance: dict[str, Any] | None = None
+    # the request the text answers (instruction, question); derived from data when None
+    prompt: str | None = None
+    # what stages learned about it (judge score, nearest neighbour), stored in meta
+    annotations: dict[str, Any] = {}
+
+    def prompt_text(self) -> str:
+        if self.prompt is not None:
+            return self.prompt
+        d = self.data
+        if "instruction" in d:
+            return d["instruction"] + (f"\n\n{d['input']}" if d.get("input") else "")
+        if "prompt" in d:
+            return str(d["prompt"])
+        for m in d.get("messages", ()):
+            if m.get("role") == "user":
+                return m.get("content", "")
+        return ""
+
+    def texts(self, field: str) -> list[str]:
+        if field == "prompt":
+            return [self.prompt_text()]
+        if field == "response":
+            return [self.text]
+        return [self.prompt_text(), self.text]
 
 
 class Verdict(msgspec.Struct):
@@ -36,7 +62,7 @@ class Verdict(msgspec.Struct):
 class Stage(Protocol):
     name: str
 
-    def check(self, c: Candidate) -> Verdict | None: ...
+    async def check(self, c: Candidate) -> Verdict | None: ...
 
 
 # Case-insensitive phrases that mark a refusal or a generator artefact (public SDG
@@ -58,8 +84,15 @@ REFUSAL_PHRASES = (
 )
 
 
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language (py3langid, a small n-gram model)."""
+    import py3langid
+
+    return py3langid.classify(text)[0]
+
+
 class ResponseFilter:
-    """Empty, truncated, too short/long and refusal responses (per-job `filters`)."""
+    """Empty, truncated, too short/long, refusal, wrong-language and garbage text."""
 
     name = "filter"
 
@@ -67,24 +100,55 @@ class ResponseFilter:
         self.f = filters
         phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
         self._refusal = re.compile("|".join(re.escape(p) for p in phrases)) if filters.drop_refusals else None
+        self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
+        n = filters.max_word_repeat
+        self._loop = re.compile(r"\b(\w+(?:\W+\w+)?)(?:\W+\1\b){%d,}" % n, re.I)
 
-    def check(self, c: Candidate) -> Verdict | None:
-        text = c.text.strip()
+    async def check(self, c: Candidate) -> Verdict | None:
+        return self.verdict(c.text, c.finish_reason)
+
+    def verdict(self, raw: str, finish_reason: str | None = None) -> Verdict | None:
+        f = self.f
+        text = raw.strip()
         if not text:
             return Verdict(self.name, "empty")
-        if self.f.drop_truncated and c.finish_reason == "length":
+        if f.drop_truncated and finish_reason == "length":
             return Verdict(self.name, "truncated", "the provider stopped at max_tokens")
         words = len(text.split())
-        if words < self.f.min_words:
-            return Verdict(self.name, "length", f"{words} words < min_words {self.f.min_words}")
-        if words > self.f.max_words:
-            return Verdict(self.name, "length", f"{words} words > max_words {self.f.max_words}")
+        if words < f.min_words or len(text) < f.min_chars:
+            return Verdict(self.name, "too_short", f"{words} words, {len(text)} chars")
+        if words > f.max_words or len(text) > f.max_chars:
+            return Verdict(self.name, "too_long", f"{words} words, {len(text)} chars")
         if self._refusal is not None:
             m = self._refusal.search(text.lower())
             if m:
                 return Verdict(self.name, "refusal", m.group(0))
+        m = self._char_run.search(text)
+        if m:
+            return Verdict(self.name, "garbage", f"{m.group(1)!r} repeated {len(m.group(0))} times")
+        m = self._loop.search(text)
+        if m:
+            return Verdict(self.name, "repetition", f"{m.group(1)!r} repeated")
+        if f.languages:
+            lang = detect_language(text)
+            if lang not in f.languages:
+                return Verdict(self.name, "language", lang)
         return None
 
 
-def default_stages(filters: Filters) -> list[Stage]:
-    return [ResponseFilter(filters)]
+def build_stages(spec: JobSpecBase, run: Any) -> list[Stage]:
+    """The job's stages in order; optional ones only when the spec asks for them."""
+    stages: list[Stage] = [ResponseFilter(spec.filters)]
+    if spec.judge is not None:
+        from service.pipeline.judge import JudgeStage
+
+        stages.append(JudgeStage(spec.judge, run))
+    if spec.dedup is not None:
+        from service.pipeline.dedup import DedupStage
+
+        stages.append(DedupStage(spec.dedup, run))
+    if spec.decontamination is not None:
+        from service.pipeline.decontam import DecontaminationStage
+
+        stages.append(DecontaminationStage(spec.decontamination, run.env.settings))
+    return stages

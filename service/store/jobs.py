@@ -30,14 +30,15 @@ from service.domain.job import COUNTERS, FINAL, REJECT_PREFIX
 
 P = defaults.KEY_PREFIX
 
-# Commits a batch of items. ARGV: target, then groups of (kind, id, line, reason).
+# Commits a batch of items. ARGV: target, then groups of (kind, id, line, reason, stage, gen).
 # Returns one code per item: 1 stored, 0 already there, -1 dropped (target reached).
+# Counts per reason, per stage and per generator move with the item, atomically.
 COMMIT = """
 local target = tonumber(ARGV[1])
 local kept = tonumber(redis.call('HGET', KEYS[1], 'kept') or '0')
 local out = {}
-for i = 2, #ARGV, 4 do
-  local kind, id, line, reason = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
+for i = 2, #ARGV, 6 do
+  local kind, id, line, reason, stage, gen = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
   if redis.call('SADD', KEYS[2], id) == 0 then
     out[#out+1] = 0
   elseif kind == 'r' then
@@ -47,12 +48,15 @@ for i = 2, #ARGV, 4 do
     else
       redis.call('RPUSH', KEYS[3], line)
       kept = kept + 1
+      if gen ~= '' then redis.call('HINCRBY', KEYS[1], 'gen:' .. gen .. ':kept', 1) end
       out[#out+1] = 1
     end
   else
     redis.call('RPUSH', KEYS[4], line)
     redis.call('HINCRBY', KEYS[1], 'rejected', 1)
     redis.call('HINCRBY', KEYS[1], 'rej:' .. reason, 1)
+    redis.call('HINCRBY', KEYS[1], 'stg:' .. stage, 1)
+    if gen ~= '' then redis.call('HINCRBY', KEYS[1], 'gen:' .. gen .. ':rejected', 1) end
     out[#out+1] = 1
   end
 end
@@ -169,12 +173,12 @@ class JobStore:
 
     async def create(
         self, *, job_id: str, tenant: str, recipe: str, spec_json: bytes, spec_hash: str,
-        target: int | None,
+        target: int | None, seed: int,
     ) -> None:
         now = time.time()
         fields: dict[str, Any] = {
             "id": job_id, "tenant": tenant, "recipe": recipe, "status": "queued",
-            "spec": spec_json, "spec_hash": spec_hash, "created_at": repr(now),
+            "spec": spec_json, "spec_hash": spec_hash, "created_at": repr(now), "seed": seed,
             **{c: 0 for c in COUNTERS},
         }
         if target is not None:
@@ -274,10 +278,11 @@ class JobStore:
         return prev.decode() if prev else None
 
     async def commit(
-        self, job_id: str, target: int | None, items: list[tuple[str, str, bytes, str]],
+        self, job_id: str, target: int | None, items: list[tuple[str, str, bytes, str, str, str]],
         counters: dict[str, int],
     ) -> list[int]:
-        """Commit (kind 'r'|'x', id, line, reason) items and add counters, in one round trip."""
+        """Commit (kind 'r'|'x', id, line, reason, stage, generator) items and add counters,
+        in one round trip."""
         args: list[Any] = [target or 0]
         for item in items:
             args.extend(item)

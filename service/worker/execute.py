@@ -19,7 +19,6 @@ import msgspec
 from service import defaults, metrics
 from service.domain.job import Problem
 from service.pipeline.run import JobRun, JobStats, Stopped
-from service.pipeline.stages import default_stages
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env
@@ -76,9 +75,9 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     stats = JobStats(buffer)
     run = JobRun(
         job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, registry=registry,
-        stages=default_stages(spec.filters), stats=stats, buffer=buffer,
-        done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0), target=target,
-        env=Env(providers=registry, settings=settings),
+        stats=stats, buffer=buffer, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
+        target=target, env=Env(providers=registry, settings=settings), tenant=raw.get("tenant", ""),
+        seed=int(raw["seed"]) if raw.get("seed") else None,
     )
     started = float(raw.get("started_at") or time.time())
     log.info("job %s: running %s (kept %d of %s)", job_id, spec.recipe, run.kept, target)

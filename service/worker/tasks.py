@@ -1,5 +1,6 @@
-"""The RQ job function. Process-wide state (settings, providers, metrics buffer) is built
-once per worker process, so the local model and imports stay warm across jobs."""
+"""The RQ job function. Process-wide state (settings, providers, metrics buffer, one
+event loop) is built once per worker process, so the local model, the embedder and
+their clients stay warm from one job to the next."""
 
 from __future__ import annotations
 
@@ -18,14 +19,20 @@ def _process() -> tuple[settings_mod.Settings, Registry, metrics.Buffer, str]:
     return s, Registry.load(s.providers_file), metrics.Buffer(), f"{socket.gethostname()}:{os.getpid()}"
 
 
+@lru_cache(maxsize=1)
+def _loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    except ImportError:  # pragma: no cover
+        loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
+
+
 def run_job(job_id: str) -> None:
     from service.worker.execute import execute
 
     s, registry, buffer, worker_id = _process()
-    try:
-        import uvloop
-
-        runner = uvloop.run
-    except ImportError:  # pragma: no cover
-        runner = asyncio.run
-    runner(execute(job_id, settings=s, registry=registry, buffer=buffer, worker_id=worker_id))
+    _loop().run_until_complete(execute(job_id, settings=s, registry=registry, buffer=buffer, worker_id=worker_id))

@@ -1,0 +1,179 @@
+"""The dedup stage: exact, MinHash and embedding near-duplicates, first one kept.
+
+- exact: a hash of the normalised text (lowercased, punctuation and extra spaces
+  removed) in a Redis set: per job, or per tenant collection with scope "collection".
+  SADD answers "seen before?" atomically, so two workers never both keep one text.
+- minhash: datasketch MinHash over word n-grams with an LSH index held by the run
+  (rebuilt from the job's records when a run resumes); scope is the job.
+- embedding: candidates offered at about the same time are gathered into one batch
+  (up to 64, or 10 ms); the batch is embedded in one call, deduplicated within itself
+  (earlier wins), then checked against the vector index in one batched call, and the
+  survivors are upserted with their record ids. Batches run one at a time, so each
+  sees everything kept before it. The similarity to the nearest earlier neighbour is
+  stored on every record (meta.dedup.nearest), which is what the job report's
+  diversity histogram is made of.
+
+A text that passes dedup stays in the dedup indexes even if a later stage rejects it;
+a repeat of it is then rejected as a duplicate of a rejected candidate. Later stages
+(decontamination) reject rarely, so this buys a single atomic check per candidate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from typing import Any
+
+from service import defaults
+from service.domain.specs import DedupSpec
+from service.pipeline.stages import Candidate, Verdict
+
+_PUNCT = re.compile(r"[^\w\s]+")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", _PUNCT.sub(" ", text.lower())).strip()
+
+
+def exact_key(text: str) -> str:
+    return hashlib.blake2b(normalise(text).encode(), digest_size=12).hexdigest()
+
+
+class _MinHashIndex:
+    def __init__(self, threshold: float, num_perm: int, n: int):
+        from datasketch import MinHashLSH
+
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.num_perm = num_perm
+        self.n = n
+
+    def signature(self, text: str) -> Any:
+        from datasketch import MinHash
+
+        toks = normalise(text).split()
+        grams = {" ".join(toks[i: i + self.n]) for i in range(max(1, len(toks) - self.n + 1))}
+        m = MinHash(num_perm=self.num_perm, seed=1)
+        m.update_batch([g.encode() for g in grams])
+        return m
+
+    def seen(self, key: str, text: str) -> str | None:
+        """The key of a near-duplicate already indexed, else index this one and None."""
+        m = self.signature(text)
+        hits = self.lsh.query(m)
+        if hits:
+            return hits[0]
+        self.lsh.insert(key, m)
+        return None
+
+
+class _Pending:
+    __slots__ = ("candidate", "text", "future")
+
+    def __init__(self, candidate: Candidate, text: str, future: asyncio.Future[Verdict | None]):
+        self.candidate, self.text, self.future = candidate, text, future
+
+
+class DedupStage:
+    name = "dedup"
+    BATCH = 64
+    WAIT_SECONDS = 0.01
+
+    def __init__(self, spec: DedupSpec, run: Any):
+        self.spec = spec
+        self.run = run
+        emb = spec.embedding
+        scope = f"{run.tenant}:{emb.collection}" if emb and emb.scope == "collection" and emb.collection else None
+        self.exact_set = (f"{defaults.KEY_PREFIX}:dedup:{scope}:exact" if scope
+                          else f"{defaults.KEY_PREFIX}:job:{run.job_id}:exact")
+        self.collection = ("c_" + hashlib.sha1(scope.encode()).hexdigest()[:24]) if scope else f"job_{run.job_id}"
+        self.minhash = _MinHashIndex(spec.minhash.threshold, spec.minhash.num_perm, spec.minhash.ngram) if spec.minhash else None
+        self._minhash_loaded = False
+        self._pending: list[_Pending] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._lock = asyncio.Lock()
+        self._backend: Any = None
+
+    def text_of(self, c: Candidate) -> str:
+        return "\n".join(c.texts(self.spec.field))
+
+    async def check(self, c: Candidate) -> Verdict | None:
+        text = self.text_of(c)
+        if self.spec.exact and not await self.run.store.r.sadd(self.exact_set, exact_key(text)):
+            return Verdict(self.name, "duplicate", "exact duplicate (normalised text)")
+        if self.minhash is not None:
+            if not self._minhash_loaded:
+                self._minhash_loaded = True
+                for rec in await self.run.store.all_records(self.run.job_id):
+                    self.minhash.seen(rec["id"], self._record_text(rec))
+            twin = self.minhash.seen(self.run.item_id(c.key), text)
+            if twin is not None:
+                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.spec.minhash.threshold} with {twin}")
+        if self.spec.embedding is not None:
+            fut: asyncio.Future[Verdict | None] = asyncio.get_running_loop().create_future()
+            self._pending.append(_Pending(c, text, fut))
+            if len(self._pending) >= self.BATCH:
+                self._flush_soon(0)
+            elif self._timer is None:
+                self._flush_soon(self.WAIT_SECONDS)
+            return await fut
+        return None
+
+    def _record_text(self, rec: dict[str, Any]) -> str:
+        data = {k: v for k, v in rec.items() if k not in ("id", "meta")}
+        c = Candidate(key="", data=data, text=str(data.get("response") or data.get("output") or data.get("chosen") or ""))
+        return self.text_of(c)
+
+    def _flush_soon(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(delay, lambda: loop.create_task(self._flush()))
+
+    async def _flush(self) -> None:
+        self._timer = None
+        batch, self._pending = self._pending[: self.BATCH], self._pending[self.BATCH:]
+        if self._pending:
+            self._flush_soon(0)
+        if not batch:
+            return
+        async with self._lock:
+            try:
+                verdicts = await self._embedding_batch(batch)
+            except Exception as exc:  # the embedder or index failed: fail these candidates, not the job
+                verdicts = [Verdict(self.name, "dedup_error", f"{type(exc).__name__}: {exc}"[:300])] * len(batch)
+        for p, v in zip(batch, verdicts):
+            if not p.future.done():
+                p.future.set_result(v)
+
+    async def _embedding_batch(self, batch: list[_Pending]) -> list[Verdict | None]:
+        import numpy as np
+
+        from service.pipeline.embedding import backend
+
+        embedder, index = self._backend or await backend(self.run.env.settings)
+        self._backend = (embedder, index)
+        thr = self.spec.embedding.threshold
+        vecs = await embedder.embed([p.text for p in batch])
+        await index.ensure(self.collection, vecs.shape[1])
+        within = vecs @ vecs.T
+        nearest = await index.nearest(self.collection, vecs)
+        out: list[Verdict | None] = []
+        keep: list[int] = []
+        for i, p in enumerate(batch):
+            best_id, best = nearest[i]
+            for j in keep:
+                if within[i, j] > best:
+                    best_id, best = self.run.item_id(batch[j].candidate.key), float(within[i, j])
+            p.candidate.annotations["dedup"] = {"nearest": round(float(best), 4), "nearest_id": best_id}
+            if best >= thr:
+                out.append(Verdict(self.name, "near_duplicate", f"cosine {best:.3f} >= {thr} with {best_id}"))
+            else:
+                out.append(None)
+                keep.append(i)
+        if keep:
+            ids = [self.run.item_id(batch[i].candidate.key) for i in keep]
+            await index.upsert(self.collection, ids, np.ascontiguousarray(vecs[keep]),
+                               [{"job": self.run.job_id} for _ in keep])
+        return out
