@@ -1,0 +1,255 @@
+"""Self-Rewarding (Yuan et al. 2024, arXiv 2401.10020): one model samples several
+responses to a prompt, judges each of them itself, and the best and worst become a
+preference pair for DPO.
+
+Algorithm (shared/reference/recipes.md section 6), per prompt:
+1. `samples` responses (default 4) from the job's generator by chat, temperature 0.7,
+   top_p 0.9 (the generator's `sampling` in the spec overrides these).
+2. The same model judges every response `judge_repeats` times (default 3) with the
+   additive 5-point prompt (`judge_prompt`): five +1 criteria, the question and answer
+   as `User: ... <response>...</response>`, a justification of up to 100 words, and a
+   closing `Score: <total points>`.
+3. `parse_score` reads the last `Score: N` of a judgement; N must be an integer 0..5
+   (`Score: 4/5` counts as 4; another denominator, a fraction or a number out of range
+   does not). An unparseable judgement is dropped from the sample's average; a sample
+   whose judgements are all unparseable has no score and takes no part in pairing.
+4. `pick_pair`: chosen = highest mean, rejected = lowest mean (the first sample wins
+   among equals, so the choice does not depend on the order replies arrive). Equal
+   scores (max == min) give no pair: the prompt is rejected with reason "tie"; fewer
+   than two scored samples give reason "unscored" (both at stage "pair").
+5. The pair is offered to the job's filters, which judge the chosen response (the one
+   training imitates); the rejected response is kept as the model wrote it.
+
+Record (format native): {prompt, chosen, rejected, score_chosen, score_rejected,
+chosen_index, rejected_index, samples: [{text, scores, mean, finish_reason}],
+judgements (per sample, the judge's texts; unless keep_judgements is false)}.
+The scores are means rounded to 4 decimals; `meta.sampling` holds the response
+sampling plus the judge's under "judge".
+
+Prompts come from the caller as in the `responses` recipe (inline `prompts` or a
+registered `prompt_file`); `target` defaults to the number of prompts. Prompts are
+taken in order, one target slot each, so a prompt that ties frees its slot for the
+next one. When the prompts run out first: with the default target the job succeeds
+and its note says how many prompts gave no pair (ties are expected: the paper discards
+them); with an explicit target it fails with target-not-reached, since the caller
+asked for that many pairs. The work is bounded by the prompt list
+(samples * (1 + judge_repeats) calls per prompt), so the generic per-record request
+budget is not applied.
+
+Choices where the paper is silent or this service differs (the paper's code is not
+public, so there is no paper/code disagreement to settle):
+- Judge sampling: the paper averages three judgements, which only makes sense if
+  they are sampled, and gives no separate judge temperature; the judge uses the
+  response sampling (temperature 0.7, top_p 0.9) with max_tokens 256 (the
+  justification is at most 100 words). `judge_sampling` overrides it; temperature 0
+  makes the repeats identical.
+- Prompts: the paper makes new prompts each iteration with a fixed 8-shot Llama-2-Chat
+  model and the Self-Instruct filters; here the caller brings the prompts (run the
+  self-instruct recipe first to generate some). Seed-model training (IFT/EFT) and the
+  DPO iterations themselves are out of scope: this recipe makes one iteration's pairs.
+- A failed provider call (after the provider's retries) rejects the whole prompt with
+  reason provider_error, as in the other recipes; a fatal one stops the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated, Any, Awaitable
+
+import msgspec
+from msgspec import Meta
+
+from service.domain.errors import invalid
+from service.domain.specs import JobSpecBase, Sampling
+from service.pipeline.run import JobRun, Stopped
+from service.pipeline.stages import Candidate, Verdict
+from service.providers.base import Completion
+from service.recipes.base import Env, Text, load_prompts
+
+SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 1024}
+JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 256}
+MAX_SCORE = 5
+
+JUDGE_TEMPLATE = """\
+Assess how well the response below answers the user's question. Use an additive scale \
+from 0 to 5 points: start at 0 and add one point for each of these conditions the \
+response meets.
+
+- +1 point if the response is relevant to the question and gives some information \
+related to it, even when it is incomplete or contains some material that does not belong.
+- +1 point if the response covers a substantial portion of what the user asked, even \
+when it does not settle the question completely or give a direct answer.
+- +1 point if the response deals with the basic elements of the question in a useful \
+way, whether or not it reads like an AI assistant's reply or like text from a blog or \
+a search result.
+- +1 point if the response is plainly written from an AI Assistant's point of view, \
+takes up the user's question directly and comprehensively, and is well organised and \
+helpful, even when its clarity, concision or focus could be slightly better.
+- +1 point if the response is impeccably fitted to the user's question with nothing \
+extraneous, shows expert knowledge, and gives an engaging, insightful, high-quality answer.
+
+User: {prompt}
+<response>{response}</response>
+
+Once you have read the question and the response:
+- Briefly justify your total score, up to 100 words.
+- End with the score in exactly this format: "Score: <total points>"
+
+Judge the response strictly by the conditions above."""
+
+# "Score: 4", "score:3", "**Score:** 4", "Score: 4/5", "Score: 4.0"; the last one wins.
+_SCORE = re.compile(r"\bscore\s*:[\s*]*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?", re.IGNORECASE)
+
+
+def judge_prompt(prompt: str, response: str) -> str:
+    """The additive 5-point judge prompt for one (question, response)."""
+    return JUDGE_TEMPLATE.format(prompt=prompt, response=response)
+
+
+def parse_score(text: str) -> int | None:
+    """The judgement's total: the last `Score: N`, N an integer 0..5; else None."""
+    matches = list(_SCORE.finditer(text))
+    if not matches:
+        return None
+    m = matches[-1]
+    if m.group(2) is not None and int(m.group(2)) != MAX_SCORE:
+        return None
+    value = float(m.group(1))
+    if not value.is_integer() or not 0 <= value <= MAX_SCORE:
+        return None
+    return int(value)
+
+
+def mean_score(scores: list[int | None]) -> float | None:
+    """The average of the parseable judgements; None when there is none."""
+    valid = [s for s in scores if s is not None]
+    return sum(valid) / len(valid) if valid else None
+
+
+def pick_pair(means: list[float | None]) -> tuple[int, int] | str:
+    """(chosen, rejected) sample indices: first max vs first min among scored samples.
+    A reason instead when there is no pair: "unscored" (< 2 scored) or "tie"."""
+    scored = [(m, i) for i, m in enumerate(means) if m is not None]
+    if len(scored) < 2:
+        return "unscored"
+    best = max(scored, key=lambda t: (t[0], -t[1]))
+    worst = min(scored, key=lambda t: (t[0], t[1]))
+    if best[0] == worst[0]:
+        return "tie"
+    return best[1], worst[1]
+
+
+class SelfRewardingParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements)."""
+
+    prompts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
+    prompt_file: str | None = None
+    samples: Annotated[int, Meta(ge=2, le=16, description="Responses sampled per prompt.")] = 4
+    judge_repeats: Annotated[int, Meta(ge=1, le=10, description="Judgements averaged per response.")] = 3
+    judge_sampling: Sampling = msgspec.field(default_factory=Sampling)
+    keep_judgements: bool = True
+
+
+class SelfRewardingJob(JobSpecBase, tag="self-rewarding", kw_only=True, forbid_unknown_fields=True):
+    """A Self-Rewarding job: at most one preference pair per prompt."""
+
+    params: SelfRewardingParams
+
+
+async def _all(aws: list[Awaitable[Any]]) -> list[Any]:
+    """Await every call (none left running on failure), then raise the first error."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise next((e for e in errors if isinstance(e, Stopped)), errors[0])
+    return results
+
+
+class SelfRewarding:
+    name = "self-rewarding"
+    summary = "The model samples N responses, judges them itself (5-point additive), best vs worst -> pairs."
+    Spec = SelfRewardingJob
+    pairs = True
+
+    def needs_raw(self, spec: SelfRewardingJob) -> bool:
+        return False
+
+    def validate(self, spec: SelfRewardingJob, env: Env) -> int:
+        p = spec.params
+        if (p.prompts is None) == (p.prompt_file is None):
+            raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
+        n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
+        if spec.target is not None and spec.target > n:
+            raise invalid("target", f"target {spec.target} exceeds the {n} prompts given (one pair per prompt at most)",
+                          spec.target)
+        return spec.target or n
+
+    async def run(self, run: JobRun) -> None:
+        spec: SelfRewardingJob = run.spec  # type: ignore[assignment]
+        p = spec.params
+        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
+        params = run.sampling(SAMPLING)
+        judge_params = p.judge_sampling.over(JUDGE_SAMPLING)
+        width = len(str(len(prompts)))
+        todo = [
+            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
+            if run.item_id(f"p{i:0{width}d}") not in run.done
+        ]
+
+        async def judged(prompt: str) -> tuple[Completion, list[str]]:
+            c = await run.chat([{"role": "user", "content": prompt}], params)
+            ask = [{"role": "user", "content": judge_prompt(prompt, c.text)}]
+            judgements = await _all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
+            return c, [j.text for j in judgements]
+
+        async def one(item: tuple[str, str]) -> None:
+            key, prompt = item
+            results = await _all([judged(prompt) for _ in range(p.samples)])
+            samples, texts, means = [], [], []
+            for c, judgements in results:
+                scores = [parse_score(j) for j in judgements]
+                mean = mean_score(scores)
+                means.append(mean)
+                samples.append({"text": c.text, "scores": [s for s in scores if s is not None],
+                                "mean": None if mean is None else round(mean, 4),
+                                "finish_reason": c.finish_reason})
+                texts.append(judgements)
+            data: dict[str, Any] = {"prompt": prompt}
+            pair = pick_pair(means)
+            if isinstance(pair, str):
+                data["samples"] = samples
+                if p.keep_judgements:
+                    data["judgements"] = texts
+                detail = ("all sampled responses got the same score" if pair == "tie"
+                          else "fewer than 2 responses got a parseable score")
+                await run.reject(key, Verdict("pair", pair, detail), data, reserved=True)
+                return
+            hi, lo = pair
+            data.update({
+                "chosen": samples[hi]["text"], "rejected": samples[lo]["text"],
+                "score_chosen": samples[hi]["mean"], "score_rejected": samples[lo]["mean"],
+                "chosen_index": hi, "rejected_index": lo, "samples": samples,
+            })
+            if p.keep_judgements:
+                data["judgements"] = texts
+            await run.offer(Candidate(
+                key=key, data=data, text=samples[hi]["text"], finish_reason=samples[hi]["finish_reason"],
+                sampling={**params, "judge": judge_params},
+            ))
+
+        await run.each(todo, one)
+        if run.stopped:
+            return
+        await run.drain()
+        target = run.target or 0
+        if run.kept < target:
+            if spec.target is None:
+                run.note = (f"{target - run.kept} of {target} prompts gave no pair (tie, unscored, filtered "
+                            "or failed); see the job's rejects")
+            else:
+                run.shortfall = (f"made {run.kept} of {target} pairs from {len(prompts)} prompts; the others "
+                                 "tied, were unscored, filtered or failed (see the job's rejects)")
+
+
+RECIPE = SelfRewarding()
