@@ -10,11 +10,23 @@ from typing import Any, Union
 
 import msgspec
 
-from service.recipes import alpaca, responses, self_instruct, self_rewarding
+from service.recipes import (
+    alpaca,
+    orca,
+    responses,
+    self_instruct,
+    self_rewarding,
+)
 from service.recipes.base import Recipe
 
 RECIPES: dict[str, Recipe] = {
-    r.name: r for r in (responses.RECIPE, self_instruct.RECIPE, alpaca.RECIPE, self_rewarding.RECIPE)
+    r.name: r for r in (
+        responses.RECIPE,
+        self_instruct.RECIPE,
+        alpaca.RECIPE,
+        orca.RECIPE,
+        self_rewarding.RECIPE,
+    )
 }
 
 JobSpec = Union[tuple(r.Spec for r in RECIPES.values())]  # type: ignore[valid-type]
