@@ -225,3 +225,19 @@ def test_registered_prompt_file_and_seed_file(alice: Api, fake: Fake, worker: Wo
     assert job["status"] == "succeeded", job
     last = [q["body"]["prompt"] for q in fake.requests(5) if "Come up with a list" in q["body"].get("prompt", "")]
     assert last and "Inline seed alpha" in last[-1]
+
+
+def test_a_job_the_worker_cannot_run_fails_instead_of_looping(alice: Api, redis_url: str, worker: Workers) -> None:
+    import redis as sync_redis
+
+    from service.store.queue import enqueue
+
+    job_id = alice.submit(responses_spec(1)).json()["id"]
+    alice.client.post(f"/v1/jobs/{job_id}/cancel")
+    # A job whose stored spec this code cannot decode (say, written by a newer release).
+    r = sync_redis.Redis.from_url(redis_url)
+    r.hset(f"sg:job:{job_id}", mapping={"status": "queued", "spec": b'{"recipe": "from-the-future"}'})
+    r.sadd("sg:jobs:active", job_id)
+    enqueue(r, "synthgen", job_id)
+    job = alice.wait(job_id, timeout=30)
+    assert job["status"] == "failed" and "from-the-future" in job["error"]["detail"]

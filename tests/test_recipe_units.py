@@ -137,3 +137,16 @@ def test_output_formats() -> None:
     pair = {"prompt": "P", "chosen": "good", "rejected": "bad", "score_chosen": 4.0, "score_rejected": 2.0}
     assert shape(dict(pair), "preference", {}) == pair
     assert shape(dict(inst), "native", {}) == inst
+
+
+def test_every_recipe_spec_round_trips_through_json() -> None:
+    """The API stores msgspec.json.encode(spec) and the worker decodes it again."""
+    import msgspec
+
+    from service.recipes import decode_spec
+
+    full = {"recipe": "responses", "generator": {"provider": "p", "sampling": {"temperature": 0.1}},
+            "params": {"prompts": ["q"]}, "judge": {}, "dedup": {"minhash": {}, "embedding": {}},
+            "decontamination": {"inline": {"b": ["x"]}}, "mix": [{"provider": "p", "weight": 2}]}
+    spec = decode_spec(msgspec.json.encode(full))
+    assert decode_spec(msgspec.json.encode(spec)) == spec

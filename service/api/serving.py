@@ -74,6 +74,9 @@ class JobService:
             if licence in spec.refuse_licences:
                 raise invalid(f"{field}.provider", f"provider {ref.provider!r} carries licence {licence!r}, "
                               "which this job refuses (refuse_licences)", ref.provider)
+        if spec.judge is not None and spec.judge.rubric != "additive5":
+            if "{prompt}" not in spec.judge.rubric or "{response}" not in spec.judge.rubric:
+                raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
         if spec.decontamination is not None:
             d = spec.decontamination
             for i, name in enumerate(d.benchmarks):

@@ -71,7 +71,10 @@ class JudgeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """LLM-as-judge pass: score every candidate, keep those at or above min_score."""
 
     generator: GeneratorRef | None = None
-    rubric: Literal["additive5"] | Annotated[str, Meta(min_length=20, max_length=20_000)] = "additive5"
+    rubric: Annotated[str, Meta(
+        min_length=1, max_length=20_000,
+        description="'additive5' (default), or a prompt with {prompt} and {response} asking for a closing 'Score: N'.",
+    )] = "additive5"
     min_score: Annotated[float, Meta(ge=0, le=100)] = 3.0
     repeats: Annotated[int, Meta(ge=1, le=10)] = 1
     max_retries: Annotated[int, Meta(ge=0, le=10)] = 2

@@ -1,6 +1,7 @@
 """responses: one filtered response per given prompt (distillation from a teacher).
 
-The simplest recipe and the benchmark workload. The job gives prompts (inline or a
+The simplest recipe and the benchmark workload. Supports the job's generator `mix`:
+each prompt draws its generator by weight. The job gives prompts (inline or a
 registered file) and an optional system prompt; every prompt is sent once by chat, the
 answer passes the job's filters, and the record is {prompt, response, messages}.
 A rejected answer is not retried: the prompt's reject says why, so `kept` may end
@@ -59,7 +60,6 @@ class Responses:
         spec: ResponsesJob = run.spec  # type: ignore[assignment]
         p = spec.params
         prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
-        params = run.sampling(DEFAULT_SAMPLING)
         system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
         width = len(str(len(prompts)))
         todo = [
@@ -69,10 +69,13 @@ class Responses:
 
         async def one(item: tuple[str, str]) -> None:
             key, prompt = item
+            model = run.pick(key)
             messages = [*system, {"role": "user", "content": prompt}]
-            c = await run.chat(messages, params)
+            params = model.sampling(DEFAULT_SAMPLING)
+            c = await model.chat(messages, params)
             await run.offer(Candidate(
                 key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
+                provenance=model.provenance, prompt=prompt,
                 data={"prompt": prompt, "response": c.text,
                       "messages": [*messages, {"role": "assistant", "content": c.text}]},
             ))

@@ -61,7 +61,14 @@ async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer
             return
         raw = await store.get(job_id)
         assert raw is not None
-        await _run(job_id, raw, store, settings, registry, buffer, worker_id)
+        try:
+            await _run(job_id, raw, store, settings, registry, buffer, worker_id)
+        except Exception as exc:
+            # Setting up the run failed (a spec this code cannot run, a provider that will
+            # not open): fail the job now, or the reaper would re-enqueue it forever.
+            log.exception("job %s: could not run", job_id)
+            await store.transition(job_id, "failed", stamp="finished_at",
+                                   error=_problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500))
     finally:
         await buffer.flush(client)
         await client.aclose()

@@ -1,0 +1,120 @@
+"""The quality pipeline's stages through the real service: filters, judge, dedup,
+decontamination, generator mix, provenance, funnel."""
+
+from __future__ import annotations
+
+from conftest import Api, Fake, Workers, responses_spec
+
+BENCH_ITEM = ("Natalia sold clips to forty eight of her friends in April and then she sold half as many "
+              "clips in May so how many clips did Natalia sell altogether in April and May")
+
+
+def test_filters_reject_with_reasons(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(scripts=[
+        {"match": "topic 0 ", "replies": ["As an AI language model, I cannot browse the web."]},
+        {"match": "topic 1 ", "replies": ["Ok."]},
+        {"match": "topic 2 ", "replies": ["Sure! " + "a" * 40 + " done."]},
+        {"match": "topic 3 ", "replies": ["the answer is " + "very " * 12 + "long."]},
+        {"match": "topic 4 ", "replies": ["Der schnelle braune Fuchs springt über den faulen Hund und läuft weiter in den Wald."]},
+        {"match": "topic 5 ", "replies": ["I'm Sorry, But that is not something I can talk about today."]},
+    ])
+    spec = responses_spec(8, filters={"min_words": 2, "languages": ["en"], "refusal_phrases": ["cannot browse"]})
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["progress"]["rejected_by_reason"] == {
+        "garbage": 1, "language": 1, "refusal": 2, "repetition": 1, "too_short": 1}, job["progress"]
+    assert job["progress"]["kept"] == 2
+    rejects = {r["prompt"].split(":")[0]: r for r in alice.lines(job["id"], "rejects")}
+    assert rejects["Question number 0"]["reason"] == "refusal"
+    assert rejects["Question number 4"]["detail"] == "de"
+    assert job["funnel"][0] == {"stage": "filter", "entered": 8, "rejected": 6}
+
+
+def test_judge_scores_are_stored_and_low_scores_rejected(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(scripts=[
+        {"match": "additive 5-point.*topic 0 ", "replies": ["Irrelevant and unhelpful.\nScore: 1"]},
+        {"match": "additive 5-point.*topic 1 ", "replies": ["I cannot decide."]},
+        {"match": "additive 5-point", "replies": ["Relevant, complete and well organised.\nScore: 4"]},
+    ])
+    spec = responses_spec(4, judge={"generator": {"provider": "fake", "model": "fake-model-2"}, "min_score": 3})
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["progress"]["rejected_by_reason"] == {"judge_unparseable": 1, "low_score": 1}
+    records = alice.lines(job["id"])
+    assert len(records) == 2
+    for r in records:
+        assert r["meta"]["judge"]["score"] == 4 and "well organised" in r["meta"]["judge"]["rationale"]
+        assert r["meta"]["judge"]["model"] == "fake/fake-model-2" and r["meta"]["model"] == "fake-model"
+    judged = [q for q in fake.requests(50) if "additive 5-point" in str(q["body"].get("messages"))]
+    assert judged and all(q["body"]["model"] == "fake-model-2" for q in judged)
+    assert any("<response>" in q["body"]["messages"][0]["content"] for q in judged)
+    # unparseable judgements were retried (max_retries 2 -> 3 calls for topic 1)
+    assert sum("topic 1 " in q["body"]["messages"][0]["content"] for q in judged) == 3
+
+
+def test_exact_and_minhash_dedup_keep_the_first(alice: Api, fake: Fake, worker: Workers) -> None:
+    same = "Photosynthesis turns light, water and carbon dioxide into sugar and oxygen inside the leaves of green plants."
+    fake.configure(scripts=[
+        {"match": "topic [0-2] ", "replies": [same]},
+        {"match": "topic 3 ", "replies": [same.upper().replace(",", "")]},
+        {"match": "topic 4 ", "replies": [same.replace("green plants", "green plants today")]},
+    ])
+    spec = responses_spec(6, concurrency=1, dedup={"field": "response", "minhash": {"threshold": 0.7}})
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["progress"]["rejected_by_reason"] == {"duplicate": 3, "near_duplicate": 1}, job["progress"]
+    kept = {r["prompt"].split(":")[0] for r in alice.lines(job["id"])}
+    assert kept == {"Question number 0", "Question number 5"}
+
+
+def test_decontamination_13_gram(alice: Api, fake: Fake, worker: Workers) -> None:
+    words = BENCH_ITEM.split()
+    copies_13 = "Consider this: " + " ".join(words[5:18]) + " and explain."
+    shares_12 = "Consider this: " + " ".join(words[5:17]) + " and explain."
+    spec = {"recipe": "responses", "generator": {"provider": "fake"},
+            "params": {"prompts": [copies_13, shares_12]},
+            "decontamination": {"inline": {"gsm8k-mini": [BENCH_ITEM]}}}
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"contaminated": 1}
+    (reject,) = alice.lines(job["id"], "rejects")
+    assert reject["prompt"] == copies_13 and reject["stage"] == "decontamination"
+    assert reject["detail"] == "gsm8k-mini: " + " ".join(words[5:18]).lower()
+    (record,) = alice.lines(job["id"])
+    assert record["prompt"] == shares_12
+    # 8-gram coverage mode catches the 12-word copy: 12 of the item's 30 words is 40%, so ask 0.3.
+    spec["decontamination"] = {"inline": {"gsm8k-mini": [BENCH_ITEM]}, "mode": "coverage", "coverage": 0.3}
+    spec["params"] = {"prompts": [shares_12]}
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["progress"]["rejected_by_reason"] == {"contaminated": 1}
+
+
+def test_generator_mix_provenance_and_per_generator_counts(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(scripts=[{"match": "topic 1[0-9] ", "replies": ["As an AI language model I refuse."]}])
+    spec = responses_spec(40, mix=[{"provider": "fake", "model": "fake-model", "weight": 3},
+                                   {"provider": "chatonly", "model": "fake-chat", "weight": 1,
+                                    "sampling": {"temperature": 0.2}}], seed=11)
+    job = alice.wait(alice.submit(spec).json()["id"])
+    gens = job["generators"]
+    assert set(gens) == {"fake/fake-model", "chatonly/fake-chat"}
+    assert sum(g["kept"] for g in gens.values()) == job["progress"]["kept"] == 30
+    assert sum(g["rejected"] for g in gens.values()) == 10
+    assert gens["fake/fake-model"]["kept"] > gens["chatonly/fake-chat"]["kept"] > 0
+    for r in alice.lines(job["id"]):
+        m = r["meta"]
+        assert {"provider", "model", "licence", "sampling", "spec_hash", "seed"} <= set(m)
+        assert m["seed"] == 11 == job["seed"]
+        if m["provider"] == "chatonly":
+            assert m["sampling"]["temperature"] == 0.2 and m["licence"] == "unknown"
+        else:
+            assert m["licence"] == "test-only"
+    # The same spec and seed against the same deterministic provider gives the same records.
+    again = alice.wait(alice.submit(spec).json()["id"])
+    strip = lambda rs: sorted((r["prompt"], r["response"], r["meta"]["model"]) for r in rs)  # noqa: E731
+    assert strip(alice.lines(again["id"])) == strip(alice.lines(job["id"]))
+    assert again["spec_hash"] == job["spec_hash"]
+
+
+def test_refused_licence_and_unknown_benchmark_are_422(alice: Api) -> None:
+    r = alice.submit(responses_spec(1, refuse_licences=["test-only"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "generator.provider"
+    r = alice.submit(responses_spec(1, decontamination={"benchmarks": ["nope"]}))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "decontamination.benchmarks[0]"
+    r = alice.submit(responses_spec(1, judge={"generator": {"provider": "ghost"}}))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "judge.generator.provider"
