@@ -416,7 +416,7 @@ class UltraFeedback:
         async def rate(aspect: str, prompt: str, texts: list[str], rng: random.Random) -> list[dict[str, Any]]:
             """One aspect's ratings for the K texts, in the texts' own order."""
             k, last = len(texts), ""
-            for attempt in range(p.max_judge_retries + 1):
+            for _ in range(p.max_judge_retries + 1):
                 order = list(range(k))
                 rng.shuffle(order)
                 messages = [{"role": "system", "content": JUDGE_SYSTEM},
