@@ -16,6 +16,7 @@ from service.recipes import (
     responses,
     self_instruct,
     self_rewarding,
+    ultrafeedback,
 )
 from service.recipes.base import Recipe
 
@@ -26,6 +27,7 @@ RECIPES: dict[str, Recipe] = {
         alpaca.RECIPE,
         orca.RECIPE,
         self_rewarding.RECIPE,
+        ultrafeedback.RECIPE,
     )
 }
 
