@@ -298,28 +298,30 @@ class Magpie:
             ))
 
         async def lane() -> None:
-            while not run.stopped and not run.full and run.budget_left():
+            # The slot is taken before the instruction is written, so the job stops
+            # sampling as soon as kept + in-flight covers the target.
+            while not run.stopped and run.budget_left() and run.reserve():
                 try:
                     c = await write_user_turn(pre_query)
                 except Stopped:
+                    run.release()
                     return
                 except ProviderError:
+                    run.release()
                     continue
                 inst, why = clean_instruction(c.text)
                 if why is None and drop_truncated and c.finish_reason == "length":
                     why = "truncated"
                 if why:
                     await run.reject(text_key("x", inst), Verdict("instruction", why),
-                                     {"instruction": inst, "template": name})
+                                     {"instruction": inst, "template": name}, reserved=True)
                     continue
                 norm = normalize(inst)
                 key = text_key("i", norm)
                 if norm in taken or run.item_id(key) in run.done:
                     await run.reject(text_key("d", norm), Verdict("dedup", "duplicate", "same instruction as an earlier item"),
-                                     {"instruction": inst, "template": name})
+                                     {"instruction": inst, "template": name}, reserved=True)
                     continue
-                if not run.reserve():
-                    return
                 taken.add(norm)
                 try:
                     await converse(key, inst)
