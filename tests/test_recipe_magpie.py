@@ -215,6 +215,23 @@ def test_multi_turn_conversations_alternate_user_and_assistant(alice: Api, fake:
     assert all(m[0]["role"] == "user" for m in chats)
 
 
+def test_a_bad_follow_up_turn_drops_the_conversation(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(scripts=[
+        {"match": "<\\|start_header_id\\|>assistant", "endpoint": "completions", "cycle": False,
+         "replies": ["Here are my follow-up questions:", "And how does that work at night?"]},
+        {"endpoint": "completions", "cycle": False,
+         "replies": ["How do solar panels store energy?", "What is a leap year?"]},
+    ])
+    job = alice.wait(alice.submit(spec(1, {"template": "llama-3", "turns": 2}, concurrency=1)).json()["id"])
+    assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
+    [rec] = alice.lines(job["id"])
+    assert [m["content"] for m in rec["messages"][::2]] == ["What is a leap year?", "And how does that work at night?"]
+    [rej] = alice.lines(job["id"], "rejects")
+    assert (rej["stage"], rej["reason"], rej["detail"]) == ("instruction", "trailing_colon", "user turn 2")
+    assert rej["instruction"] == "How do solar panels store energy?"
+    assert [m["role"] for m in rej["messages"]] == ["user", "assistant"]
+
+
 def test_custom_template_without_early_stopping(alice: Api, fake: Fake, worker: Workers) -> None:
     fake.configure(scripts=[{"endpoint": "completions", "replies": ["Sort this list:\n3, 1, 2\nin ascending order."]}])
     custom = "### Instruction:\n\n"
