@@ -12,6 +12,7 @@ import msgspec
 
 from service.recipes import (
     alpaca,
+    magpie,
     orca,
     responses,
     self_instruct,
@@ -28,6 +29,7 @@ RECIPES: dict[str, Recipe] = {
         orca.RECIPE,
         self_rewarding.RECIPE,
         ultrafeedback.RECIPE,
+        magpie.RECIPE,
     )
 }
 
