@@ -56,12 +56,13 @@ def shape(data: dict[str, Any], fmt: str, meta: dict[str, Any]) -> dict[str, Any
             out = {"conversations": [{"from": _SHAREGPT_ROLE[m["role"]], "value": m["content"]} for m in msgs]}
         else:  # alpaca
             if "instruction" in data:
-                out = {k: data.get(k, "") for k in ("instruction", "input", "output")}
+                answer = data.get("output", data.get("response", ""))
+                out = {"instruction": data["instruction"], "input": data.get("input", ""), "output": answer}
             else:
                 user = next(m["content"] for m in msgs if m["role"] == "user")
                 answer = next((m["content"] for m in msgs if m["role"] == "assistant"), "")
                 out = {"instruction": user, "input": "", "output": answer}
-            used |= {"instruction", "input", "output"}
+            used |= {"instruction", "input", "output", "response"}
     rest = {k: v for k, v in data.items() if k not in used}
     if rest:
         meta["fields"] = rest

@@ -290,7 +290,7 @@ class Magpie:
                                          data | {"messages": messages}, reserved=True)
                         return
             first = answers[0].text
-            data |= {"response": first, "output": first, "messages": messages}
+            data |= {"response": first, "messages": messages}
             cut = any(a.finish_reason == "length" for a in answers)
             await run.offer(Candidate(
                 key=key, data=data, text="\n\n".join(a.text for a in answers),
