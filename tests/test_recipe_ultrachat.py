@@ -258,3 +258,19 @@ def test_plans_draw_rounds_in_each_sector_range_reproducibly() -> None:
     for i in range(5):
         picks = [pl.subtopic % 5 for pl in draw_plans(p, 5, random.Random(2)) if pl.seed == i]
         assert len(set(picks)) == 3
+
+
+@pytest.mark.slow
+def test_ultrachat_on_embedded_smollm2(alice: Api, worker: Workers) -> None:
+    r = alice.submit({"recipe": "ultrachat", "concurrency": 1, "seed": 5,
+                      "generator": {"provider": "local", "sampling": {"max_tokens": 64, "temperature": 0}},
+                      "filters": {"drop_truncated": False},
+                      "params": {"openings": ["What is the tallest mountain in Europe?"], "min_rounds": 2, "max_rounds": 2}})
+    assert r.status_code == 202, r.text
+    job = alice.wait(r.json()["id"], timeout=600)
+    assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
+    (rec,) = alice.lines(job["id"])
+    assert [m["role"] for m in rec["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert all(m["content"].strip() for m in rec["messages"])
+    assert not rec["messages"][2]["content"].lower().startswith(("user:", "human:"))
+    assert rec["meta"]["model"] == "smollm2-135m-instruct" and rec["user_simulator"]["provider"] == "local"
