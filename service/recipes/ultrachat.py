@@ -12,7 +12,8 @@ this follows the paper:
      dialogues), each dialogue takes a different one, and the simulator writes an
      opening question about it in one of four styles (broad, specific, practical,
      comparative; the paper's meta/specific/general questions). `subtopics: 0`
-     asks about the topic directly.
+     asks about the topic directly. The list is not stored: a resumed job lists
+     again, so dialogues made before and after a restart may share a subtopic.
    - writing: the topic is a writing type; the simulator writes a request for a
      piece of that type, detailed (with subject, reader and constraints) with
      probability `expand_rate` (the paper expands 80% of its instructions), brief
@@ -321,9 +322,9 @@ class UltraChat:
             check_generator(p.user_simulator, env, "params.user_simulator")
         lo, hi = round_range(p)
         if lo > hi:
-            field = "params.min_rounds" if p.min_rounds is not None else "params.max_rounds"
-            raise invalid(field, f"min_rounds {lo} exceeds max_rounds {hi} (sector {p.sector} defaults to "
-                                 f"{SECTOR_ROUNDS[p.sector][0]}-{SECTOR_ROUNDS[p.sector][1]})", lo if p.min_rounds is not None else hi)
+            field, value = ("params.min_rounds", lo) if p.min_rounds is not None else ("params.max_rounds", hi)
+            d_lo, d_hi = SECTOR_ROUNDS[p.sector]
+            raise invalid(field, f"min_rounds {lo} exceeds max_rounds {hi} (sector {p.sector}: {d_lo}-{d_hi})", value)
         _, seeds = seeds_of(p)
         n = len(seeds) * p.dialogues_per_seed
         if spec.target is not None and spec.target > n:
@@ -373,7 +374,8 @@ class UltraChat:
                 subject = seed
                 if p.subtopics:
                     task = subtopic_lists.get(plan.seed)
-                    if task is None:
+                    if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+                        # first dialogue of this topic, or the shared list call failed: (re)try it
                         task = subtopic_lists[plan.seed] = asyncio.ensure_future(list_subtopics(seed))
                     subs = await task
                     if subs:
