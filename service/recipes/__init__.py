@@ -17,6 +17,7 @@ from service.recipes import (
     responses,
     self_instruct,
     self_rewarding,
+    ultrachat,
     ultrafeedback,
 )
 from service.recipes.base import Recipe
@@ -30,6 +31,7 @@ RECIPES: dict[str, Recipe] = {
         self_rewarding.RECIPE,
         ultrafeedback.RECIPE,
         magpie.RECIPE,
+        ultrachat.RECIPE,
     )
 }
 
