@@ -14,6 +14,7 @@ from service.recipes import (
     alpaca,
     magpie,
     orca,
+    persona_hub,
     responses,
     self_instruct,
     self_rewarding,
@@ -32,6 +33,7 @@ RECIPES: dict[str, Recipe] = {
         ultrafeedback.RECIPE,
         magpie.RECIPE,
         ultrachat.RECIPE,
+        persona_hub.RECIPE,
     )
 }
 
