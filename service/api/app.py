@@ -16,8 +16,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from service import __version__, defaults, settings as settings_mod
 from service.api import meta
 from service.api.jobs import JobController
+from service.api.review import ReviewController, review_page
 from service.api.problems import HANDLERS
-from service.api.serving import JobService
+from service.api.serving import JobService, ReviewService
 from service.providers.registry import Registry
 from service.settings import Settings
 from service.store.jobs import JobStore
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         sync = sync_client(url)
         app.state.store = JobStore(client)
         app.state.jobs = JobService(app.state.store, sync, registry, settings)
+        app.state.review = ReviewService(app.state.jobs)
         try:
             yield
         finally:
@@ -81,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sync.close()
 
     app = Litestar(
-        route_handlers=[JobController, meta.list_recipes, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route],
+        route_handlers=[JobController, ReviewController, review_page, meta.list_recipes, meta.list_benchmarks, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],

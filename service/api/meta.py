@@ -62,6 +62,17 @@ async def list_providers(request: Request) -> ProviderList:
     return ProviderList(data=request.app.state.registry.info())
 
 
+class BenchmarkList(msgspec.Struct):
+    data: list[str]
+    object: str = "list"
+
+
+@get("/v1/benchmarks", operation_id="listBenchmarks", guards=[require_tenant], tags=["catalogue"],
+     summary="Benchmark sets registered for decontamination")
+async def list_benchmarks(request: Request) -> BenchmarkList:
+    return BenchmarkList(data=sorted(request.app.state.settings.benchmark_files))
+
+
 @get("/healthz", operation_id="healthz", tags=["ops"], summary="The process is alive")
 async def healthz() -> Health:
     return Health(status="ok")

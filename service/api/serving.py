@@ -12,9 +12,11 @@ import base64
 import binascii
 import hashlib
 import secrets
-from typing import Any
+import time
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 from service import defaults, metrics
 from service.api.problems import ApiError, bad_field, not_found, spec_error
@@ -190,3 +192,131 @@ def clamp_limit(limit: int | None, default: int, maximum: int, field: str = "lim
 
 
 __all__ = ["JobService", "clamp_limit", "defaults"]
+
+
+class Verdict(msgspec.Struct, forbid_unknown_fields=True):
+    """A reviewer's decision on one sampled record."""
+
+    verdict: Literal["accept", "reject"]
+    note: Annotated[str, Meta(max_length=4000)] = ""
+    reviewer: Annotated[str, Meta(max_length=200)] = ""
+
+
+class SpotCheckRequest(msgspec.Struct, forbid_unknown_fields=True):
+    size: Annotated[int, Meta(ge=1, le=10_000)] = 200
+    seed: int | None = None
+
+
+class StoredVerdict(msgspec.Struct):
+    record_id: str
+    verdict: str
+    note: str
+    reviewer: str
+    at: str
+
+
+class SpotItem(msgspec.Struct):
+    record: dict[str, Any]
+    generator: str
+    verdict: StoredVerdict | None
+
+
+class SpotCheck(msgspec.Struct):
+    job_id: str
+    size: int
+    reviewed: int
+    accepted: int
+    acceptance_rate: float | None
+    items: list[SpotItem]
+    object: str = "spotcheck"
+
+
+def stratified_sample(records: list[dict[str, Any]], size: int, seed: int) -> list[dict[str, Any]]:
+    """`size` records, each generator's share proportional to its records (largest
+    remainder, at least one per generator while room allows), shuffled."""
+    import random
+
+    rng = random.Random(seed)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        groups.setdefault(generator_of(rec), []).append(rec)
+    size = min(size, len(records))
+    if not size:
+        return []
+    quotas = {g: size * len(rs) / len(records) for g, rs in groups.items()}
+    alloc = {g: min(len(groups[g]), max(1, int(q))) for g, q in quotas.items()}
+    while sum(alloc.values()) > size:
+        g = max(alloc, key=lambda k: alloc[k] - quotas[k])
+        alloc[g] -= 1
+    for g in sorted(quotas, key=lambda k: quotas[k] - int(quotas[k]), reverse=True) * 2:
+        if sum(alloc.values()) >= size:
+            break
+        if alloc[g] < len(groups[g]):
+            alloc[g] += 1
+    sample = [rec for g, n in sorted(alloc.items()) for rec in rng.sample(groups[g], n)]
+    rng.shuffle(sample)
+    return sample
+
+
+def generator_of(record: dict[str, Any]) -> str:
+    meta = record.get("meta") or {}
+    return f"{meta.get('provider', '?')}/{meta.get('model', '?')}"
+
+
+class ReviewService:
+    """Job report and the human spot-check (sample, verdicts, export)."""
+
+    def __init__(self, jobs: JobService):
+        self.jobs = jobs
+        self.store = jobs.store
+
+    async def report(self, tenant: str, job_id: str) -> Any:
+        from service.domain import report
+
+        job = await self.jobs.get(tenant, job_id)
+        records = await self.store.iter_records(job_id)
+        return await asyncio.to_thread(report.build, job, records)
+
+    async def create(self, tenant: str, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
+        job = await self.jobs.get(tenant, job_id)
+        if job.spotcheck is None:
+            records = await self.store.iter_records(job_id)
+            if not records:
+                raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
+                               job_status=job.status)
+            seed = req.seed if req.seed is not None else (job.seed or 0)
+            sample = stratified_sample(records, req.size, seed)
+            created = await self.store.spot_create(job_id, [msgspec.json.encode(r) for r in sample])
+            return await self.get(tenant, job_id), created
+        return await self.get(tenant, job_id), False
+
+    async def get(self, tenant: str, job_id: str) -> SpotCheck:
+        job = await self.jobs.get(tenant, job_id)
+        if job.spotcheck is None:
+            raise not_found("spot-check (create one with POST)")
+        lines, verdicts = await self.store.spot_sample(job_id)
+        items = []
+        for line in lines:
+            rec = msgspec.json.decode(line)
+            v = verdicts.get(rec["id"].encode())
+            items.append(SpotItem(record=rec, generator=generator_of(rec),
+                                  verdict=msgspec.json.decode(v, type=StoredVerdict) if v else None))
+        s = job.spotcheck
+        return SpotCheck(job_id=job_id, size=s.size, reviewed=s.reviewed, accepted=s.accepted,
+                         acceptance_rate=s.acceptance_rate, items=items)
+
+    async def judge(self, tenant: str, job_id: str, record_id: str, v: Verdict) -> StoredVerdict:
+        job = await self.jobs.get(tenant, job_id)
+        lines, _ = await self.store.spot_sample(job_id) if job.spotcheck else ([], {})
+        if not any(msgspec.json.decode(line)["id"] == record_id for line in lines):
+            raise not_found("record in this job's spot-check sample")
+        from service.domain.job import rfc3339
+
+        stored = StoredVerdict(record_id=record_id, verdict=v.verdict, note=v.note, reviewer=v.reviewer,
+                               at=rfc3339(time.time()) or "")
+        await self.store.spot_verdict(job_id, record_id, msgspec.json.encode(stored), v.verdict)
+        return stored
+
+    async def export(self, tenant: str, job_id: str) -> bytes:
+        sc = await self.get(tenant, job_id)
+        return b"".join(msgspec.json.encode(i.verdict) + b"\n" for i in sc.items if i.verdict)

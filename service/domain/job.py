@@ -54,11 +54,24 @@ class GeneratorCount(msgspec.Struct):
     rejected: int = 0
 
 
+class SpotCheckSummary(msgspec.Struct):
+    """The human spot-check of a job: sample size, verdicts so far, acceptance rate."""
+
+    size: int
+    reviewed: int
+    accepted: int
+    rejected: int
+    acceptance_rate: float | None
+
+
 class JobLinks(msgspec.Struct):
     self: str
     records: str
     rejects: str
     cancel: str
+    report: str
+    spotcheck: str
+    review_page: str
 
 
 class Job(msgspec.Struct):
@@ -78,6 +91,7 @@ class Job(msgspec.Struct):
     seed: int | None
     funnel: list[StageCount]
     generators: dict[str, GeneratorCount]
+    spotcheck: SpotCheckSummary | None
     links: JobLinks
     object: str = "job"
 
@@ -123,6 +137,11 @@ def from_hash(raw: dict[str, str]) -> Job:
         if k.startswith("gen:"):
             label, _, what = k[4:].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
+    spot = None
+    if raw.get("spot_size"):
+        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
+        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
+                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
@@ -143,7 +162,9 @@ def from_hash(raw: dict[str, str]) -> Job:
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
         generators=dict(sorted(generators.items())),
+        spotcheck=spot,
         links=JobLinks(
-            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel"
+            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
+            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
     )

@@ -123,6 +123,20 @@ return 0
 """
 
 
+# Records a reviewer's verdict and keeps the job's accepted/rejected counts in step,
+# also when a reviewer changes their mind. ARGV: record id, verdict JSON, verdict.
+VERDICT = """
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old then
+  local was = cjson.decode(old)['verdict']
+  redis.call('HINCRBY', KEYS[1], 'spot_' .. was .. 'ed', -1)
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'spot_' .. ARGV[3] .. 'ed', 1)
+return 1
+"""
+
+
 def job_key(job_id: str) -> str:
     return f"{P}:job:{job_id}"
 
@@ -141,6 +155,14 @@ def ids_key(job_id: str) -> str:
 
 def lease_key(job_id: str) -> str:
     return f"{P}:job:{job_id}:lease"
+
+
+def spot_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:spot"
+
+
+def verdicts_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:verdicts"
 
 
 def tenant_key(tenant: str) -> str:
@@ -168,6 +190,7 @@ class JobStore:
         self._cancel = client.register_script(CANCEL)
         self._claim = client.register_script(CLAIM)
         self._renew = client.register_script(RENEW)
+        self._verdict = client.register_script(VERDICT)
 
     # -- API side ---------------------------------------------------------------------
 
@@ -253,6 +276,39 @@ class JobStore:
             return None
         stored = await self.r.get(k)
         return stored.decode() if stored else None
+
+    async def iter_records(self, job_id: str, page: int = 5000) -> list[dict[str, Any]]:
+        """All of a job's records, read in pages (LRANGE) so Redis is never blocked long."""
+        out: list[dict[str, Any]] = []
+        dec = msgspec.json.Decoder()
+        offset = 0
+        while True:
+            lines = await self.r.lrange(records_key(job_id), offset, offset + page - 1)
+            out.extend(dec.decode(line) for line in lines)
+            if len(lines) < page:
+                return out
+            offset += page
+
+    async def spot_create(self, job_id: str, lines: list[bytes]) -> bool:
+        """Store a spot-check sample once; False if the job already has one."""
+        if not await self.r.set(f"{spot_key(job_id)}:lock", "1", nx=True):
+            return False
+        async with self.r.pipeline(transaction=True) as p:
+            if lines:
+                p.rpush(spot_key(job_id), *lines)
+            p.hset(job_key(job_id), mapping={"spot_size": len(lines), "spot_accepted": 0, "spot_rejected": 0})
+            await p.execute()
+        return True
+
+    async def spot_sample(self, job_id: str) -> tuple[list[bytes], dict[bytes, bytes]]:
+        async with self.r.pipeline(transaction=False) as p:
+            p.lrange(spot_key(job_id), 0, -1)
+            p.hgetall(verdicts_key(job_id))
+            lines, verdicts = await p.execute()
+        return lines, verdicts
+
+    async def spot_verdict(self, job_id: str, record_id: str, verdict_json: bytes, verdict: str) -> None:
+        await self._verdict(keys=[job_key(job_id), verdicts_key(job_id)], args=[record_id, verdict_json, verdict])
 
     # -- worker side ------------------------------------------------------------------
 
