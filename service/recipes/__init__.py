@@ -10,11 +10,11 @@ from typing import Any, Union
 
 import msgspec
 
-from service.recipes import alpaca, responses, self_instruct
+from service.recipes import alpaca, evol_instruct, responses, self_instruct
 from service.recipes.base import Recipe
 
 RECIPES: dict[str, Recipe] = {
-    r.name: r for r in (responses.RECIPE, self_instruct.RECIPE, alpaca.RECIPE)
+    r.name: r for r in (responses.RECIPE, self_instruct.RECIPE, alpaca.RECIPE, evol_instruct.RECIPE)
 }
 
 JobSpec = Union[tuple(r.Spec for r in RECIPES.values())]  # type: ignore[valid-type]
