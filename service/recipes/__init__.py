@@ -12,6 +12,7 @@ import msgspec
 
 from service.recipes import (
     alpaca,
+    evol_instruct,
     magpie,
     orca,
     persona_hub,
@@ -28,11 +29,12 @@ RECIPES: dict[str, Recipe] = {
         responses.RECIPE,
         self_instruct.RECIPE,
         alpaca.RECIPE,
+        evol_instruct.RECIPE,
         orca.RECIPE,
-        self_rewarding.RECIPE,
-        ultrafeedback.RECIPE,
-        magpie.RECIPE,
         ultrachat.RECIPE,
+        ultrafeedback.RECIPE,
+        self_rewarding.RECIPE,
+        magpie.RECIPE,
         persona_hub.RECIPE,
     )
 }
