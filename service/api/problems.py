@@ -120,9 +120,10 @@ def handle_validation(request: Request, exc: ValidationException) -> Response[Pr
     if malformed or not errors:
         return problem_response(request, 400, "malformed-request", "Malformed request", str(exc.detail), errors or None)
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-    status = 422 if request.method == "POST" else 400
-    return problem_response(request, status, "invalid-spec" if status == 422 else "invalid-request",
-                            "Invalid job spec" if status == 422 else "Invalid request", detail, errors)
+    body = any(isinstance(i, dict) and i.get("source") == "body" for i in exc.extra or [])
+    status = 422 if body else 400
+    return problem_response(request, status, "invalid-body" if body else "invalid-request",
+                            "Invalid request body" if body else "Invalid request", detail, errors)
 
 
 _TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
