@@ -92,7 +92,9 @@ def detect_language(text: str) -> str:
 
 
 class ResponseFilter:
-    """Empty, truncated, too short/long, refusal, wrong-language and garbage text."""
+    """Empty, truncated, too short/long, refusal, wrong-language and garbage text.
+
+    Stateless, so multi-turn recipes also call `verdict()` on each turn as it arrives."""
 
     name = "filter"
 

@@ -400,7 +400,7 @@ class UltraChat:
 
             request, first, c = await opening(plan, seed, data)
             if c is not None:
-                v = user_filter.check(Candidate(key=key, data={}, text=request, finish_reason=c.finish_reason))
+                v = user_filter.verdict(request, c.finish_reason)
                 if v is not None:
                     await drop(_with_detail(Verdict("simulator", v.reason, v.detail), "opening"),
                                [{"role": "user", "content": c.text}])
@@ -411,7 +411,7 @@ class UltraChat:
             for r in range(1, plan.rounds + 1):
                 last = await assistant.chat(messages, a_params)
                 messages.append({"role": "assistant", "content": last.text})
-                v = assistant_filter.check(Candidate(key=key, data={}, text=last.text, finish_reason=last.finish_reason))
+                v = assistant_filter.verdict(last.text, last.finish_reason)
                 if v is None and p.drop_no_emotions:
                     m = NO_EMOTIONS.search(last.text)
                     if m:
@@ -423,7 +423,7 @@ class UltraChat:
                 if r == plan.rounds:
                     break
                 turn, c = await simulate(simulator_messages(messages))
-                v = user_filter.check(Candidate(key=key, data={}, text=turn, finish_reason=c.finish_reason))
+                v = user_filter.verdict(turn, c.finish_reason)
                 if v is not None:
                     await drop(_with_detail(Verdict("simulator", v.reason, v.detail), f"user turn {r + 1}"),
                                [*messages, {"role": "user", "content": c.text}])
