@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from service.api.auth import require_tenant, tenant_of
 from service.api.jobs import NDJSON, JobId, _problems
@@ -33,7 +33,7 @@ class ReviewController(Controller):
 
     @post("/spotcheck", operation_id="createSpotCheck", status_code=201, responses=_problems(401, 404, 409, 422),
           summary="Draw the spot-check sample (stratified by generator); returns the existing one if drawn")
-    async def create(self, request: Request, job_id: JobId, data: SpotCheckRequest | None = None) -> Response[SpotCheck]:
+    async def create(self, request: Request, job_id: JobId, data: JSONBody[SpotCheckRequest | None] = None) -> Response[SpotCheck]:
         sc, created = await _svc(request).create(tenant_of(request), job_id, data or SpotCheckRequest())
         return Response(sc, status_code=201 if created else 200)
 
@@ -44,7 +44,7 @@ class ReviewController(Controller):
 
     @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", responses=_problems(401, 404, 422),
          summary="Accept or reject one sampled record, with a note")
-    async def verdict(self, request: Request, job_id: JobId, record_id: RecordId, data: Verdict) -> StoredVerdict:
+    async def verdict(self, request: Request, job_id: JobId, record_id: RecordId, data: JSONBody[Verdict]) -> StoredVerdict:
         return await _svc(request).judge(tenant_of(request), job_id, record_id, data)
 
     @get("/spotcheck/export", operation_id="exportSpotCheck", media_type=NDJSON, responses=_problems(401, 404),

@@ -34,6 +34,17 @@ log = logging.getLogger("synthgen.run")
 _enc = msgspec.json.Encoder()
 
 
+async def gather_all(aws: Iterable[Awaitable[Any]]) -> list[Any]:
+    """Await every call (none is left running when one fails), then raise the first
+    failure, a Stopped first: a recipe fanning out calls inside one item keeps
+    JobRun.each's handling of ProviderError and Stopped."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise next((e for e in errors if isinstance(e, Stopped)), errors[0])
+    return results
+
+
 def _label(provenance: dict[str, Any] | None) -> str:
     return f"{provenance['provider']}/{provenance['model']}" if provenance else ""
 
@@ -305,6 +316,22 @@ class JobRun:
     async def lanes(self, fn: Callable[[], Awaitable[None]]) -> None:
         """Run `concurrency` copies of a producer loop until they return."""
         await asyncio.gather(*(fn() for _ in range(self.spec.concurrency)))
+
+    async def fill(self, lane: Callable[[], Awaitable[None]],
+                   settle: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Run producer lanes until `target` records are kept, the job stops or its
+        request budget is spent; then mark a shortfall. Lanes return once reserve()
+        fails, but a reserved candidate can still be rejected later and free its slot,
+        so the lanes start again until the committed count settles."""
+        while not self.stopped:
+            await self.lanes(lane)
+            if settle is not None:
+                await settle()
+            await self.drain()
+            if self.stopped or self.kept >= (self.target or 0) or not self.budget_left():
+                break
+        if not self.stopped and self.target is not None and self.kept < self.target:
+            self.shortfall = f"made {self.kept} of {self.target} after {self.requests_made} requests"
 
     # -- sink ---------------------------------------------------------------------------
 

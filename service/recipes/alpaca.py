@@ -162,13 +162,7 @@ class Alpaca:
                               "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
                     ))
 
-        while not run.stopped:
-            await run.lanes(lane)
-            await run.drain()
-            if run.stopped or run.kept >= (run.target or 0) or not run.budget_left():
-                break
-        if not run.stopped and run.target is not None and run.kept < run.target:
-            run.shortfall = f"made {run.kept} of {run.target} after {run.requests_made} requests"
+        await run.fill(lane)
 
 
 RECIPE = Alpaca()

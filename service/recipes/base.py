@@ -108,3 +108,18 @@ def load_prompts(inline: list[str] | None, name: str | None, settings: Settings,
         dec = msgspec.json.Decoder(_PromptLine)
         return [dec.decode(ln).prompt for ln in lines]
     return [ln.decode() for ln in lines]
+
+
+def prompts_target(spec: JobSpecBase, env: Env, unit: str = "prompts") -> int:
+    """For recipes fed a prompt list (`params.prompts` or `params.prompt_file`): check
+    exactly one is given and `target` fits, and return the effective target (default:
+    one record per prompt)."""
+    p = spec.params  # type: ignore[attr-defined]
+    if (p.prompts is None) == (p.prompt_file is None):
+        raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
+    n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
+    if n == 0:
+        raise invalid("params.prompt_file", "the prompt file holds no prompts", p.prompt_file)
+    if spec.target is not None and spec.target > n:
+        raise invalid("target", f"target {spec.target} exceeds the {n} {unit} given", spec.target)
+    return spec.target or n

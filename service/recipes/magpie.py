@@ -332,13 +332,7 @@ class Magpie:
                     await run.reject(key, Verdict("generate", "provider_error", str(exc)[:500]),
                                      {"instruction": inst, "template": name}, reserved=True)
 
-        while not run.stopped:
-            await run.lanes(lane)
-            await run.drain()
-            if run.stopped or run.kept >= (run.target or 0) or not run.budget_left():
-                break
-        if not run.stopped and run.target is not None and run.kept < run.target:
-            run.shortfall = f"made {run.kept} of {run.target} after {run.requests_made} requests"
+        await run.fill(lane)
 
 
 RECIPE = Magpie()

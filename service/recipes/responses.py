@@ -15,11 +15,10 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import JobRun
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Text, load_prompts
+from service.recipes.base import Env, Text, load_prompts, prompts_target
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
 
@@ -48,13 +47,7 @@ class Responses:
         return False
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
-        p = spec.params
-        if (p.prompts is None) == (p.prompt_file is None):
-            raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
-        n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
-        if spec.target is not None and spec.target > n:
-            raise invalid("target", f"target {spec.target} exceeds the {n} prompts given", spec.target)
-        return spec.target or n
+        return prompts_target(spec, env)
 
     async def run(self, run: JobRun) -> None:
         spec: ResponsesJob = run.spec  # type: ignore[assignment]

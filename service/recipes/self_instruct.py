@@ -335,15 +335,11 @@ class SelfInstruct:
                     pending.add(t)
                     t.add_done_callback(pending.discard)
 
-        while not run.stopped:
-            await run.lanes(lane)
+        async def settle() -> None:
             while pending:
                 await asyncio.gather(*list(pending))
-            await run.drain()
-            if run.stopped or (run.target is not None and run.kept >= run.target) or not run.budget_left():
-                break
-        if not run.stopped and run.target is not None and run.kept < run.target:
-            run.shortfall = f"made {run.kept} of {run.target} after {run.requests_made} requests"
+
+        await run.fill(lane, settle)
 
 
 RECIPE = SelfInstruct()

@@ -53,19 +53,17 @@ public, so there is no paper/code disagreement to settle):
 
 from __future__ import annotations
 
-import asyncio
 import re
-from typing import Annotated, Any, Awaitable
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
-from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase, Sampling
-from service.pipeline.run import JobRun, Stopped
+from service.pipeline.run import JobRun, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion
-from service.recipes.base import Env, Text, load_prompts
+from service.recipes.base import Env, Text, load_prompts, prompts_target
 
 SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 256}
@@ -157,15 +155,6 @@ class SelfRewardingJob(JobSpecBase, tag="self-rewarding", kw_only=True, forbid_u
     params: SelfRewardingParams
 
 
-async def _all(aws: list[Awaitable[Any]]) -> list[Any]:
-    """Await every call (none left running on failure), then raise the first error."""
-    results = await asyncio.gather(*aws, return_exceptions=True)
-    errors = [r for r in results if isinstance(r, BaseException)]
-    if errors:
-        raise next((e for e in errors if isinstance(e, Stopped)), errors[0])
-    return results
-
-
 class SelfRewarding:
     name = "self-rewarding"
     summary = "The model samples N responses, judges them itself (5-point additive), best vs worst -> pairs."
@@ -176,14 +165,7 @@ class SelfRewarding:
         return False
 
     def validate(self, spec: SelfRewardingJob, env: Env) -> int:
-        p = spec.params
-        if (p.prompts is None) == (p.prompt_file is None):
-            raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
-        n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
-        if spec.target is not None and spec.target > n:
-            raise invalid("target", f"target {spec.target} exceeds the {n} prompts given (one pair per prompt at most)",
-                          spec.target)
-        return spec.target or n
+        return prompts_target(spec, env, unit="prompts (one pair per prompt at most)")
 
     async def run(self, run: JobRun) -> None:
         spec: SelfRewardingJob = run.spec  # type: ignore[assignment]
@@ -200,12 +182,12 @@ class SelfRewarding:
         async def judged(prompt: str) -> tuple[Completion, list[str]]:
             c = await run.chat([{"role": "user", "content": prompt}], params)
             ask = [{"role": "user", "content": judge_prompt(prompt, c.text)}]
-            judgements = await _all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
+            judgements = await gather_all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
             return c, [j.text for j in judgements]
 
         async def one(item: tuple[str, str]) -> None:
             key, prompt = item
-            results = await _all([judged(prompt) for _ in range(p.samples)])
+            results = await gather_all([judged(prompt) for _ in range(p.samples)])
             samples, texts, means = [], [], []
             for c, judgements in results:
                 scores = [parse_score(j) for j in judgements]

@@ -55,20 +55,19 @@ Choices and deviations (each a parameter where it can be):
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 from fractions import Fraction
-from typing import Annotated, Any, Awaitable, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase, Probability
-from service.pipeline.run import JobRun, Model, Stopped
+from service.pipeline.run import JobRun, gather_all
 from service.pipeline.stages import Candidate, Verdict
-from service.recipes.base import Env, Text, check_generator, load_prompts
+from service.recipes.base import Env, Text, check_generator, load_prompts, prompts_target
 
 COMPLETION_SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 0.6, "max_tokens": 1024}
@@ -333,32 +332,6 @@ class JudgeUnparseable(Exception):
         self.aspect, self.calls, self.last = aspect, calls, last
 
 
-T = TypeVar("T")
-
-
-async def all_or_none(aws: list[Awaitable[T]]) -> list[T]:
-    """Await all; on the first failure cancel the rest and raise that failure (not an
-    ExceptionGroup, so JobRun.each still sees ProviderError and Stopped)."""
-    tasks: list[asyncio.Task[T]] = []
-    try:
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(aw) for aw in aws]  # type: ignore[arg-type]
-    except BaseExceptionGroup as group:
-        leaves: list[BaseException] = []
-
-        def walk(e: BaseException) -> None:
-            if isinstance(e, BaseExceptionGroup):
-                for sub in e.exceptions:
-                    walk(sub)
-            else:
-                leaves.append(e)
-
-        walk(group)
-        stop = next((e for e in leaves if isinstance(e, Stopped)), None)
-        raise (stop or leaves[0]) from None
-    return [t.result() for t in tasks]
-
-
 def _distinct_key(ref: GeneratorRef, env: Env) -> tuple[str, str]:
     return ref.provider, ref.model or env.providers.default_model(ref.provider)
 
@@ -374,13 +347,7 @@ class UltraFeedback:
 
     def validate(self, spec: UltraFeedbackJob, env: Env) -> int:
         p = spec.params
-        if (p.prompts is None) == (p.prompt_file is None):
-            raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
-        n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
-        if n == 0:
-            raise invalid("params.prompt_file", "the prompt file holds no prompts", p.prompt_file)
-        if spec.target is not None and spec.target > n:
-            raise invalid("target", f"target {spec.target} exceeds the {n} prompts given", spec.target)
+        target = prompts_target(spec, env)
         completers = p.completers or []
         seen: dict[tuple[str, str], int] = {}
         for i, ref in enumerate(completers):
@@ -397,7 +364,7 @@ class UltraFeedback:
                           len(completers))
         if p.judge is not None:
             check_generator(p.judge, env, "params.judge")
-        return spec.target or n
+        return target
 
     async def run(self, run: JobRun) -> None:
         spec: UltraFeedbackJob = run.spec  # type: ignore[assignment]
@@ -439,7 +406,7 @@ class UltraFeedback:
             systems = [rng.choice(PRINCIPLE_PROMPTS[pr]) for pr in principles]
             aspect_rngs = {a: random.Random(rng.random()) for a in ASPECTS}
             sampling = [m.sampling(COMPLETION_SAMPLING) for m in picked]
-            outs = await all_or_none([
+            outs = await gather_all([
                 m.chat([{"role": "system", "content": s}, {"role": "user", "content": prompt}], sp)
                 for m, s, sp in zip(picked, systems, sampling)
             ])
@@ -450,7 +417,7 @@ class UltraFeedback:
             ]
             texts = [c.text for c in outs]
             try:
-                rated = await all_or_none([rate(a, prompt, texts, aspect_rngs[a]) for a in ASPECTS])
+                rated = await gather_all([rate(a, prompt, texts, aspect_rngs[a]) for a in ASPECTS])
             except JudgeUnparseable as exc:
                 detail = (f"{exc.aspect}: {exc.calls} judge replies did not parse into {p.k} rated blocks; "
                           f"last reply: {exc.last[:300]}")
