@@ -31,9 +31,9 @@ def test_filters_reject_with_reasons(alice: Api, fake: Fake, worker: Workers) ->
 
 def test_judge_scores_are_stored_and_low_scores_rejected(alice: Api, fake: Fake, worker: Workers) -> None:
     fake.configure(scripts=[
-        {"match": "additive 5-point.*topic 0 ", "replies": ["Irrelevant and unhelpful.\nScore: 1"]},
-        {"match": "additive 5-point.*topic 1 ", "replies": ["I cannot decide."]},
-        {"match": "additive 5-point", "replies": ["Relevant, complete and well organised.\nScore: 4"]},
+        {"match": "additive scale.*topic 0 ", "replies": ["Irrelevant and unhelpful.\nScore: 1"]},
+        {"match": "additive scale.*topic 1 ", "replies": ["I cannot decide."]},
+        {"match": "additive scale", "replies": ["Relevant, complete and well organised.\nScore: 4"]},
     ])
     spec = responses_spec(4, judge={"generator": {"provider": "fake", "model": "fake-model-2"}, "min_score": 3})
     job = alice.wait(alice.submit(spec).json()["id"])
@@ -43,7 +43,7 @@ def test_judge_scores_are_stored_and_low_scores_rejected(alice: Api, fake: Fake,
     for r in records:
         assert r["meta"]["judge"]["score"] == 4 and "well organised" in r["meta"]["judge"]["rationale"]
         assert r["meta"]["judge"]["model"] == "fake/fake-model-2" and r["meta"]["model"] == "fake-model"
-    judged = [q for q in fake.requests(50) if "additive 5-point" in str(q["body"].get("messages"))]
+    judged = [q for q in fake.requests(50) if "additive scale" in str(q["body"].get("messages"))]
     assert judged and all(q["body"]["model"] == "fake-model-2" for q in judged)
     assert any("<response>" in q["body"]["messages"][0]["content"] for q in judged)
     # unparseable judgements were retried (max_retries 2 -> 3 calls for topic 1)

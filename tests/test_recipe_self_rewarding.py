@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from conftest import Api, Fake, Workers
-from service.recipes.self_rewarding import judge_prompt, mean_score, parse_score, pick_pair
+from service.pipeline.judge import judge_prompt as _judge_prompt, parse_score
+from service.recipes.self_rewarding import mean_score, pick_pair
+
+
+def judge_prompt(prompt: str, response: str) -> str:
+    return _judge_prompt("additive5", prompt, response)
 
 # -- units ------------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 rejected (reason low_score), and the score and rationale are stored on the record.
 
 The default rubric is the additive 5-point prompt of Self-Rewarding LMs (Yuan et al.
-2024): one point each for relevance, covering a substantial part of the question,
-answering its basic elements usefully, being written from an assistant's perspective
-and well organised, and being expertly tailored and insightful; the judge ends with
-"Score: <points>". A custom rubric is any text with {prompt} and {response} that asks
+2024), shared with the self-rewarding recipe: one point each for relevance, covering a
+substantial part of the question, answering its basic elements usefully, being written
+from an assistant's perspective and well organised, and being expertly tailored and
+insightful; the judge ends with "Score: <points>" (a whole number 0..5). A custom rubric is any text with {prompt} and {response} that asks
 for the same closing "Score: N" line. `repeats` judgements are averaged; one that
 cannot be parsed is retried up to max_retries times, then left out of the average;
 a candidate with no parsed judgement is rejected (reason judge_unparseable).
@@ -20,38 +20,65 @@ from service.domain.specs import JudgeSpec
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import ProviderError
 
-ADDITIVE_5 = """Review the user's question and the response below, and score the response with this additive 5-point system. Points add up:
-- Add 1 point if the response is relevant to the question and gives some information related to it, even if incomplete or partly off-topic.
-- Add a 2nd point if it addresses a substantial part of the question but does not fully resolve it or answer it directly.
-- Add a 3rd point if it answers the basic elements of the question in a useful way, whether or not it reads like an assistant wrote it.
-- Add a 4th point if it is clearly written from an AI assistant's perspective, addresses the question directly and comprehensively, and is well organised and helpful, even if it could be more concise or focused.
-- Add a 5th point if it is impeccably tailored to the question by an expert assistant, with no extraneous information, and reflects expert knowledge in a high-quality, engaging and insightful answer.
+ADDITIVE_5 = """\
+Assess how well the response below answers the user's question. Use an additive scale \
+from 0 to 5 points: start at 0 and add one point for each of these conditions the \
+response meets.
+
+- +1 point if the response is relevant to the question and gives some information \
+related to it, even when it is incomplete or contains some material that does not belong.
+- +1 point if the response covers a substantial portion of what the user asked, even \
+when it does not settle the question completely or give a direct answer.
+- +1 point if the response deals with the basic elements of the question in a useful \
+way, whether or not it reads like an AI assistant's reply or like text from a blog or \
+a search result.
+- +1 point if the response is plainly written from an AI Assistant's point of view, \
+takes up the user's question directly and comprehensively, and is well organised and \
+helpful, even when its clarity, concision or focus could be slightly better.
+- +1 point if the response is impeccably fitted to the user's question with nothing \
+extraneous, shows expert knowledge, and gives an engaging, insightful, high-quality answer.
 
 User: {prompt}
 <response>{response}</response>
 
-After examining the question and the response:
-- Briefly justify your total score, in up to 100 words.
-- Conclude with the score in the format: "Score: <total points>"."""
+Once you have read the question and the response:
+- Briefly justify your total score, up to 100 words.
+- End with the score in exactly this format: "Score: <total points>"
 
-_SCORE = re.compile(r"score\s*[:=]\s*\**\s*(\d+(?:\.\d+)?)", re.I)
+Judge the response strictly by the conditions above."""
+
+# "Score: 4", "score:3", "**Score:** 4", "Score: 4/5", "Score: 4.0"; the last one wins.
+_SCORE = re.compile(r"\bscore\s*[:=][\s*]*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?", re.IGNORECASE)
+_FIELD = re.compile(r"\{(prompt|response)\}")
 
 
 def judge_prompt(rubric: str, prompt: str, response: str) -> str:
+    """The rubric ('additive5' or a custom template) filled in one pass, so braces in
+    the question or the response are kept as they are."""
     template = ADDITIVE_5 if rubric == "additive5" else rubric
-    return template.replace("{prompt}", prompt).replace("{response}", response)
+    values = {"prompt": prompt, "response": response}
+    return _FIELD.sub(lambda m: values[m.group(1)], template)
 
 
-def parse_score(text: str, maximum: float = 5.0) -> tuple[float, str] | None:
-    """The last "Score: N" of a judgement (N within 0..maximum) and the text before it."""
+def parse_score(text: str, maximum: float = 5, integer: bool = True) -> float | None:
+    """The last `Score: N` of a judgement (N within 0..maximum, whole when `integer`;
+    an explicit `/D` must be `/maximum`), else None."""
     matches = list(_SCORE.finditer(text))
     if not matches:
         return None
     m = matches[-1]
-    value = float(m.group(1))
-    if not 0 <= value <= maximum:
+    if m.group(2) is not None and float(m.group(2)) != maximum:
         return None
-    return value, text[: m.start()].strip()
+    value = float(m.group(1))
+    if (integer and not value.is_integer()) or not 0 <= value <= maximum:
+        return None
+    return value
+
+
+def rationale(text: str) -> str:
+    """What the judge wrote before its last Score line."""
+    matches = list(_SCORE.finditer(text))
+    return (text[: matches[-1].start()] if matches else text).strip()
 
 
 class JudgeStage:
@@ -63,14 +90,14 @@ class JudgeStage:
         self.spec = spec
         self.model = run.model(spec.generator) if spec.generator else run.generator
         self.params = self.model.sampling({"temperature": 0.0, "max_tokens": 400})
-        self.maximum = 5.0 if spec.rubric == "additive5" else 100.0
+        self.additive = spec.rubric == "additive5"
 
     async def _one(self, text: str) -> tuple[float, str] | None:
         for _ in range(self.spec.max_retries + 1):
             c = await self.model.chat([{"role": "user", "content": text}], self.params)
-            parsed = parse_score(c.text, self.maximum)
-            if parsed is not None:
-                return parsed
+            score = parse_score(c.text, 5 if self.additive else 100, integer=self.additive)
+            if score is not None:
+                return score, rationale(c.text)
         return None
 
     async def check(self, c: Candidate) -> Verdict | None:

@@ -53,13 +53,13 @@ public, so there is no paper/code disagreement to settle):
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
 
 from service.domain.specs import JobSpecBase, Sampling
+from service.pipeline.judge import judge_prompt, parse_score
 from service.pipeline.run import JobRun, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion
@@ -67,58 +67,6 @@ from service.recipes.base import Env, Text, load_prompts, prompts_target
 
 SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 256}
-MAX_SCORE = 5
-
-JUDGE_TEMPLATE = """\
-Assess how well the response below answers the user's question. Use an additive scale \
-from 0 to 5 points: start at 0 and add one point for each of these conditions the \
-response meets.
-
-- +1 point if the response is relevant to the question and gives some information \
-related to it, even when it is incomplete or contains some material that does not belong.
-- +1 point if the response covers a substantial portion of what the user asked, even \
-when it does not settle the question completely or give a direct answer.
-- +1 point if the response deals with the basic elements of the question in a useful \
-way, whether or not it reads like an AI assistant's reply or like text from a blog or \
-a search result.
-- +1 point if the response is plainly written from an AI Assistant's point of view, \
-takes up the user's question directly and comprehensively, and is well organised and \
-helpful, even when its clarity, concision or focus could be slightly better.
-- +1 point if the response is impeccably fitted to the user's question with nothing \
-extraneous, shows expert knowledge, and gives an engaging, insightful, high-quality answer.
-
-User: {prompt}
-<response>{response}</response>
-
-Once you have read the question and the response:
-- Briefly justify your total score, up to 100 words.
-- End with the score in exactly this format: "Score: <total points>"
-
-Judge the response strictly by the conditions above."""
-
-# "Score: 4", "score:3", "**Score:** 4", "Score: 4/5", "Score: 4.0"; the last one wins.
-_SCORE = re.compile(r"\bscore\s*:[\s*]*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?", re.IGNORECASE)
-
-
-def judge_prompt(prompt: str, response: str) -> str:
-    """The additive 5-point judge prompt for one (question, response)."""
-    return JUDGE_TEMPLATE.format(prompt=prompt, response=response)
-
-
-def parse_score(text: str) -> int | None:
-    """The judgement's total: the last `Score: N`, N an integer 0..5; else None."""
-    matches = list(_SCORE.finditer(text))
-    if not matches:
-        return None
-    m = matches[-1]
-    if m.group(2) is not None and int(m.group(2)) != MAX_SCORE:
-        return None
-    value = float(m.group(1))
-    if not value.is_integer() or not 0 <= value <= MAX_SCORE:
-        return None
-    return int(value)
-
-
 def mean_score(scores: list[int | None]) -> float | None:
     """The average of the parseable judgements; None when there is none."""
     valid = [s for s in scores if s is not None]
@@ -181,7 +129,7 @@ class SelfRewarding:
 
         async def judged(prompt: str) -> tuple[Completion, list[str]]:
             c = await run.chat([{"role": "user", "content": prompt}], params)
-            ask = [{"role": "user", "content": judge_prompt(prompt, c.text)}]
+            ask = [{"role": "user", "content": judge_prompt("additive5", prompt, c.text)}]
             judgements = await gather_all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
             return c, [j.text for j in judgements]
 
