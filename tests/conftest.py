@@ -138,7 +138,8 @@ licence = "apache-2.0"
 
 
 @pytest.fixture(scope="session")
-def service_env(redis_url: str, providers_file: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def service_env(redis_url: str, providers_file: str, fake_url: str,
+                tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     files = tmp_path_factory.mktemp("files")
     (files / "prompts.jsonl").write_text("".join(f'{{"prompt": "Registered prompt {i}"}}\n' for i in range(5)))
     (files / "seeds.jsonl").write_text("".join(
@@ -155,6 +156,10 @@ def service_env(redis_url: str, providers_file: str, tmp_path_factory: pytest.Te
         "SYNTHGEN_STATE_DIR": str(tmp_path_factory.mktemp("state")),
         "SYNTHGEN_LOG_LEVEL": "WARNING",
         "FAKE_PROVIDER_KEY": "sk-fake-secret-value-123",
+        # Dedup embeds through the fake server's /v1/embeddings (hashed bag of words):
+        # fast, and paraphrases sharing their words are near-duplicates.
+        "SYNTHGEN_EMBEDDINGS_URL": f"{fake_url}/v1",
+        "SYNTHGEN_EMBEDDINGS_MODEL": "fake-embedding",
         "PYTHONUNBUFFERED": "1",
     })
     return env

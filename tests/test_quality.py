@@ -118,3 +118,45 @@ def test_refused_licence_and_unknown_benchmark_are_422(alice: Api) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "decontamination.benchmarks[0]"
     r = alice.submit(responses_spec(1, judge={"generator": {"provider": "ghost"}}))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "judge.generator.provider"
+
+
+def _dedup_spec(prompts: list[str], **embedding) -> dict:
+    return {"recipe": "responses", "concurrency": 1, "generator": {"provider": "fake"},
+            "params": {"prompts": prompts},
+            "dedup": {"field": "response", "exact": False, "embedding": {"threshold": 0.9, **embedding}}}
+
+
+def test_embedding_dedup_keeps_the_first_of_two_paraphrases(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(scripts=[
+        {"match": "^first", "replies": ["The small cat sat on the warm mat near the kitchen door all afternoon."]},
+        {"match": "^second", "replies": ["All afternoon the small cat sat on the warm mat near the kitchen door."]},
+        {"match": "^third", "replies": ["Quarterly revenue grew because enterprise customers renewed their contracts early."]},
+    ])
+    job = alice.wait(alice.submit(_dedup_spec(["first q", "second q", "third q"])).json()["id"])
+    assert job["progress"]["rejected_by_reason"] == {"near_duplicate": 1}, job["progress"]
+    assert [r["prompt"] for r in alice.lines(job["id"])] == ["first q", "third q"]
+    (reject,) = alice.lines(job["id"], "rejects")
+    assert reject["prompt"] == "second q" and reject["stage"] == "dedup"
+    nearest = [r["meta"]["dedup"]["nearest"] for r in alice.lines(job["id"])]
+    assert nearest[0] == 0.0 and nearest[1] < 0.9
+    assert alice.client.get(f"/v1/jobs/{job['id']}/report").json()["nearest_similarity"]["count"] == 2
+
+
+def test_shared_collection_rejects_a_near_duplicate_of_an_earlier_job(alice: Api, bob: Api, fake: Fake,
+                                                                      worker: Workers) -> None:
+    fake.configure(scripts=[
+        {"match": "^old", "replies": ["Bees communicate the direction of flowers to the hive with a waggle dance."]},
+        {"match": "^new", "replies": ["With a waggle dance, bees communicate to the hive the direction of flowers."]},
+    ])
+    first = alice.wait(alice.submit(_dedup_spec(["old q"], scope="collection", collection="team-a")).json()["id"])
+    assert first["progress"]["kept"] == 1
+    later = alice.wait(alice.submit(_dedup_spec(["new q"], scope="collection", collection="team-a")).json()["id"])
+    assert later["progress"]["kept"] == 0 and later["progress"]["rejected_by_reason"] == {"near_duplicate": 1}
+    (reject,) = alice.lines(later["id"], "rejects")
+    assert first["id"] in reject["detail"]
+    # job scope, another collection, or another tenant's collection of the same name: no match
+    assert alice.wait(alice.submit(_dedup_spec(["new q"])).json()["id"])["progress"]["kept"] == 1
+    other = alice.wait(alice.submit(_dedup_spec(["new q"], scope="collection", collection="team-b")).json()["id"])
+    assert other["progress"]["kept"] == 1
+    assert bob.wait(bob.submit(_dedup_spec(["new q"], scope="collection", collection="team-a")).json()["id"])[
+        "progress"]["kept"] == 1
