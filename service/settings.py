@@ -13,6 +13,7 @@
 | SYNTHGEN_EMBEDDINGS_URL | (unset: embedded MiniLM) | OpenAI-compatible /v1 base URL serving /embeddings |
 | SYNTHGEN_EMBEDDINGS_MODEL | | model name sent to that server |
 | SYNTHGEN_EMBEDDINGS_KEY_ENV | | name of the env var holding that server's key |
+| SYNTHGEN_EMBEDDINGS_DIM | 384 | dimension that server returns (checked on every answer) |
 | SYNTHGEN_HOST / SYNTHGEN_PORT | 127.0.0.1 / 8000 | where `synthgen serve` listens |
 | SYNTHGEN_STATE_DIR | .synthgen | embedded Redis data, generated API key, logs |
 | SYNTHGEN_WORKERS | 1 | worker processes `synthgen serve` starts in embedded mode |
@@ -47,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     embeddings_url: str | None = None
     embeddings_model: str | None = None
     embeddings_key_env: str | None = None
+    embeddings_dim: int = 384
     host: str = "127.0.0.1"
     port: int = defaults.PORT
     state_dir: str = ".synthgen"
@@ -99,6 +101,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         embeddings_url=g("EMBEDDINGS_URL"),
         embeddings_model=g("EMBEDDINGS_MODEL"),
         embeddings_key_env=g("EMBEDDINGS_KEY_ENV"),
+        embeddings_dim=int(g("EMBEDDINGS_DIM", 384)),
         host=g("HOST", "127.0.0.1"),
         port=int(g("PORT", defaults.PORT)),
         state_dir=g("STATE_DIR", ".synthgen"),

@@ -321,3 +321,15 @@ __all__ = [
     "normalise_rows",
     "open_embedder",
 ]
+
+
+def open_embedder_for(settings: Any) -> Embedder:
+    """The process's embedder from settings: an OpenAI-compatible server when
+    SYNTHGEN_EMBEDDINGS_URL is set, else the embedded MiniLM."""
+    if settings.embeddings_url:
+        return open_embedder(EmbedderConfig(
+            kind="openai-compatible", base_url=settings.embeddings_url,
+            model=settings.embeddings_model or "default", api_key_env=settings.embeddings_key_env,
+            dim=settings.embeddings_dim,
+        ))
+    return open_embedder(EmbedderConfig(kind="minilm"))
