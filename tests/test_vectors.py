@@ -436,3 +436,39 @@ def test_open_index_picks_the_server_only_with_a_url(tmp_path: Path) -> None:
     server = open_index("http://127.0.0.1:1", str(tmp_path))
     assert isinstance(server, QdrantServerIndex)
     asyncio.run(server.aclose())
+
+
+def test_embedded_index_ivf_path_matches_exact_search(tmp_path) -> None:
+    asyncio.run(_ivf_matches_exact(tmp_path))
+
+
+async def _ivf_matches_exact(tmp_path) -> None:
+    """Past IVF_MIN_ROWS the embedded index probes clusters; near-duplicates (a stored
+    vector plus noise) must still find their original, and replaced rows must not."""
+    from service.store.vectors import IVF_MIN_ROWS, NumpyIndex
+
+    rng = np.random.default_rng(3)
+    n, dim = IVF_MIN_ROWS + 2000, 64
+    base = rng.normal(size=(n, dim)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    idx = NumpyIndex(tmp_path)
+    await idx.ensure("big", dim)
+    for start in range(0, n, 1000):
+        chunk = slice(start, min(n, start + 1000))
+        await idx.upsert("big", [f"v{i}" for i in range(chunk.start, chunk.stop)], base[chunk],
+                         [{} for _ in range(chunk.start, chunk.stop)])
+    coll = idx._open("big")
+    assert coll.ivf is not None
+    probe = rng.choice(n, size=300, replace=False)
+    queries = base[probe] + rng.normal(0, 0.02, size=(300, dim)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    hits = await idx.nearest("big", queries)
+    assert [h[0] for h in hits] == [f"v{i}" for i in probe]
+    assert all(h[1] > 0.9 for h in hits)
+    assert [h[0] for h in hits] == [e[0] for e in coll.nearest(queries, exact=True)]
+    # Re-upserting an id with a new vector masks its old row in the IVF path too.
+    moved = -base[probe[0]]
+    await idx.upsert("big", [f"v{probe[0]}"], moved[None, :], [{}])
+    (hit,) = await idx.nearest("big", queries[:1])
+    assert hit[0] != f"v{probe[0]}" or hit[1] < 0
+    assert await idx.count("big") == n

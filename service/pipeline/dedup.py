@@ -6,10 +6,11 @@
 - minhash: datasketch MinHash over word n-grams with an LSH index held by the run
   (rebuilt from the job's records when a run resumes); scope is the job.
 - embedding: candidates offered at about the same time are gathered into one batch
-  (up to 64, or 10 ms); the batch is embedded in one call, deduplicated within itself
-  (earlier wins), then checked against the vector index in one batched call, and the
-  survivors are upserted with their record ids. Batches run one at a time, so each
-  sees everything kept before it. The similarity to the nearest earlier neighbour is
+  (64, or what is pending after 10 ms, up to 256); batches are embedded concurrently,
+  then, one batch at a time and in the order they were formed, deduplicated within
+  themselves (earlier wins), checked against the vector index in one batched call, and
+  their survivors upserted with their record ids: each batch sees everything kept
+  before it, and the embedder's latency overlaps the index work. The similarity to the nearest earlier neighbour is
   stored on every record (meta.dedup.nearest), which is what the job report's
   diversity histogram is made of.
 
@@ -78,6 +79,7 @@ class _Pending:
 class DedupStage:
     name = "dedup"
     BATCH = 64
+    MAX_BATCH = 256
     WAIT_SECONDS = 0.01
 
     def __init__(self, spec: DedupSpec, run: Any):
@@ -92,7 +94,7 @@ class DedupStage:
         self._minhash_loaded = False
         self._pending: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._lock = asyncio.Lock()
+        self._tail: asyncio.Future[None] | None = None  # set when the previous batch's index work is done
         self._backend: Any = None
 
     def text_of(self, c: Candidate) -> str:
@@ -133,29 +135,34 @@ class DedupStage:
 
     async def _flush(self) -> None:
         self._timer = None
-        batch, self._pending = self._pending[: self.BATCH], self._pending[self.BATCH:]
+        batch, self._pending = self._pending[: self.MAX_BATCH], self._pending[self.MAX_BATCH:]
         if self._pending:
             self._flush_soon(0)
         if not batch:
             return
-        async with self._lock:
-            try:
-                verdicts = await self._embedding_batch(batch)
-            except Exception as exc:  # the embedder or index failed: fail these candidates, not the job
-                verdicts = [Verdict(self.name, "dedup_error", f"{type(exc).__name__}: {exc}"[:300])] * len(batch)
+        prev, done = self._tail, asyncio.get_running_loop().create_future()
+        self._tail = done
+        try:
+            from service.pipeline.embedding import backend
+
+            embedder, index = self._backend or await backend(self.run.env.settings)
+            self._backend = (embedder, index)
+            vecs = await embedder.embed([p.text for p in batch])
+            if prev is not None:
+                await prev
+            verdicts = await self._index_batch(batch, vecs, index)
+        except Exception as exc:  # the embedder or index failed: fail these candidates, not the job
+            verdicts = [Verdict(self.name, "dedup_error", f"{type(exc).__name__}: {exc}"[:300])] * len(batch)
+        finally:
+            done.set_result(None)
         for p, v in zip(batch, verdicts):
             if not p.future.done():
                 p.future.set_result(v)
 
-    async def _embedding_batch(self, batch: list[_Pending]) -> list[Verdict | None]:
+    async def _index_batch(self, batch: list[_Pending], vecs: Any, index: Any) -> list[Verdict | None]:
         import numpy as np
 
-        from service.pipeline.embedding import backend
-
-        embedder, index = self._backend or await backend(self.run.env.settings)
-        self._backend = (embedder, index)
         thr = self.spec.embedding.threshold
-        vecs = await embedder.embed([p.text for p in batch])
         await index.ensure(self.collection, vecs.shape[1])
         within = vecs @ vecs.T
         nearest = await index.nearest(self.collection, vecs)

@@ -196,6 +196,91 @@ class _Row(msgspec.Struct):
 _row_decoder = msgspec.json.Decoder(_Row)
 
 
+# Above this many rows a collection also keeps an inverted-file (IVF) index: exact search
+# costs one dot product per stored row per query, so at 100k rows it is compute-bound
+# (~800 queries/s on 2 cores); probing the 10 closest of n/128 clusters costs a few % of that.
+IVF_MIN_ROWS = 4096
+# Rows per cluster at (re)build time; lists grow until the next rebuild (4x the rows).
+IVF_ROWS_PER_LIST = 128
+# Clusters probed per query. A near-duplicate (cosine >= 0.9) almost always sits in one of
+# the query's closest clusters; bench/dedup_stage.py measures recall against exact search.
+IVF_PROBES = 10
+
+
+class _IVF:
+    """Spherical k-means clusters over a collection's rows, each with a contiguous
+    copy of its vectors, so one batch of queries costs a few small matrix products."""
+
+    def __init__(self, vecs: np.ndarray, seed: int = 0):
+        n, dim = vecs.shape
+        rng = np.random.default_rng(seed)
+        nlist = max(16, n // IVF_ROWS_PER_LIST)
+        sample = vecs[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
+        cents = sample[rng.choice(len(sample), size=nlist, replace=False)].copy()
+        for _ in range(6):
+            assign = np.argmax(sample @ cents.T, axis=1)
+            sums = np.zeros_like(cents)
+            np.add.at(sums, assign, sample)
+            norms = np.linalg.norm(sums, axis=1)
+            filled = norms > 0
+            cents[filled] = sums[filled] / norms[filled, None]
+        self.cents = np.ascontiguousarray(cents, dtype=np.float32)
+        self.built_rows = n
+        self.dim = dim
+        # Per cluster: row numbers and vectors in arrays with spare capacity, and the fill.
+        self.rows: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * nlist
+        self.vecs: list[np.ndarray] = [np.empty((0, dim), dtype=np.float32)] * nlist
+        self.size = [0] * nlist
+        self.add(np.arange(n), vecs)
+
+    def add(self, rows: np.ndarray, vecs: np.ndarray) -> None:
+        if not len(rows):
+            return
+        assign = np.argmax(vecs @ self.cents.T, axis=1)
+        order = np.argsort(assign, kind="stable")
+        lists, starts = np.unique(assign[order], return_index=True)
+        for lst, a, b in zip(lists.tolist(), starts.tolist(), [*starts[1:].tolist(), len(order)]):
+            pick = order[a:b]
+            n, k = self.size[lst], len(pick)
+            if n + k > len(self.rows[lst]):
+                cap = max(n + k, 2 * len(self.rows[lst]), 64)
+                grown_rows = np.empty(cap, dtype=np.int64)
+                grown_rows[:n] = self.rows[lst][:n]
+                grown_vecs = np.empty((cap, self.dim), dtype=np.float32)
+                grown_vecs[:n] = self.vecs[lst][:n]
+                self.rows[lst], self.vecs[lst] = grown_rows, grown_vecs
+            self.rows[lst][n:n + k] = rows[pick]
+            self.vecs[lst][n:n + k] = vecs[pick]
+            self.size[lst] = n + k
+
+    def search(self, queries: np.ndarray, alive: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(best row, best similarity) per query; row -1 when nothing was probed."""
+        b = len(queries)
+        probes = min(IVF_PROBES, len(self.cents))
+        near = np.argpartition(-(queries @ self.cents.T), probes - 1, axis=1)[:, :probes]
+        best = np.full(b, -np.inf, dtype=np.float32)
+        best_row = np.full(b, -1, dtype=np.int64)
+        flat = near.ravel()
+        qidx = np.repeat(np.arange(b), probes)
+        order = np.argsort(flat, kind="stable")
+        lists, starts = np.unique(flat[order], return_index=True)
+        for lst, a, z in zip(lists.tolist(), starts.tolist(), [*starts[1:].tolist(), len(order)]):
+            fill = self.size[lst]
+            if not fill:
+                continue
+            rows = self.rows[lst][:fill]
+            qs = qidx[order[a:z]]
+            scores = queries[qs] @ self.vecs[lst][:fill].T
+            if alive is not None:
+                scores[:, ~alive[rows]] = -np.inf
+            arg = scores.argmax(axis=1)
+            top = scores[np.arange(len(qs)), arg]
+            better = top > best[qs]
+            best[qs[better]] = top[better]
+            best_row[qs[better]] = rows[arg[better]]
+        return best_row, best
+
+
 class _Collection:
     """One collection as seen by one process: an in-RAM copy kept in step with the files."""
 
@@ -212,6 +297,7 @@ class _Collection:
         self.dead = 0
         self.mutex = threading.Lock()
         self.pid = os.getpid()
+        self.ivf: _IVF | None = None
 
     @contextmanager
     def locked(self, exclusive: bool) -> Iterator[None]:
@@ -250,6 +336,7 @@ class _Collection:
             row = _row_decoder.decode(line)
             self._index(row.id, self.n + j, _digest(row.payload))
             consumed += len(line) + 1
+        self._ivf_add(self.n, k)
         self.n += k
         self.rows_end += consumed
 
@@ -303,8 +390,20 @@ class _Collection:
             self.alive[self.n:self.n + len(keep)] = True
             for j, i in enumerate(keep):
                 self._index(ids[i], self.n + j, _digest(payloads[i]))
+            self._ivf_add(self.n, len(keep))
             self.n += len(keep)
             self.rows_end += sum(len(line) for line in lines)
+
+    def _ivf_add(self, start: int, k: int) -> None:
+        """Index rows [start, start + k) in the IVF, building or rebuilding it when the
+        collection crossed IVF_MIN_ROWS or grew 4x since the last build. Needs the lock."""
+        total = start + k
+        if total < IVF_MIN_ROWS:
+            return
+        if self.ivf is None or total > 4 * self.ivf.built_rows:
+            self.ivf = _IVF(self.mat[:total])
+        else:
+            self.ivf.add(np.arange(start, total), self.mat[start:total])
 
     def snapshot(self) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
         with self.locked(exclusive=False):
@@ -313,7 +412,14 @@ class _Collection:
             mask = self.alive[:n].copy() if self.dead else None
             return self.mat[:n], mask, self.ids
 
-    def nearest(self, queries: np.ndarray) -> list[tuple[str | None, float]]:
+    def nearest(self, queries: np.ndarray, exact: bool = False) -> list[tuple[str | None, float]]:
+        if self.ivf is not None and not exact and len(queries):
+            with self.locked(exclusive=False):
+                self.catch_up()
+                ivf, mask, ids = self.ivf, (self.alive[: self.n].copy() if self.dead else None), self.ids
+                rows, sims = ivf.search(queries, mask)
+            return [(ids[r], float(min(1.0, s))) if r >= 0 else (None, 0.0)
+                    for r, s in zip(rows.tolist(), sims.tolist())]
         mat, mask, ids = self.snapshot()
         if len(queries) == 0:
             return []
