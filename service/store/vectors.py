@@ -46,6 +46,16 @@ server's rate (it answers without a model, so the index sets the pace even at 10
 Large or shared collections belong on the Qdrant server (QDRANT_URL), which builds
 HNSW on its own cores.
 
+Since then the embedded index also keeps an inverted file (IVF) once a collection
+passes IVF_MIN_ROWS: spherical k-means clusters of ~128 rows (rebuilt when the
+collection has grown 4x), each cluster's vectors in one contiguous array, and a query
+probes its 10 closest clusters, so search cost stops growing with the collection
+instead of costing one dot product per stored row. Unlike HNSW, adding a vector costs
+one product with the centroids, which a dedup stream (every query is then inserted)
+can afford. It is approximate: tests/test_vectors.py checks that near-duplicates find
+their original exactly as exact search does, and bench/dedup_stage.py prints the
+recall against exact search at each size.
+
 Embedded index on disk and between processes
 ---------------------------------------------
 ``{state_dir}/vectors/{collection}/`` holds ``meta.json`` (format, dim), ``vectors.f32``
