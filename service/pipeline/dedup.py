@@ -163,24 +163,34 @@ class DedupStage:
         import numpy as np
 
         thr = self.spec.embedding.threshold
+        n = len(batch)
         await index.ensure(self.collection, vecs.shape[1])
-        within = vecs @ vecs.T
         nearest = await index.nearest(self.collection, vecs)
+        # Similarity to earlier candidates of the batch only (strict lower triangle).
+        within = vecs @ vecs.T
+        within[np.triu_indices(n)] = -np.inf
+        earlier = within.argmax(axis=1) if n > 1 else np.zeros(n, dtype=np.int64)
+        earlier_sim = within[np.arange(n), earlier] if n > 1 else np.full(n, -np.inf)
+        kept = np.ones(n, dtype=bool)
         out: list[Verdict | None] = []
-        keep: list[int] = []
         for i, p in enumerate(batch):
             best_id, best = nearest[i]
-            for j in keep:
-                if within[i, j] > best:
-                    best_id, best = self.run.item_id(batch[j].candidate.key), float(within[i, j])
-            p.candidate.annotations["dedup"] = {"nearest": round(float(best), 4), "nearest_id": best_id}
+            if earlier_sim[i] > best:
+                # The nearest earlier candidate counts only if it was kept; a rejected one
+                # is itself a duplicate of something kept, checked on its own.
+                sims = np.where(kept[:i], within[i, :i], -np.inf)
+                j = int(sims.argmax()) if i else 0
+                if i and sims[j] > best:
+                    best_id, best = self.run.item_id(batch[j].candidate.key), float(sims[j])
+            p.candidate.annotations["dedup"] = {"nearest": round(max(float(best), 0.0), 4), "nearest_id": best_id}
             if best >= thr:
+                kept[i] = False
                 out.append(Verdict(self.name, "near_duplicate", f"cosine {best:.3f} >= {thr} with {best_id}"))
             else:
                 out.append(None)
-                keep.append(i)
-        if keep:
-            ids = [self.run.item_id(batch[i].candidate.key) for i in keep]
+        keep = np.flatnonzero(kept)
+        if len(keep):
+            ids = [self.run.item_id(batch[i].candidate.key) for i in keep.tolist()]
             await index.upsert(self.collection, ids, np.ascontiguousarray(vecs[keep]),
-                               [{"job": self.run.job_id} for _ in keep])
+                               [{"job": self.run.job_id}] * len(ids))
         return out
