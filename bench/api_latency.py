@@ -1,0 +1,102 @@
+"""Section 4: GET /v1/jobs/{id} at 64 connections, synthgen vs a bare Litestar handler.
+
+A small finished responses job is made first; its GET body is saved and served by
+bench/bare_app.py (same uvicorn settings as `synthgen serve`, no auth, no Redis).
+Both servers are driven by the same load generator with the same connections and
+duration: `wrk` (2 threads) when it is installed, else bench/loadgen.py (aiohttp, a
+separate process). Each server gets a warm-up run, then the two alternate for the
+measured rounds; the median round is reported. Loopback only, bounded in time (and
+in requests for the aiohttp generator).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench.common import KEY, ROOT, Profiler, Stack, free_port, log, prompts, run_job, stop_proc, wait_until
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip())
+    if not m:
+        raise ValueError(f"unparsed wrk latency {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+    errs = re.search(r"Socket errors:.*", out)
+    return {"requests": total, "errors": int(bad.group(1)) if bad else 0, "rps": rps, "p50_ms": p50, "p99_ms": p99,
+            "socket_errors": errs.group(0) if errs else ""}
+
+
+def load(url: str, seconds: float, connections: int) -> dict[str, Any]:
+    auth = f"Authorization: Bearer {KEY}"
+    if shutil.which("wrk"):
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", auth, url],
+                             capture_output=True, text=True, timeout=seconds + 60).stdout
+        res = parse_wrk(out)
+        res["tool"] = "wrk -t2"
+        return res
+    out = subprocess.run([sys.executable, "-m", "bench.loadgen", "--url", url, "--connections", str(connections),
+                          "--seconds", str(seconds), "--header", auth],
+                         capture_output=True, text=True, timeout=seconds + 60, cwd=ROOT).stdout
+    res = json.loads(out.strip().splitlines()[-1])
+    res["tool"] = "bench/loadgen.py (aiohttp)"
+    return res
+
+
+def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds: int = 2,
+            profile: bool = False) -> dict[str, Any]:
+    _, job, _ = asyncio.run(run_job(stack.api, {"recipe": "responses", "concurrency": 8,
+                                                "generator": {"provider": "fake"}, "params": {"prompts": prompts(10)}}))
+    url = f"{stack.api}/v1/jobs/{job['id']}"
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {KEY}"})
+    body = urllib.request.urlopen(req, timeout=10).read()
+    body_file = tmp / "job-body.json"
+    body_file.write_bytes(body)
+    port = free_port()
+    bare_proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port), "--body", str(body_file)],
+                                 cwd=ROOT)
+    bare_url = f"http://127.0.0.1:{port}/v1/jobs/{job['id']}"
+    try:
+        wait_until(lambda: urllib.request.urlopen(bare_url, timeout=1).read() == body, what="the bare Litestar app")
+        for u in (bare_url, url):  # warm-up
+            load(u, min(2.0, seconds), connections)
+        bare_runs, sg_runs = [], []
+        for rnd in range(rounds):
+            bare_runs.append(load(bare_url, seconds, connections))
+            with Profiler({"api": stack.api_proc.pid}, tmp, "api-get", enabled=profile and rnd == rounds - 1) as prof:
+                sg_runs.append(load(url, seconds, connections))
+            if prof.enabled:
+                sg_runs[-1]["profile"] = prof.top("api", 30)
+            for name, r in (("bare Litestar", bare_runs[-1]), ("synthgen", sg_runs[-1])):
+                log(f"  round {rnd + 1}: {name:<14} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
+                    f"  ({r['requests']} requests, {r['errors']} errors)")
+    finally:
+        stop_proc(bare_proc)
+
+    def med(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")}
+
+    out = {"body_bytes": len(body), "connections": connections, "seconds": seconds, "tool": sg_runs[0]["tool"],
+           "bare": {**med(bare_runs), "runs": bare_runs}, "synthgen": {**med(sg_runs), "runs": sg_runs}}
+    out["ratio"] = out["synthgen"]["rps"] / out["bare"]["rps"]
+    log(f"  median: synthgen {out['synthgen']['rps']:.0f} req/s vs bare {out['bare']['rps']:.0f} req/s = "
+        f"{out['ratio']:.2f} (aim >= 0.5); body {len(body)} bytes; load generator {out['tool']}")
+    return out
