@@ -61,8 +61,44 @@ def load(url: str, seconds: float, connections: int) -> dict[str, Any]:
     return res
 
 
+def start_bare(stack: Stack, body_file: Path, variant: str, probe_path: str, body: bytes) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = stack.env()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port), "--body", str(body_file),
+                             "--variant", variant], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}{probe_path}"
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {KEY}"})
+    try:
+        wait_until(lambda: urllib.request.urlopen(req, timeout=1).read() == body, what=f"the bare app ({variant})")
+    except BaseException:
+        stop_proc(proc)
+        raise
+    return proc, url
+
+
+def ladder(stack: Stack, body_file: Path, path: str, body: bytes, seconds: float, connections: int,
+           sg_url: str) -> list[dict[str, Any]]:
+    """From the bare handler to synthgen's, one piece at a time (bench/bare_app.py)."""
+    from bench.bare_app import VARIANTS
+
+    rungs = []
+    for variant in VARIANTS:
+        proc, url = start_bare(stack, body_file, variant, path, body)
+        try:
+            load(url, 1.0, connections)
+            r = load(url, seconds, connections)
+        finally:
+            stop_proc(proc)
+        rungs.append({"variant": variant, **r})
+        log(f"    ladder {variant:<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms")
+    r = load(sg_url, seconds, connections)
+    rungs.append({"variant": "synthgen", **r})
+    log(f"    ladder {'synthgen':<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms")
+    return rungs
+
+
 def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds: int = 2,
-            profile: bool = False) -> dict[str, Any]:
+            profile: bool = False, diagnose: bool = False) -> dict[str, Any]:
     _, job, _ = asyncio.run(run_job(stack.api, {"recipe": "responses", "concurrency": 8,
                                                 "generator": {"provider": "fake"}, "params": {"prompts": prompts(10)}}))
     url = f"{stack.api}/v1/jobs/{job['id']}"
@@ -70,12 +106,8 @@ def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds
     body = urllib.request.urlopen(req, timeout=10).read()
     body_file = tmp / "job-body.json"
     body_file.write_bytes(body)
-    port = free_port()
-    bare_proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port), "--body", str(body_file)],
-                                 cwd=ROOT)
-    bare_url = f"http://127.0.0.1:{port}/v1/jobs/{job['id']}"
+    bare_proc, bare_url = start_bare(stack, body_file, "bytes", f"/v1/jobs/{job['id']}", body)
     try:
-        wait_until(lambda: urllib.request.urlopen(bare_url, timeout=1).read() == body, what="the bare Litestar app")
         for u in (bare_url, url):  # warm-up
             load(u, min(2.0, seconds), connections)
         bare_runs, sg_runs = [], []
@@ -97,6 +129,9 @@ def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds
     out = {"body_bytes": len(body), "connections": connections, "seconds": seconds, "tool": sg_runs[0]["tool"],
            "bare": {**med(bare_runs), "runs": bare_runs}, "synthgen": {**med(sg_runs), "runs": sg_runs}}
     out["ratio"] = out["synthgen"]["rps"] / out["bare"]["rps"]
+    if diagnose:
+        log("  diagnosis: the bare handler plus synthgen's pieces, one at a time (bench/bare_app.py)")
+        out["ladder"] = ladder(stack, body_file, f"/v1/jobs/{job['id']}", body, max(2.0, seconds / 2), connections, url)
     log(f"  median: synthgen {out['synthgen']['rps']:.0f} req/s vs bare {out['bare']['rps']:.0f} req/s = "
         f"{out['ratio']:.2f} (aim >= 0.5); body {len(body)} bytes; load generator {out['tool']}")
     return out

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import psutil
 import redis
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,28 +192,67 @@ class Stack:
         return {"api": self.api_proc.pid, "worker": self.worker_proc.pid}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 def cpu_seconds(pid: int) -> float:
-    t = psutil.Process(pid).cpu_times()
-    return t.user + t.system
+    """User + system CPU seconds of a process so far (/proc/PID/stat; Linux)."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    fields = raw[raw.rindex(")") + 2:].split()  # after "pid (comm) "
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(f[:8])
+    return (total - f[3] - f[4]) / _TICK, total / _TICK  # minus idle, iowait
+
+
+class CpuMeter:
+    """CPU used by some processes and by the whole machine over a block of work."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = dict(pids)
+
+    def __enter__(self) -> "CpuMeter":
+        self.t0 = time.monotonic()
+        self.m0 = machine_busy()
+        self.p0 = {k: cpu_seconds(p) for k, p in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        wall = time.monotonic() - self.t0
+        m1 = machine_busy()
+        self.seconds = {k: cpu_seconds(p) - self.p0[k] for k, p in self.pids.items()}
+        # Machine CPU in use, in cores (2.0 = both cores busy the whole time).
+        self.machine_cores = (m1[0] - self.m0[0]) / wall if wall > 0 else 0.0
+        self.cores = {k: v / wall for k, v in self.seconds.items()} if wall > 0 else {}
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process now (/proc/PID/statm; Linux)."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
 
 
 class RssSampler:
     """Peak RSS of some processes, sampled every `every` seconds in a thread."""
 
     def __init__(self, pids: dict[str, int], every: float = 0.05):
-        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.pids = dict(pids)
         self.peak = {name: 0 for name in pids}
-        self.start_rss = {name: p.memory_info().rss for name, p in self.procs.items()}
+        self.start_rss = {name: rss_bytes(pid) for name, pid in pids.items()}
         self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            for name, p in self.procs.items():
+            for name, pid in self.pids.items():
                 try:
-                    self.peak[name] = max(self.peak[name], p.memory_info().rss)
-                except psutil.Error:
+                    self.peak[name] = max(self.peak[name], rss_bytes(pid))
+                except OSError:
                     pass
             self._stop.wait(self.every)
 
@@ -236,14 +274,14 @@ async def run_job(api: str, spec: dict[str, Any], *, read_records: bool = True, 
     headers = {"Authorization": f"Bearer {KEY}"}
     payload = json.dumps(spec).encode()
     async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=None)) as s:
-        start = time.perf_counter()
+        start = time.monotonic()
         async with s.post(f"{api}/v1/jobs", data=payload, headers={"Content-Type": "application/json"}) as r:
             if r.status != 202:
                 raise RuntimeError(f"submit refused ({r.status}): {(await r.text())[:500]}")
             job_id = (await r.json())["id"]
         read, cursor = 0, ""
         deadline = start + timeout
-        while time.perf_counter() < deadline:
+        while time.monotonic() < deadline:
             if read_records:
                 params = {"limit": str(page)}
                 if cursor:
@@ -262,10 +300,12 @@ async def run_job(api: str, spec: dict[str, Any], *, read_records: bool = True, 
                 if job["status"] in ("succeeded", "failed", "cancelled"):
                     break
                 await asyncio.sleep(0.05)
-        elapsed = time.perf_counter() - start
+        end = time.monotonic()
+        elapsed = end - start
         async with s.get(f"{api}/v1/jobs/{job_id}") as r:
             job = await r.json()
     job["timed_out"] = elapsed >= timeout
+    job["bench_clock"] = {"posted": start, "done": end}  # time.monotonic(), comparable with the meter
     return elapsed, job, read
 
 

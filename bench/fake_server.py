@@ -70,8 +70,11 @@ class Meter:
 
     def snapshot(self) -> dict:
         window = (self.last_end - self.first_start) if self.first_start and self.last_end else 0.0
+        # first_start / last_end are time.monotonic() (CLOCK_MONOTONIC, shared by every
+        # process on the machine), so a client can line them up with its own clock.
         return {"requests": self.requests, "errors": self.errors, "peak_inflight": self.peak,
-                "mean_inflight": (self.area / window) if window > 0 else 0.0, "window_seconds": window}
+                "mean_inflight": (self.area / window) if window > 0 else 0.0, "window_seconds": window,
+                "first_start": self.first_start, "last_end": self.last_end}
 
 
 METER = web.AppKey("bench_meter", Meter)

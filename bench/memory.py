@@ -23,6 +23,42 @@ from bench.common import Profiler, RssSampler, Stack, log, prompts, run_job
 MiB = 1024 * 1024
 
 
+def per_job_structures(n: int, path: Path) -> dict[str, float]:
+    """MiB held for the whole run by the per-item structures a responses job builds in the
+    worker, rebuilt here the same way (service/recipes/responses.py run(): the prompt list
+    from load_prompts, the `todo` list of (key, prompt); service/pipeline/run.py: the
+    `done` set that gets every item id), measured with tracemalloc. It explains the
+    worker's growth with job size without touching the worker."""
+    import tracemalloc
+
+    from service.recipes.base import load_prompts
+    from service.settings import Settings
+
+    settings = Settings(prompt_files={"f": str(path)})
+    job_id = "job_0123456789ab0123456789ab"
+    out: dict[str, float] = {}
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        prompts_ = load_prompts(None, "f", settings, "params")
+        now, peak = tracemalloc.get_traced_memory()
+        out["prompts list"] = (now - base) / MiB
+        # reading the file: its bytes and the list of lines, freed when load_prompts returns
+        out["load_prompts transient"] = (peak - now) / MiB
+        base = tracemalloc.get_traced_memory()[0]
+        width = len(str(len(prompts_)))
+        todo = [(f"p{i:0{width}d}", p) for i, p in enumerate(prompts_)]
+        out["todo list"] = (tracemalloc.get_traced_memory()[0] - base) / MiB
+        base = tracemalloc.get_traced_memory()[0]
+        done = {f"{job_id}.{key}" for key, _ in todo}
+        out["done set"] = (tracemalloc.get_traced_memory()[0] - base) / MiB
+        del prompts_, todo, done
+    finally:
+        tracemalloc.stop()
+    return out
+
+
 def section(stack: Stack, *, sizes: list[int], latency: float, concurrency: int, tmp: Path,
             profile: bool = False) -> dict[str, Any]:
     files = {}
@@ -56,6 +92,11 @@ def section(stack: Stack, *, sizes: list[int], latency: float, concurrency: int,
             f"API {row['peak_rss_mib']['api']:.0f} MiB (start {row['start_rss_mib']['api']:.0f}), "
             f"worker {row['peak_rss_mib']['worker']:.0f} MiB (start {row['start_rss_mib']['worker']:.0f})")
     small, large = str(sizes[0]), str(sizes[-1])
+    held = {n: per_job_structures(int(n), files[f"bench{n}"]) for n in (small, large)}
+    out["per_job_structures_mib"] = held
+    grow = {k: held[large][k] - held[small][k] for k in held[large]}
+    log(f"  worker structures per job ({large} vs {small} items, rebuilt with tracemalloc): "
+        + ", ".join(f"{k} +{v:.1f} MiB" for k, v in grow.items()))
     out["ratio"] = {k: out["by_size"][large]["peak_rss_mib"][k] / out["by_size"][small]["peak_rss_mib"][k]
                     for k in ("api", "worker")}
     log(f"  peak RSS {large} / {small}: API {out['ratio']['api']:.2f}x, worker {out['ratio']['worker']:.2f}x (aim <= 1.2x)")

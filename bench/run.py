@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", default="distilabel,data-designer", help="comma list, or 'none'")
     ap.add_argument("--rounds", type=int, default=None, help="rounds of a/b per concurrency (default 3, quick 1)")
     ap.add_argument("--profile", action="store_true", help="py-spy the API and worker during synthgen runs")
+    ap.add_argument("--diagnose", action="store_true", help="api: also measure the bare-to-synthgen handler ladder")
     ap.add_argument("--output", default=None, help="results JSON path (default bench/results/<time>.json)")
     args = ap.parse_args(argv)
     only = set(args.only or SECTIONS)
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 profile=args.profile))
         if "api" in only:
             run_section("api", lambda: api_latency.section(
-                stack, seconds=3 if q else 10, connections=64, tmp=tmp, rounds=1 if q else 2, profile=args.profile))
+                stack, seconds=3 if q else 10, connections=64, tmp=tmp, rounds=1 if q else 2, profile=args.profile,
+                diagnose=args.diagnose))
         if "dedup" in only:
             run_section("dedup", lambda: dedup_throughput.section(
                 stack, sizes=[1000, 5000] if q else [10000, 100000], latency=0.01, concurrency=256, tmp=tmp))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -32,7 +33,7 @@ from typing import Any
 import aiohttp
 
 from bench import venvs
-from bench.common import BENCH, Profiler, Stack, cpu_seconds, log, prompts, run_job
+from bench.common import BENCH, CpuMeter, Profiler, Stack, log, prompts, run_job
 
 PEER_SCRIPTS = {"distilabel": BENCH / "peers" / "distilabel_run.py",
                 "data-designer": BENCH / "peers" / "data_designer_run.py"}
@@ -67,24 +68,40 @@ def synthgen_spec(items: list[str], concurrency: int) -> dict[str, Any]:
             "params": {"prompts": items}}
 
 
+def _pids(stack: Stack, service: bool = True) -> dict[str, int]:
+    pids = {"model_server": stack.fake_proc.pid, "harness": os.getpid()}
+    if service:
+        pids.update(stack.service_pids())
+    return pids
+
+
+def _cpu(meter: CpuMeter, records: int) -> dict[str, Any]:
+    return {"machine_cores": meter.machine_cores, "cores": meter.cores,
+            "ms_per_record": {k: 1000 * v / records for k, v in meter.seconds.items()}}
+
+
 def run_bare(stack: Stack, items: list[str], c: int) -> dict[str, Any]:
     stack.meter_reset()
-    secs = asyncio.run(bare_loop(stack.fake, items, c))
-    return {"records": len(items), "seconds": secs, "rate": len(items) / secs, "meter": stack.meter()}
+    with CpuMeter(_pids(stack, service=False)) as cpu:
+        secs = asyncio.run(bare_loop(stack.fake, items, c))
+    return {"records": len(items), "seconds": secs, "rate": len(items) / secs, "meter": stack.meter(),
+            "cpu": _cpu(cpu, len(items))}
 
 
 def run_synthgen(stack: Stack, items: list[str], c: int) -> dict[str, Any]:
-    pids = stack.service_pids()
     stack.meter_reset()
-    cpu0 = {k: cpu_seconds(p) for k, p in pids.items()}
-    secs, job, read = asyncio.run(run_job(stack.api, synthgen_spec(items, c)))
-    cpu1 = {k: cpu_seconds(p) for k, p in pids.items()}
+    with CpuMeter(_pids(stack)) as cpu:
+        secs, job, read = asyncio.run(run_job(stack.api, synthgen_spec(items, c)))
     kept = job["progress"]["kept"]
     if job["status"] != "succeeded" or read != kept or kept != len(items):
         raise RuntimeError(f"synthgen run: status {job['status']}, kept {kept}, read {read} of {len(items)}")
-    cpu = {k: cpu1[k] - cpu0[k] for k in pids}
-    return {"records": kept, "seconds": secs, "rate": kept / secs, "meter": stack.meter(),
-            "cpu_seconds": cpu, "cpu_ms_per_record": {k: 1000 * v / kept for k, v in cpu.items()}}
+    meter = stack.meter()
+    clock = job["bench_clock"]
+    res = {"records": kept, "seconds": secs, "rate": kept / secs, "meter": meter, "cpu": _cpu(cpu, kept),
+           # POST -> first provider request, and last provider answer -> last record read
+           "startup_seconds": meter["first_start"] - clock["posted"], "tail_seconds": clock["done"] - meter["last_end"]}
+    res["cpu_ms_per_record"] = {k: res["cpu"]["ms_per_record"][k] for k in ("api", "worker")}
+    return res
 
 
 def run_peer(stack: Stack, name: str, python: Path, prompts_file: Path, n: int, c: int, logdir: Path) -> dict[str, Any]:
@@ -107,8 +124,13 @@ def describe(run: dict[str, Any]) -> str:
     if "error" in run:
         return f"failed: {run['error']}"
     m = run["meter"]
+    extra = ""
+    if "cpu" in run:
+        extra = f"; machine CPU {run['cpu']['machine_cores']:.2f} cores, model server {run['cpu']['cores']['model_server']:.2f}"
+    if "startup_seconds" in run:
+        extra += f"; POST->first request {run['startup_seconds']:.2f}s, last answer->last record read {run['tail_seconds']:.2f}s"
     return (f"{run['rate']:8.1f} rec/s  ({run['records']} in {run['seconds']:.2f}s; in flight mean {m['mean_inflight']:.0f}, "
-            f"peak {m['peak_inflight']}; request window {m['window_seconds']:.2f}s)")
+            f"peak {m['peak_inflight']}; request window {m['window_seconds']:.2f}s{extra})")
 
 
 def section(stack: Stack, *, n: int, concurrencies: list[int], latency: float, rounds: int,
