@@ -97,6 +97,24 @@ def ladder(stack: Stack, body_file: Path, path: str, body: bytes, seconds: float
     return rungs
 
 
+def spec_size(stack: Stack, small_id: str, seconds: float, connections: int) -> dict[str, Any]:
+    """What a job's inline prompts cost the read routes: the job hash holds the whole spec,
+    which GET /v1/jobs/{id} returns and every records page reads (HGETALL) to learn the
+    job's tenant, status and counts. Compares a 10-prompt job with a 3,000-prompt one."""
+    _, big, _ = asyncio.run(run_job(stack.api, {"recipe": "responses", "concurrency": 256,
+                                                "generator": {"provider": "fake"}, "params": {"prompts": prompts(3000)}}))
+    res: dict[str, Any] = {}
+    for name, jid in (("10 prompts", small_id), ("3000 prompts", big["id"])):
+        req = urllib.request.Request(f"{stack.api}/v1/jobs/{jid}", headers={"Authorization": f"Bearer {KEY}"})
+        size = len(urllib.request.urlopen(req, timeout=10).read())
+        status = load(f"{stack.api}/v1/jobs/{jid}", seconds, connections)
+        page = load(f"{stack.api}/v1/jobs/{jid}/records?limit=1", seconds, connections)
+        res[name] = {"status_bytes": size, "status_rps": status["rps"], "records_page_rps": page["rps"]}
+        log(f"    job with {name:<12}: GET job {size:>7} bytes {status['rps']:7.0f} req/s | "
+            f"GET records?limit=1 {page['rps']:7.0f} req/s")
+    return res
+
+
 def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds: int = 2,
             profile: bool = False, diagnose: bool = False) -> dict[str, Any]:
     _, job, _ = asyncio.run(run_job(stack.api, {"recipe": "responses", "concurrency": 8,
@@ -132,6 +150,7 @@ def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds
     if diagnose:
         log("  diagnosis: the bare handler plus synthgen's pieces, one at a time (bench/bare_app.py)")
         out["ladder"] = ladder(stack, body_file, f"/v1/jobs/{job['id']}", body, max(2.0, seconds / 2), connections, url)
+        out["spec_size"] = spec_size(stack, job["id"], max(2.0, seconds / 2), connections)
     log(f"  median: synthgen {out['synthgen']['rps']:.0f} req/s vs bare {out['bare']['rps']:.0f} req/s = "
         f"{out['ratio']:.2f} (aim >= 0.5); body {len(body)} bytes; load generator {out['tool']}")
     return out

@@ -11,7 +11,8 @@ message saying so.
 2. The stage in a job: a responses job over N prompts with
    {"dedup": {"field": "response", "exact": false, "embedding": {"threshold": 0.95}}},
    timed from POST to the job's end (records are not read back, to time the stage and
-   not the reader); the same job without dedup runs beside it as the reference.
+   not the reader); the same job without dedup is the reference (the memory section's
+   run of that size when it used the same latency and concurrency, else a new run).
 A job still running after `job_timeout` seconds is cancelled and its rate so far is
 reported, marked as such.
 """
@@ -82,7 +83,9 @@ def job(stack: Stack, n: int, concurrency: int, dedup: bool, timeout: float) -> 
 
 
 def section(stack: Stack, *, sizes: list[int], latency: float, concurrency: int, tmp: Path,
-            job_timeout: float = 240.0) -> dict[str, Any]:
+            job_timeout: float = 180.0, reference: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`reference`: the memory section's results; where it ran the same size at the same
+    latency and concurrency, its job is the no-dedup reference instead of a new run."""
     why = unavailable()
     if why:
         log(f"  SKIP dedup: {why}")
@@ -101,9 +104,17 @@ def section(stack: Stack, *, sizes: list[int], latency: float, concurrency: int,
     for n in sizes:
         texts = [default_reply(p, 40) for p in prompts(n)]
         secs = asyncio.run(embedder_alone(stack, texts))
-        plain = job(stack, n, concurrency, False, job_timeout)
+        ref = (reference or {}).get("by_size", {}).get(str(n))
+        if ref and reference.get("latency") == latency and reference.get("concurrency") == concurrency and ref.get("ok"):
+            plain = {"rate": ref["rate"], "seconds": ref["seconds"], "kept": ref["records"], "from": "memory section"}
+        else:
+            plain = job(stack, n, concurrency, False, job_timeout)
         dd = job(stack, n, concurrency, True, job_timeout)
         row = {"embedder_rate": n / secs, "job_no_dedup": plain, "job_dedup": dd}
+        errors = dd["rejected_by_reason"].get("dedup_error", 0)
+        if errors:  # the stage failed on these candidates: the job's rate says nothing about dedup
+            row["invalid"] = f"{errors} candidates rejected with dedup_error (the stage could not embed or index)"
+            log(f"  WARNING {n}: {row['invalid']}")
         out["by_size"][str(n)] = row
         log(f"  {n:>7}: embedder alone {n / secs:8.0f} texts/s | job with embedding dedup {dd['rate']:8.0f} rec/s"
             f"{' (TIMED OUT, rate so far)' if dd['timed_out'] else ''} (kept {dd['kept']}, rejected {dd['rejected']})"

@@ -80,7 +80,8 @@ def table(res: dict[str, Any]) -> str:
                 j = r["job_dedup"]
                 rows.append((f"dedup at {int(n):,}: embedder alone / job with dedup / job without",
                              f"{r['embedder_rate']:,.0f} texts/s / {j['rate']:,.0f} rec/s{' (timed out)' if j['timed_out'] else ''}"
-                             f" / {r['job_no_dedup']['rate']:,.0f} rec/s", "", ""))
+                             f" / {r['job_no_dedup']['rate']:,.0f} rec/s" + (f" INVALID: {r['invalid']}" if r.get("invalid") else ""),
+                             "", ""))
     lm = s.get("local")
     if lm:
         rows += [

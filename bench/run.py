@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                 diagnose=args.diagnose))
         if "dedup" in only:
             run_section("dedup", lambda: dedup_throughput.section(
-                stack, sizes=[1000, 5000] if q else [10000, 100000], latency=0.01, concurrency=256, tmp=tmp))
+                stack, sizes=[2000, 10000] if q else [10000, 100000], latency=0.02, concurrency=512, tmp=tmp,
+                reference=results["sections"].get("memory")))
         if "local" in only:
             run_section("local", lambda: local_model.section(
                 stack, n_prompts=2 if q else 6, max_tokens=32 if q else 128, rounds=1 if q else 2, tmp=tmp))
