@@ -53,6 +53,11 @@ def table(res: dict[str, Any]) -> str:
                 (f"CPU per record, c={c}: worker", f"{cpu['worker']:.3f} ms", "<= 1 ms", _aim(cpu["worker"] <= 1.0)),
                 (f"CPU per record, c={c}: API", f"{cpu['api']:.3f} ms", "", ""),
             ]
+        lr = tp.get("long_replies")
+        if lr:
+            cpu = lr["cpu_ms_per_record"]
+            rows.append((f"CPU per record, {lr['words']}-word replies, c={lr['concurrency']}",
+                         f"worker {cpu['worker']:.3f} ms, API {cpu['api']:.3f} ms ({lr['rate']:,.0f} rec/s)", "", ""))
     mem = s.get("memory")
     if mem:
         for n, r in mem["by_size"].items():

@@ -33,7 +33,7 @@ from typing import Any
 import aiohttp
 
 from bench import venvs
-from bench.common import BENCH, CpuMeter, Profiler, Stack, log, prompts, run_job
+from bench.common import BENCH, CpuMeter, Profiler, Stack, http_json, log, prompts, run_job
 
 PEER_SCRIPTS = {"distilabel": BENCH / "peers" / "distilabel_run.py",
                 "data-designer": BENCH / "peers" / "data_designer_run.py"}
@@ -193,4 +193,17 @@ def section(stack: Stack, *, n: int, concurrencies: list[int], latency: float, r
         log(f"    medians: a {b_rate:.1f}  b {s_rate:.1f} rec/s;  b/a {res['ratio_b_a']:.3f}"
             + "".join(f"  {k[-3:]} {res[k]:.2f}" for k in ("ratio_b_c", "ratio_b_d") if res[k] is not None))
         out["by_concurrency"][str(c)] = res
+    # CPU per record grows with the text each record carries (filters scan it, Redis and
+    # the API move it): one more synthgen run at the last concurrency with 300-word
+    # replies instead of the model server's default 40.
+    c = concurrencies[-1]
+    http_json("POST", f"{stack.fake}/_control/config", {"default_words": 300}, key=None)
+    try:
+        long_run = run_synthgen(stack, items, c)
+    finally:
+        http_json("POST", f"{stack.fake}/_control/config", {"default_words": 40}, key=None)
+    out["long_replies"] = {"words": 300, "concurrency": c, **long_run}
+    log(f"\n  300-word replies, c={c}: b synthgen {describe(long_run)}")
+    log(f"             synthgen CPU: API {long_run['cpu_ms_per_record']['api']:.3f} ms/record, "
+        f"worker {long_run['cpu_ms_per_record']['worker']:.3f} ms/record")
     return out
