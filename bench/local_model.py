@@ -79,8 +79,10 @@ def section(stack: Stack, *, n_prompts: int, max_tokens: int, rounds: int, tmp: 
     prompts = PROMPTS[:n_prompts]
     prompts_file = tmp / "local-prompts.json"
     prompts_file.write_text(json.dumps(prompts))
-    # Warm-up: the worker loads the model on its first local call.
-    synthgen_round(stack, prompts[:1], 8)
+    # Warm-up: the worker loads the model on its first local call. Same call as the direct
+    # side's warm-up, so both start the measured prompts from the same cached context
+    # (llama-cpp-python reuses the KV cache of a shared prefix between calls).
+    synthgen_round(stack, ["Hello."], 8)
     sg, direct = [], []
     for rnd in range(rounds):
         d = direct_round(prompts_file, max_tokens)
