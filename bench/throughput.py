@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -109,14 +110,23 @@ def run_peer(stack: Stack, name: str, python: Path, prompts_file: Path, n: int, 
     logfile = logdir / f"{name}-c{c}.log"
     cmd = [str(python), str(PEER_SCRIPTS[name]), "--base-url", f"{stack.fake}/v1", "--n", str(n),
            "--concurrency", str(c), "--prompts", str(prompts_file)]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
     with logfile.open("w") as err:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=900, cwd=logdir)
+    wall = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the peer's whole process tree (interpreter start and imports included).
+    peer_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"error": f"exit {proc.returncode}; see {logfile}"}
     out = json.loads(lines[-1])
     out["rate"] = out["records"] / out["seconds"]
     out["meter"] = stack.meter()
+    out["process_seconds"] = wall
+    out["cpu"] = {"peer_cpu_seconds": peer_cpu, "peer_cores": peer_cpu / wall,
+                  "ms_per_record": {"peer": 1000 * peer_cpu / max(1, out["records"])}}
     return out
 
 
@@ -125,7 +135,10 @@ def describe(run: dict[str, Any]) -> str:
         return f"failed: {run['error']}"
     m = run["meter"]
     extra = ""
-    if "cpu" in run:
+    if "cpu" in run and "peer_cores" in run["cpu"]:
+        extra = (f"; its processes used {run['cpu']['peer_cpu_seconds']:.1f} CPU s in {run['process_seconds']:.1f} s "
+                 f"({run['cpu']['ms_per_record']['peer']:.1f} ms/record, imports included)")
+    elif "cpu" in run:
         extra = f"; machine CPU {run['cpu']['machine_cores']:.2f} cores, model server {run['cpu']['cores']['model_server']:.2f}"
     if "startup_seconds" in run:
         extra += f"; POST->first request {run['startup_seconds']:.2f}s, last answer->last record read {run['tail_seconds']:.2f}s"
