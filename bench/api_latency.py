@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,7 +23,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import KEY, ROOT, Profiler, Stack, free_port, log, prompts, run_job, stop_proc, wait_until
+from bench.common import (KEY, ROOT, CpuMeter, Profiler, Stack, free_port, log, prompts, redis_server_pid, run_job,
+                          stop_proc, wait_until)
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -45,7 +47,22 @@ def parse_wrk(out: str) -> dict[str, Any]:
             "socket_errors": errs.group(0) if errs else ""}
 
 
-def load(url: str, seconds: float, connections: int) -> dict[str, Any]:
+def load(url: str, seconds: float, connections: int, pids: dict[str, int] | None = None) -> dict[str, Any]:
+    """Drive `url`; with `pids`, also the CPU those processes and the load generator used,
+    per request, and the machine's CPU in use (in cores)."""
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with CpuMeter(pids or {}) as cpu:
+        res = _load(url, seconds, connections)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if pids is not None and res["requests"]:
+        n = res["requests"]
+        gen = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        res["cpu_us_per_request"] = {**{k: 1e6 * v / n for k, v in cpu.seconds.items()}, "load generator": 1e6 * gen / n}
+        res["cores"] = {**cpu.cores, "machine": cpu.machine_cores}
+    return res
+
+
+def _load(url: str, seconds: float, connections: int) -> dict[str, Any]:
     auth = f"Authorization: Bearer {KEY}"
     if shutil.which("wrk"):
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", auth, url],
@@ -86,14 +103,16 @@ def ladder(stack: Stack, body_file: Path, path: str, body: bytes, seconds: float
         proc, url = start_bare(stack, body_file, variant, path, body)
         try:
             load(url, 1.0, connections)
-            r = load(url, seconds, connections)
+            r = load(url, seconds, connections, {"app": proc.pid})
         finally:
             stop_proc(proc)
         rungs.append({"variant": variant, **r})
-        log(f"    ladder {variant:<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms")
-    r = load(sg_url, seconds, connections)
+        log(f"    ladder {variant:<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
+            f"  app CPU {r['cpu_us_per_request']['app']:.0f} us/request")
+    r = load(sg_url, seconds, connections, {"app": stack.api_proc.pid})
     rungs.append({"variant": "synthgen", **r})
-    log(f"    ladder {'synthgen':<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms")
+    log(f"    ladder {'synthgen':<12} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
+        f"  app CPU {r['cpu_us_per_request']['app']:.0f} us/request")
     return rungs
 
 
@@ -129,15 +148,19 @@ def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds
         for u in (bare_url, url):  # warm-up
             load(u, min(2.0, seconds), connections)
         bare_runs, sg_runs = [], []
+        rpid = redis_server_pid(stack.redis_url)
+        sg_pids = {"api": stack.api_proc.pid, **({"redis-server": rpid} if rpid else {})}
         for rnd in range(rounds):
-            bare_runs.append(load(bare_url, seconds, connections))
+            bare_runs.append(load(bare_url, seconds, connections, {"app": bare_proc.pid}))
             with Profiler({"api": stack.api_proc.pid}, tmp, "api-get", enabled=profile and rnd == rounds - 1) as prof:
-                sg_runs.append(load(url, seconds, connections))
+                sg_runs.append(load(url, seconds, connections, sg_pids))
             if prof.enabled:
                 sg_runs[-1]["profile"] = prof.top("api", 30)
             for name, r in (("bare Litestar", bare_runs[-1]), ("synthgen", sg_runs[-1])):
                 log(f"  round {rnd + 1}: {name:<14} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
-                    f"  ({r['requests']} requests, {r['errors']} errors)")
+                    f"  ({r['requests']} requests, {r['errors']} errors); CPU per request: "
+                    + ", ".join(f"{k} {v:.0f} us" for k, v in r.get("cpu_us_per_request", {}).items())
+                    + f"; machine {r.get('cores', {}).get('machine', 0):.2f} cores")
     finally:
         stop_proc(bare_proc)
 

@@ -231,6 +231,24 @@ class CpuMeter:
         self.cores = {k: v / wall for k, v in self.seconds.items()} if wall > 0 else {}
 
 
+def redis_server_pid(url: str) -> int | None:
+    """The pid of the redis-server serving `url` on this machine, when it can be told."""
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    want = f":{u.port or 6379}" if u.scheme == "redis" else (u.path or "")
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "redis-server" in cmd and want and want in cmd:
+            return int(d.name)
+    return None
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process now (/proc/PID/statm; Linux)."""
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
