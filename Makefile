@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all openapi bench clean
+.PHONY: install run test test-slow test-all openapi bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,15 @@ test-all: test test-slow
 openapi: install
 	$(VENV)/bin/synthgen openapi --output openapi/openapi.json
 
-## Throughput benchmark: synthgen vs a bare aiohttp loop against the fake provider.
+## Benchmarks against the field (docs/benchmarks.md): throughput vs a bare loop, distilabel
+## and Data Designer (their venvs are built under bench/.venvs the first time), CPU per
+## record, memory, API latency, dedup, local model. Options: make bench BENCH_ARGS="--only api".
 bench: install
-	$(PY) bench/responses_throughput.py
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+## The same at small sizes, one round: for developing the harness.
+bench-quick: install
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .synthgen .pytest_cache

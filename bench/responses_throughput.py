@@ -1,7 +1,10 @@
 """Throughput of a `responses` job against the fake provider, side by side with a bare
 aiohttp loop making the same requests, in one run on one machine.
 
-  make bench            (or: .venv/bin/python bench/responses_throughput.py --rounds 3)
+  .venv/bin/python bench/responses_throughput.py --rounds 3 [--n 3000 --concurrency 256 --latency 0.2]
+
+The first, single-comparison benchmark, kept for quick a/b checks at any size; `make
+bench` (bench/run.py, docs/benchmarks.md) runs this comparison and the rest of the field.
 
 Both sides send N chat requests with the same payload shape at the same concurrency to
 the same fake OpenAI-compatible server (latency L). synthgen is timed from the POST of
