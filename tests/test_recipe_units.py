@@ -150,3 +150,13 @@ def test_every_recipe_spec_round_trips_through_json() -> None:
             "decontamination": {"inline": {"b": ["x"]}}, "mix": [{"provider": "p", "weight": 2}]}
     spec = decode_spec(msgspec.json.encode(full))
     assert decode_spec(msgspec.json.encode(spec)) == spec
+
+
+def test_repeated_ngram_finds_word_and_bigram_loops() -> None:
+    from service.pipeline.stages import repeated_ngram
+
+    assert repeated_ngram("it is very very very very good".split(), 3) == "very"
+    assert repeated_ngram("it is very very very good".split(), 3) is None
+    assert repeated_ngram("and go on go on go on go on".split(), 3) == "go on"
+    assert repeated_ngram("and go on go on go on".split(), 3) is None
+    assert repeated_ngram("a b c d e f g h".split(), 2) is None

@@ -84,6 +84,26 @@ REFUSAL_PHRASES = (
 )
 
 
+_WORDS = re.compile(r"\w+")
+
+
+def repeated_ngram(words: list[str], n: int) -> str | None:
+    """A word or 2-gram that repeats more than `n` times in a row ("very very very",
+    "go on go on go on"), in one linear pass (a backreference regex took 0.4 ms on a
+    300-word reply)."""
+    run = 0
+    for i in range(1, len(words)):
+        run = run + 1 if words[i] == words[i - 1] else 0
+        if run >= n:
+            return words[i]
+    run = 0
+    for i in range(2, len(words)):
+        run = run + 1 if words[i] == words[i - 2] and words[i] != words[i - 1] else 0
+        if run >= 2 * n:
+            return f"{words[i - 1]} {words[i]}"
+    return None
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language (py3langid, a small n-gram model)."""
     import py3langid
@@ -103,8 +123,6 @@ class ResponseFilter:
         phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
         self._refusal = re.compile("|".join(re.escape(p) for p in phrases)) if filters.drop_refusals else None
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
-        n = filters.max_word_repeat
-        self._loop = re.compile(r"\b(\w+(?:\W+\w+)?)(?:\W+\1\b){%d,}" % n, re.I)
 
     async def check(self, c: Candidate) -> Verdict | None:
         return self.verdict(c.text, c.finish_reason)
@@ -128,9 +146,9 @@ class ResponseFilter:
         m = self._char_run.search(text)
         if m:
             return Verdict(self.name, "garbage", f"{m.group(1)!r} repeated {len(m.group(0))} times")
-        m = self._loop.search(text)
-        if m:
-            return Verdict(self.name, "repetition", f"{m.group(1)!r} repeated")
+        loop = repeated_ngram(_WORDS.findall(text.lower()), f.max_word_repeat)
+        if loop:
+            return Verdict(self.name, "repetition", f"{loop!r} repeated")
         if f.languages:
             lang = detect_language(text)
             if lang not in f.languages:

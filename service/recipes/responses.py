@@ -55,10 +55,10 @@ class Responses:
         prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
         system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
         width = len(str(len(prompts)))
-        todo = [
+        todo = (  # lazy: a list of 100k (key, prompt) pairs was 10 MB of worker memory
             (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
             if run.item_id(f"p{i:0{width}d}") not in run.done
-        ]
+        )
 
         async def one(item: tuple[str, str]) -> None:
             key, prompt = item
