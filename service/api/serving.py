@@ -274,13 +274,13 @@ class ReviewService:
         from service.domain import report
 
         job = await self.jobs.get(tenant, job_id)
-        records = await self.store.iter_records(job_id)
+        records = await self.store.all_records(job_id)
         return await asyncio.to_thread(report.build, job, records)
 
     async def create(self, tenant: str, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
         job = await self.jobs.get(tenant, job_id)
         if job.spotcheck is None:
-            records = await self.store.iter_records(job_id)
+            records = await self.store.all_records(job_id)
             if not records:
                 raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
                                job_status=job.status)

@@ -47,7 +47,3 @@ _decoder = msgspec.json.Decoder(JobSpec)
 def decode_spec(raw: bytes) -> Any:
     """Decode a job spec; raises msgspec.DecodeError / ValidationError."""
     return _decoder.decode(raw)
-
-
-def get(name: str) -> Recipe:
-    return RECIPES[name]

@@ -26,7 +26,7 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
-from service.domain.job import COUNTERS, FINAL, REJECT_PREFIX
+from service.domain.job import COUNTERS
 
 P = defaults.KEY_PREFIX
 
@@ -277,7 +277,7 @@ class JobStore:
         stored = await self.r.get(k)
         return stored.decode() if stored else None
 
-    async def iter_records(self, job_id: str, page: int = 5000) -> list[dict[str, Any]]:
+    async def all_records(self, job_id: str, page: int = 5000) -> list[dict[str, Any]]:
         """All of a job's records, read in pages (LRANGE) so Redis is never blocked long."""
         out: list[dict[str, Any]] = []
         dec = msgspec.json.Decoder()
@@ -356,21 +356,3 @@ class JobStore:
 
     async def committed_ids(self, job_id: str) -> set[str]:
         return {m.decode() for m in await self.r.smembers(ids_key(job_id))}
-
-    async def all_records(self, job_id: str) -> list[dict[str, Any]]:
-        lines = await self.r.lrange(records_key(job_id), 0, -1)
-        return [msgspec.json.decode(line) for line in lines]
-
-    async def active_jobs(self) -> list[str]:
-        return [m.decode() for m in await self.r.smembers(ACTIVE)]
-
-    async def lease_holder(self, job_id: str) -> str | None:
-        v = await self.r.get(lease_key(job_id))
-        return v.decode() if v else None
-
-
-def is_final(status: str | None) -> bool:
-    return status in FINAL
-
-
-__all__ = ["JobStore", "REJECT_PREFIX", "is_final"]
