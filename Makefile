@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all openapi bench bench-quick clean
+.PHONY: install run test test-slow test-all lint openapi bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 ## Fast suite: real Redis, real worker processes, fake OpenAI-compatible server on loopback.
 test: install
 	$(PY) -m pytest
+
+## The gates CI runs before the tests: ruff (lint + import order) and mypy (service/).
+lint: install
+	$(VENV)/bin/ruff check service tests bench
+	$(VENV)/bin/mypy
 
 ## Tests that run the embedded SmolLM2 model.
 test-slow: install

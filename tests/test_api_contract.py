@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import Api, responses_spec
+from support import Api, responses_spec
 
 PROBLEM = "application/problem+json"
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import Api, Fake, Workers, responses_spec
+from support import Api, Fake, LocalApi, Workers, responses_spec
 
 
 def finished_mixed_job(alice: Api, fake: Fake, n: int = 30) -> dict:
@@ -17,9 +17,9 @@ def finished_mixed_job(alice: Api, fake: Fake, n: int = 30) -> dict:
     return alice.wait(alice.submit(spec).json()["id"])
 
 
-def test_report_shows_distributions_yield_and_diversity(alice: Api, fake: Fake, worker: Workers) -> None:
-    job = finished_mixed_job(alice, fake)
-    r = alice.client.get(f"/v1/jobs/{job['id']}/report")
+def test_report_shows_distributions_yield_and_diversity(local: LocalApi, fake: Fake) -> None:
+    job = finished_mixed_job(local, fake)
+    r = local.client.get(f"/v1/jobs/{job['id']}/report")
     assert r.status_code == 200, r.text
     rep = r.json()
     assert rep["records"] == 30
@@ -29,14 +29,14 @@ def test_report_shows_distributions_yield_and_diversity(alice: Api, fake: Fake, 
     assert sum(g["kept"] for g in rep["generators"].values()) == 30
     assert 0 < rep["prompt_diversity"]["distinct_1"] < rep["prompt_diversity"]["distinct_2"] <= 1
     assert rep["judge_scores"] is None and rep["nearest_similarity"] is None
-    assert alice.client.get(f"/v1/jobs/{job['id']}/report", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert local.client.get(f"/v1/jobs/{job['id']}/report", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-def test_spotcheck_sample_is_stratified_and_verdicts_add_up(alice: Api, bob: Api, fake: Fake, worker: Workers) -> None:
-    job = finished_mixed_job(alice, fake)
+def test_spotcheck_sample_is_stratified_and_verdicts_add_up(local: LocalApi, local_bob: LocalApi, fake: Fake) -> None:
+    job = finished_mixed_job(local, fake)
     base = f"/v1/jobs/{job['id']}/spotcheck"
-    assert alice.client.get(base).status_code == 404
-    r = alice.client.post(base, json={"size": 9})
+    assert local.client.get(base).status_code == 404
+    r = local.client.post(base, json={"size": 9})
     assert r.status_code == 201, r.text
     sc = r.json()
     assert sc["size"] == 9 and len({i["record"]["id"] for i in sc["items"]}) == 9
@@ -45,17 +45,17 @@ def test_spotcheck_sample_is_stratified_and_verdicts_add_up(alice: Api, bob: Api
     kept = {g: c["kept"] for g, c in job["generators"].items()}
     for g, n in counts.items():
         assert abs(n - 9 * kept[g] / 30) <= 1, (counts, kept)
-    assert alice.client.post(base, json={"size": 3}).json()["size"] == 9  # drawn once
+    assert local.client.post(base, json={"size": 3}).json()["size"] == 9  # drawn once
     ids = [i["record"]["id"] for i in sc["items"]]
     for rid, v in zip(ids[:3], ["accept", "reject", "accept"]):
-        assert alice.client.put(f"{base}/{rid}", json={"verdict": v, "note": f"n-{v}"}).status_code == 200
-    alice.client.put(f"{base}/{ids[1]}", json={"verdict": "accept", "note": "changed my mind"})
-    j = alice.job(job["id"])
+        assert local.client.put(f"{base}/{rid}", json={"verdict": v, "note": f"n-{v}"}).status_code == 200
+    local.client.put(f"{base}/{ids[1]}", json={"verdict": "accept", "note": "changed my mind"})
+    j = local.job(job["id"])
     assert j["spotcheck"] == {"size": 9, "reviewed": 3, "accepted": 3, "rejected": 0, "acceptance_rate": 1.0}
-    assert alice.client.put(f"{base}/{ids[0]}", json={"verdict": "maybe"}).status_code == 422
-    assert alice.client.put(f"{base}/not-a-sampled-id", json={"verdict": "accept"}).status_code == 404
-    assert bob.client.get(base).status_code == 404
-    export = alice.client.get(f"{base}/export")
+    assert local.client.put(f"{base}/{ids[0]}", json={"verdict": "maybe"}).status_code == 422
+    assert local.client.put(f"{base}/not-a-sampled-id", json={"verdict": "accept"}).status_code == 404
+    assert local_bob.client.get(base).status_code == 404
+    export = local.client.get(f"{base}/export")
     lines = [line for line in export.text.splitlines() if line]
     assert export.headers["content-type"].startswith("application/x-ndjson") and len(lines) == 3
 

@@ -13,11 +13,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import __version__, defaults, settings as settings_mod
+from service import __version__, defaults
+from service import settings as settings_mod
 from service.api import meta
 from service.api.jobs import JobController
-from service.api.review import ReviewController, review_page
 from service.api.problems import HANDLERS
+from service.api.review import ReviewController, review_page
 from service.api.serving import JobService, ReviewService
 from service.providers.registry import Registry
 from service.settings import Settings

@@ -42,8 +42,7 @@ def _recipes() -> RecipeList:
     out = []
     for name, r in RECIPES.items():
         schema = msgspec.json.schema(r.Spec)
-        raw = "never" if name == "responses" else "unless params.mode is 'chat'"
-        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=raw, spec_schema=schema))
+        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=r.raw_completion, spec_schema=schema))
     return RecipeList(data=out)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import builtins
 import hashlib
 import secrets
 import time
@@ -76,25 +77,10 @@ class JobService:
             if licence in spec.refuse_licences:
                 raise invalid(f"{field}.provider", f"provider {ref.provider!r} carries licence {licence!r}, "
                               "which this job refuses (refuse_licences)", ref.provider)
-        if spec.judge is not None and spec.judge.rubric != "additive5":
-            if "{prompt}" not in spec.judge.rubric or "{response}" not in spec.judge.rubric:
-                raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
-        if spec.decontamination is not None:
-            d = spec.decontamination
-            for i, name in enumerate(d.benchmarks):
-                if name not in self.settings.benchmark_files:
-                    raise invalid(f"decontamination.benchmarks[{i}]", f"no benchmark set named {name!r} is registered; "
-                                  "see GET /v1/benchmarks", name)
-            if not d.benchmarks and not d.inline:
-                raise invalid("decontamination.benchmarks", "name at least one benchmark set or give one inline")
-        if spec.dedup is not None and spec.dedup.embedding is not None:
-            e = spec.dedup.embedding
-            if e.scope == "collection" and not e.collection:
-                raise invalid("dedup.embedding.collection", "scope 'collection' needs a collection name")
+        for stage in spec.stage_specs():
+            stage.check(self.env)
         if spec.format == "preference" and not recipe.pairs:
             raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
-        if spec.filters.min_words > spec.filters.max_words:
-            raise invalid("filters.min_words", "min_words exceeds max_words", spec.filters.min_words)
         return spec, recipe.validate(spec, self.env)
 
     async def submit(self, tenant: str, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
@@ -109,8 +95,7 @@ class JobService:
             if stored is not None:
                 old_id, _, old_hash = stored.partition(" ")
                 if old_hash != body_hash:
-                    raise ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                                   "this Idempotency-Key was used with a different body")
+                    raise ApiError.of("idempotency-key-reused", "this Idempotency-Key was used with a different body")
                 return await self._await_job(old_id, tenant), False
         spec_json = msgspec.json.encode(spec)
         await self.store.create(
@@ -130,9 +115,9 @@ class JobService:
             if raw is not None:
                 return from_hash(raw)
             await asyncio.sleep(0.02)
-        raise ApiError(409, "idempotency-in-progress", "Request in progress",
-                       "a request with this Idempotency-Key is still being processed; retry",
-                       headers={"Retry-After": "1"})
+        raise ApiError.of("idempotency-in-progress",
+                          "a request with this Idempotency-Key is still being processed; retry",
+                          headers={"Retry-After": "1"})
 
     # -- read -----------------------------------------------------------------------
 
@@ -159,8 +144,7 @@ class JobService:
             raise not_found()
         prev = await self.store.cancel(job_id)
         if prev in FINAL:
-            raise ApiError(409, "job-final", "Job already finished",
-                           f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
+            raise ApiError.of("job-final", f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
         return await self.get(tenant, job_id)
 
     async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
@@ -227,17 +211,17 @@ class SpotCheck(msgspec.Struct):
     reviewed: int
     accepted: int
     acceptance_rate: float | None
-    items: list[SpotItem]
+    items: builtins.list[SpotItem]
     object: str = "spotcheck"
 
 
-def stratified_sample(records: list[dict[str, Any]], size: int, seed: int) -> list[dict[str, Any]]:
+def stratified_sample(records: builtins.list[dict[str, Any]], size: int, seed: int) -> builtins.list[dict[str, Any]]:
     """`size` records, each generator's share proportional to its records (largest
     remainder, at least one per generator while room allows), shuffled."""
     import random
 
     rng = random.Random(seed)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, builtins.list[dict[str, Any]]] = {}
     for rec in records:
         groups.setdefault(generator_of(rec), []).append(rec)
     size = min(size, len(records))
@@ -282,8 +266,7 @@ class ReviewService:
         if job.spotcheck is None:
             records = await self.store.all_records(job_id)
             if not records:
-                raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
-                               job_status=job.status)
+                raise ApiError.of("no-records", "the job has no kept records yet", job_status=job.status)
             seed = req.seed if req.seed is not None else (job.seed or 0)
             sample = stratified_sample(records, req.size, seed)
             created = await self.store.spot_create(job_id, [msgspec.json.encode(r) for r in sample])

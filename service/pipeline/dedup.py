@@ -47,6 +47,7 @@ class _MinHashIndex:
         from datasketch import MinHashLSH
 
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.threshold = threshold
         self.num_perm = num_perm
         self.n = n
 
@@ -111,7 +112,7 @@ class DedupStage:
                     self.minhash.seen(rec["id"], self._record_text(rec))
             twin = self.minhash.seen(self.run.item_id(c.key), text)
             if twin is not None:
-                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.spec.minhash.threshold} with {twin}")
+                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.minhash.threshold} with {twin}")
         if self.spec.embedding is not None:
             fut: asyncio.Future[Verdict | None] = asyncio.get_running_loop().create_future()
             self._pending.append(_Pending(c, text, fut))
@@ -143,9 +144,7 @@ class DedupStage:
         prev, done = self._tail, asyncio.get_running_loop().create_future()
         self._tail = done
         try:
-            from service.pipeline.embedding import backend
-
-            embedder, index = self._backend or await backend(self.run.env.settings)
+            embedder, index = self._backend or await self.run.runtime.backend()
             self._backend = (embedder, index)
             vecs = await embedder.embed([p.text for p in batch])
             if prev is not None:
@@ -162,6 +161,7 @@ class DedupStage:
     async def _index_batch(self, batch: list[_Pending], vecs: Any, index: Any) -> list[Verdict | None]:
         import numpy as np
 
+        assert self.spec.embedding is not None  # only embedding dedup batches
         thr = self.spec.embedding.threshold
         n = len(batch)
         await index.ensure(self.collection, vecs.shape[1])

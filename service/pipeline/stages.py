@@ -54,9 +54,17 @@ class Candidate(msgspec.Struct):
 
 
 class Verdict(msgspec.Struct):
+    """Why a stage (or a recipe step) rejected a candidate: `stage`, a short `reason`
+    code the job's counters are keyed by, and a free-text `detail`."""
+
     stage: str
     reason: str
     detail: str | None = None
+
+    @classmethod
+    def from_error(cls, stage: str, reason: str, exc: BaseException) -> "Verdict":
+        """A reject caused by an exception, its message cut to a size a reject line holds."""
+        return cls(stage, reason, str(exc)[:500])
 
 
 class Stage(Protocol):
@@ -158,17 +166,4 @@ class ResponseFilter:
 
 def build_stages(spec: JobSpecBase, run: Any) -> list[Stage]:
     """The job's stages in order; optional ones only when the spec asks for them."""
-    stages: list[Stage] = [ResponseFilter(spec.filters)]
-    if spec.judge is not None:
-        from service.pipeline.judge import JudgeStage
-
-        stages.append(JudgeStage(spec.judge, run))
-    if spec.dedup is not None:
-        from service.pipeline.dedup import DedupStage
-
-        stages.append(DedupStage(spec.dedup, run))
-    if spec.decontamination is not None:
-        from service.pipeline.decontam import DecontaminationStage
-
-        stages.append(DecontaminationStage(spec.decontamination, run.env.settings))
-    return stages
+    return [s.build(run) for s in spec.stage_specs()]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.providers.base import CallStats, Completion, ProviderError
+from service.providers.base import CallStats, Completion, Provider, ProviderError, ProviderKind
 
 MODEL_ID = "smollm2-135m-instruct"
 _PARAMS = ("temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty", "stop", "seed")
@@ -97,3 +97,18 @@ class LocalLlama:
 
     async def aclose(self) -> None:
         return None
+
+
+class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields=True):
+    """`kind = "local"`: a GGUF model in the worker (default: the embedded SmolLM2)."""
+
+    model_path: str | None = None
+    n_ctx: int = 2048
+    n_threads: int = 2
+
+    def default_models(self) -> list[str]:
+        return self.models or [MODEL_ID]
+
+    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+        return LocalLlama(name=name, models=self.models, model_path=self.model_path, n_ctx=self.n_ctx,
+                          n_threads=self.n_threads, licence=self.licence, stats=stats)

@@ -60,9 +60,9 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Text, load_prompts
+from service.recipes.base import Env, Recipe, Text, load_prompts
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 2048}
 
@@ -212,14 +212,10 @@ def build_messages(system_id: int, query: str, empty_system: str = "omit") -> li
     return [*head, {"role": "user", "content": query}]
 
 
-class Orca:
+class Orca(Recipe[OrcaJob]):
     name = "orca"
     summary = "Explanation traces: each query answered under a system message from its collection's pool (Orca)."
     Spec = OrcaJob
-    pairs = False
-
-    def needs_raw(self, spec: OrcaJob) -> bool:
-        return False
 
     def validate(self, spec: OrcaJob, env: Env) -> int:
         p = spec.params
@@ -230,26 +226,26 @@ class Orca:
             raise invalid("target", f"target {spec.target} exceeds the {n} queries given", spec.target)
         return spec.target or n
 
-    async def run(self, run: JobRun) -> None:
-        spec: OrcaJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[OrcaJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        items = resolve(p, run.env.settings)
-        params = run.sampling(DEFAULT_SAMPLING)
+        items = resolve(p, ctx.env.settings)
+        params = ctx.sampling(DEFAULT_SAMPLING)
         width = len(str(len(items)))
 
         def todo() -> Iterator[tuple[str, int, int]]:
-            # Lazy: run.each pulls items one at a time, in schedule order, so the RNG is
+            # Lazy: ctx.each pulls items one at a time, in schedule order, so the RNG is
             # consumed the same way whatever the concurrency or timing.
-            for i, sid in schedule(items, p.order, run.rng):
+            for i, sid in schedule(items, p.order, ctx.rng):
                 key = f"q{i:0{width}d}"
-                if run.item_id(key) not in run.done:
+                if not ctx.is_done(key):
                     yield key, i, sid
 
-        async def one(entry: tuple[str, int, int]) -> None:
+        async def one(slot: Slot, entry: tuple[str, int, int]) -> None:
             key, i, sid = entry
             it = items[i]
             messages = build_messages(sid, it.query, p.empty_system)
-            c = await run.chat(messages, params)
+            c = await ctx.chat(messages, params)
             data: dict[str, Any] = {
                 "system": SYSTEM_MESSAGES[sid], "system_id": sid, "question": it.query,
                 "response": c.text, "messages": [*messages, {"role": "assistant", "content": c.text}],
@@ -257,13 +253,14 @@ class Orca:
             }
             if it.task is not None:
                 data["task"] = it.task
-            await run.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
+            await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
                                       sampling=params, data=data))
 
-        await run.each(todo(), one)
-        if run.kept < (run.target or 0) and not run.stopped:
-            run.note = (f"{run.target - run.kept} of {run.target} records missing: the queries ran out "
-                        "after rejects; see the job's rejects")
+        await ctx.each(todo(), one)
+        if ctx.kept < (ctx.target or 0) and not ctx.stopped:
+            return RunOutcome(note=f"{(ctx.target or 0) - ctx.kept} of {ctx.target} records missing: the "
+                                   "queries ran out after rejects; see the job's rejects")
+        return DONE
 
 
 RECIPE = Orca()

@@ -16,9 +16,9 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Text, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
 
@@ -37,45 +37,37 @@ class ResponsesJob(JobSpecBase, tag="responses", kw_only=True, forbid_unknown_fi
     params: ResponsesParams
 
 
-class Responses:
+class Responses(Recipe[ResponsesJob]):
     name = "responses"
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
-    pairs = False
-
-    def needs_raw(self, spec: ResponsesJob) -> bool:
-        return False
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
         return prompts_target(spec, env)
 
-    async def run(self, run: JobRun) -> None:
-        spec: ResponsesJob = run.spec  # type: ignore[assignment]
-        p = spec.params
-        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
+    async def run(self, ctx: RecipeContext[ResponsesJob]) -> RunOutcome:
+        p = ctx.spec.params
+        prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
         system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
-        width = len(str(len(prompts)))
-        todo = (  # lazy: a list of 100k (key, prompt) pairs was 10 MB of worker memory
-            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
-            if run.item_id(f"p{i:0{width}d}") not in run.done
-        )
 
-        async def one(item: tuple[str, str]) -> None:
+        async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
-            model = run.pick(key)
+            model = ctx.pick(key)
             messages = [*system, {"role": "user", "content": prompt}]
             params = model.sampling(DEFAULT_SAMPLING)
             c = await model.chat(messages, params)
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
                 provenance=model.provenance, prompt=prompt,
                 data={"prompt": prompt, "response": c.text,
                       "messages": [*messages, {"role": "assistant", "content": c.text}]},
             ))
 
-        await run.each(todo, one)
-        if run.kept < (run.target or 0) and not run.stopped:
-            run.note = f"{run.target - run.kept} of {run.target} prompts were rejected; see the job's rejects"
+        await ctx.each(ctx.items(prompts), one)
+        if ctx.kept < (ctx.target or 0) and not ctx.stopped:
+            return RunOutcome(note=f"{(ctx.target or 0) - ctx.kept} of {ctx.target} prompts were rejected; "
+                                   "see the job's rejects")
+        return DONE
 
 
 RECIPE = Responses()

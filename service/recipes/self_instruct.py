@@ -38,11 +38,11 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
 from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason
 from service.providers.base import ProviderError
-from service.recipes.base import SEEDS_DIR, Env, Instance, SeedTask, load_seeds
+from service.recipes.base import SEEDS_DIR, Env, Instance, Recipe, SeedTask, load_seeds
 
 BOOTSTRAP_SAMPLING: dict[str, Any] = {
     "temperature": 0.7, "top_p": 0.5, "max_tokens": 1024,
@@ -224,11 +224,12 @@ def clf_examples() -> list[tuple[str, bool]]:
     return [(e.task, e.is_classification) for e in map(dec.decode, path.read_bytes().splitlines()) if e.task]
 
 
-class SelfInstruct:
+class SelfInstruct(Recipe[SelfInstructJob]):
     name = "self-instruct"
     summary = "Bootstrap new instructions from seed tasks, then input/output instances (Self-Instruct)."
     Spec = SelfInstructJob
-    pairs = False
+    raw_completion = "when params.mode is 'completion'"
+    shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
 
     def needs_raw(self, spec: SelfInstructJob) -> bool:
         return spec.params.mode == "completion"
@@ -243,33 +244,33 @@ class SelfInstruct:
             raise invalid("params.classification_only", "no seed task is marked is_classification")
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: SelfInstructJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[SelfInstructJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        seeds = load_seeds(p.seeds, p.seed_file, run.env.settings, "params")
+        seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
         if p.classification_only:
             seeds = [s for s in seeds if s.is_classification]
-        machine = [r["instruction"] for r in await run.store.all_records(run.job_id)]
+        machine = [r["instruction"] for r in (await ctx.committed()).records]
         pool = RougePool([s.instruction for s in seeds] + machine)
-        params = run.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
+        params = ctx.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
         clf_shots = clf_examples()
         with_instances = [s for s in seeds if s.instances]
         pending: set[asyncio.Task[None]] = set()
 
         async def generate() -> list[str]:
             n_machine = min(p.machine_demos, len(machine))
-            demos = run.rng.sample(machine, n_machine) + run.rng.sample(
+            demos = ctx.rng.sample(machine, n_machine) + ctx.rng.sample(
                 [s.instruction for s in seeds], min(p.demos - n_machine, len(seeds))
             )
-            run.rng.shuffle(demos)
+            ctx.rng.shuffle(demos)
             prompt = bootstrap_prompt(demos, p.classification_only)
             if p.mode == "completion":
-                c = await run.complete(prompt, params)
+                c = await ctx.complete(prompt, params)
             else:
                 tail = CHAT_TAIL.format(n=len(demos) + 1)
-                c = await run.chat([{"role": "user", "content": prompt + tail}], params)
+                c = await ctx.chat([{"role": "user", "content": prompt + tail}], params)
             if c.finish_reason == "length":
-                await run.reject(text_key("t", c.text), Verdict("generate", "truncated", "response cut by max_tokens"), {"response": c.text})
+                await ctx.reject(text_key("t", c.text), Verdict("generate", "truncated", "response cut by max_tokens"), {"response": c.text})
                 return []
             return parse_bootstrap(c.text, p.capitalize)
 
@@ -278,12 +279,16 @@ class SelfInstruct:
                 return True
             prompt = clf_prompt(clf_shots, task)
             if p.mode == "completion":
-                c = await run.complete(prompt, CLF_SAMPLING)
+                c = await ctx.complete(prompt, CLF_SAMPLING)
             else:
-                c = await run.chat([{"role": "user", "content": prompt}], CLF_SAMPLING)
+                c = await ctx.chat([{"role": "user", "content": prompt}], CLF_SAMPLING)
             return c.text.strip().lower().startswith("yes")
 
-        async def finish(task: str, top: dict[str, float], avg: float) -> None:
+        async def finish(slot: Slot, task: str, top: dict[str, float], avg: float) -> None:
+            async with slot:
+                await instances(slot, task, top, avg)
+
+        async def instances(slot: Slot, task: str, top: dict[str, float], avg: float) -> None:
             data: dict[str, Any] = {"instruction": task, "input": "", "output": "",
                                     "most_similar_instructions": top,
                                     "avg_similarity_score": round(avg, 4)}
@@ -293,26 +298,26 @@ class SelfInstruct:
                     clf = await is_classification(task)
                     data["is_classification"] = clf
                     pool_demos = [s for s in with_instances if s.is_classification == clf] or with_instances
-                    demos = run.rng.sample(pool_demos, min(3, len(pool_demos)))
+                    demos = ctx.rng.sample(pool_demos, min(3, len(pool_demos)))
                     prompt = instance_prompt(demos, task, output_first=clf)
                     ip = INSTANCE_SAMPLING | {"max_tokens": 350 if clf else 300, "stop": INSTANCE_STOP}
-                    c = await (run.complete(prompt, ip) if p.mode == "completion"
-                               else run.chat([{"role": "user", "content": prompt}], ip))
+                    c = await (ctx.complete(prompt, ip) if p.mode == "completion"
+                               else ctx.chat([{"role": "user", "content": prompt}], ip))
                     insts, why = clean_instances(
                         parse_instances(c.text, clf, c.finish_reason == "length"), p.max_instances
                     )
                     if why:
-                        await run.reject(key, Verdict("instances", why), data, reserved=True)
+                        await slot.reject(key, Verdict("instances", why), data)
                         return
                     data["instances"] = [msgspec.to_builtins(i) for i in insts]
                     data["input"], data["output"] = insts[0].input, insts[0].output
             except ProviderError as exc:
-                await run.reject(key, Verdict("instances", "provider_error", str(exc)[:500]), data, reserved=True)
+                await slot.reject(key, Verdict.from_error("instances", "provider_error", exc), data)
                 return
-            await run.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=params))
+            await slot.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=params))
 
         async def lane() -> None:
-            while not run.stopped and not run.full and run.budget_left():
+            while not ctx.stopped and not ctx.full and ctx.budget_left():
                 try:
                     candidates = await generate()
                 except ProviderError:
@@ -320,18 +325,19 @@ class SelfInstruct:
                 for task in candidates:
                     reason = instruction_reject_reason(task, SELF_INSTRUCT_BLACKLIST)
                     if reason:
-                        await run.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
+                        await ctx.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
                         continue
                     best, top, avg = pool.nearest(task)
                     if best > p.rouge_threshold:
-                        await run.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                        await ctx.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
                                          {"instruction": task, "most_similar_instructions": dict(list(top.items())[:3])})
                         continue
-                    if not run.reserve():
+                    slot = ctx.slot()
+                    if slot is None:
                         return
                     pool.add(task)
                     machine.append(task)
-                    t = asyncio.create_task(finish(task, top, avg))
+                    t = asyncio.create_task(finish(slot, task, top, avg))
                     pending.add(t)
                     t.add_done_callback(pending.discard)
 
@@ -339,7 +345,7 @@ class SelfInstruct:
             while pending:
                 await asyncio.gather(*list(pending))
 
-        await run.fill(lane, settle)
+        return await ctx.fill(lane, settle)
 
 
 RECIPE = SelfInstruct()

@@ -60,14 +60,14 @@ from msgspec import Meta
 
 from service.domain.specs import JobSpecBase, Sampling
 from service.pipeline.judge import judge_prompt, parse_score
-from service.pipeline.run import JobRun, gather_all
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion
-from service.recipes.base import Env, Text, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target
 
 SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 256}
-def mean_score(scores: list[int | None]) -> float | None:
+def mean_score(scores: list[int | None] | list[float | None]) -> float | None:
     """The average of the parseable judgements; None when there is none."""
     valid = [s for s in scores if s is not None]
     return sum(valid) / len(valid) if valid else None
@@ -103,37 +103,29 @@ class SelfRewardingJob(JobSpecBase, tag="self-rewarding", kw_only=True, forbid_u
     params: SelfRewardingParams
 
 
-class SelfRewarding:
+class SelfRewarding(Recipe[SelfRewardingJob]):
     name = "self-rewarding"
     summary = "The model samples N responses, judges them itself (5-point additive), best vs worst -> pairs."
     Spec = SelfRewardingJob
     pairs = True
 
-    def needs_raw(self, spec: SelfRewardingJob) -> bool:
-        return False
-
     def validate(self, spec: SelfRewardingJob, env: Env) -> int:
         return prompts_target(spec, env, unit="prompts (one pair per prompt at most)")
 
-    async def run(self, run: JobRun) -> None:
-        spec: SelfRewardingJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[SelfRewardingJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
-        params = run.sampling(SAMPLING)
+        prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
+        params = ctx.sampling(SAMPLING)
         judge_params = p.judge_sampling.over(JUDGE_SAMPLING)
-        width = len(str(len(prompts)))
-        todo = [
-            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
-            if run.item_id(f"p{i:0{width}d}") not in run.done
-        ]
 
         async def judged(prompt: str) -> tuple[Completion, list[str]]:
-            c = await run.chat([{"role": "user", "content": prompt}], params)
+            c = await ctx.chat([{"role": "user", "content": prompt}], params)
             ask = [{"role": "user", "content": judge_prompt("additive5", prompt, c.text)}]
-            judgements = await gather_all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
+            judgements = await gather_all([ctx.chat(ask, judge_params) for _ in range(p.judge_repeats)])
             return c, [j.text for j in judgements]
 
-        async def one(item: tuple[str, str]) -> None:
+        async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
             results = await gather_all([judged(prompt) for _ in range(p.samples)])
             samples, texts, means = [], [], []
@@ -153,7 +145,7 @@ class SelfRewarding:
                     data["judgements"] = texts
                 detail = ("all sampled responses got the same score" if pair == "tie"
                           else "fewer than 2 responses got a parseable score")
-                await run.reject(key, Verdict("pair", pair, detail), data, reserved=True)
+                await slot.reject(key, Verdict("pair", pair, detail), data)
                 return
             hi, lo = pair
             data.update({
@@ -163,23 +155,23 @@ class SelfRewarding:
             })
             if p.keep_judgements:
                 data["judgements"] = texts
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, data=data, text=samples[hi]["text"], finish_reason=samples[hi]["finish_reason"],
                 sampling={**params, "judge": judge_params},
             ))
 
-        await run.each(todo, one)
-        if run.stopped:
-            return
-        await run.drain()
-        target = run.target or 0
-        if run.kept < target:
+        await ctx.each(ctx.items(prompts), one)
+        if ctx.stopped:
+            return DONE
+        await ctx.drain()
+        target = ctx.target or 0
+        if ctx.kept < target:
             if spec.target is None:
-                run.note = (f"{target - run.kept} of {target} prompts gave no pair (tie, unscored, filtered "
-                            "or failed); see the job's rejects")
-            else:
-                run.shortfall = (f"made {run.kept} of {target} pairs from {len(prompts)} prompts; the others "
-                                 "tied, were unscored, filtered or failed (see the job's rejects)")
+                return RunOutcome(note=f"{target - ctx.kept} of {target} prompts gave no pair (tie, unscored, "
+                                       "filtered or failed); see the job's rejects")
+            return RunOutcome(shortfall=f"made {ctx.kept} of {target} pairs from {len(prompts)} prompts; the "
+                                        "others tied, were unscored, filtered or failed (see the job's rejects)")
+        return DONE
 
 
 RECIPE = SelfRewarding()

@@ -19,6 +19,7 @@ Invariants kept by the Lua scripts, which run atomically in Redis:
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any
 
@@ -224,9 +225,9 @@ class JobStore:
 
     async def list(
         self, tenant: str, *, limit: int, before: tuple[float, str] | None, status: str | None
-    ) -> tuple[list[dict[str, str]], tuple[float, str] | None]:
+    ) -> tuple[builtins.list[dict[str, str]], tuple[float, str] | None]:
         """Newest first. `before` is the (score, id) of the last job of the previous page."""
-        out: list[dict[str, str]] = []
+        out: builtins.list[dict[str, str]] = []
         max_score: float | str = "+inf"
         skip_until = None
         if before is not None:
@@ -264,7 +265,7 @@ class JobStore:
         )
         return prev.decode() if prev else None
 
-    async def read(self, job_id: str, kind: str, offset: int, limit: int) -> list[bytes]:
+    async def read(self, job_id: str, kind: str, offset: int, limit: int) -> builtins.list[bytes]:
         key = records_key(job_id) if kind == "records" else rejects_key(job_id)
         return await self.r.lrange(key, offset, offset + limit - 1)
 
@@ -277,19 +278,25 @@ class JobStore:
         stored = await self.r.get(k)
         return stored.decode() if stored else None
 
-    async def all_records(self, job_id: str, page: int = 5000) -> list[dict[str, Any]]:
-        """All of a job's records, read in pages (LRANGE) so Redis is never blocked long."""
-        out: list[dict[str, Any]] = []
+    async def all_records(self, job_id: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
+        """All of a job's records, decoded."""
+        return await self.all_lines(job_id, "records", page)
+
+    async def all_lines(self, job_id: str, kind: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
+        """All of a job's records or rejects, read in pages (LRANGE) so Redis is never
+        blocked long."""
+        key = records_key(job_id) if kind == "records" else rejects_key(job_id)
+        out: builtins.list[dict[str, Any]] = []
         dec = msgspec.json.Decoder()
         offset = 0
         while True:
-            lines = await self.r.lrange(records_key(job_id), offset, offset + page - 1)
+            lines = await self.r.lrange(key, offset, offset + page - 1)
             out.extend(dec.decode(line) for line in lines)
             if len(lines) < page:
                 return out
             offset += page
 
-    async def spot_create(self, job_id: str, lines: list[bytes]) -> bool:
+    async def spot_create(self, job_id: str, lines: builtins.list[bytes]) -> bool:
         """Store a spot-check sample once; False if the job already has one."""
         if not await self.r.set(f"{spot_key(job_id)}:lock", "1", nx=True):
             return False
@@ -300,7 +307,7 @@ class JobStore:
             await p.execute()
         return True
 
-    async def spot_sample(self, job_id: str) -> tuple[list[bytes], dict[bytes, bytes]]:
+    async def spot_sample(self, job_id: str) -> tuple[builtins.list[bytes], dict[bytes, bytes]]:
         async with self.r.pipeline(transaction=False) as p:
             p.lrange(spot_key(job_id), 0, -1)
             p.hgetall(verdicts_key(job_id))
@@ -322,6 +329,10 @@ class JobStore:
     async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
         return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
 
+    async def set_note(self, job_id: str, note: str) -> None:
+        """The recipe's note on a finished run (e.g. how many prompts gave no record)."""
+        await self.r.hset(job_key(job_id), "note", note)
+
     async def status(self, job_id: str) -> str | None:
         s = await self.r.hget(job_key(job_id), "status")
         return s.decode() if s else None
@@ -334,12 +345,12 @@ class JobStore:
         return prev.decode() if prev else None
 
     async def commit(
-        self, job_id: str, target: int | None, items: list[tuple[str, str, bytes, str, str, str]],
+        self, job_id: str, target: int | None, items: builtins.list[tuple[str, str, bytes, str, str, str]],
         counters: dict[str, int],
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Commit (kind 'r'|'x', id, line, reason, stage, generator) items and add counters,
         in one round trip."""
-        args: list[Any] = [target or 0]
+        args: builtins.list[Any] = [target or 0]
         for item in items:
             args.extend(item)
         async with self.r.pipeline(transaction=False) as p:

@@ -13,28 +13,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import msgspec
 
 from service import defaults, metrics
+from service.domain.errors import problem_type
 from service.domain.job import Problem
-from service.pipeline.run import JobRun, JobStats, Stopped
-from service.providers.registry import Registry
+from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
-from service.recipes.base import Env
 from service.settings import Settings
 from service.store.jobs import JobStore
 from service.store.redis import async_client
+from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.worker")
-ERR = "https://synthgen.dev/errors/"
 
 
-def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
-    return msgspec.json.encode(Problem(type=ERR + kind, title=title, status=status, detail=detail))
+def _problem(slug: str, detail: str) -> bytes:
+    """A failed job's `error`, of a catalogued problem type."""
+    t = problem_type(slug)
+    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=detail))
 
 
-async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
+async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
     last_renew = last_flush = time.monotonic()
     while True:
         await asyncio.sleep(0.25)
@@ -51,7 +53,8 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
             await buffer.flush(store.r)
 
 
-async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
+async def execute(job_id: str, runtime: WorkerRuntime) -> None:
+    settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     client = async_client(settings.redis_url or "", max_connections=16)
     store = JobStore(client)
     try:
@@ -62,28 +65,28 @@ async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer
         raw = await store.get(job_id)
         assert raw is not None
         try:
-            await _run(job_id, raw, store, settings, registry, buffer, worker_id)
+            await _run(job_id, raw, store, runtime)
         except Exception as exc:
             # Setting up the run failed (a spec this code cannot run, a provider that will
             # not open): fail the job now, or the reaper would re-enqueue it forever.
             log.exception("job %s: could not run", job_id)
             await store.transition(job_id, "failed", stamp="finished_at",
-                                   error=_problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500))
+                                   error=_problem("job-failed", f"{type(exc).__name__}: {exc}"))
     finally:
         await buffer.flush(client)
         await client.aclose()
 
 
-async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Settings, registry: Registry,
-               buffer: metrics.Buffer, worker_id: str) -> None:
+async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: WorkerRuntime) -> None:
+    settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     spec = decode_spec(raw["spec"].encode())
     recipe = RECIPES[spec.recipe]
     target = int(raw["target"]) if raw.get("target") else None
     stats = JobStats(buffer)
-    run = JobRun(
-        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, registry=registry,
-        stats=stats, buffer=buffer, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
-        target=target, env=Env(providers=registry, settings=settings), tenant=raw.get("tenant", ""),
+    run: RecipeContext[Any] = RecipeContext(
+        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
+        stats=stats, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
+        target=target, tenant=raw.get("tenant", ""),
         seed=int(raw["seed"]) if raw.get("seed") else None,
     )
     started = float(raw.get("started_at") or time.time())
@@ -91,16 +94,17 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     run.start()
     watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
     error: bytes = b""
+    outcome: RunOutcome = DONE
     try:
         if raw.get("status") == "cancelling":
             run.stop("cancelled")
         elif target is None or run.kept < target:
-            await recipe.run(run)
+            outcome = await recipe.run(run)
     except Stopped:
         pass
     except Exception as exc:  # a bug or bad data: fail the job with the reason, keep the worker
         log.exception("job %s: recipe failed", job_id)
-        error = _problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500)
+        error = _problem("job-failed", f"{type(exc).__name__}: {exc}")
     finally:
         watcher.cancel()
         await run.close()
@@ -109,15 +113,15 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
         final = "cancelled"
     elif run.fatal is not None:
-        final, error = "failed", _problem("provider-unavailable", "A provider refused the job's requests", str(run.fatal), 502)
+        final, error = "failed", _problem("provider-unavailable", str(run.fatal))
     elif error:
         final = "failed"
-    elif run.shortfall:
-        final, error = "failed", _problem("target-not-reached", "The job could not reach its target", run.shortfall, 422)
+    elif outcome.shortfall:
+        final, error = "failed", _problem("target-not-reached", outcome.shortfall)
     else:
         final = "succeeded"
-    if run.note:
-        await store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", run.note)
+    if outcome.note:
+        await store.set_note(job_id, outcome.note)
     prev = await store.transition(job_id, final, stamp="finished_at", error=error)
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)

@@ -55,8 +55,10 @@ def _reaper(settings: Settings, stop: threading.Event) -> None:
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
     from service.worker import tasks
+    from service.worker.runtime import WorkerRuntime
 
-    tasks._process()  # load providers and imports before the first job arrives
+    # Build the runtime (providers, imports) before the first job arrives.
+    runtime = tasks.install(WorkerRuntime(settings))
     conn = sync_client(settings.redis_url or "")
     stop = threading.Event()
     threading.Thread(target=_reaper, args=(settings, stop), daemon=True, name="reaper").start()
@@ -68,3 +70,4 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         worker.work(burst=burst, logging_level=rq_level, with_scheduler=False)
     finally:
         stop.set()
+        runtime.close()

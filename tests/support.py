@@ -1,0 +1,167 @@
+"""Test helpers shared by the test modules (import them from here, not from conftest):
+the API client a tenant uses, the fake provider's control client, worker processes,
+and the in-process twin of the API + worker (`LocalApi`, built on
+service/testing/harness.py).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from service.testing.harness import LocalWorker
+from service.testing.stack import free_port, wait_for, wait_http_ok
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
+
+__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Workers", "free_port", "responses_spec", "wait_for",
+           "wait_http_ok"]
+
+
+class Fake:
+    """Controls the fake provider between tests."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def configure(self, **config: Any) -> dict[str, Any]:
+        r = httpx.post(f"{self.url}/_control/config", json=config)
+        r.raise_for_status()
+        return r.json()
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/_control/reset").raise_for_status()
+
+    def requests(self, limit: int = 100) -> list[dict[str, Any]]:
+        return httpx.get(f"{self.url}/_control/requests", params={"limit": limit}).json()
+
+    def stats(self) -> dict[str, Any]:
+        return httpx.get(f"{self.url}/_control/stats").json()
+
+
+class Workers:
+    """Worker processes started and killed by a test."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, n: int = 1) -> list[subprocess.Popen[bytes]]:
+        started = []
+        for _ in range(n):
+            log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")
+            p = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=self.env,
+                                 stdout=log, stderr=subprocess.STDOUT)
+            self.procs.append(p)
+            started.append(p)
+        return started
+
+    def kill(self, proc: subprocess.Popen[bytes]) -> None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop_all(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+class Api:
+    """A tenant's view of the API."""
+
+    def __init__(self, url: str, key: str):
+        self.url = url
+        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    def submit(self, spec: dict[str, Any], **headers: str) -> httpx.Response:
+        return self.client.post("/v1/jobs", json=spec, headers=headers)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/v1/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"), timeout: float = 60) -> dict[str, Any]:
+        return wait_for(lambda: (j := self.job(job_id))["status"] in statuses and j, timeout=timeout,
+                        what=f"job {job_id} to reach {statuses}")
+
+    def lines(self, job_id: str, kind: str = "records", limit: int | None = None) -> list[dict[str, Any]]:
+        out, cursor = [], None
+        while True:
+            params: dict[str, Any] = {}
+            if cursor:
+                params["cursor"] = cursor
+            if limit:
+                params["limit"] = limit
+            r = self.client.get(f"/v1/jobs/{job_id}/{kind}", params=params)
+            assert r.status_code == 200, r.text
+            assert r.headers["content-type"].startswith("application/x-ndjson")
+            page = [json.loads(line) for line in r.text.splitlines()]
+            out.extend(page)
+            cursor = r.headers["x-next-cursor"]
+            if not cursor or not page:
+                return out
+
+
+class _TenantClient:
+    """A tenant's view of one shared in-process client: its bearer key on every request."""
+
+    def __init__(self, client: Any, key: str):
+        self._client = client
+        self._auth = {"Authorization": f"Bearer {key}"}
+
+    def request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        kw["headers"] = {**self._auth, **(kw.get("headers") or {})}
+        return self._client.request(method, url, **kw)
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("PUT", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kw)
+
+
+class LocalApi(Api):
+    """A tenant's view of the app served in this process (Litestar's TestClient), whose
+    queued jobs run in this process too (`LocalWorker`) when the test waits for them.
+    The same routes, validation, store and worker code as the subprocess stack; no
+    ports, no process start-up, no polling for a worker to pick a job up."""
+
+    def __init__(self, client: Any, key: str, worker: LocalWorker):
+        self.url = str(client.base_url)
+        self.client = _TenantClient(client, key)  # type: ignore[assignment]
+        self.worker = worker
+
+    def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
+             timeout: float = 60) -> dict[str, Any]:
+        self.worker.drain()
+        return super().wait(job_id, statuses, timeout)
+
+
+def responses_spec(n: int, **extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "recipe": "responses",
+        "generator": {"provider": "fake"},
+        "params": {"prompts": [f"Question number {i}: explain topic {i} in detail." for i in range(n)]},
+    }
+    spec.update(extra)
+    return spec
