@@ -72,7 +72,7 @@ def test_review_page_in_headless_chromium(api_url: str, alice: Api, fake: Fake, 
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
-    from conftest import KEYS
+    from support import KEYS
 
     job = finished_mixed_job(alice, fake, n=12)
     with sync_api.sync_playwright() as p:

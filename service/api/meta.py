@@ -13,7 +13,7 @@ from service import metrics
 from service.api.auth import require_tenant
 from service.providers.registry import ProviderInfo
 from service.recipes import RECIPES
-from service.store import jobs as keys
+from service.store.queue import rq_keys
 
 
 class RecipeInfo(msgspec.Struct):
@@ -80,7 +80,7 @@ async def healthz() -> Health:
 @get("/readyz", operation_id="readyz", tags=["ops"], summary="Redis is reachable")
 async def readyz(request: Request) -> Response[Health]:
     try:
-        await request.app.state.store.r.ping()
+        await request.app.state.store.ping()
     except Exception as exc:  # any failure means not ready; say which
         return Response(Health(status="unavailable", checks={"redis": type(exc).__name__}), status_code=503,
                         headers={"Retry-After": "5"})
@@ -90,26 +90,10 @@ async def readyz(request: Request) -> Response[Health]:
 @get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST,
      summary="Prometheus metrics, summed over every API and worker process")
 async def metrics_route(request: Request) -> Response[bytes]:
-    r = request.app.state.store.r
     queue = request.app.state.settings.queue
-    async with r.pipeline(transaction=False) as p:
-        p.hgetall(metrics.COUNTERS_KEY)
-        p.hgetall(metrics.HISTOGRAMS_KEY)
-        p.llen(f"rq:queue:{queue}")
-        p.zcard(f"rq:wip:{queue}")
-        p.zcard(f"rq:failed:{queue}")
-        p.scard("rq:workers")
-        p.smembers(keys.ACTIVE)
-        counters, hists, queued, started, failed, workers, active = await p.execute()
-    async with r.pipeline(transaction=False) as p:
-        for jid in active:
-            p.hget(keys.job_key(jid.decode()), "status")
-        statuses = await p.execute()
-    by_status: dict[tuple, float] = {(s,): 0.0 for s in ("queued", "running", "cancelling")}
-    for s in statuses:
-        if s:
-            by_status[(s.decode(),)] = by_status.get((s.decode(),), 0.0) + 1
-    gauges = {
+    counters, hists, queued, started, failed, workers, statuses = await request.app.state.store.gauges(rq_keys(queue))
+    by_status: dict[tuple[Any, ...], float] = {(s,): float(n) for s, n in statuses.items()}
+    gauges: dict[str, dict[tuple[Any, ...], float]] = {
         "synthgen_queue_jobs": {(queue, "queued"): queued, (queue, "started"): started, (queue, "failed"): failed},
         "synthgen_jobs": by_status,
         "synthgen_workers": {(): workers},

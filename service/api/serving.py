@@ -104,7 +104,7 @@ class JobService:
             seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
         )
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
-        await self.store.r.hincrbyfloat(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]), 1)
+        await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         job = await self.get(tenant, job_id)
         return job, True
 

@@ -26,9 +26,9 @@ import hashlib
 import re
 from typing import Any
 
-from service import defaults
 from service.domain.specs import DedupSpec
 from service.pipeline.stages import Candidate, Verdict
+from service.store.jobs import exact_key as exact_set_key
 
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
@@ -88,8 +88,7 @@ class DedupStage:
         self.run = run
         emb = spec.embedding
         scope = f"{run.tenant}:{emb.collection}" if emb and emb.scope == "collection" and emb.collection else None
-        self.exact_set = (f"{defaults.KEY_PREFIX}:dedup:{scope}:exact" if scope
-                          else f"{defaults.KEY_PREFIX}:job:{run.job_id}:exact")
+        self.exact_set = exact_set_key(run.job_id, scope)
         self.collection = ("c_" + hashlib.sha1(scope.encode()).hexdigest()[:24]) if scope else f"job_{run.job_id}"
         self.minhash = _MinHashIndex(spec.minhash.threshold, spec.minhash.num_perm, spec.minhash.ngram) if spec.minhash else None
         self._minhash_loaded = False
@@ -103,7 +102,7 @@ class DedupStage:
 
     async def check(self, c: Candidate) -> Verdict | None:
         text = self.text_of(c)
-        if self.spec.exact and not await self.run.store.r.sadd(self.exact_set, exact_key(text)):
+        if self.spec.exact and not await self.run.store.add_exact(self.exact_set, exact_key(text)):
             return Verdict(self.name, "duplicate", "exact duplicate (normalised text)")
         if self.minhash is not None:
             if not self._minhash_loaded:

@@ -9,6 +9,14 @@ Keys (prefix `sg`):
 - `sg:tenant:{t}:jobs`     sorted set of the tenant's job ids by creation time
 - `sg:jobs:active`         set of jobs not yet final, scanned by the reaper
 - `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
+- `sg:job:{id}:exact`      set of exact-duplicate hashes of the job's dedup stage
+- `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
+- `sg:job:{id}:requeue`    string with TTL: one reaper re-enqueues a dead job per lease period
+- `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
+
+The client is private: every other module goes through a JobStore method (or, for
+the synchronous reaper and RQ, store/queue.py), so the key grammar above is the whole
+of what Redis holds.
 
 Invariants kept by the Lua scripts, which run atomically in Redis:
 - an item id is committed at most once, so a resumed worker that redoes an item
@@ -177,6 +185,15 @@ def idem_key(tenant: str, key: str) -> str:
     return f"{P}:idem:{tenant}:{key}"
 
 
+def exact_key(job_id: str, scope: str | None) -> str:
+    """The exact-dedup set of a job, or of the tenant collection `scope` ("tenant:name")."""
+    return f"{P}:dedup:{scope}:exact" if scope else f"{P}:job:{job_id}:exact"
+
+
+def requeue_lock_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:requeue"
+
+
 def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items()}
 
@@ -185,7 +202,7 @@ class JobStore:
     """Async access to jobs in Redis, shared by the API and the worker."""
 
     def __init__(self, client: aredis.Redis):
-        self.r = client
+        self._r = client  # private: see the module docstring
         self._commit = client.register_script(COMMIT)
         self._transition = client.register_script(TRANSITION)
         self._cancel = client.register_script(CANCEL)
@@ -207,7 +224,7 @@ class JobStore:
         }
         if target is not None:
             fields["target"] = target
-        async with self.r.pipeline(transaction=True) as p:
+        async with self._r.pipeline(transaction=True) as p:
             p.hset(job_key(job_id), mapping=fields)
             p.zadd(tenant_key(tenant), {job_id: now})
             p.sadd(ACTIVE, job_id)
@@ -215,7 +232,7 @@ class JobStore:
 
     async def get(self, job_id: str, tenant: str | None = None) -> dict[str, str] | None:
         """The job hash, or None when missing or owned by another tenant."""
-        raw = await self.r.hgetall(job_key(job_id))
+        raw = await self._r.hgetall(job_key(job_id))
         if not raw:
             return None
         job = _str(raw)
@@ -233,7 +250,7 @@ class JobStore:
         if before is not None:
             max_score, skip_until = before[0], before[1]
         while len(out) < limit:
-            batch = await self.r.zrevrangebyscore(
+            batch = await self._r.zrevrangebyscore(
                 tenant_key(tenant), max_score, "-inf", start=0, num=limit * 2 + 1,
                 withscores=True,
             )
@@ -242,7 +259,7 @@ class JobStore:
                 batch = [(m, s) for m, s in batch if not (s == max_score and m.decode() >= skip_until)]
             if not batch:
                 return out, None
-            async with self.r.pipeline(transaction=False) as p:
+            async with self._r.pipeline(transaction=False) as p:
                 for m, _ in batch:
                     p.hgetall(job_key(m.decode()))
                 hashes = await p.execute()
@@ -267,15 +284,15 @@ class JobStore:
 
     async def read(self, job_id: str, kind: str, offset: int, limit: int) -> builtins.list[bytes]:
         key = records_key(job_id) if kind == "records" else rejects_key(job_id)
-        return await self.r.lrange(key, offset, offset + limit - 1)
+        return await self._r.lrange(key, offset, offset + limit - 1)
 
     async def idempotent(self, tenant: str, key: str, job_id: str, body_hash: str) -> str | None:
         """Reserve `key` for `job_id`; if already taken, return the stored 'job_id hash'."""
         k = idem_key(tenant, key)
         value = f"{job_id} {body_hash}"
-        if await self.r.set(k, value, nx=True, ex=defaults.IDEMPOTENCY_TTL_SECONDS):
+        if await self._r.set(k, value, nx=True, ex=defaults.IDEMPOTENCY_TTL_SECONDS):
             return None
-        stored = await self.r.get(k)
+        stored = await self._r.get(k)
         return stored.decode() if stored else None
 
     async def all_records(self, job_id: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
@@ -290,7 +307,7 @@ class JobStore:
         dec = msgspec.json.Decoder()
         offset = 0
         while True:
-            lines = await self.r.lrange(key, offset, offset + page - 1)
+            lines = await self._r.lrange(key, offset, offset + page - 1)
             out.extend(dec.decode(line) for line in lines)
             if len(lines) < page:
                 return out
@@ -298,9 +315,9 @@ class JobStore:
 
     async def spot_create(self, job_id: str, lines: builtins.list[bytes]) -> bool:
         """Store a spot-check sample once; False if the job already has one."""
-        if not await self.r.set(f"{spot_key(job_id)}:lock", "1", nx=True):
+        if not await self._r.set(f"{spot_key(job_id)}:lock", "1", nx=True):
             return False
-        async with self.r.pipeline(transaction=True) as p:
+        async with self._r.pipeline(transaction=True) as p:
             if lines:
                 p.rpush(spot_key(job_id), *lines)
             p.hset(job_key(job_id), mapping={"spot_size": len(lines), "spot_accepted": 0, "spot_rejected": 0})
@@ -308,7 +325,7 @@ class JobStore:
         return True
 
     async def spot_sample(self, job_id: str) -> tuple[builtins.list[bytes], dict[bytes, bytes]]:
-        async with self.r.pipeline(transaction=False) as p:
+        async with self._r.pipeline(transaction=False) as p:
             p.lrange(spot_key(job_id), 0, -1)
             p.hgetall(verdicts_key(job_id))
             lines, verdicts = await p.execute()
@@ -329,12 +346,55 @@ class JobStore:
     async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
         return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
 
+    # -- shared -------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._r.ping()
+
+    async def flush_metrics(self, buffer: Any) -> None:
+        """Push a process's buffered metrics (service.metrics.Buffer) to Redis."""
+        await buffer.flush(self._r)
+
+    async def count(self, key: str, field: bytes, by: float = 1) -> None:
+        """Add `by` to one metrics counter (service.metrics' hashes)."""
+        await self._r.hincrbyfloat(key, field, by)
+
+    async def add_exact(self, set_key: str, digest: str) -> bool:
+        """Record `digest` in an exact-dedup set (exact_key); False when already there."""
+        return bool(await self._r.sadd(set_key, digest))
+
+    async def gauges(self, queue_keys: tuple[str, str, str, str]) -> tuple[Any, ...]:
+        """One read of what GET /metrics reports: (counters hash, histograms hash, queued,
+        started, failed, workers, job counts by status of the active jobs).
+        `queue_keys` are RQ's (store.queue.rq_keys)."""
+        from service import metrics
+
+        queued_key, wip_key, failed_key, workers_key = queue_keys
+        async with self._r.pipeline(transaction=False) as p:
+            p.hgetall(metrics.COUNTERS_KEY)
+            p.hgetall(metrics.HISTOGRAMS_KEY)
+            p.llen(queued_key)
+            p.zcard(wip_key)
+            p.zcard(failed_key)
+            p.scard(workers_key)
+            p.smembers(ACTIVE)
+            counters, hists, queued, started, failed, workers, active = await p.execute()
+        async with self._r.pipeline(transaction=False) as p:
+            for jid in active:
+                p.hget(job_key(jid.decode()), "status")
+            statuses = await p.execute()
+        by_status: dict[str, int] = {s: 0 for s in ("queued", "running", "cancelling")}
+        for st in statuses:
+            if st:
+                by_status[st.decode()] = by_status.get(st.decode(), 0) + 1
+        return counters, hists, queued, started, failed, workers, by_status
+
     async def set_note(self, job_id: str, note: str) -> None:
         """The recipe's note on a finished run (e.g. how many prompts gave no record)."""
-        await self.r.hset(job_key(job_id), "note", note)
+        await self._r.hset(job_key(job_id), "note", note)
 
     async def status(self, job_id: str) -> str | None:
-        s = await self.r.hget(job_key(job_id), "status")
+        s = await self._r.hget(job_key(job_id), "status")
         return s.decode() if s else None
 
     async def transition(self, job_id: str, status: str, *, stamp: str = "", error: bytes = b"") -> str | None:
@@ -353,7 +413,7 @@ class JobStore:
         args: builtins.list[Any] = [target or 0]
         for item in items:
             args.extend(item)
-        async with self.r.pipeline(transaction=False) as p:
+        async with self._r.pipeline(transaction=False) as p:
             if items:
                 await self._commit(
                     keys=[job_key(job_id), ids_key(job_id), records_key(job_id), rejects_key(job_id)],
@@ -366,4 +426,4 @@ class JobStore:
         return [int(x) for x in res[0]] if items else []
 
     async def committed_ids(self, job_id: str) -> set[str]:
-        return {m.decode() for m in await self.r.smembers(ids_key(job_id))}
+        return {m.decode() for m in await self._r.smembers(ids_key(job_id))}

@@ -1,13 +1,18 @@
-"""The RQ queue. RQ carries only job ids (JSON serializer); the job hash is the truth."""
+"""The RQ queue and the reaper's re-enqueue. RQ carries only job ids (JSON serializer);
+the job hash is the truth. RQ's own key names are spelt here, and only here."""
 
 from __future__ import annotations
+
+import logging
 
 import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
 from service import defaults
-from service.store.jobs import job_key
+from service.store.jobs import ACTIVE, job_key, lease_key, requeue_lock_key
+
+log = logging.getLogger("synthgen.worker")
 
 TASK = "service.worker.tasks.run_job"
 
@@ -25,3 +30,24 @@ def enqueue(conn: redis.Redis, name: str, job_id: str) -> str:
         result_ttl=3600, failure_ttl=7 * 24 * 3600,
     )
     return rq_id
+
+
+def rq_keys(name: str) -> tuple[str, str, str, str]:
+    """RQ's keys for queue `name`: (queued list, started registry, failed registry, workers)."""
+    return f"rq:queue:{name}", f"rq:wip:{name}", f"rq:failed:{name}", "rq:workers"
+
+
+def requeue_expired(conn: redis.Redis, name: str, lease_seconds: float) -> list[str]:
+    """Re-enqueue jobs that are running but whose worker stopped renewing the lease."""
+    requeued = []
+    for raw in conn.smembers(ACTIVE):
+        job_id = raw.decode()
+        status = conn.hget(job_key(job_id), "status")
+        if status not in (b"running", b"cancelling") or conn.exists(lease_key(job_id)):
+            continue
+        # One reaper wins per lease period, so a dead job is enqueued once, not once per worker.
+        if conn.set(requeue_lock_key(job_id), "1", nx=True, px=int(lease_seconds * 1000)):
+            enqueue(conn, name, job_id)
+            requeued.append(job_id)
+            log.warning("job %s: worker lease expired; re-enqueued to resume", job_id)
+    return requeued

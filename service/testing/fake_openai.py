@@ -16,8 +16,10 @@ rate_limit_first, hang_first, default_words, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``.
 
-Run it with ``python -m service.testing.fake_openai --port 0 --latency 0.2``;
-it prints ``READY http://HOST:PORT`` once listening. In-process, use
+It is a documented part of the product, shipped in the wheel: try the service, a
+client or a recipe without a model with ``synthgen fake-provider --port 8001
+--latency 0.2`` (or ``python -m service.testing.fake_openai``) and a provider of kind
+"openai-compatible" at its /v1; it prints ``READY http://HOST:PORT`` once listening. In-process, use
 :func:`start`; the state lives at ``runner.app[STATE_KEY]``.
 """
 

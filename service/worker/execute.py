@@ -50,7 +50,7 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
                 run.stop("lease")
         if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
             last_flush = now
-            await buffer.flush(store.r)
+            await store.flush_metrics(buffer)
 
 
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:

@@ -12,34 +12,22 @@ import os
 import socket
 import threading
 import time
+from typing import Any
 
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from service import defaults
 from service.settings import Settings
-from service.store import jobs as keys
-from service.store.queue import enqueue, queue
+from service.store.queue import queue, requeue_expired
 from service.store.redis import sync_client
 
 log = logging.getLogger("synthgen.worker")
 
 
-def reap_once(conn, settings: Settings) -> list[str]:
+def reap_once(conn: Any, settings: Settings) -> list[str]:
     """Re-enqueue jobs that are running but whose worker stopped renewing the lease."""
-    requeued = []
-    for raw in conn.smembers(keys.ACTIVE):
-        job_id = raw.decode()
-        status = conn.hget(keys.job_key(job_id), "status")
-        if status not in (b"running", b"cancelling") or conn.exists(keys.lease_key(job_id)):
-            continue
-        # One reaper wins per lease period, so a dead job is enqueued once, not once per worker.
-        lock = f"{keys.job_key(job_id)}:requeue"
-        if conn.set(lock, "1", nx=True, px=int(settings.lease_seconds * 1000)):
-            enqueue(conn, settings.queue, job_id)
-            requeued.append(job_id)
-            log.warning("job %s: worker lease expired; re-enqueued to resume", job_id)
-    return requeued
+    return requeue_expired(conn, settings.queue, settings.lease_seconds)
 
 
 def _reaper(settings: Settings, stop: threading.Event) -> None:
