@@ -22,12 +22,13 @@ from msgspec import Meta
 from service import defaults, metrics
 from service.api.problems import ApiError, bad_field, not_found, spec_error
 from service.domain.errors import invalid
-from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id
+from service.domain.job import FINAL, Job, JobPage, new_job_id
 from service.domain.specs import spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env, check_generator
 from service.settings import Settings
+from service.store.codec import from_hash
 from service.store.jobs import JobStore
 from service.store.queue import enqueue
 

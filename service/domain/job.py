@@ -1,4 +1,5 @@
-"""Job state as callers read it, and how it maps to the job's Redis hash."""
+"""Job state as callers read it (the API's types). How it is stored in the job's Redis
+hash, and decoded from it, is store/codec.py's."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ import msgspec
 Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
-# Counters the worker increments in the job hash; names are the Progress fields.
-COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
-REJECT_PREFIX = "rej:"
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -112,61 +110,4 @@ def rfc3339(ts: float | None) -> str | None:
         return None
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z"
-    )
-
-
-def _f(raw: dict[str, str], key: str) -> float | None:
-    value = raw.get(key)
-    return float(value) if value else None
-
-
-def from_hash(raw: dict[str, str]) -> Job:
-    """Build the caller's view from the job hash (decoded to str)."""
-    jid = raw["id"]
-    by_reason = {
-        k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
-    }
-    target = raw.get("target")
-    error = raw.get("error")
-    entered = {k[7:]: int(v) for k, v in raw.items() if k.startswith("stg_in:")}
-    rejected = {k[4:]: int(v) for k, v in raw.items() if k.startswith("stg:")}
-    order = list(entered) + [st for st in rejected if st not in entered]
-    funnel = [StageCount(stage=st, entered=entered.get(st), rejected=rejected.get(st, 0)) for st in order]
-    generators: dict[str, GeneratorCount] = {}
-    for k, v in raw.items():
-        if k.startswith("gen:"):
-            label, _, what = k[4:].rpartition(":")
-            setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    spot = None
-    if raw.get("spot_size"):
-        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
-        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
-                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
-    base = f"/v1/jobs/{jid}"
-    return Job(
-        id=jid,
-        status=raw["status"],  # type: ignore[arg-type]
-        recipe=raw["recipe"],
-        created_at=rfc3339(_f(raw, "created_at")) or "",
-        started_at=rfc3339(_f(raw, "started_at")),
-        finished_at=rfc3339(_f(raw, "finished_at")),
-        progress=Progress(
-            target=int(target) if target else None,
-            rejected_by_reason=dict(sorted(by_reason.items())),
-            **{c: int(raw.get(c) or 0) for c in COUNTERS},
-        ),
-        spec_hash=raw.get("spec_hash", ""),
-        # The stored JSON goes out as it is: decoding it only to encode it again was a
-        # third of a GET's response work, and specs with inline prompts are large.
-        spec=msgspec.Raw(raw["spec"].encode()),  # type: ignore[arg-type]
-        error=msgspec.json.decode(error, type=Problem) if error else None,
-        note=raw.get("note"),
-        seed=int(raw["seed"]) if raw.get("seed") else None,
-        funnel=funnel,
-        generators=dict(sorted(generators.items())),
-        spotcheck=spot,
-        links=JobLinks(
-            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
-            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
-        ),
     )

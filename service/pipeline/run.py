@@ -45,6 +45,7 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
+from service.store.codec import stage_entered
 from service.store.jobs import JobStore
 
 if TYPE_CHECKING:
@@ -370,7 +371,7 @@ class RecipeContext(Generic[SpecT]):
             return False
         source = c.provenance or self.generator.provenance
         for stage in self.stages:
-            self.stats.pending[f"stg_in:{stage.name}"] += 1
+            self.stats.pending[stage_entered(stage.name)] += 1
             verdict = await stage.check(c)
             if verdict is not None:
                 await self._reject(c.key, verdict, c.data, reserved=reserved, provenance=source)

@@ -35,7 +35,7 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
-from service.domain.job import COUNTERS
+from service.store.codec import COUNTERS
 
 P = defaults.KEY_PREFIX
 

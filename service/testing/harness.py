@@ -26,12 +26,13 @@ from typing import Any, Callable
 
 import msgspec
 
-from service.domain.job import Job, from_hash, new_job_id
+from service.domain.job import Job, new_job_id
 from service.domain.specs import spec_hash
 from service.providers.base import CallStats, Completion, Provider, ProviderError
 from service.providers.openai_compat import OpenAICompatibleConfig
 from service.providers.registry import Registry
 from service.settings import Settings
+from service.store.codec import from_hash
 from service.store.jobs import JobStore
 from service.store.redis import async_client
 from service.worker.runtime import WorkerRuntime

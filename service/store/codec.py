@@ -1,0 +1,96 @@
+"""The job hash's field grammar, and the decoding of a hash into the API's `Job`.
+
+Fields of `sg:job:{id}` (store/jobs.py lists the keys):
+- `id tenant recipe status spec spec_hash seed target note error enqueues`
+- `created_at started_at finished_at`: epoch seconds (repr of a float)
+- COUNTERS (`kept rejected requests retries tokens_in tokens_out`): integers the
+  worker's commits increment (the Progress fields of the same names)
+- `rej:{reason}`: rejects by reason; `stg:{stage}`: rejects by stage;
+  `stg_in:{stage}`: candidates that entered a stage; `gen:{provider/model}:{kept|rejected}`:
+  per generator. The Lua COMMIT script writes `rej:`, `stg:` and `gen:`, the run's
+  counters (`stage_entered`) `stg_in:`.
+- `spot_size spot_accepted spot_rejected`: the spot-check's counts
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from service.domain.job import (
+    GeneratorCount,
+    Job,
+    JobLinks,
+    Problem,
+    Progress,
+    SpotCheckSummary,
+    StageCount,
+    rfc3339,
+)
+
+COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
+REJECT_PREFIX = "rej:"
+STAGE_PREFIX = "stg:"
+STAGE_IN_PREFIX = "stg_in:"
+GENERATOR_PREFIX = "gen:"
+
+
+def stage_entered(stage: str) -> str:
+    """The counter of candidates that entered `stage`."""
+    return STAGE_IN_PREFIX + stage
+
+
+def _f(raw: dict[str, str], key: str) -> float | None:
+    value = raw.get(key)
+    return float(value) if value else None
+
+
+def from_hash(raw: dict[str, str]) -> Job:
+    """Build the caller's view from the job hash (decoded to str)."""
+    jid = raw["id"]
+    by_reason = {
+        k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
+    }
+    target = raw.get("target")
+    error = raw.get("error")
+    entered = {k[len(STAGE_IN_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(STAGE_IN_PREFIX)}
+    rejected = {k[len(STAGE_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(STAGE_PREFIX)}
+    order = list(entered) + [st for st in rejected if st not in entered]
+    funnel = [StageCount(stage=st, entered=entered.get(st), rejected=rejected.get(st, 0)) for st in order]
+    generators: dict[str, GeneratorCount] = {}
+    for k, v in raw.items():
+        if k.startswith(GENERATOR_PREFIX):
+            label, _, what = k[len(GENERATOR_PREFIX):].rpartition(":")
+            setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
+    spot = None
+    if raw.get("spot_size"):
+        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
+        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
+                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
+    base = f"/v1/jobs/{jid}"
+    return Job(
+        id=jid,
+        status=raw["status"],  # type: ignore[arg-type]
+        recipe=raw["recipe"],
+        created_at=rfc3339(_f(raw, "created_at")) or "",
+        started_at=rfc3339(_f(raw, "started_at")),
+        finished_at=rfc3339(_f(raw, "finished_at")),
+        progress=Progress(
+            target=int(target) if target else None,
+            rejected_by_reason=dict(sorted(by_reason.items())),
+            **{c: int(raw.get(c) or 0) for c in COUNTERS},
+        ),
+        spec_hash=raw.get("spec_hash", ""),
+        # The stored JSON goes out as it is: decoding it only to encode it again was a
+        # third of a GET's response work, and specs with inline prompts are large.
+        spec=msgspec.Raw(raw["spec"].encode()),  # type: ignore[arg-type]
+        error=msgspec.json.decode(error, type=Problem) if error else None,
+        note=raw.get("note"),
+        seed=int(raw["seed"]) if raw.get("seed") else None,
+        funnel=funnel,
+        generators=dict(sorted(generators.items())),
+        spotcheck=spot,
+        links=JobLinks(
+            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
+            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
+        ),
+    )
