@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from service.testing.harness import LocalWorker
-from service.testing.stack import free_port, wait_for, wait_http_ok
+from service.testing.stack import free_port, synthgen, wait_for, wait_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
@@ -58,8 +57,7 @@ class Workers:
         started = []
         for _ in range(n):
             log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")
-            p = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=self.env,
-                                 stdout=log, stderr=subprocess.STDOUT)
+            p = synthgen(["worker"], self.env, log)
             self.procs.append(p)
             started.append(p)
         return started
