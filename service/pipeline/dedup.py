@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from typing import Any
+from typing import Any, Callable
 
 from service.domain.specs import DedupSpec
+from service.pipeline.minhash import MinHashIndex
 from service.pipeline.stages import Candidate, Verdict
 from service.store.jobs import exact_key as exact_set_key
 
@@ -42,32 +43,12 @@ def exact_key(text: str) -> str:
     return hashlib.blake2b(normalise(text).encode(), digest_size=12).hexdigest()
 
 
-class _MinHashIndex:
-    def __init__(self, threshold: float, num_perm: int, n: int):
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self.n = n
-
-    def signature(self, text: str) -> Any:
-        from datasketch import MinHash
-
+def ngrams(n: int) -> Callable[[str], set[str]]:
+    """The word n-grams of a normalised text (the text itself when shorter than n)."""
+    def shingles(text: str) -> set[str]:
         toks = normalise(text).split()
-        grams = {" ".join(toks[i: i + self.n]) for i in range(max(1, len(toks) - self.n + 1))}
-        m = MinHash(num_perm=self.num_perm, seed=1)
-        m.update_batch([g.encode() for g in grams])
-        return m
-
-    def seen(self, key: str, text: str) -> str | None:
-        """The key of a near-duplicate already indexed, else index this one and None."""
-        m = self.signature(text)
-        hits = self.lsh.query(m)
-        if hits:
-            return hits[0]
-        self.lsh.insert(key, m)
-        return None
+        return {" ".join(toks[i: i + n]) for i in range(max(1, len(toks) - n + 1))}
+    return shingles
 
 
 class _Pending:
@@ -90,7 +71,8 @@ class DedupStage:
         scope = f"{run.tenant}:{emb.collection}" if emb and emb.scope == "collection" and emb.collection else None
         self.exact_set = exact_set_key(run.job_id, scope)
         self.collection = ("c_" + hashlib.sha1(scope.encode()).hexdigest()[:24]) if scope else f"job_{run.job_id}"
-        self.minhash = _MinHashIndex(spec.minhash.threshold, spec.minhash.num_perm, spec.minhash.ngram) if spec.minhash else None
+        mh = spec.minhash
+        self.minhash = MinHashIndex(mh.threshold, mh.num_perm, ngrams(mh.ngram)) if mh else None
         self._minhash_loaded = False
         self._pending: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -108,10 +90,10 @@ class DedupStage:
             if not self._minhash_loaded:
                 self._minhash_loaded = True
                 for rec in await self.run.store.all_records(self.run.job_id):
-                    self.minhash.seen(rec["id"], self._record_text(rec))
-            twin = self.minhash.seen(self.run.item_id(c.key), text)
+                    self.minhash.add(rec["id"], self._record_text(rec))
+            twin = self.minhash.add(self.run.item_id(c.key), text)
             if twin is not None:
-                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.minhash.threshold} with {twin}")
+                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.minhash.threshold} with {twin[0]}")
         if self.spec.embedding is not None:
             fut: asyncio.Future[Verdict | None] = asyncio.get_running_loop().create_future()
             self._pending.append(_Pending(c, text, fut))

@@ -69,11 +69,11 @@ import re
 from typing import Annotated, Any, Iterator, Literal
 
 import msgspec
-from datasketch import MinHash, MinHashLSH
 from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
+from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import REFUSAL_PHRASES, Candidate, Verdict
 from service.providers.base import ProviderError
@@ -238,11 +238,7 @@ def words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
-class PersonaDedup:
+class PersonaDedup(MinHashIndex):
     """Near-duplicate personas by MinHash LSH over word unigrams, confirmed by exact Jaccard.
 
     `add` returns None for a new persona (now indexed), or (key, jaccard) of the earliest
@@ -250,39 +246,7 @@ class PersonaDedup:
     """
 
     def __init__(self, threshold: float = 0.9, num_perm: int = MINHASH_PERM):
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-        self.sets: dict[str, set[str]] = {}
-        self.order: dict[str, int] = {}
-
-    def _minhash(self, tokens: set[str]) -> MinHash:
-        m = MinHash(num_perm=self.num_perm, seed=MINHASH_SEED)
-        m.update_batch([t.encode() for t in sorted(tokens)])
-        return m
-
-    def find(self, persona: str) -> tuple[str, float] | None:
-        tokens = words(persona)
-        hits = [(self.order[k], k, jaccard(tokens, self.sets[k])) for k in self.lsh.query(self._minhash(tokens))]
-        hits = [h for h in hits if h[2] >= self.threshold]
-        if not hits:
-            return None
-        _, key, sim = min(hits)
-        return key, sim
-
-    def index(self, key: str, persona: str) -> None:
-        if key in self.sets:
-            return
-        tokens = words(persona)
-        self.lsh.insert(key, self._minhash(tokens))
-        self.sets[key] = tokens
-        self.order[key] = len(self.order)
-
-    def add(self, key: str, persona: str) -> tuple[str, float] | None:
-        dup = self.find(persona)
-        if dup is None:
-            self.index(key, persona)
-        return dup
+        super().__init__(threshold, num_perm, words, seed=MINHASH_SEED, weights=LSH_WEIGHTS, confirm=True)
 
 
 def dedup(personas: list[str], threshold: float = 0.9) -> tuple[list[int], dict[int, int]]:
@@ -504,6 +468,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 unique.append(n)
                 continue
             other, sim = hit
+            assert sim is not None  # confirmed hits carry their Jaccard
             await ctx.reject(f"{n.key}-p", Verdict("persona", "duplicate_persona", f"Jaccard {sim:.3f} with {other}"),
                              {"persona": n.persona, "persona_id": n.key, "persona_source": n.source,
                               "duplicate_of": by_key[other].persona, "duplicate_of_id": other,
