@@ -40,5 +40,10 @@ PROVIDER_MAX_RETRIES = 6
 PROVIDER_BACKOFF_SECONDS = 0.5
 PROVIDER_MAX_BACKOFF_SECONDS = 30.0
 PROVIDER_TIMEOUT_SECONDS = 120.0
+# Without a target, an input-driven job succeeds when at least this fraction of its inputs
+# gave a record: below half, the generator or the filters are wrong for the job.
+MIN_YIELD = 0.5
+# A failed job's detail names this many dominant reject reasons (enough to act on).
+TOP_REASONS = 3
 # A job gives up after this many generation requests per kept record (bad model / filters).
 MAX_REQUESTS_PER_RECORD = 20

@@ -22,7 +22,7 @@ def test_responses_keeps_answers_and_rejects_a_refusal(redis_url: str) -> None:
 
     assert done.job.status == "succeeded"
     assert done.job.progress.kept == 2 and done.job.progress.rejected == 1
-    assert done.job.note == "1 of 3 prompts were rejected; see the job's rejects"
+    assert done.job.note == "kept 2 of 3 (67%; min_yield 50%); top reasons: refusal 1 (filter)"
     assert [r["prompt"] for r in done.records] == ["Explain tides.", "Explain rainbows."]
     assert done.records[0]["response"] == "A careful answer to: Explain tides."
     assert done.records[0]["meta"]["provider"] == "m" and done.records[0]["meta"]["licence"] == "test-only"

@@ -158,7 +158,7 @@ def test_unparseable_judgement_is_dropped_and_an_unscored_prompt_gives_no_pair(
                                        judge_sampling={"temperature": 0.0}, keep_judgements=False)).json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"unscored": 1}
-    assert job["note"] and "1 of 2 prompts gave no pair" in job["note"]
+    assert job["note"] and job["note"].startswith("kept 1 of 2 (50%; min_yield 50%); top reasons: unscored 1 (pair)")
     (rec,) = local.lines(job["id"])
     assert rec["prompt"] == "First question"
     assert (rec["chosen"], rec["score_chosen"]) == ("Answer B", 5)
@@ -223,8 +223,10 @@ def test_registered_prompt_file_and_invalid_specs(local: LocalApi, fake: Fake) -
     job = local.wait(local.submit({"recipe": "self-rewarding", "generator": {"provider": "fake"},
                                    "params": {"prompt_file": "eval-prompts", "samples": 2,
                                               "judge_repeats": 1}}).json()["id"])
-    assert job["status"] == "succeeded" and job["progress"]["kept"] == 0, job
-    assert job["progress"]["rejected_by_reason"] == {"unscored": 5} and "5 of 5" in job["note"]
+    # Zero pairs is never a success.
+    assert job["status"] == "failed" and job["progress"]["kept"] == 0, job
+    assert job["error"]["type"].endswith("target-not-reached")
+    assert job["progress"]["rejected_by_reason"] == {"unscored": 5} and "unscored 5 (pair)" in job["error"]["detail"]
     assert job["progress"]["requests"] == 5 * (2 + 2)
 
     bad = [

@@ -218,12 +218,14 @@ def test_equal_averages_are_rejected_as_ties(local: LocalApi, fake: Fake) -> Non
     ranked = {"ONE": dict.fromkeys(ASPECTS, 2), "TWO": dict.fromkeys(ASPECTS, 5), "SIX": dict.fromkeys(ASPECTS, 3)}
     fake.configure(scripts=[*judge_rules(even, "TIE-EVEN"), *judge_rules(split, "TIE-SPLIT"),
                             *judge_rules(ranked, "RANKED"), {"endpoint": "chat", "replies": list(texts.values())}])
-    r = local.submit({**spec(["TIE-EVEN prompt.", "TIE-SPLIT prompt.", "RANKED prompt."]), "format": "preference"})
+    # 1 pair from 3 prompts is below the default min_yield (0.5); this job accepts a third.
+    r = local.submit({**spec(["TIE-EVEN prompt.", "TIE-SPLIT prompt.", "RANKED prompt."]), "format": "preference",
+                      "min_yield": 0.3})
     assert r.status_code == 202, r.text
     job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
     assert job["progress"]["rejected_by_reason"] == {"tie": 2}
-    assert "2 of 3 prompts gave no pair" in job["note"]
+    assert job["note"].startswith("kept 1 of 3 (33%; min_yield 30%); top reasons: tie 2 (pair)"), job["note"]
     (rec,) = local.lines(job["id"])
     assert set(rec) >= {"prompt", "chosen", "rejected", "score_chosen", "score_rejected"}
     assert "completions" not in rec and rec["meta"]["fields"]["chosen_model"]

@@ -80,6 +80,12 @@ class JobService:
                               "which this job refuses (refuse_licences)", ref.provider)
         for stage in spec.stage_specs():
             stage.check(self.env)
+        if spec.mix and not recipe.mixes:
+            raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
+                          f"{recipe.mixes_not or 'it has no single generator role'}")
+        if spec.min_yield is not None and spec.target is not None:
+            raise invalid("min_yield", "min_yield applies to jobs without a target; with a target, "
+                          "the job fails unless it keeps exactly target records", spec.min_yield)
         if spec.format == "preference" and not recipe.pairs:
             raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
         return spec, recipe.validate(spec, self.env)

@@ -47,6 +47,19 @@ class StageCount(msgspec.Struct):
     rejected: int
 
 
+class OutcomeCount(msgspec.Struct):
+    """How attempts ended: every attempt counted (a model repeating itself is counted
+    each time, while the stored rejects are unique), with the provider requests spent
+    on them. Kept records are stage "kept", reason "kept"; requests that no outcome
+    took are "generate"/"no_outcome". The requests of all outcomes add up to
+    `progress.requests`."""
+
+    stage: str
+    reason: str
+    attempts: int
+    requests: int
+
+
 class GeneratorCount(msgspec.Struct):
     kept: int = 0
     rejected: int = 0
@@ -88,6 +101,7 @@ class Job(msgspec.Struct):
     note: str | None
     seed: int | None
     funnel: list[StageCount]
+    outcomes: list[OutcomeCount]
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     links: JobLinks

@@ -204,6 +204,10 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         list[WeightedGenerator],
         Meta(description="Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default."),
     ] = []
+    min_yield: Annotated[Probability, Meta(
+        description="Without a target (input-driven recipes): the fraction of inputs that must give a record "
+                    "for the job to succeed; default 0.5.",
+    )] | None = None
     judge: JudgeSpec | None = None
     dedup: DedupSpec | None = None
     decontamination: DecontaminationSpec | None = None

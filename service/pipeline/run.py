@@ -31,6 +31,7 @@ state an item needs beyond the spec and its key is named by the recipe's
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
@@ -45,7 +46,7 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
-from service.store.codec import stage_entered
+from service.store.codec import attempt_counter, requests_counter, stage_entered
 from service.store.jobs import JobStore
 
 if TYPE_CHECKING:
@@ -68,6 +69,20 @@ async def gather_all(aws: Iterable[Awaitable[Any]]) -> list[Any]:
     return results
 
 
+# Requests spent since the current lane's last outcome. Each lane (a task of its own,
+# see RecipeContext.lanes) holds one list; the tasks a lane spawns share it, since a
+# task copies its parent's context. A provider counts every HTTP request it sends
+# (retries too) into it, and the next outcome settled in that lane (a kept record or a
+# reject) takes the count, so the funnel's requests add up to the job's `requests`.
+_spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("synthgen_spent", default=None)
+
+# The funnel's outcome for requests no outcome took: a lane that ended after calls
+# that produced no candidate (a parse that found nothing, a provider error before
+# any slot), or calls made outside any lane.
+UNSETTLED = ("generate", "no_outcome")
+KEPT = ("kept", "kept")
+
+
 def _label(provenance: dict[str, Any] | None) -> str:
     return f"{provenance['provider']}/{provenance['model']}" if provenance else ""
 
@@ -77,12 +92,15 @@ class Stopped(Exception):
 
 
 class RunOutcome(msgspec.Struct, frozen=True):
-    """What a recipe's run() tells the worker: a `note` shown on a job that succeeded
-    (e.g. how many prompts gave no record), or a `shortfall` that fails the job with
-    target-not-reached. Neither when the run simply did its work."""
+    """What a recipe's run() tells the worker: a `note` for the caller (e.g. how many
+    prompts gave no record), a `shortfall` (the recipe's account of why it made fewer
+    than asked), and `inputs` when the recipe learns its number of inputs only while
+    running (PersonaHub's unique personas). Which status follows is decided once, by
+    pipeline/outcome.py, never by the recipe."""
 
     note: str | None = None
     shortfall: str | None = None
+    inputs: int | None = None
 
 
 DONE = RunOutcome()
@@ -152,6 +170,11 @@ class JobStats:
 
     def request(self, provider: str, model: str, outcome: str, seconds: float) -> None:
         self.pending["requests"] += 1
+        spent = _spent.get()
+        if spent is None:
+            self.pending[requests_counter(*UNSETTLED)] += 1
+        else:
+            spent[0] += 1
         self._buf.inc("synthgen_provider_requests", provider=provider, model=model, outcome=outcome)
         self._buf.observe("synthgen_provider_request_duration_seconds", seconds, provider=provider, model=model)
 
@@ -164,6 +187,22 @@ class JobStats:
         self.pending["tokens_out"] += tokens_out
         self._buf.inc("synthgen_provider_tokens", tokens_in, provider=provider, model=model, direction="in")
         self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
+
+    def outcome(self, stage: str, reason: str) -> None:
+        """One attempt ended in (stage, reason) (KEPT for a kept record): count it, and
+        charge it the requests its lane spent since the lane's last outcome."""
+        self.pending[attempt_counter(stage, reason)] += 1
+        spent = _spent.get()
+        if spent is not None and spent[0]:
+            self.pending[requests_counter(stage, reason)] += spent[0]
+            spent[0] = 0
+
+    def unsettled(self) -> None:
+        """A lane ended: requests no outcome took are charged to UNSETTLED."""
+        spent = _spent.get()
+        if spent is not None and spent[0]:
+            self.pending[requests_counter(*UNSETTLED)] += spent[0]
+            spent[0] = 0
 
     def take(self) -> dict[str, int]:
         out, self.pending = self.pending, defaultdict(int)
@@ -384,6 +423,7 @@ class RecipeContext(Generic[SpecT]):
                 **c.annotations, "created_at": time.time()}
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
+        self.stats.outcome(*KEPT)
         await self._queue.put(("r", rid, _enc.encode(record), "", "", _label(source)))
         if reserved:
             self._release()
@@ -398,6 +438,9 @@ class RecipeContext(Generic[SpecT]):
         if provenance:
             line["meta"] = {**provenance, "spec_hash": self.spec_hash}
         self.done.add(rid)
+        # Counted on every attempt, also when `rid` is already stored (a model repeating
+        # itself): the stored rejects are unique, the attempts explain the requests.
+        self.stats.outcome(verdict.stage, verdict.reason)
         await self._queue.put(("x", rid, _enc.encode(line), verdict.reason, verdict.stage, _label(provenance)))
         self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
         if reserved:
@@ -435,10 +478,13 @@ class RecipeContext(Generic[SpecT]):
         """Run `concurrency` copies of a producer loop until they return; a lane that
         meets `Stopped` ends there (its slot, if any, released itself)."""
         async def guarded() -> None:
+            _spent.set([0])  # this lane's own count (guarded runs as a task of its own)
             try:
                 await fn()
             except Stopped:
                 return
+            finally:
+                self.stats.unsettled()
 
         await asyncio.gather(*(guarded() for _ in range(self.spec.concurrency)))
 

@@ -55,6 +55,11 @@ class Recipe(Generic[SpecT]):
     # State shared between a job's items beyond the spec and the item's key (empty: items
     # are independent, so several workers could take a job's items at once).
     shared_state: ClassVar[tuple[str, ...]] = ()
+    # True when the job's `mix` is honoured: each item draws its generator by weight
+    # (RecipeContext.pick). Otherwise a spec with a mix is refused naming `mix`, for
+    # the reason in `mixes_not`.
+    mixes: ClassVar[bool] = False
+    mixes_not: ClassVar[str] = ""
 
     def needs_raw(self, spec: SpecT) -> bool:
         """True when this spec calls raw completion (its generator must offer it); a

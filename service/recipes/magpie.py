@@ -223,6 +223,8 @@ class Magpie(Recipe[MagpieJob]):
     name = "magpie"
     summary = "Instructions written by the model from its pre-query chat template alone, then answered (Magpie)."
     Spec = MagpieJob
+    mixes_not = ("the pre-query template belongs to one model family and the same model answers; "
+                 "run one job per generator")
     raw_completion = "always"
     shared_state = ("the instructions taken so far (the exact-duplicate check)",)
 

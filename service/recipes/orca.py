@@ -216,6 +216,7 @@ class Orca(Recipe[OrcaJob]):
     name = "orca"
     summary = "Explanation traces: each query answered under a system message from its collection's pool (Orca)."
     Spec = OrcaJob
+    mixes = True
 
     def validate(self, spec: OrcaJob, env: Env) -> int:
         p = spec.params
@@ -230,7 +231,6 @@ class Orca(Recipe[OrcaJob]):
         spec = ctx.spec
         p = spec.params
         items = resolve(p, ctx.env.settings)
-        params = ctx.sampling(DEFAULT_SAMPLING)
         width = len(str(len(items)))
 
         def todo() -> Iterator[tuple[str, int, int]]:
@@ -245,7 +245,9 @@ class Orca(Recipe[OrcaJob]):
             key, i, sid = entry
             it = items[i]
             messages = build_messages(sid, it.query, p.empty_system)
-            c = await ctx.chat(messages, params)
+            model = ctx.pick(key)
+            params = model.sampling(DEFAULT_SAMPLING)
+            c = await model.chat(messages, params)
             data: dict[str, Any] = {
                 "system": SYSTEM_MESSAGES[sid], "system_id": sid, "question": it.query,
                 "response": c.text, "messages": [*messages, {"role": "assistant", "content": c.text}],
@@ -254,12 +256,11 @@ class Orca(Recipe[OrcaJob]):
             if it.task is not None:
                 data["task"] = it.task
             await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
-                                      sampling=params, data=data))
+                                      sampling=params, provenance=model.provenance, data=data))
 
         await ctx.each(todo(), one)
         if ctx.kept < (ctx.target or 0) and not ctx.stopped:
-            return RunOutcome(note=f"{(ctx.target or 0) - ctx.kept} of {ctx.target} records missing: the "
-                                   "queries ran out after rejects; see the job's rejects")
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target}: the queries ran out after rejects")
         return DONE
 
 

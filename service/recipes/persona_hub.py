@@ -285,6 +285,8 @@ class PersonaHub(Recipe[PersonaHubJob]):
     name = "persona-hub"
     summary = "Persona-driven prompts (and responses): personas from texts or given, expanded, deduplicated (PersonaHub)."
     Spec = PersonaHubJob
+    mixes_not = ("personas are expanded and deduplicated across the job by one generator; "
+                 "name a second model as params.responder")
     shared_state = ("the persona lineage and the persona near-duplicate index (stages 1-2 run once per job)",)
 
     def validate(self, spec: PersonaHubJob, env: Env) -> int | None:
@@ -338,9 +340,8 @@ class PersonaHub(Recipe[PersonaHubJob]):
         if spec.target is not None and ctx.kept < spec.target:
             return RunOutcome(shortfall=f"made {ctx.kept} of {spec.target}: {len(unique)} unique personas, "
                                         f"{p.attempts} attempt(s) each; see the job's rejects")
-        if spec.target is None and ctx.kept < len(unique):
-            return RunOutcome(note=f"{ctx.kept} records from {len(unique)} unique personas; "
-                                   f"{len(unique) - ctx.kept} were rejected, see the job's rejects")
+        if spec.target is None:
+            return RunOutcome(inputs=len(unique), note=f"{ctx.kept} records from {len(unique)} unique personas")
         return DONE
 
     # -- resume ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ class Responses(Recipe[ResponsesJob]):
     name = "responses"
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
+    mixes = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
         return prompts_target(spec, env)
@@ -64,9 +65,6 @@ class Responses(Recipe[ResponsesJob]):
             ))
 
         await ctx.each(ctx.items(prompts), one)
-        if ctx.kept < (ctx.target or 0) and not ctx.stopped:
-            return RunOutcome(note=f"{(ctx.target or 0) - ctx.kept} of {ctx.target} prompts were rejected; "
-                                   "see the job's rejects")
         return DONE
 
 

@@ -60,7 +60,7 @@ from msgspec import Meta
 
 from service.domain.specs import JobSpecBase, Sampling
 from service.pipeline.judge import judge_prompt, parse_score
-from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot, gather_all
+from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion
 from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target
@@ -108,6 +108,7 @@ class SelfRewarding(Recipe[SelfRewardingJob]):
     summary = "The model samples N responses, judges them itself (5-point additive), best vs worst -> pairs."
     Spec = SelfRewardingJob
     pairs = True
+    mixes = True  # per prompt: the drawn model samples and judges its own responses
 
     def validate(self, spec: SelfRewardingJob, env: Env) -> int:
         return prompts_target(spec, env, unit="prompts (one pair per prompt at most)")
@@ -116,18 +117,19 @@ class SelfRewarding(Recipe[SelfRewardingJob]):
         spec = ctx.spec
         p = spec.params
         prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
-        params = ctx.sampling(SAMPLING)
         judge_params = p.judge_sampling.over(JUDGE_SAMPLING)
 
-        async def judged(prompt: str) -> tuple[Completion, list[str]]:
-            c = await ctx.chat([{"role": "user", "content": prompt}], params)
+        async def judged(model: Model, params: dict[str, Any], prompt: str) -> tuple[Completion, list[str]]:
+            c = await model.chat([{"role": "user", "content": prompt}], params)
             ask = [{"role": "user", "content": judge_prompt("additive5", prompt, c.text)}]
-            judgements = await gather_all([ctx.chat(ask, judge_params) for _ in range(p.judge_repeats)])
+            judgements = await gather_all([model.chat(ask, judge_params) for _ in range(p.judge_repeats)])
             return c, [j.text for j in judgements]
 
         async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
-            results = await gather_all([judged(prompt) for _ in range(p.samples)])
+            model = ctx.pick(key)
+            params = model.sampling(SAMPLING)
+            results = await gather_all([judged(model, params, prompt) for _ in range(p.samples)])
             samples, texts, means = [], [], []
             for c, judgements in results:
                 scores = [parse_score(j) for j in judgements]
@@ -157,6 +159,7 @@ class SelfRewarding(Recipe[SelfRewardingJob]):
                 data["judgements"] = texts
             await slot.offer(Candidate(
                 key=key, data=data, text=samples[hi]["text"], finish_reason=samples[hi]["finish_reason"],
+                provenance=model.provenance,
                 sampling={**params, "judge": judge_params},
             ))
 
@@ -166,9 +169,6 @@ class SelfRewarding(Recipe[SelfRewardingJob]):
         await ctx.drain()
         target = ctx.target or 0
         if ctx.kept < target:
-            if spec.target is None:
-                return RunOutcome(note=f"{target - ctx.kept} of {target} prompts gave no pair (tie, unscored, "
-                                       "filtered or failed); see the job's rejects")
             return RunOutcome(shortfall=f"made {ctx.kept} of {target} pairs from {len(prompts)} prompts; the "
                                         "others tied, were unscored, filtered or failed (see the job's rejects)")
         return DONE

@@ -311,6 +311,7 @@ class UltraChat(Recipe[UltraChatJob]):
     name = "ultrachat"
     summary = "Multi-turn dialogues between a user simulator and an assistant, seeded by sector (UltraChat)."
     Spec = UltraChatJob
+    mixes_not = "it has two roles (generator: the assistant; params.user_simulator: the user); name one model per role"
 
     def validate(self, spec: UltraChatJob, env: Env) -> int:
         p = spec.params
@@ -434,8 +435,7 @@ class UltraChat(Recipe[UltraChatJob]):
         await ctx.each(todo, one)
         await ctx.drain()
         if not ctx.stopped and ctx.target is not None and ctx.kept < ctx.target:
-            why = f"{ctx.target - ctx.kept} of {ctx.target} dialogues were rejected; see the job's rejects"
-            return RunOutcome(note=why) if spec.target is None else RunOutcome(shortfall=why)
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target} dialogues: the others were rejected")
         return DONE
 
 

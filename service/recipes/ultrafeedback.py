@@ -340,6 +340,7 @@ class UltraFeedback(Recipe[UltraFeedbackJob]):
     name = "ultrafeedback"
     summary = "K completions from distinct models, judged on four aspects, binarized into preference pairs (UltraFeedback)."
     Spec = UltraFeedbackJob
+    mixes_not = "its completers are params.completers (K distinct per prompt); generator is the default judge"
     pairs = True
 
     def validate(self, spec: UltraFeedbackJob, env: Env) -> int:
@@ -451,9 +452,8 @@ class UltraFeedback(Recipe[UltraFeedbackJob]):
 
         await ctx.each(ctx.items(prompts), one)
         if ctx.kept < (ctx.target or 0) and not ctx.stopped:
-            return RunOutcome(note=f"{(ctx.target or 0) - ctx.kept} of {ctx.target} prompts gave no pair (ties, "
-                                   "unparseable judgements, filtered chosen answers or provider errors); see the "
-                                   "job's rejects")
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target} pairs: the other prompts gave no pair "
+                                        "(ties, unparseable judgements, filtered chosen answers or provider errors)")
         return DONE
 
 

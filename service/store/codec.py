@@ -9,6 +9,10 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   `stg_in:{stage}`: candidates that entered a stage; `gen:{provider/model}:{kept|rejected}`:
   per generator. The Lua COMMIT script writes `rej:`, `stg:` and `gen:`, the run's
   counters (`stage_entered`) `stg_in:`.
+- `att:{stage}/{reason}`: attempts that ended there, every repeat counted (`rej:` and
+  `stg:` count the stored, unique rejects); `req:{stage}/{reason}`: the provider
+  requests those attempts spent (`kept/kept` for kept records, `generate/no_outcome`
+  for requests no outcome took). The `req:` counters add up to `requests`.
 - `spot_size spot_accepted spot_rejected`: the spot-check's counts
 """
 
@@ -20,6 +24,7 @@ from service.domain.job import (
     GeneratorCount,
     Job,
     JobLinks,
+    OutcomeCount,
     Problem,
     Progress,
     SpotCheckSummary,
@@ -32,6 +37,30 @@ REJECT_PREFIX = "rej:"
 STAGE_PREFIX = "stg:"
 STAGE_IN_PREFIX = "stg_in:"
 GENERATOR_PREFIX = "gen:"
+ATTEMPT_PREFIX = "att:"
+REQUESTS_PREFIX = "req:"
+
+
+def attempt_counter(stage: str, reason: str) -> str:
+    """The counter of attempts that ended in (stage, reason), repeats included."""
+    return f"{ATTEMPT_PREFIX}{stage}/{reason}"
+
+
+def requests_counter(stage: str, reason: str) -> str:
+    """The counter of provider requests spent on attempts that ended in (stage, reason)."""
+    return f"{REQUESTS_PREFIX}{stage}/{reason}"
+
+
+def outcomes(raw: dict[str, str]) -> list[OutcomeCount]:
+    """The funnel's outcomes: attempts and requests per (stage, reason), most requests first."""
+    counts: dict[str, list[int]] = {}
+    for k, v in raw.items():
+        for i, prefix in enumerate((ATTEMPT_PREFIX, REQUESTS_PREFIX)):
+            if k.startswith(prefix):
+                counts.setdefault(k[len(prefix):], [0, 0])[i] = int(v)
+    rows = [OutcomeCount(stage=k.partition("/")[0], reason=k.partition("/")[2], attempts=a, requests=r)
+            for k, (a, r) in counts.items()]
+    return sorted(rows, key=lambda o: (-o.requests, -o.attempts, o.stage, o.reason))
 
 
 def stage_entered(stage: str) -> str:
@@ -87,6 +116,7 @@ def from_hash(raw: dict[str, str]) -> Job:
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
+        outcomes=outcomes(raw),
         generators=dict(sorted(generators.items())),
         spotcheck=spot,
         links=JobLinks(

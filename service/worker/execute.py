@@ -20,6 +20,7 @@ import msgspec
 from service import defaults, metrics
 from service.domain.errors import problem_type
 from service.domain.job import Problem
+from service.pipeline.outcome import settle
 from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
 from service.settings import Settings
@@ -94,6 +95,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     run.start()
     watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
     error: bytes = b""
+    note: str | None = None
     outcome: RunOutcome = DONE
     try:
         if raw.get("status") == "cancelling":
@@ -116,12 +118,15 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         final, error = "failed", _problem("provider-unavailable", str(run.fatal))
     elif error:
         final = "failed"
-    elif outcome.shortfall:
-        final, error = "failed", _problem("target-not-reached", outcome.shortfall)
     else:
-        final = "succeeded"
-    if outcome.note:
-        await store.set_note(job_id, outcome.note)
+        after = await store.get(job_id) or {}
+        settled = settle(spec, target, run.kept, int(after.get("requests") or 0), outcome, after)
+        final = settled.status
+        if settled.detail is not None:
+            error = _problem("target-not-reached", settled.detail)
+        note = settled.note
+    if note:
+        await store.set_note(job_id, note)
     prev = await store.transition(job_id, final, stamp="finished_at", error=error)
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
