@@ -293,6 +293,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
     summary = "Evolve seed instructions in depth and breadth over rounds, answer them, drop failures (Evol-Instruct)."
     Spec = EvolInstructJob
     shared_state = ("each chain's last kept evolution (a round evolves its parent)",)
+    mixes = True  # per chain: one drawn generator evolves and answers a seed's whole lineage
 
     def validate(self, spec: EvolInstructJob, env: Env) -> int:
         p = spec.params
@@ -319,9 +320,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         p = spec.params
         seeds = seed_pool(p, ctx.env.settings)
         width = len(str(len(seeds)))
-        params = ctx.sampling(SAMPLING)
-        judge: Model = ctx.model(p.judge) if p.judge is not None else ctx.generator
-        judge_params = judge.sampling(JUDGE_SAMPLING)
+        judge_ref: Model | None = ctx.model(p.judge) if p.judge is not None else None
         system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated
@@ -330,28 +329,38 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         ctx.rng.shuffle(todo)
         queue: deque[Chain] = deque(todo)
 
-        async def ask(text: str) -> Any:
-            return await ctx.chat([*system, {"role": "user", "content": text}], params)
+        def model_of(c: Chain) -> Model:
+            return ctx.pick(f"e{c.index}")
+
+        async def ask(model: Model, text: str) -> Any:
+            return await model.chat([*system, {"role": "user", "content": text}], model.sampling(SAMPLING))
 
         async def seed_record(slot: Slot, c: Chain) -> None:
             key = item_key(c.index, 0, width)
             data: dict[str, Any] = {"instruction": c.seed.text, "output": c.seed.output, "parent_id": None,
                                     "round": 0, "operation": "seed", "seed_id": c.seed.id}
-            finish = None
+            model = model_of(c)
             if not c.seed.output:
                 try:
-                    r = await ask(c.seed.text)
+                    r = await ask(model, c.seed.text)
                 except ProviderError as exc:
                     await slot.reject(key, Verdict.from_error("generate", "provider_error", exc), data)
                     return
-                data["output"], finish = r.text, r.finish_reason
-            await slot.offer(Candidate(key=key, data=data, text=data["output"], finish_reason=finish,
-                                      sampling=params if finish else None))
+                data["output"] = r.text
+                await slot.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
+                                          sampling=model.sampling(SAMPLING), provenance=model.provenance))
+                return
+            # A seed's own output was written by a person, not by a call: its provenance
+            # says so (no model, no sampling) instead of naming the generator.
+            await slot.offer(Candidate(key=key, data=data, text=data["output"], finish_reason="given",
+                                      provenance={"provider": "seed", "model": "", "licence": "seed"}))
 
         async def evolve(slot: Slot, c: Chain) -> bool:
             """One evolution of chain `c` (holding a slot); True when it was kept."""
             t = c.round + 1
             key = item_key(c.index, t, width)
+            model = model_of(c)
+            judge = judge_ref or model
             op = ctx.rng.choice(p.operations)
             data: dict[str, Any] = {"instruction": "", "parent_id": c.parent_id, "round": t, "operation": op,
                                     "seed_id": c.seed.id}
@@ -361,7 +370,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                 return False
 
             try:
-                ev = await ask(evolve_prompt(op, c.text))
+                ev = await ask(model, evolve_prompt(op, c.text))
                 data["instruction"] = instruction = ev.text.strip()
                 if not instruction:
                     return await drop("evolve", "empty")
@@ -371,10 +380,10 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                     return await drop("eliminate", "copied_prompt", marker)
                 if "no_gain" in checks:
                     question = [*system, {"role": "user", "content": equality_prompt(c.text, instruction)}]
-                    verdict = await judge.chat(question, judge_params)
+                    verdict = await judge.chat(question, judge.sampling(JUDGE_SAMPLING))
                     if parse_equal(verdict.text):
                         return await drop("eliminate", "no_gain", verdict.text.strip()[:200])
-                r = await ask(instruction)
+                r = await ask(model, instruction)
             except ProviderError as exc:
                 if ctx.stopped:
                     raise Stopped(ctx.stop_reason or "provider") from None
@@ -387,7 +396,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
             record = {"instruction": instruction, "output": r.text, "parent_id": c.parent_id, "round": t,
                       "operation": op, "seed_id": c.seed.id}
             kept = await slot.offer(Candidate(key=key, data=record, text=r.text, finish_reason=r.finish_reason,
-                                             sampling=params))
+                                             sampling=model.sampling(SAMPLING), provenance=model.provenance))
             if kept:
                 c.round, c.text, c.parent_id = t, instruction, ctx.item_id(key)
             return kept
@@ -410,14 +419,31 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                         c.ended = True
             return True
 
+        target = ctx.target or 0
+        # Advance chains in flight before starting new ones: a chain claims the steps it
+        # may still take (its remaining rounds, and its seed record when asked for), and
+        # a lane starts a new chain only while kept + those claims stay below target.
+        # Without this, a small target at a high concurrency is filled by round 1 of
+        # `target` chains and never reaches the deeper rounds.
+        flight: list[Chain] = []
+
+        def steps_left(c: Chain) -> int:
+            return (0 if c.ended else p.rounds - c.round) + (1 if p.include_seeds and not c.seed_done else 0)
+
         async def lane() -> None:
             while queue and not ctx.stopped and not ctx.full and ctx.budget_left():
+                if flight and ctx.kept + sum(map(steps_left, flight)) >= target:
+                    return  # the chains in flight can fill the target; their lanes go on
                 c = queue.popleft()
-                if not await advance(c):
+                flight.append(c)
+                try:
+                    moved = await advance(c)
+                finally:
+                    flight.remove(c)
+                if not moved:
                     queue.appendleft(c)
                     return
 
-        target = ctx.target or 0
         while not ctx.stopped:
             await ctx.lanes(lane)
             await ctx.drain()

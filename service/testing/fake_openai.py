@@ -12,9 +12,12 @@ function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, retry_after, fail_first,
-rate_limit_first, hang_first, default_words, fault_endpoints, scripts),
-``POST /_control/reset``, ``GET /_control/stats`` and
-``GET /_control/requests?limit=N``.
+rate_limit_first, hang_first, default_words, follow_formats, fault_endpoints,
+scripts), ``POST /_control/reset``, ``GET /_control/stats`` and
+``GET /_control/requests?limit=N``. With ``follow_formats`` (or ``--follow-formats``)
+unscripted replies take the format each recipe's prompt asks for (numbered task
+lists, ``Score: N``, ``Rating:`` blocks, template prefixes; see format_replies.py), so
+every recipe yields records against it.
 
 It is a documented part of the product, shipped in the wheel: try the service, a
 client or a recipe without a model with ``synthgen fake-provider --port 8001
@@ -42,6 +45,8 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+
+from service.testing import format_replies
 
 MODEL_ID = "fake-model"
 EMBEDDING_MODEL_ID = "fake-embedding"
@@ -102,6 +107,7 @@ class Config:
     rate_limit_first: int = 0
     hang_first: int = 0
     default_words: int = 40
+    follow_formats: bool = False
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
@@ -148,13 +154,14 @@ class Rule:
 class FakeState:
     """Configuration, counters, scripted rules and the request log of one server."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, follow_formats: bool = False) -> None:
         self.base_latency = latency
+        self.base_follow = follow_formats
         self.reset()
 
     def reset(self) -> None:
-        """Restore default config (CLI latency) and clear the log and counters."""
-        self.config = Config(latency=self.base_latency)
+        """Restore default config (CLI latency and format mode) and clear the log and counters."""
+        self.config = Config(latency=self.base_latency, follow_formats=self.base_follow)
         self.rules: list[Rule] = []
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
@@ -173,6 +180,10 @@ class FakeState:
                 if value < 0 or (key.endswith("_rate") and value > 1):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
+            elif key == "follow_formats":
+                if not isinstance(value, bool):
+                    raise ValueError("follow_formats must be true or false")
+                new.follow_formats = value
             elif key == "fault_endpoints":
                 if not isinstance(value, list) or any(v not in ENDPOINTS for v in value):
                     raise ValueError(f"fault_endpoints must be a subset of {ENDPOINTS}")
@@ -185,6 +196,16 @@ class FakeState:
             else:
                 raise ValueError(f"unknown config key {key!r}")
         self.config, self.rules = new, rules
+
+    def unscripted(self, prompt: str, last_user: str, body: dict[str, Any]) -> str:
+        """A reply no rule scripted: the deterministic default, or with `follow_formats`
+        the format the recipe's prompt asks for (service/testing/format_replies.py),
+        varied per request as a sampling model's would be."""
+        if not self.config.follow_formats:
+            return default_reply(prompt, self.config.default_words, last_user)
+        variety = _variety(body, self.replies)
+        return (format_replies.reply(prompt, last_user, variety)
+                or default_reply(f"{prompt}\x00{variety}", self.config.default_words, last_user))
 
     def stats(self) -> dict[str, Any]:
         """Counters as served by ``GET /_control/stats``."""
@@ -246,7 +267,7 @@ class FakeState:
             finish = rule.finish_reason or "stop"
             break
         else:
-            text = default_reply(prompt, self.config.default_words, last_user)
+            text = self.unscripted(prompt, last_user, body)
         text = _apply_stop(text, body.get("stop"))
         limit = body.get("max_tokens", body.get("max_completion_tokens"))
         if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
@@ -254,6 +275,11 @@ class FakeState:
             if cut:
                 finish = "length"
         return text, finish
+
+
+def _variety(body: dict[str, Any], n: int) -> str:
+    seed = body.get("seed")
+    return f"seed:{seed}" if isinstance(seed, int) and not isinstance(seed, bool) else f"n:{n}"
 
 
 def default_reply(prompt: str, n_words: int, focus: str | None = None) -> str:
@@ -492,9 +518,9 @@ def build_app(state: FakeState) -> web.Application:
 
 
 async def start(host: str = "127.0.0.1", port: int = 0,
-                latency: float = 0.0) -> tuple[web.AppRunner, str]:
+                latency: float = 0.0, follow_formats: bool = False) -> tuple[web.AppRunner, str]:
     """Start serving in the running loop; returns the runner and the base URL."""
-    runner = web.AppRunner(build_app(FakeState(latency)), access_log=None, handle_signals=False,
+    runner = web.AppRunner(build_app(FakeState(latency, follow_formats)), access_log=None, handle_signals=False,
                            shutdown_timeout=1.0, handler_cancellation=True)
     await runner.setup()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -513,7 +539,7 @@ async def start(host: str = "127.0.0.1", port: int = 0,
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    runner, url = await start(args.host, args.port, args.latency)
+    runner, url = await start(args.host, args.port, args.latency, args.follow_formats)
     try:
         if args.ready_file:
             tmp = f"{args.ready_file}.tmp{os.getpid()}"
@@ -536,6 +562,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per model request")
+    parser.add_argument("--follow-formats", action="store_true",
+                        help="answer in each recipe's expected format (see service/testing/format_replies.py)")
     parser.add_argument("--ready-file", help="write the base URL here once listening")
     args = parser.parse_args(argv)
     try:
