@@ -97,3 +97,22 @@ def test_documented_example_yields_documented_records(local: LocalApi, fake: Fak
         for rec in records:
             assert documented - CONDITIONAL <= set(rec), sorted(documented - CONDITIONAL - set(rec))
             assert set(record["meta"]) - {"..."} <= set(rec["meta"])
+
+
+def table_names(section: str) -> set[str]:
+    """The params a section's tables document: every `name` in a row's first cell."""
+    names: set[str] = set()
+    for row in re.findall(r"^\|([^|\n]+)\|", section, re.M):
+        names.update(re.findall(r"`([a-z_]+)`", row))
+    return names
+
+
+@pytest.mark.parametrize("recipe", sorted(sections().keys() & {n for n, _, _ in EXAMPLES}))
+def test_every_param_is_in_its_recipes_table(recipe: str) -> None:
+    import msgspec
+
+    from service.recipes import RECIPES
+
+    params_type = next(f.type for f in msgspec.structs.fields(RECIPES[recipe].Spec) if f.name == "params")
+    params = {f.name for f in msgspec.structs.fields(params_type)}
+    assert params - table_names(sections()[recipe]) == set(), f"undocumented params of {recipe}"

@@ -110,6 +110,7 @@ class Alpaca(Recipe[AlpacaJob]):
     Spec = AlpacaJob
     raw_completion = "when params.mode is 'completion'"
     shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
+    mixes = True  # per request: one call writes a batch of records
 
     def needs_raw(self, spec: AlpacaJob) -> bool:
         return spec.params.mode == "completion"
@@ -127,17 +128,18 @@ class Alpaca(Recipe[AlpacaJob]):
         p = spec.params
         seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
         pool = RougePool([s.instruction for s in seeds] + [r["instruction"] for r in (await ctx.committed()).records])
-        params = ctx.sampling(SAMPLING) | {"stop": STOP}
 
         async def lane() -> None:
             while not ctx.stopped and not ctx.full and ctx.budget_left():
                 demos = ctx.rng.sample(seeds, p.demos)
                 prompt = build_prompt(demos)
+                model = ctx.pick(text_key("b", prompt))  # the mix, drawn per request
+                params = model.sampling(SAMPLING) | {"stop": STOP}
                 try:
                     if p.mode == "completion":
-                        c = await ctx.complete(prompt, params)
+                        c = await model.complete(prompt, params)
                     else:
-                        c = await ctx.chat([{"role": "user", "content": prompt}], params)
+                        c = await model.chat([{"role": "user", "content": prompt}], params)
                 except ProviderError:
                     continue
                 for item in parse(c.text, p.demos + 1, c.finish_reason == "length"):
@@ -160,7 +162,8 @@ class Alpaca(Recipe[AlpacaJob]):
                     async with slot:
                         pool.add(inst)
                         await slot.offer(Candidate(
-                            key=text_key("i", inst), text=out, sampling=params,
+                            key=text_key("i", inst), text=out, sampling=params, finish_reason=c.finish_reason,
+                            provenance=model.provenance,
                             data={"instruction": inst, "input": inp, "output": out,
                                   "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
                         ))

@@ -22,10 +22,11 @@ Algorithm (shared/reference/recipes.md section 7):
    (without that system message, as gen_mt.py does). Any turn failing clean-up, or an
    intermediate response that is empty or cut by max_tokens, drops the conversation.
 
-Records: {instruction, response, output, messages, template, turns}. `instruction` and
+Records: {instruction, response, messages, template, turns}. `instruction` and
 `response` are the first exchange (the original's fields); `messages` holds every turn
-(user/assistant alternating, no system); `output` repeats `response` so the "alpaca"
-output format gets the answer (formats.shape reads `output` when `instruction` exists).
+(user/assistant alternating, no system). There is no `output` field: the "alpaca"
+output format takes the answer from `response` (formats.shape reads `output`, else
+`response`, when `instruction` exists).
 Keys are a content hash of the normalized first instruction.
 
 Templates come from the original's configs/model_configs.json, by family (`template`),

@@ -356,8 +356,9 @@ class UltraChat(Recipe[UltraChatJob]):
             c = await sim.chat(messages, s_params)
             return clean_turn(c.text), c
 
-        async def opening(plan: Plan, seed: str, data: dict[str, Any]) -> tuple[str, str, Completion | None]:
-            """(opening request, first user turn, the simulator's completion if it wrote it)."""
+        async def opening(plan: Plan, seed: str, data: dict[str, Any]) -> tuple[str, str, Completion | None] | None:
+            """(opening request, first user turn, the simulator's completion if it wrote it);
+            None when the topic's subtopic list gave no subtopic (the dialogue is rejected)."""
             if kind == "opening":
                 return seed, seed, None
             if kind == "passage":
@@ -375,8 +376,9 @@ class UltraChat(Recipe[UltraChatJob]):
                         # first dialogue of this topic, or the shared list call failed: (re)try it
                         task = subtopic_lists[plan.seed] = asyncio.ensure_future(list_subtopics(seed))
                     subs = await task
-                    if subs:
-                        subject = data["subtopic"] = subs[plan.subtopic % len(subs)]
+                    if not subs:
+                        return None
+                    subject = data["subtopic"] = subs[plan.subtopic % len(subs)]
                 prompt = WORLD_PROMPT.format(subject=subject, style=WORLD_STYLES[plan.style])
             request, c = await simulate([{"role": "user", "content": prompt}])
             return request, request, c
@@ -395,7 +397,13 @@ class UltraChat(Recipe[UltraChatJob]):
             async def drop(verdict: Verdict, messages: list[dict[str, str]]) -> None:
                 await slot.reject(key, verdict, {**data, "messages": messages})
 
-            request, first, c = await opening(plan, seed, data)
+            opened = await opening(plan, seed, data)
+            if opened is None:
+                # Never the bare meta-topic instead: the docs promise dialogues on subtopics.
+                await drop(Verdict("simulator", "no_subtopics",
+                                   f"the subtopic list of {seed!r} gave no subtopic (one per line expected)"), [])
+                return
+            request, first, c = opened
             if c is not None:
                 v = user_filter.verdict(request, c.finish_reason)
                 if v is not None:
