@@ -7,6 +7,7 @@ service/testing/harness.py).
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -20,8 +21,8 @@ from service.testing.stack import free_port, synthgen, wait_for, wait_http_ok
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
 
-__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Workers", "free_port", "responses_spec", "wait_for",
-           "wait_http_ok"]
+__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Workers", "adjust_example", "doc_sections", "examples",
+           "free_port", "responses_spec", "wait_for", "wait_http_ok"]
 
 
 class Fake:
@@ -163,3 +164,54 @@ def responses_spec(n: int, **extra: Any) -> dict[str, Any]:
     }
     spec.update(extra)
     return spec
+
+
+DOC = (ROOT / "docs" / "recipes.md").read_text()
+DISTINCT = [{"provider": "fake", "model": "fake-model"}, {"provider": "fake", "model": "fake-model-2"},
+            {"provider": "chatonly", "model": "fake-chat"}]
+EXAMPLE_TARGET = 4
+
+
+def doc_sections() -> dict[str, str]:
+    parts = re.split(r"^## ", DOC, flags=re.M)[1:]
+    return {p.split("\n", 1)[0].strip(): p for p in parts}
+
+
+def examples() -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """(recipe, spec, the section's example record) for every spec block in docs/recipes.md."""
+    out = []
+    for name, body in doc_sections().items():
+        blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", body, re.S)]
+        specs = [b for b in blocks if "recipe" in b]
+        records = [b for b in blocks if "id" in b and "recipe" not in b]
+        for spec in specs:
+            out.append((name, spec, records[0] if records else None))
+    return out
+
+
+def adjust_example(spec: dict[str, Any]) -> dict[str, Any]:
+    """A docs example for the test providers: every provider `fake` (UltraFeedback's
+    completers the distinct test models), `target` at most EXAMPLE_TARGET."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "provider" in node:
+                return {**{k: walk(v) for k, v in node.items() if k not in ("provider", "model")},
+                        "provider": "fake"}
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    out = walk(spec)
+    params = out.get("params", {})
+    if out["recipe"] == "magpie" and params.get("template", "auto") == "auto":
+        # "auto" reads the family from the documented model id, which the fake does not serve.
+        from service.recipes.magpie import detect_family
+
+        params["template"] = detect_family(spec["generator"].get("model") or "") or "chatml"
+    if "target" in out:
+        out["target"] = min(out["target"], EXAMPLE_TARGET)
+    if "completers" in params:
+        params["completers"] = DISTINCT
+        params["k"] = min(params.get("k", 4), len(DISTINCT))
+    return out

@@ -10,65 +10,15 @@ fast (the recipes are the same at any target).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
-from support import ROOT, Fake, LocalApi
+from support import Fake, LocalApi, adjust_example, doc_sections, examples
 
-DOC = (ROOT / "docs" / "recipes.md").read_text()
-DISTINCT = [{"provider": "fake", "model": "fake-model"}, {"provider": "fake", "model": "fake-model-2"},
-            {"provider": "chatonly", "model": "fake-chat"}]
-MAX_TARGET = 4
 # Record fields the docs say are present only for some items.
 CONDITIONAL = {"task", "subtopic", "topic", "passage_index"}
-
-
-def sections() -> dict[str, str]:
-    parts = re.split(r"^## ", DOC, flags=re.M)[1:]
-    return {p.split("\n", 1)[0].strip(): p for p in parts}
-
-
-def examples() -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
-    """(recipe, spec, the section's example record) for every spec block in the docs."""
-    out = []
-    for name, body in sections().items():
-        blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", body, re.S)]
-        specs = [b for b in blocks if "recipe" in b]
-        records = [b for b in blocks if "id" in b and "recipe" not in b]
-        for spec in specs:
-            out.append((name, spec, records[0] if records else None))
-    return out
-
-
-def adjust(spec: dict[str, Any]) -> dict[str, Any]:
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "provider" in node:
-                return {**{k: walk(v) for k, v in node.items() if k not in ("provider", "model")},
-                        "provider": "fake"}
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [walk(v) for v in node]
-        return node
-
-    out = walk(spec)
-    params = out.get("params", {})
-    if out["recipe"] == "magpie" and params.get("template", "auto") == "auto":
-        # "auto" reads the family from the documented model id, which the fake does not serve.
-        from service.recipes.magpie import detect_family
-
-        params["template"] = detect_family(spec["generator"].get("model") or "") or "chatml"
-    if "target" in out:
-        out["target"] = min(out["target"], MAX_TARGET)
-    if "completers" in params:
-        params["completers"] = DISTINCT
-        params["k"] = min(params.get("k", 4), len(DISTINCT))
-    return out
-
-
 EXAMPLES = examples()
 
 
@@ -82,7 +32,7 @@ def test_every_recipe_has_an_example() -> None:
 def test_documented_example_yields_documented_records(local: LocalApi, fake: Fake, recipe: str,
                                                       spec: dict[str, Any], record: dict[str, Any] | None) -> None:
     fake.configure(follow_formats=True)
-    r = local.submit(adjust(spec))
+    r = local.submit(adjust_example(spec))
     assert r.status_code == 202, r.text
     job = local.wait(r.json()["id"], timeout=120)
     assert job["status"] == "succeeded", (job["error"], job["outcomes"])
@@ -107,7 +57,7 @@ def table_names(section: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("recipe", sorted(sections().keys() & {n for n, _, _ in EXAMPLES}))
+@pytest.mark.parametrize("recipe", sorted(doc_sections().keys() & {n for n, _, _ in EXAMPLES}))
 def test_every_param_is_in_its_recipes_table(recipe: str) -> None:
     import msgspec
 
@@ -115,4 +65,4 @@ def test_every_param_is_in_its_recipes_table(recipe: str) -> None:
 
     params_type = next(f.type for f in msgspec.structs.fields(RECIPES[recipe].Spec) if f.name == "params")
     params = {f.name for f in msgspec.structs.fields(params_type)}
-    assert params - table_names(sections()[recipe]) == set(), f"undocumented params of {recipe}"
+    assert params - table_names(doc_sections()[recipe]) == set(), f"undocumented params of {recipe}"

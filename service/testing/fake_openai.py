@@ -203,9 +203,7 @@ class FakeState:
         varied per request as a sampling model's would be."""
         if not self.config.follow_formats:
             return default_reply(prompt, self.config.default_words, last_user)
-        variety = _variety(body, self.replies)
-        return (format_replies.reply(prompt, last_user, variety)
-                or default_reply(f"{prompt}\x00{variety}", self.config.default_words, last_user))
+        return following_reply(prompt, last_user, body.get("seed"), self.replies, self.config.default_words)
 
     def stats(self) -> dict[str, Any]:
         """Counters as served by ``GET /_control/stats``."""
@@ -277,9 +275,12 @@ class FakeState:
         return text, finish
 
 
-def _variety(body: dict[str, Any], n: int) -> str:
-    seed = body.get("seed")
-    return f"seed:{seed}" if isinstance(seed, int) and not isinstance(seed, bool) else f"n:{n}"
+def following_reply(prompt: str, last_user: str, seed: Any, n: int, words: int = 40) -> str:
+    """The format-following mode's reply: the recipe format `prompt` asks for
+    (format_replies.py), else the default reply; varied by the request's sampling
+    `seed`, or by `n` (a per-server reply count) when the request has none."""
+    variety = f"seed:{seed}" if isinstance(seed, int) and not isinstance(seed, bool) else f"n:{n}"
+    return format_replies.reply(prompt, last_user, variety) or default_reply(f"{prompt}\x00{variety}", words, last_user)
 
 
 def default_reply(prompt: str, n_words: int, focus: str | None = None) -> str:

@@ -21,6 +21,7 @@ real processes (tests/conftest.py).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 from typing import Any, Callable
 
@@ -54,6 +55,25 @@ class Call(msgspec.Struct, frozen=True):
 
 
 Reply = str | Completion | ProviderError
+
+
+def following_formats() -> Callable[[Call], str]:
+    """A ScriptedProvider reply that answers as the fake server's format-following mode
+    does (service/testing/format_replies.py): each recipe's expected format, varied per
+    call (by the request's seed, else a counter)."""
+    from service.testing.fake_openai import following_reply
+
+    counter = itertools.count()
+
+    def reply(call: Call) -> str:
+        if call.endpoint == "completions":
+            prompt = last_user = call.prompt
+        else:
+            prompt = "\n".join(m["content"] for m in call.messages)
+            last_user = next((m["content"] for m in reversed(call.messages) if m["role"] == "user"), "")
+        return following_reply(prompt, last_user, call.params.get("seed"), next(counter))
+
+    return reply
 
 
 class ScriptedProvider:
