@@ -37,7 +37,10 @@ the same data; they differ only in which items exist when `target` stops the job
 This recipe runs chains: each lane takes the next seed of a shuffled pool (`ctx.rng`)
 and evolves it round after round until M rounds are done or an evolution is
 eliminated, reserving a target slot before every step and stopping as soon as
-no slot is left. So a job with target << |D0| x M still gets every depth (about as
+no slot is left; a lane starts a new chain only while kept + the steps the chains in
+flight may still take stay below target (run()'s `flight`), so the concurrency never
+spreads a small target over round 1 of many chains. So a job with target << |D0| x M
+still gets every depth at any concurrency (about as
 many round-t items as the paper's rounds would give per seed), on a random subset of
 the seeds, rather than round 1 only. `target` is required (it bounds the work) and
 counts kept records; it may not exceed |D0| x (M + include_seeds). When every chain is
