@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import msgspec
 
 from service.domain.specs import Filters, JobSpecBase
+from service.pipeline.records import prompt_of
 
 
 class Candidate(msgspec.Struct):
@@ -33,17 +34,7 @@ class Candidate(msgspec.Struct):
     annotations: dict[str, Any] = {}
 
     def prompt_text(self) -> str:
-        if self.prompt is not None:
-            return self.prompt
-        d = self.data
-        if "instruction" in d:
-            return d["instruction"] + (f"\n\n{d['input']}" if d.get("input") else "")
-        if "prompt" in d:
-            return str(d["prompt"])
-        for m in d.get("messages", ()):
-            if m.get("role") == "user":
-                return m.get("content", "")
-        return ""
+        return self.prompt if self.prompt is not None else prompt_of(self.data)
 
     def texts(self, field: str) -> list[str]:
         if field == "prompt":

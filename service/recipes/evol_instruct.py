@@ -74,6 +74,7 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
+from service.pipeline.records import prompt_and_response
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import ProviderError
@@ -258,9 +259,7 @@ def instruction_of(record: dict[str, Any]) -> str:
     """The instruction of a stored record, whatever output format the job chose."""
     if "instruction" in record:
         return record["instruction"]
-    if "messages" in record:
-        return next(m["content"] for m in record["messages"] if m["role"] == "user")
-    return next(c["value"] for c in record["conversations"] if c["from"] == "human")
+    return prompt_and_response(record)[0]
 
 
 def restore_chains(seeds: list[Seed], records: list[dict[str, Any]], done: set[str], job_id: str,

@@ -74,6 +74,7 @@ from msgspec import Meta
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
+from service.pipeline.records import field_of
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import REFUSAL_PHRASES, Candidate, Verdict
 from service.providers.base import ProviderError
@@ -274,13 +275,6 @@ class Node(msgspec.Struct):
     root: str = ""
 
 
-def _field(line: dict[str, Any], name: str) -> Any:
-    """A recipe field of a committed line, whatever output format shaped it."""
-    if name in line:
-        return line[name]
-    return (line.get("meta") or {}).get("fields", {}).get(name)
-
-
 class PersonaHub(Recipe[PersonaHubJob]):
     name = "persona-hub"
     summary = "Persona-driven prompts (and responses): personas from texts or given, expanded, deduplicated (PersonaHub)."
@@ -353,7 +347,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
             return out
         committed = await ctx.committed(rejects=True)
         for line in committed.records + committed.rejects:
-            node, persona = _field(line, "persona_id"), _field(line, "persona")
+            node, persona = field_of(line, "persona_id"), field_of(line, "persona")
             key = committed.key(line)
             if not node:
                 continue
