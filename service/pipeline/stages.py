@@ -83,6 +83,15 @@ REFUSAL_PHRASES = (
 )
 
 
+def refusal_pattern(filters: Filters) -> re.Pattern[str] | None:
+    """The job's refusal phrases (built-in plus `filters.refusal_phrases`) as one
+    pattern over lowercased text; None when `filters.drop_refusals` is off."""
+    if not filters.drop_refusals:
+        return None
+    phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
+    return re.compile("|".join(re.escape(p) for p in phrases))
+
+
 _WORDS = re.compile(r"\w+")
 
 
@@ -119,8 +128,7 @@ class ResponseFilter:
 
     def __init__(self, filters: Filters):
         self.f = filters
-        phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
-        self._refusal = re.compile("|".join(re.escape(p) for p in phrases)) if filters.drop_refusals else None
+        self._refusal = refusal_pattern(filters)
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
 
     async def check(self, c: Candidate) -> Verdict | None:

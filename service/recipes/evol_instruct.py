@@ -78,7 +78,7 @@ from service.pipeline.records import prompt_and_response
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds
+from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds, system_turn
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 0.95, "max_tokens": 2048}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 16}
@@ -321,7 +321,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         params = ctx.sampling(SAMPLING)
         judge: Model = ctx.model(p.judge) if p.judge is not None else ctx.generator
         judge_params = judge.sampling(JUDGE_SAMPLING)
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        system = system_turn(p.system_prompt)
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated
         todo = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
