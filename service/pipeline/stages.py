@@ -44,6 +44,11 @@ class Candidate(msgspec.Struct):
         return [self.prompt_text(), self.text]
 
 
+def error_detail(exc: BaseException) -> str:
+    """An exception's message as a reject's detail: cut to what a reject line should hold."""
+    return str(exc)[:500]
+
+
 class Verdict(msgspec.Struct):
     """Why a stage (or a recipe step) rejected a candidate: `stage`, a short `reason`
     code the job's counters are keyed by, and a free-text `detail`."""
@@ -55,7 +60,7 @@ class Verdict(msgspec.Struct):
     @classmethod
     def from_error(cls, stage: str, reason: str, exc: BaseException) -> "Verdict":
         """A reject caused by an exception, its message cut to a size a reject line holds."""
-        return cls(stage, reason, str(exc)[:500])
+        return cls(stage, reason, error_detail(exc))
 
 
 class Stage(Protocol):

@@ -76,7 +76,7 @@ from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.records import prompt_and_response
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
-from service.pipeline.stages import Candidate, Verdict
+from service.pipeline.stages import Candidate, Verdict, error_detail
 from service.providers.base import ProviderError
 from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds, system_turn
 
@@ -377,7 +377,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
             except ProviderError as exc:
                 if ctx.stopped:
                     raise Stopped(ctx.stop_reason or "provider") from None
-                return await drop("generate", "provider_error", str(exc)[:500])
+                return await drop("generate", "provider_error", error_detail(exc))
             data["output"] = r.text
             if "sorry" in checks and is_sorry(r.text, p.sorry_max_words):
                 return await drop("eliminate", "sorry", f"{len(r.text.split())} words < {p.sorry_max_words}")

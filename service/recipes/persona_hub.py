@@ -76,7 +76,7 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
 from service.pipeline.records import field_of
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
-from service.pipeline.stages import Candidate, Verdict, refusal_pattern
+from service.pipeline.stages import Candidate, Verdict, error_detail, refusal_pattern
 from service.providers.base import ProviderError
 from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, system_turn
 
@@ -413,7 +413,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 try:
                     c = await ctx.chat([*system, {"role": "user", "content": prompt}], params)
                 except ProviderError as exc:
-                    await self._persona_reject(ctx, node, "provider_error", str(exc)[:500])
+                    await self._persona_reject(ctx, node, "provider_error", error_detail(exc))
                     continue
                 persona = clean_persona(c.text)
                 if not persona:
