@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from service.domain.specs import DedupSpec
 from service.pipeline.minhash import MinHashIndex
+from service.pipeline.records import prompt_and_response
 from service.pipeline.stages import Candidate, Verdict
 from service.store.jobs import exact_key as exact_set_key
 
@@ -105,9 +106,8 @@ class DedupStage:
         return None
 
     def _record_text(self, rec: dict[str, Any]) -> str:
-        data = {k: v for k, v in rec.items() if k not in ("id", "meta")}
-        c = Candidate(key="", data=data, text=str(data.get("response") or data.get("output") or data.get("chosen") or ""))
-        return self.text_of(c)
+        prompt, response = prompt_and_response(rec)
+        return self.text_of(Candidate(key="", data={}, text=response, prompt=prompt))
 
     def _flush_soon(self, delay: float) -> None:
         if self._timer is not None:

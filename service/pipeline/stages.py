@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import msgspec
 
 from service.domain.specs import Filters, JobSpecBase
+from service.pipeline.records import prompt_of
 
 
 class Candidate(msgspec.Struct):
@@ -33,17 +34,7 @@ class Candidate(msgspec.Struct):
     annotations: dict[str, Any] = {}
 
     def prompt_text(self) -> str:
-        if self.prompt is not None:
-            return self.prompt
-        d = self.data
-        if "instruction" in d:
-            return d["instruction"] + (f"\n\n{d['input']}" if d.get("input") else "")
-        if "prompt" in d:
-            return str(d["prompt"])
-        for m in d.get("messages", ()):
-            if m.get("role") == "user":
-                return m.get("content", "")
-        return ""
+        return self.prompt if self.prompt is not None else prompt_of(self.data)
 
     def texts(self, field: str) -> list[str]:
         if field == "prompt":
@@ -51,6 +42,11 @@ class Candidate(msgspec.Struct):
         if field == "response":
             return [self.text]
         return [self.prompt_text(), self.text]
+
+
+def error_detail(exc: BaseException) -> str:
+    """An exception's message as a reject's detail: cut to what a reject line should hold."""
+    return str(exc)[:500]
 
 
 class Verdict(msgspec.Struct):
@@ -64,7 +60,7 @@ class Verdict(msgspec.Struct):
     @classmethod
     def from_error(cls, stage: str, reason: str, exc: BaseException) -> "Verdict":
         """A reject caused by an exception, its message cut to a size a reject line holds."""
-        return cls(stage, reason, str(exc)[:500])
+        return cls(stage, reason, error_detail(exc))
 
 
 class Stage(Protocol):
@@ -90,6 +86,15 @@ REFUSAL_PHRASES = (
     "i cannot provide",
     "as an ai assistant",
 )
+
+
+def refusal_pattern(filters: Filters) -> re.Pattern[str] | None:
+    """The job's refusal phrases (built-in plus `filters.refusal_phrases`) as one
+    pattern over lowercased text; None when `filters.drop_refusals` is off."""
+    if not filters.drop_refusals:
+        return None
+    phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
+    return re.compile("|".join(re.escape(p) for p in phrases))
 
 
 _WORDS = re.compile(r"\w+")
@@ -128,8 +133,7 @@ class ResponseFilter:
 
     def __init__(self, filters: Filters):
         self.f = filters
-        phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
-        self._refusal = re.compile("|".join(re.escape(p) for p in phrases)) if filters.drop_refusals else None
+        self._refusal = refusal_pattern(filters)
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
 
     async def check(self, c: Candidate) -> Verdict | None:

@@ -30,8 +30,7 @@ from service.pipeline.run import RecipeContext, RunOutcome
 from service.pipeline.stages import Candidate, Verdict
 from service.pipeline.text import ALPACA_BLACKLIST, RougePool, instruction_reject_reason
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, SeedTask, load_seeds
-from service.recipes.self_instruct import text_key
+from service.recipes.base import Env, Recipe, SeedTask, load_seeds, text_key
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 3072}
 STOP = ["\n20", "20."]

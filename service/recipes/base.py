@@ -12,6 +12,7 @@ the real test Redis.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated, ClassVar, Generic, Literal, Protocol
 
@@ -72,6 +73,18 @@ class Recipe(Generic[SpecT]):
 
     async def run(self, ctx: RecipeContext[SpecT]) -> RunOutcome:
         raise NotImplementedError
+
+
+def system_turn(text: str | None) -> list[dict[str, str]]:
+    """The chat's system message, or none for an unset/empty system prompt."""
+    return [{"role": "system", "content": text}] if text else []
+
+
+def text_key(prefix: str, text: str) -> str:
+    """A content-derived item key. Prefixes keep outcomes apart: "i" is an accepted
+    instruction (record, or its later reject), "x" a candidate filtered out before
+    acceptance (a duplicate of an accepted one must not collide with its record)."""
+    return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = False) -> None:

@@ -77,10 +77,11 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
+from service.pipeline.records import prompt_and_response
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
-from service.pipeline.stages import Candidate, Verdict
+from service.pipeline.stages import Candidate, Verdict, error_detail
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds
+from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds, system_turn
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 0.95, "max_tokens": 2048}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 16}
@@ -261,9 +262,7 @@ def instruction_of(record: dict[str, Any]) -> str:
     """The instruction of a stored record, whatever output format the job chose."""
     if "instruction" in record:
         return record["instruction"]
-    if "messages" in record:
-        return next(m["content"] for m in record["messages"] if m["role"] == "user")
-    return next(c["value"] for c in record["conversations"] if c["from"] == "human")
+    return prompt_and_response(record)[0]
 
 
 def restore_chains(seeds: list[Seed], records: list[dict[str, Any]], done: set[str], job_id: str,
@@ -324,7 +323,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         seeds = seed_pool(p, ctx.env.settings)
         width = len(str(len(seeds)))
         judge_ref: Model | None = ctx.model(p.judge) if p.judge is not None else None
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        system = system_turn(p.system_prompt)
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated
         todo = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
@@ -390,7 +389,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
             except ProviderError as exc:
                 if ctx.stopped:
                     raise Stopped(ctx.stop_reason or "provider") from None
-                return await drop("generate", "provider_error", str(exc)[:500])
+                return await drop("generate", "provider_error", error_detail(exc))
             data["output"] = r.text
             if "sorry" in checks and is_sorry(r.text, p.sorry_max_words):
                 return await drop("eliminate", "sorry", f"{len(r.text.split())} words < {p.sorry_max_words}")

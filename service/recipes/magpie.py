@@ -62,8 +62,7 @@ from service.domain.specs import JobSpecBase, Sampling
 from service.pipeline.run import RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion, ProviderError
-from service.recipes.base import Env, Recipe
-from service.recipes.self_instruct import text_key
+from service.recipes.base import Env, Recipe, text_key
 
 INSTRUCTION_SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 256}
 RESPONSE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 1024}

@@ -74,10 +74,11 @@ from msgspec import Meta
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
+from service.pipeline.records import field_of
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
-from service.pipeline.stages import REFUSAL_PHRASES, Candidate, Verdict
+from service.pipeline.stages import Candidate, Verdict, error_detail, refusal_pattern
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts
+from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, system_turn
 
 Template = Literal["instruction", "math", "knowledge", "npc"]
 Relation = Literal["read", "write", "like", "dislike"]
@@ -274,13 +275,6 @@ class Node(msgspec.Struct):
     root: str = ""
 
 
-def _field(line: dict[str, Any], name: str) -> Any:
-    """A recipe field of a committed line, whatever output format shaped it."""
-    if name in line:
-        return line[name]
-    return (line.get("meta") or {}).get("fields", {}).get(name)
-
-
 class PersonaHub(Recipe[PersonaHubJob]):
     name = "persona-hub"
     summary = "Persona-driven prompts (and responses): personas from texts or given, expanded, deduplicated (PersonaHub)."
@@ -324,7 +318,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
         spec = ctx.spec
         p = spec.params
         params = ctx.sampling(DEFAULT_SAMPLING)
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        system = system_turn(p.system_prompt)
         prior = await self._committed(ctx)
 
         nodes = await self._personas(ctx, p, params, system, prior)
@@ -354,7 +348,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
             return out
         committed = await ctx.committed(rejects=True)
         for line in committed.records + committed.rejects:
-            node, persona = _field(line, "persona_id"), _field(line, "persona")
+            node, persona = field_of(line, "persona_id"), field_of(line, "persona")
             key = committed.key(line)
             if not node:
                 continue
@@ -404,7 +398,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
     async def _make(self, ctx: RecipeContext[PersonaHubJob], level: list[Node], prompt_of: Any, params: dict[str, Any],
                     system: list[dict[str, str]], prior: dict[str, Any]) -> None:
         """Fill `persona` of the nodes of one level by the model (or from committed data)."""
-        refusals = self._refusals(ctx.spec)
+        refusals = refusal_pattern(ctx.spec.filters)
         todo: Iterator[Node] = iter(level)
 
         async def lane() -> None:
@@ -420,7 +414,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 try:
                     c = await ctx.chat([*system, {"role": "user", "content": prompt}], params)
                 except ProviderError as exc:
-                    await self._persona_reject(ctx, node, "provider_error", str(exc)[:500])
+                    await self._persona_reject(ctx, node, "provider_error", error_detail(exc))
                     continue
                 persona = clean_persona(c.text)
                 if not persona:
@@ -433,13 +427,6 @@ class PersonaHub(Recipe[PersonaHubJob]):
                     node.persona = persona
 
         await ctx.lanes(lane)
-
-    @staticmethod
-    def _refusals(spec: PersonaHubJob) -> re.Pattern[str] | None:
-        if not spec.filters.drop_refusals:
-            return None
-        phrases = REFUSAL_PHRASES + tuple(x.lower() for x in spec.filters.refusal_phrases)
-        return re.compile("|".join(re.escape(x) for x in phrases))
 
     async def _persona_reject(self, ctx: RecipeContext[PersonaHubJob], node: Node, reason: str, detail: str | None,
                               text: str | None = None) -> None:

@@ -18,7 +18,7 @@ from msgspec import Meta
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target, system_turn
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
 
@@ -49,7 +49,7 @@ class Responses(Recipe[ResponsesJob]):
     async def run(self, ctx: RecipeContext[ResponsesJob]) -> RunOutcome:
         p = ctx.spec.params
         prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        system = system_turn(p.system_prompt)
 
         async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item

@@ -28,7 +28,6 @@ poorly; raw completion is the default). top_p 0 for instances is left out (tempe
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,7 +41,7 @@ from service.pipeline.run import Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
 from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason
 from service.providers.base import Completion, ProviderError
-from service.recipes.base import SEEDS_DIR, Env, Instance, Recipe, SeedTask, load_seeds
+from service.recipes.base import SEEDS_DIR, Env, Instance, Recipe, SeedTask, load_seeds, text_key
 
 BOOTSTRAP_SAMPLING: dict[str, Any] = {
     "temperature": 0.7, "top_p": 0.5, "max_tokens": 1024,
@@ -97,13 +96,6 @@ class SelfInstructJob(JobSpecBase, tag="self-instruct", kw_only=True, forbid_unk
     """A Self-Instruct job: `target` new instructions with instances."""
 
     params: SelfInstructParams = msgspec.field(default_factory=SelfInstructParams)
-
-
-def text_key(prefix: str, text: str) -> str:
-    """A content-derived item key. Prefixes keep outcomes apart: "i" is an accepted
-    instruction (record, or its later reject), "x" a candidate filtered out before
-    acceptance (a duplicate of an accepted one must not collide with its record)."""
-    return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def clean(text: str, capitalize: str = "first") -> str:
