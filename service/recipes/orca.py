@@ -26,7 +26,8 @@ Algorithm (shared/reference/recipes.md section 4):
   {system, system_id, question, response, messages (system first), collection,
   multiple_choice, task (when given)}. The response passes the job's filters like any
   record; a rejected query is not retried (as in the `responses` recipe), so `kept` may
-  end below `target`, and the job's note says so.
+  end below `target`; how the job then ends is pipeline/outcome.py's one rule
+  (an explicit target fails; without one, `min_yield` decides).
 - `target` defaults to the number of queries and may not exceed it.
 
 Determinism: the order and every query's system message come from one RNG seeded by the

@@ -5,7 +5,8 @@ each prompt draws its generator by weight. The job gives prompts (inline or a
 registered file) and an optional system prompt; every prompt is sent once by chat, the
 answer passes the job's filters, and the record is {prompt, response, messages}.
 A rejected answer is not retried: the prompt's reject says why, so `kept` may end
-below the number of prompts, and the job's note says by how much.
+below the number of prompts: without an explicit target the job succeeds when the
+kept share reaches `min_yield`, its note stating the shortfall (pipeline/outcome.py).
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ Prompts come from the caller as in the `responses` recipe (inline `prompts` or a
 registered `prompt_file`); `target` defaults to the number of prompts. Prompts are
 taken in order, one target slot each, so a prompt that ties frees its slot for the
 next one. When the prompts run out first: with the default target the job succeeds
-and its note says how many prompts gave no pair (ties are expected: the paper discards
-them); with an explicit target it fails with target-not-reached, since the caller
-asked for that many pairs. The work is bounded by the prompt list
+if the pairs reach `min_yield` of the prompts, its note stating the shortfall (ties are
+expected: the paper discards them); with an explicit target it fails with
+target-not-reached, since the caller asked for that many pairs (pipeline/outcome.py). The work is bounded by the prompt list
 (samples * (1 + judge_repeats) calls per prompt), so the generic per-record request
 budget is not applied.
 

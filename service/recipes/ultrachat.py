@@ -49,9 +49,12 @@ topic/subtopic or passage_index, user_simulator {provider, model, licence, sampl
 so a resumed worker skips committed dialogues and never duplicates one.
 
 Target: by default one dialogue per seed (`dialogues_per_seed`, default 1) for every
-seed given; a smaller `target` stops early. When rejects leave the job short, a
-default target gives a job note (as `responses` does); an explicit target fails the
-job with target-not-reached.
+seed given; a smaller `target` stops early. When rejects leave the job short, the
+one rule of pipeline/outcome.py decides: an explicit target fails the job with
+target-not-reached; a default one succeeds when the dialogues reach `min_yield` of
+the plan, the shortfall in the job's note. A topic whose subtopic list gives no
+subtopic rejects its dialogues (`no_subtopics`) rather than asking about the bare
+meta-topic.
 
 Deviations: the paper's writing expansion is a second ChatGPT call on a finished
 instruction; here it is one call with a "make it detailed" prompt at the same rate.
