@@ -88,3 +88,10 @@ def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
                 if name in ("of", "problem_type", "_problem"):
                     minted.add(str(node.args[0].value))
     assert minted and minted <= set(PROBLEM_TYPES), minted - set(PROBLEM_TYPES)
+
+
+def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
+    mixes = {r.name for r in _RECIPES.data if r.mix}
+    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
+    for name in set(RECIPES) - mixes:
+        assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"

@@ -21,6 +21,8 @@ class RecipeInfo(msgspec.Struct):
     summary: str
     raw_completion: str
     spec_schema: dict[str, Any]
+    # Whether the spec's `mix` is honoured (drawn per item); else a mix is a 422 naming it.
+    mix: bool = False
 
 
 class RecipeList(msgspec.Struct):
@@ -42,7 +44,8 @@ def _recipes() -> RecipeList:
     out = []
     for name, r in RECIPES.items():
         schema = msgspec.json.schema(r.Spec)
-        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=r.raw_completion, spec_schema=schema))
+        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=r.raw_completion, spec_schema=schema,
+                              mix=r.mixes))
     return RecipeList(data=out)
 
 
