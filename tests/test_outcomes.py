@@ -12,6 +12,7 @@ from typing import Any, Callable
 import pytest
 
 from service.domain.errors import InvalidSpec
+from service.recipes.self_instruct import INSTANCE_STOP
 from service.testing.harness import Call, Finished, ScriptedProvider, following_formats, run_recipe
 
 from support import adjust_example, examples
@@ -78,6 +79,16 @@ def test_the_same_spec_reaching_its_target_succeeds(redis_url: str, recipe: str)
     done = run(spec_for(recipe, target=2), redis_url)
     assert done.job.status == "succeeded" and done.job.progress.kept == 2, (done.job.error, done.job.outcomes)
     assert_funnel_adds_up(done)
+    # Provenance: every record names the call that wrote its text.
+    for rec in done.records:
+        meta = rec["meta"]
+        if meta["finish_reason"] == "given":  # an Evol-Instruct seed's own output: no call wrote it
+            assert recipe == "evol-instruct" and meta["provider"] == "seed" and meta["sampling"] is None
+        else:
+            assert meta["finish_reason"] == "stop" and meta["sampling"], meta
+    if recipe == "self-instruct":  # the instance call wrote input/output, not the bootstrap call
+        assert all(r["meta"]["sampling"]["temperature"] == 0.0 and r["meta"]["sampling"]["stop"] == INSTANCE_STOP
+                   for r in done.records)
 
 
 def refuse_some(refused: set[str]) -> Callable[[Call], str]:

@@ -143,6 +143,7 @@ class Slot:
         if not self.settled:
             self.settled = True
             self._ctx._release()
+            self._ctx.stats.unsettled()  # its requests gave no outcome (a spawned task may outlive its lane)
         return False  # the exception (Stopped included) is the lane's to handle
 
     async def offer(self, c: Candidate) -> bool:
