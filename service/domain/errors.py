@@ -77,7 +77,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("provider-unavailable", 502, "A provider refused the job's requests",
                 "a provider answered with a fatal error (bad key, unknown model, unreachable)"),
     ProblemType("target-not-reached", 422, "The job could not reach its target",
-                "the recipe ran out of inputs or request budget before `target` records"),
+                "the job kept fewer than its explicit `target`, or (no target) fewer than `min_yield` of its inputs, or nothing; the detail names the top reasons with counts"),
 )
 
 
