@@ -117,23 +117,26 @@ class SynthgenClient:
             _check_timeout(job, deadline)
             time.sleep(interval)
 
-    def _stream(self, kind: str, job_id: str, limit: int | None, poll: float) -> Iterator[dict[str, Any]]:
+    def _stream(self, kind: str, job_id: str, limit: int | None, poll: float, follow: bool) -> Iterator[dict[str, Any]]:
         cursor = None
         while True:
             page, cursor = _lines(self.http.get(f"/v1/jobs/{job_id}/{kind}", params=_query(cursor=cursor, limit=limit)))
             yield from page
-            if not cursor:
+            if not cursor or not (page or follow):
                 return
             if not page:
                 time.sleep(poll)
 
-    def records(self, job_id: str, *, limit: int | None = None, poll: float = 1.0) -> Iterator[dict[str, Any]]:
-        """Every kept record, across cursors, until the job is final and all was read."""
-        return self._stream("records", job_id, limit, poll)
+    def records(self, job_id: str, *, limit: int | None = None, poll: float = 1.0,
+                follow: bool = True) -> Iterator[dict[str, Any]]:
+        """Every kept record, across cursors, until the job is final and all was read
+        (`follow=False`: only what exists now)."""
+        return self._stream("records", job_id, limit, poll, follow)
 
-    def rejects(self, job_id: str, *, limit: int | None = None, poll: float = 1.0) -> Iterator[dict[str, Any]]:
+    def rejects(self, job_id: str, *, limit: int | None = None, poll: float = 1.0,
+                follow: bool = True) -> Iterator[dict[str, Any]]:
         """Every reject with its stage and reason, the same way."""
-        return self._stream("rejects", job_id, limit, poll)
+        return self._stream("rejects", job_id, limit, poll, follow)
 
     def export(self, job_id: str, path: str | Path, *, format: str = "jsonl", limit: int = 1000) -> int:
         """Write every record of the job to `path` (jsonl or parquet); returns the count.
@@ -207,23 +210,26 @@ class AsyncSynthgenClient:
             _check_timeout(job, deadline)
             await asyncio.sleep(interval)
 
-    async def _stream(self, kind: str, job_id: str, limit: int | None, poll: float) -> AsyncIterator[dict[str, Any]]:
+    async def _stream(self, kind: str, job_id: str, limit: int | None, poll: float,
+                      follow: bool) -> AsyncIterator[dict[str, Any]]:
         cursor = None
         while True:
             response = await self.http.get(f"/v1/jobs/{job_id}/{kind}", params=_query(cursor=cursor, limit=limit))
             page, cursor = _lines(response)
             for line in page:
                 yield line
-            if not cursor:
+            if not cursor or not (page or follow):
                 return
             if not page:
                 await asyncio.sleep(poll)
 
-    def records(self, job_id: str, *, limit: int | None = None, poll: float = 1.0) -> AsyncIterator[dict[str, Any]]:
-        return self._stream("records", job_id, limit, poll)
+    def records(self, job_id: str, *, limit: int | None = None, poll: float = 1.0,
+                follow: bool = True) -> AsyncIterator[dict[str, Any]]:
+        return self._stream("records", job_id, limit, poll, follow)
 
-    def rejects(self, job_id: str, *, limit: int | None = None, poll: float = 1.0) -> AsyncIterator[dict[str, Any]]:
-        return self._stream("rejects", job_id, limit, poll)
+    def rejects(self, job_id: str, *, limit: int | None = None, poll: float = 1.0,
+                follow: bool = True) -> AsyncIterator[dict[str, Any]]:
+        return self._stream("rejects", job_id, limit, poll, follow)
 
     async def export(self, job_id: str, path: str | Path, *, format: str = "jsonl", limit: int = 1000) -> int:
         with Writer(path, format) as w:
