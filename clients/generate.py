@@ -71,7 +71,7 @@ def generate(out: Path, quiet: bool = False) -> None:
         py.parent.mkdir(parents=True, exist_ok=True)
         bindir = Path(sys.executable).parent
         # Its post-hooks run `ruff` (a dependency of the generator) from PATH.
-        env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+        env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", RUFF_NO_CACHE="true")
         subprocess.run([str(bindir / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none",
                         "--config", str(ROOT / "clients" / "python" / "generator.yaml"),
                         "--output-path", str(py)], check=True, env=env,
@@ -88,7 +88,7 @@ def _files(base: Path, rel: Path) -> set[Path]:
     p = base / rel
     if p.is_file():
         return {rel}
-    return {f.relative_to(base) for f in p.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
+    return {f.relative_to(base) for f in p.rglob("*") if f.is_file() and not {"__pycache__", ".ruff_cache"} & set(f.parts)}
 
 
 def stale() -> list[str]:
