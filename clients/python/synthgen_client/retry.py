@@ -42,14 +42,15 @@ class RetryPolicy:
     backoff: float = 0.5
     max_wait: float = 30.0
 
-    def wait(self, attempt: int, response: httpx.Response | None) -> float:
+    def next_wait(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None to give the caller this
+        answer (`response`; None means the attempt raised a connection error)."""
+        if attempt >= self.retries or (response is not None and response.status_code not in RETRY_STATUSES):
+            return None
         told = retry_after_seconds(response.headers.get("retry-after")) if response is not None else None
         if told is None:
             told = self.backoff * 2 ** attempt * (0.5 + random.random() / 2)
         return min(self.max_wait, told)
-
-    def should_retry(self, attempt: int, response: httpx.Response | None) -> bool:
-        return attempt < self.retries and (response is None or response.status_code in RETRY_STATUSES)
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -60,19 +61,19 @@ class RetryTransport(httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        # The async twin below has the same loop; what to do is decided once, in next_wait.
         attempt = 0
         while True:
             try:
-                response: httpx.Response | None = self.inner.handle_request(request)
-            except httpx.TransportError:
-                if not self.policy.should_retry(attempt, None):
-                    raise
-                response = None
-            if response is not None and not self.policy.should_retry(attempt, response):
-                return response
-            wait = self.policy.wait(attempt, response)
-            if response is not None:
+                response = self.inner.handle_request(request)
+                wait = self.policy.next_wait(attempt, response)
+                if wait is None:
+                    return response
                 response.close()
+            except httpx.TransportError:
+                wait = self.policy.next_wait(attempt, None)
+                if wait is None:
+                    raise
             time.sleep(wait)
             attempt += 1
 
@@ -91,16 +92,15 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         attempt = 0
         while True:
             try:
-                response: httpx.Response | None = await self.inner.handle_async_request(request)
-            except httpx.TransportError:
-                if not self.policy.should_retry(attempt, None):
-                    raise
-                response = None
-            if response is not None and not self.policy.should_retry(attempt, response):
-                return response
-            wait = self.policy.wait(attempt, response)
-            if response is not None:
+                response = await self.inner.handle_async_request(request)
+                wait = self.policy.next_wait(attempt, response)
+                if wait is None:
+                    return response
                 await response.aclose()
+            except httpx.TransportError:
+                wait = self.policy.next_wait(attempt, None)
+                if wait is None:
+                    raise
             await asyncio.sleep(wait)
             attempt += 1
 
