@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from service import settings as settings_mod
+from service.commands import add_commands
 
 DEMO_SPEC: dict[str, Any] = {
     "recipe": "self-instruct",
@@ -34,6 +35,8 @@ DEMO_SPEC: dict[str, Any] = {
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # httpx logs every request at INFO: the demo's polling would drown the output.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _demo(base: str, key: str) -> None:
@@ -175,8 +178,6 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("worker", help="run an RQ worker against SYNTHGEN_REDIS_URL")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     p.set_defaults(fn=worker)
-    from service.commands import add_commands
-
     add_commands(sub)
     p = sub.add_parser("openapi", help="print the OpenAPI document generated from the app")
     p.add_argument("--output", default="-")
