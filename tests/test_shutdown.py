@@ -31,7 +31,7 @@ def test_sigterm_hands_the_running_job_back(alice: Api, fake, workers: Workers, 
     assert not r.exists(lease_key(job_id))
     assert any(m.decode().startswith(job_id) for m in r.lrange("rq:queue:synthgen", 0, -1))
     assert at_stop["status"] == "running" and at_stop["progress"]["kept"] < 200  # handed back, not finished
-    assert stopped_after < 5, f"the worker took {stopped_after:.1f}s to stop"
+    assert stopped_after < 10, f"the worker took {stopped_after:.1f}s to stop"
     workers.start(1)
     # Resumed without waiting for the lease (SYNTHGEN_LEASE_SECONDS=3 in tests; the
     # reaper would add up to lease/2 more): the new worker is kept busy within ~2 s.
