@@ -78,7 +78,8 @@ def _out(args: argparse.Namespace, data: Any, text: Callable[[], None]) -> None:
 
 
 def _console() -> Any:
-    return require("cli", "rich", "the synthgen client commands").console.Console(highlight=False)
+    # markup=False: job errors and recipe summaries hold brackets ("synthgen[local]").
+    return require("cli", "rich", "the synthgen client commands").console.Console(highlight=False, markup=False)
 
 
 def set_path(spec: dict[str, Any], assignment: str) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from service.extras import require
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 RATE_WINDOW = 10  # polls the requests/s figure averages over: steady, yet follows a change
 
@@ -41,12 +43,13 @@ class LiveBar:
     """`on_progress` callback for SynthgenClient.wait; a context manager around it."""
 
     def __init__(self, console: Console | None = None):
-        self.console = console or Console()
-        self.progress = Progress(
-            TextColumn("[bold]{task.fields[status]:<10}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("rejected {task.fields[rejected]}{task.fields[reasons]}"),
-            TextColumn("{task.fields[rps]:.1f} req/s"), TextColumn("{task.fields[tokens]} tok"),
-            TextColumn("ETA"), TimeRemainingColumn(),
+        rp = require("cli", "rich", "the live progress bar").progress
+        self.console = console or require("cli", "rich", "the live progress bar").console.Console()
+        self.progress = rp.Progress(
+            rp.TextColumn("[bold]{task.fields[status]:<10}"), rp.BarColumn(), rp.MofNCompleteColumn(),
+            rp.TextColumn("rejected {task.fields[rejected]}{task.fields[reasons]}"),
+            rp.TextColumn("{task.fields[rps]:.1f} req/s"), rp.TextColumn("{task.fields[tokens]} tok"),
+            rp.TextColumn("ETA"), rp.TimeRemainingColumn(),
             console=self.console, refresh_per_second=8,
         )
         self.task: Any = None
@@ -78,4 +81,4 @@ class LiveBar:
 
     def finish(self, job: dict[str, Any]) -> None:
         self.progress.stop()
-        self.console.print(summary(job, time.monotonic() - self.started), highlight=False, soft_wrap=True)
+        self.console.print(summary(job, time.monotonic() - self.started), markup=False, highlight=False, soft_wrap=True)

@@ -93,3 +93,8 @@ def test_a_job_needing_a_missing_extra_fails_naming_it(slim: tuple[str, dict[str
     job = json.loads(r.stdout)
     assert job["status"] == "failed"
     assert "synthgen[local]" in job["error"]["detail"], job["error"]
+    # The text summary shows it too (brackets are not eaten as terminal markup).
+    r = subprocess.run([sys.executable, "-m", "service.cli", "submit", "-", "--wait", "--interval", "0.2"],
+                       cwd=ROOT, input=json.dumps(spec), capture_output=True, text=True, timeout=120,
+                       env=dict(env, SYNTHGEN_URL=url, SYNTHGEN_KEY=KEYS["alice"]))
+    assert r.returncode == 1 and "install the synthgen[local] extra" in r.stdout, r.stdout + r.stderr
