@@ -5,8 +5,9 @@
 - the Kubernetes manifests pass kubernetes-validate's strict schemas (core kinds), the
   CRDs (PrometheusRule, ScaledObject) agree with what they describe, and the
   kustomization builds (`kubectl kustomize`, when kubectl is installed);
-- every metric the Grafana dashboard and the alert rules name, with the labels they
-  select on, is exported by a running API after a worker ran jobs (scraped /metrics).
+- every PromQL expression of the Grafana dashboard and the alert rules parses
+  (promql-parser), and every metric they select, with the labels they match on, is
+  exported by a running API after a worker ran jobs (scraped /metrics).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from tests.conftest import ROOT, Api, Workers, responses_spec
 
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
-METRIC = re.compile(r"\b(synthgen_[a-z0-9_]+)\b(\{[^}]*\})?")
-LABEL = re.compile(r"([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)")
 
 
 def _docs(path: Path) -> list[dict[str, Any]]:
@@ -134,6 +133,28 @@ def test_the_dashboard_has_the_panels_operators_need() -> None:
         assert f"**{p['title']}**" in doc, f"docs/operations.md does not describe panel {p['title']!r}"
 
 
+def selectors(expr: str) -> list[tuple[str, set[str]]]:
+    """(metric name, label names matched on) of every series selector in a PromQL
+    expression, from promql-parser's AST (a syntax error fails the test)."""
+    import promql_parser
+
+    found: list[tuple[str, set[str]]] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            labels = {m.name for m in node.matchers.matchers} - {"__name__"}
+            found.append((node.name, labels))
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return found
+
+
+def test_every_expression_parses_and_names_synthgen_series() -> None:
+    for where, expr in expressions():
+        names = [n for n, _ in selectors(expr)]
+        assert names and all(n.startswith("synthgen_") for n in names), f"{where}: {names}"
+
+
 def test_dashboard_and_alerts_name_only_exported_metrics(api_url: str, alice: Api, fake, worker: Workers) -> None:
     # Jobs that produce every series the panels use: kept, rejects, 429s and retries.
     fake.configure(rate_limit_first=3, retry_after=0)
@@ -150,11 +171,11 @@ def test_dashboard_and_alerts_name_only_exported_metrics(api_url: str, alice: Ap
             samples.setdefault(s.name, set()).update(s.labels)
     missing = []
     for where, expr in expressions():
-        for name, selector in METRIC.findall(expr):
+        for name, labels in selectors(expr):
             if name not in samples:
                 missing.append(f"{where}: {name} is not exported")
                 continue
-            for label in LABEL.findall(selector or ""):
+            for label in labels:
                 if label not in samples[name]:
                     missing.append(f"{where}: {name} has no label {label!r}")
     assert not missing, "\n".join(missing)
