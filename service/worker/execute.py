@@ -6,12 +6,18 @@ renewing, the lease expires, and the reaper of any live worker re-enqueues the j
 the next run resumes from the ids already committed, so nothing is lost or doubled.
 If the lease is lost while running (a long stall), the run stops without touching the
 job's status: the worker that took over owns it.
+
+Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
+run stops between items, its commits flushed, and the job is handed back: the lease is
+released and the job re-enqueued at once, still `running`, so another worker resumes it
+from the committed ids without waiting for the lease to expire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 import msgspec
@@ -28,6 +34,9 @@ from service.store.redis import async_client
 
 log = logging.getLogger("synthgen.worker")
 ERR = "https://synthgen.dev/errors/"
+# Set once by the worker's warm shutdown (process.DrainingWorker); never cleared: the
+# process is exiting.
+DRAINING = threading.Event()
 
 
 def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
@@ -41,6 +50,8 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
         now = time.monotonic()
         if await store.status(run.job_id) == "cancelling":
             run.stop("cancelled")
+        elif DRAINING.is_set():
+            run.stop("handoff")
         if now - last_renew >= settings.heartbeat_seconds:
             last_renew = now
             if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
@@ -49,6 +60,21 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
         if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
             last_flush = now
             await buffer.flush(store.r)
+
+
+async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+    from service.store.redis import sync_client
+    from service.worker.process import requeue
+
+    # Release first: a resumer's claim must find no lease. If the lease was already
+    # lost, the worker holding it owns the job and nothing is re-enqueued.
+    if await store.release(job_id, worker_id):
+        conn = sync_client(settings.redis_url or "")
+        try:
+            await asyncio.to_thread(requeue, conn, settings, job_id)
+        finally:
+            conn.close()
+        log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
 
 
 async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
@@ -105,6 +131,9 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
         watcher.cancel()
         await run.close()
     if run.stop_reason == "lease":
+        return
+    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
+        await _hand_back(job_id, store, settings, worker_id)
         return
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
         final = "cancelled"
