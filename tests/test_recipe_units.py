@@ -257,3 +257,19 @@ def test_wilson_interval_matches_the_formula_and_reads_honestly() -> None:
     assert wilson(10, 10)[1] == 1.0 and wilson(10, 10)[0] == pytest.approx(0.7225, abs=1e-4)
     a = acceptance(3, 4)
     assert a.rate == 0.75 and a.low < 0.75 < a.high
+
+
+def test_a_dialogue_closing_every_answer_with_the_same_line_is_not_a_loop() -> None:
+    import asyncio
+
+    from service.domain.specs import Filters
+    from service.pipeline.stages import Candidate, ResponseFilter
+
+    close = "Let me know if you have any other questions about this."
+    answers = [f"Answer {i}: the tide rises twice a day because of the moon number {i}. {close}" for i in range(4)]
+    msgs = [m for a in answers for m in ({"role": "user", "content": "And then?"}, {"role": "assistant", "content": a})]
+    f = ResponseFilter(Filters())
+    dialogue = Candidate(key="k", data={"messages": msgs}, text="\n\n".join(answers))
+    assert asyncio.run(f.check(dialogue)) is None
+    single = Candidate(key="k", data={}, text="\n\n".join(answers))  # one answer saying it four times is a loop
+    assert asyncio.run(f.check(single)).reason == "repetition"

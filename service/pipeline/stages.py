@@ -165,9 +165,12 @@ class ResponseFilter:
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
 
     async def check(self, c: Candidate) -> Verdict | None:
-        return self.verdict(c.text, c.finish_reason)
+        # A dialogue's turns were each checked for loops as they arrived; across turns, an
+        # assistant that closes every answer with the same line is not a generation loop.
+        turns = sum(1 for m in c.data.get("messages", ()) if m.get("role") == "assistant")
+        return self.verdict(c.text, c.finish_reason, across_turns=turns > 1)
 
-    def verdict(self, raw: str, finish_reason: str | None = None) -> Verdict | None:
+    def verdict(self, raw: str, finish_reason: str | None = None, across_turns: bool = False) -> Verdict | None:
         f = self.f
         text = raw.strip()
         if not text:
@@ -190,10 +193,10 @@ class ResponseFilter:
         loop = repeated_ngram(words, f.max_word_repeat)
         if loop:
             return Verdict(self.name, "repetition", f"{loop!r} repeated")
-        again = repeated_sentence(text, f.max_sentence_repeat)
+        again = None if across_turns else repeated_sentence(text, f.max_sentence_repeat)
         if again:
             return Verdict(self.name, "repetition", f"sentence {again[0][:80]!r} said {again[1]} times")
-        if f.max_repeated_ngram_fraction < 1:
+        if f.max_repeated_ngram_fraction < 1 and not across_turns:
             share = repeated_ngram_fraction(words)
             if share > f.max_repeated_ngram_fraction:
                 return Verdict(self.name, "repetition", f"{share:.0%} of the words are in repeated {LOOP_NGRAM}-word runs")
