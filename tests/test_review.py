@@ -269,23 +269,30 @@ def test_a_whole_review_by_keyboard_only(api_url: str, alice: Api, fake: Fake, w
 
 
 def test_a_double_click_records_one_verdict(api_url: str, alice: Api, fake: Fake, worker: Workers, browser: Any) -> None:
+    """Issue 18: a 150 ms double click on Reject also rejected the next, unseen record."""
     job = finished_mixed_job(alice, fake, n=8)
     alice.client.post(f"/v1/jobs/{job['id']}/spotcheck", json={"size": 8})
     page, _ = offline_page(browser)
+    puts: list[str] = []
+    page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
     open_review(page, api_url, job["id"])
     page.keyboard.press("1")
     box = page.locator("#v-reject").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.dblclick(x, y)
     reviewed(page, 1, 8)
+    page.wait_for_timeout(300)
+    assert len(puts) == 1, puts  # the second click of the pair sent nothing
     page.wait_for_timeout(600)  # the reviewer reads the next record before clicking again
-    page.keyboard.press("1")
-    page.mouse.click(x, y)
-    page.wait_for_timeout(150)  # the 150 ms double click of the issue, as two separate clicks
+    # two clicks on Accept, the second landing right after the first was saved and the
+    # page moved on: it must not accept the next, unseen record
+    box = page.locator("#v-accept").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.click(x, y)
     reviewed(page, 2, 8)
+    page.mouse.click(x, y)
     page.wait_for_timeout(600)
-    assert page.inner_text("#progress").startswith("Reviewed 2 of 8")
+    assert page.inner_text("#progress").startswith("Reviewed 2 of 8") and len(puts) == 2, puts
     assert alice.job(job["id"])["spotcheck"]["reviewed"] == 2
 
 
@@ -314,6 +321,7 @@ def test_a_preference_pair_renders_side_by_side_with_its_scores(api_url: str, al
     a, b = chosen.bounding_box(), rejected.bounding_box()
     assert a["x"] + a["width"] <= b["x"] and abs(a["y"] - b["y"]) < 2, (a, b)
     rec = sc["items"][0]["record"]
+    assert "null" not in page.inner_text("#meta") and "undefined" not in page.inner_text("#card")
     assert chosen.inner_text().startswith("Chosen") and f"score {round(rec['score_chosen'], 2):g}" in chosen.inner_text()
     assert f"score {round(rec['score_rejected'], 2):g}" in rejected.inner_text()
     assert page.inner_text("#record").count(rec["chosen"].split()[0]) >= 1
@@ -327,6 +335,7 @@ def test_a_preference_pair_renders_side_by_side_with_its_scores(api_url: str, al
     assert page.locator("#record table th", has_text="helpfulness").count() == 1
     page.keyboard.press("d")
     assert "finish reason" in page.inner_text("#pipeline-body")
+    page.screenshot(path=os.path.join(os.environ.get("SYNTHGEN_SCREENSHOTS", "/tmp"), "review-pair.png"), full_page=True)
     assert axe_serious(page) == []
     page.keyboard.press("o")
     reviewed(page, 1, 2)
