@@ -161,14 +161,14 @@ def offline_page(browser: Any, width: int = 1280, height: int = 1000) -> tuple[A
     return page, blocked
 
 
-def open_review(page: Any, api_url: str, job_id: str) -> None:
+def open_review(page: Any, api_url: str, job_id: str, until: str = "#card:not([hidden])") -> None:
     from conftest import KEYS
 
     page.goto(f"{api_url}/review?job={job_id}")
     page.fill("#key", KEYS["alice"])
     page.fill("#reviewer", REVIEWER)
     page.press("#reviewer", "Enter")
-    page.wait_for_selector("#card:not([hidden])")
+    page.wait_for_selector(until)
 
 
 def reviewed(page: Any, n: int, total: int) -> None:
@@ -271,11 +271,19 @@ def test_a_whole_review_by_keyboard_only(api_url: str, alice: Api, fake: Fake, w
 def test_a_double_click_records_one_verdict(api_url: str, alice: Api, fake: Fake, worker: Workers, browser: Any) -> None:
     """Issue 18: a 150 ms double click on Reject also rejected the next, unseen record."""
     job = finished_mixed_job(alice, fake, n=8)
-    alice.client.post(f"/v1/jobs/{job['id']}/spotcheck", json={"size": 8})
     page, _ = offline_page(browser)
     puts: list[str] = []
     page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
-    open_review(page, api_url, job["id"])
+    # the page only reads: with no sample it offers to draw one, and draws only when asked
+    open_review(page, api_url, job["id"], until="#draw:not([hidden])")
+    assert alice.client.get(f"/v1/jobs/{job['id']}/spotcheck").status_code == 404
+    assert page.is_hidden("#interim-box")  # the job is finished: no interim choice to make
+    page.fill("#size", "8")
+    page.fill("#guidelines", "Answers must name the topic number.")
+    page.click("#draw-btn")
+    page.wait_for_selector("#card:not([hidden])")
+    assert alice.client.get(f"/v1/jobs/{job['id']}/spotcheck").json()["sample"]["guidelines"] == (
+        "Answers must name the topic number.")
     page.keyboard.press("1")
     box = page.locator("#v-reject").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -11,8 +11,10 @@ Decisions (issue 18), for a reviewer checking a few hundred records before train
   `both_bad`. Only `accept` and `right` count as accepted.
 - `reject` and `both_bad` need at least one reason from the sample's reason list
   (set when drawing, `REVIEW_REASONS` by default); any verdict may carry reasons and a note.
-- Every verdict names its reviewer (a required field, until signed review links of the
-  tenancy issue can vouch for who it is).
+- Every verdict names its reviewer: a required, bounded field taken from the request.
+  Left for the tenancy issue (14): a reviewer role and signed review links, so that a
+  reviewer needs no full API key (one that can also submit and cancel jobs) and the
+  name on a verdict is vouched for by the link rather than typed.
 - Acceptance is given overall, per generator (the sample is stratified by generator)
   and per reason, each with a 95% Wilson score interval, so "92% of 200" reads as
   roughly 88-95%, not as a measurement to three digits.
