@@ -373,3 +373,37 @@ def test_api_docs_render_with_the_network_off(api_url: str, browser: Any) -> Non
         assert page.locator(".opblock-tag", has_text="review").count() >= 1
         assert blocked == [], blocked
         page.close()
+
+
+def test_a_verdict_sent_with_a_stale_draw_never_lands_on_a_redrawn_sample(redis_url: str) -> None:
+    """The race VERDICT guards: a reviewer's PUT read the sample, then a redraw replaced
+    it; the verdict must not be counted against the new sample."""
+    import asyncio
+
+    import redis.asyncio as aredis
+
+    from service.store.jobs import JobStore, job_key
+
+    async def run() -> tuple[bool, bool, int, dict]:
+        r = aredis.Redis.from_url(redis_url)
+        store = JobStore(r)
+        jid = "job_race_test"
+        await r.delete(job_key(jid))
+        await r.hset(job_key(jid), mapping={"id": jid, "status": "succeeded"})
+        lines = [json.dumps({"id": f"{jid}.p{i}"}).encode() for i in range(3)]
+        assert await store.spot_draw(jid, lines, "d1", b"{}", interim=False, redraw=False) == 1
+        assert await store.spot_draw(jid, lines[:2], "d2", b"{}", interim=False, redraw=False) == 0
+        assert await store.spot_draw(jid, lines[:2], "d2", b"{}", interim=False, redraw=True) == 1
+        stale = await store.spot_verdict(jid, "d1", f"{jid}.p2", b'{"verdict":"accept"}', "accept", True, "g", [])
+        fresh = await store.spot_verdict(jid, "d2", f"{jid}.p0", b'{"verdict":"reject","accepted":false,"generator":"g",'
+                                         b'"reasons":["wrong"]}', "reject", False, "g", ["wrong"])
+        again = await store.spot_draw(jid, lines, "d3", b"{}", interim=False, redraw=True)
+        h = {k.decode(): v.decode() for k, v in (await r.hgetall(job_key(jid))).items()}
+        await r.delete(*[k async for k in r.scan_iter(f"{job_key(jid)}*")])
+        await r.aclose()
+        return stale, fresh, again, h
+
+    stale, fresh, again, h = asyncio.run(run())
+    assert stale is False and fresh is True and again == -1
+    assert (h["spot_size"], h["spot_accepted"], h["spot_rejected"], h["spot_draw"]) == ("2", "0", "1", "d2")
+    assert h["spot_gen:g:n"] == "1" and h["spot_rsn:wrong"] == "1" and "spot_gen:g:acc" not in h
