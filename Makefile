@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-all openapi clients bench bench-quick clean
+.PHONY: install run test test-slow test-all openapi clients bench bench-quick clean docs-assets
 
 # The dev install has every extra (service/extras.py): local (llama.cpp + SmolLM2),
 # minilm (torch + MiniLM), cli (rich, PyYAML, pyarrow), test; plus the Python SDK and
@@ -23,8 +23,14 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/synthgen serve --demo
 
+# axe-core for the review page's accessibility test, pinned by tests/js/package-lock.json.
+AXE := tests/js/node_modules/axe-core/axe.min.js
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility test will skip (apt-get install npm)"; fi
+
 ## Fast suite: real Redis, real worker processes, fake OpenAI-compatible server on loopback.
-test: install
+test: install $(AXE)
 	$(PY) -m pytest
 
 ## Tests that run the embedded SmolLM2 model.
@@ -51,6 +57,14 @@ bench: install
 ## The same at small sizes, one round: for developing the harness.
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+## Refresh the vendored Swagger UI files /docs serves from the version pinned in
+## service/api/static/docs/package.json (run after changing that pin; commit the result).
+docs-assets:
+	cd service/api/static/docs && npm ci --no-audit --no-fund --loglevel=error && \
+	  cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+	     node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png \
+	     node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE . && rm -rf node_modules
 
 clean:
 	rm -rf $(VENV) .synthgen .pytest_cache
