@@ -134,10 +134,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The sample with its verdicts and the acceptance rate */
+        /** The sample with its verdicts, how it was drawn, and acceptance per generator and reason */
         get: operations["getSpotCheck"];
         put?: never;
-        /** Draw the spot-check sample (stratified by generator); returns the existing one if drawn */
+        /** Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one unless redraw is asked (only before the first verdict); a running job needs interim: true */
         post: operations["createSpotCheck"];
         delete?: never;
         options?: never;
@@ -152,7 +152,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verdicts as NDJSON */
+        /** A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON */
         get: operations["exportSpotCheck"];
         put?: never;
         post?: never;
@@ -170,7 +170,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Accept or reject one sampled record, with a note */
+        /** Record a reviewer's verdict on one sampled record, with reasons and a note */
         put: operations["putSpotCheckVerdict"];
         post?: never;
         delete?: never;
@@ -217,6 +217,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Acceptance */
+        Acceptance: {
+            accepted: number;
+            high: number | null;
+            low: number | null;
+            rate: number | null;
+            reviewed: number;
+        };
         /** AlpacaJob */
         AlpacaJob: {
             /**
@@ -406,6 +414,16 @@ export interface components {
             /** @default 100000 */
             max_chars: number;
             /**
+             * @description Reject when more than this share of the words lies in 10-word sequences that occur twice or more (a long loop); 1 turns the check off.
+             * @default 0.3
+             */
+            max_repeated_ngram_fraction: number;
+            /**
+             * @description A sentence of 6+ words (outside code blocks) appearing more times than this is a loop.
+             * @default 2
+             */
+            max_sentence_repeat: number;
+            /**
              * @description A word or 2-gram repeated more times in a row is a generation loop.
              * @default 8
              */
@@ -505,6 +523,7 @@ export interface components {
             };
             response_diversity: components["schemas"]["Diversity"] | null;
             response_words: components["schemas"]["Distribution"] | null;
+            spotcheck?: components["schemas"]["SpotCheckSummary"] | null;
         };
         /** JudgeSpec */
         JudgeSpec: {
@@ -791,6 +810,17 @@ export interface components {
             prompts?: string[] | null;
             system_prompt?: string | null;
         };
+        /** SampleInfo */
+        SampleInfo: {
+            draw: string;
+            drawn_at: string;
+            drawn_from: number;
+            guidelines: string;
+            interim: boolean;
+            job_status: string;
+            reasons: string[];
+            seed: number;
+        };
         /** Sampling */
         Sampling: {
             frequency_penalty?: number | null;
@@ -918,17 +948,35 @@ export interface components {
         };
         /** SpotCheck */
         SpotCheck: {
-            acceptance_rate: number | null;
-            accepted: number;
             items: components["schemas"]["SpotItem"][];
             job_id: string;
             /** @default spotcheck */
             object: string;
-            reviewed: number;
-            size: number;
+            sample: components["schemas"]["SampleInfo"];
+            summary: components["schemas"]["SpotCheckSummary"];
+            verdicts: {
+                [key: string]: string[];
+            };
         };
         /** SpotCheckRequest */
         SpotCheckRequest: {
+            /**
+             * @description What reviewers should check; shown with the sample
+             * @default
+             */
+            guidelines: string;
+            /**
+             * @description Allow drawing from a job that has not finished (the sample says so)
+             * @default false
+             */
+            interim: boolean;
+            /** @description Reject reasons offered to reviewers; the defaults when omitted */
+            reasons?: string[] | null;
+            /**
+             * @description Replace the current sample; only while it has no verdicts
+             * @default false
+             */
+            redraw: boolean;
             seed?: number | null;
             /** @default 200 */
             size: number;
@@ -937,6 +985,18 @@ export interface components {
         SpotCheckSummary: {
             acceptance_rate: number | null;
             accepted: number;
+            by_generator: {
+                [key: string]: components["schemas"]["Acceptance"];
+            };
+            by_reason: {
+                [key: string]: number;
+            };
+            by_verdict: {
+                [key: string]: number;
+            };
+            /** @default false */
+            interim: boolean;
+            interval: components["schemas"]["Acceptance"];
             rejected: number;
             reviewed: number;
             size: number;
@@ -944,6 +1004,7 @@ export interface components {
         /** SpotItem */
         SpotItem: {
             generator: string;
+            kind: string;
             record: {
                 [key: string]: unknown;
             };
@@ -957,8 +1018,14 @@ export interface components {
         };
         /** StoredVerdict */
         StoredVerdict: {
+            accepted: boolean;
             at: string;
+            /** @default  */
+            generator: string;
             note: string;
+            /** @default spotcheck.verdict */
+            object: string;
+            reasons: string[];
             record_id: string;
             reviewer: string;
             verdict: string;
@@ -1068,10 +1135,15 @@ export interface components {
         Verdict: {
             /** @default  */
             note: string;
-            /** @default  */
+            /** @description From the sample's reason list; at least one for reject and both_bad */
+            reasons?: string[];
+            /** @description Who decided (free text until signed review links exist) */
             reviewer: string;
-            /** @enum {string} */
-            verdict: "accept" | "reject";
+            /**
+             * @description accept/reject for answers and dialogues; right/order_wrong/tie/both_bad for preference pairs
+             * @enum {string}
+             */
+            verdict: "accept" | "reject" | "right" | "order_wrong" | "tie" | "both_bad";
         };
         /** WeightedGenerator */
         WeightedGenerator: {
@@ -1765,6 +1837,15 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The job is already final */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .acceptance import Acceptance
 from .alpaca_job import AlpacaJob
 from .alpaca_job_format import AlpacaJobFormat
 from .alpaca_job_metadata import AlpacaJobMetadata
@@ -77,6 +78,7 @@ from .responses_job import ResponsesJob
 from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
 from .responses_params import ResponsesParams
+from .sample_info import SampleInfo
 from .sampling import Sampling
 from .seed_task import SeedTask
 from .self_instruct_job import SelfInstructJob
@@ -92,6 +94,10 @@ from .self_rewarding_params import SelfRewardingParams
 from .spot_check import SpotCheck
 from .spot_check_request import SpotCheckRequest
 from .spot_check_summary import SpotCheckSummary
+from .spot_check_summary_by_generator import SpotCheckSummaryByGenerator
+from .spot_check_summary_by_reason import SpotCheckSummaryByReason
+from .spot_check_summary_by_verdict import SpotCheckSummaryByVerdict
+from .spot_check_verdicts import SpotCheckVerdicts
 from .spot_item import SpotItem
 from .spot_item_record import SpotItemRecord
 from .stage_count import StageCount
@@ -113,6 +119,7 @@ from .verdict_verdict import VerdictVerdict
 from .weighted_generator import WeightedGenerator
 
 __all__ = (
+    "Acceptance",
     "AlpacaJob",
     "AlpacaJobFormat",
     "AlpacaJobMetadata",
@@ -190,6 +197,7 @@ __all__ = (
     "ResponsesJobFormat",
     "ResponsesJobMetadata",
     "ResponsesParams",
+    "SampleInfo",
     "Sampling",
     "SeedTask",
     "SelfInstructJob",
@@ -205,6 +213,10 @@ __all__ = (
     "SpotCheck",
     "SpotCheckRequest",
     "SpotCheckSummary",
+    "SpotCheckSummaryByGenerator",
+    "SpotCheckSummaryByReason",
+    "SpotCheckSummaryByVerdict",
+    "SpotCheckVerdicts",
     "SpotItem",
     "SpotItemRecord",
     "StageCount",

@@ -20,6 +20,10 @@ class Filters:
         languages (list[str] | Unset): ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language.
         max_char_run (int | Unset): A character repeated more times in a row is garbage. Default: 20.
         max_chars (int | Unset):  Default: 100000.
+        max_repeated_ngram_fraction (float | Unset): Reject when more than this share of the words lies in 10-word
+            sequences that occur twice or more (a long loop); 1 turns the check off. Default: 0.3.
+        max_sentence_repeat (int | Unset): A sentence of 6+ words (outside code blocks) appearing more times than this
+            is a loop. Default: 2.
         max_word_repeat (int | Unset): A word or 2-gram repeated more times in a row is a generation loop. Default: 8.
         max_words (int | Unset):  Default: 4000.
         min_chars (int | Unset):  Default: 0.
@@ -32,6 +36,8 @@ class Filters:
     languages: list[str] | Unset = UNSET
     max_char_run: int | Unset = 20
     max_chars: int | Unset = 100000
+    max_repeated_ngram_fraction: float | Unset = 0.3
+    max_sentence_repeat: int | Unset = 2
     max_word_repeat: int | Unset = 8
     max_words: int | Unset = 4000
     min_chars: int | Unset = 0
@@ -51,6 +57,10 @@ class Filters:
         max_char_run = self.max_char_run
 
         max_chars = self.max_chars
+
+        max_repeated_ngram_fraction = self.max_repeated_ngram_fraction
+
+        max_sentence_repeat = self.max_sentence_repeat
 
         max_word_repeat = self.max_word_repeat
 
@@ -77,6 +87,10 @@ class Filters:
             field_dict["max_char_run"] = max_char_run
         if max_chars is not UNSET:
             field_dict["max_chars"] = max_chars
+        if max_repeated_ngram_fraction is not UNSET:
+            field_dict["max_repeated_ngram_fraction"] = max_repeated_ngram_fraction
+        if max_sentence_repeat is not UNSET:
+            field_dict["max_sentence_repeat"] = max_sentence_repeat
         if max_word_repeat is not UNSET:
             field_dict["max_word_repeat"] = max_word_repeat
         if max_words is not UNSET:
@@ -103,6 +117,10 @@ class Filters:
 
         max_chars = d.pop("max_chars", UNSET)
 
+        max_repeated_ngram_fraction = d.pop("max_repeated_ngram_fraction", UNSET)
+
+        max_sentence_repeat = d.pop("max_sentence_repeat", UNSET)
+
         max_word_repeat = d.pop("max_word_repeat", UNSET)
 
         max_words = d.pop("max_words", UNSET)
@@ -119,6 +137,8 @@ class Filters:
             languages=languages,
             max_char_run=max_char_run,
             max_chars=max_chars,
+            max_repeated_ngram_fraction=max_repeated_ngram_fraction,
+            max_sentence_repeat=max_sentence_repeat,
             max_word_repeat=max_word_repeat,
             max_words=max_words,
             min_chars=min_chars,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.diversity import Diversity
     from ..models.job_report_generators import JobReportGenerators
     from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+    from ..models.spot_check_summary import SpotCheckSummary
 
 
 T = TypeVar("T", bound="JobReport")
@@ -33,6 +34,7 @@ class JobReport:
         response_diversity (Diversity | None):
         response_words (Distribution | None):
         object_ (str | Unset):  Default: 'job.report'.
+        spotcheck (None | SpotCheckSummary | Unset):
     """
 
     generators: JobReportGenerators
@@ -46,11 +48,13 @@ class JobReport:
     response_diversity: Diversity | None
     response_words: Distribution | None
     object_: str | Unset = "job.report"
+    spotcheck: None | SpotCheckSummary | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.distribution import Distribution
         from ..models.diversity import Diversity
+        from ..models.spot_check_summary import SpotCheckSummary
 
         generators = self.generators.to_dict()
 
@@ -98,6 +102,14 @@ class JobReport:
 
         object_ = self.object_
 
+        spotcheck: dict[str, Any] | None | Unset
+        if isinstance(self.spotcheck, Unset):
+            spotcheck = UNSET
+        elif isinstance(self.spotcheck, SpotCheckSummary):
+            spotcheck = self.spotcheck.to_dict()
+        else:
+            spotcheck = self.spotcheck
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -116,6 +128,8 @@ class JobReport:
         )
         if object_ is not UNSET:
             field_dict["object"] = object_
+        if spotcheck is not UNSET:
+            field_dict["spotcheck"] = spotcheck
 
         return field_dict
 
@@ -125,6 +139,7 @@ class JobReport:
         from ..models.diversity import Diversity
         from ..models.job_report_generators import JobReportGenerators
         from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+        from ..models.spot_check_summary import SpotCheckSummary
 
         d = dict(src_dict)
         generators = JobReportGenerators.from_dict(d.pop("generators"))
@@ -229,6 +244,23 @@ class JobReport:
 
         object_ = d.pop("object", UNSET)
 
+        def _parse_spotcheck(data: object) -> None | SpotCheckSummary | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                spotcheck_type_0 = SpotCheckSummary.from_dict(data)
+
+                return spotcheck_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SpotCheckSummary | Unset, data)
+
+        spotcheck = _parse_spotcheck(d.pop("spotcheck", UNSET))
+
         job_report = cls(
             generators=generators,
             job_id=job_id,
@@ -241,6 +273,7 @@ class JobReport:
             response_diversity=response_diversity,
             response_words=response_words,
             object_=object_,
+            spotcheck=spotcheck,
         )
 
         job_report.additional_properties = d

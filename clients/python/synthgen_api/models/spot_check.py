@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -9,6 +9,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.sample_info import SampleInfo
+    from ..models.spot_check_summary import SpotCheckSummary
+    from ..models.spot_check_verdicts import SpotCheckVerdicts
     from ..models.spot_item import SpotItem
 
 
@@ -19,30 +22,23 @@ T = TypeVar("T", bound="SpotCheck")
 class SpotCheck:
     """
     Attributes:
-        acceptance_rate (float | None):
-        accepted (int):
         items (list[SpotItem]):
         job_id (str):
-        reviewed (int):
-        size (int):
+        sample (SampleInfo):
+        summary (SpotCheckSummary):
+        verdicts (SpotCheckVerdicts):
         object_ (str | Unset):  Default: 'spotcheck'.
     """
 
-    acceptance_rate: float | None
-    accepted: int
     items: list[SpotItem]
     job_id: str
-    reviewed: int
-    size: int
+    sample: SampleInfo
+    summary: SpotCheckSummary
+    verdicts: SpotCheckVerdicts
     object_: str | Unset = "spotcheck"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        acceptance_rate: float | None
-        acceptance_rate = self.acceptance_rate
-
-        accepted = self.accepted
-
         items = []
         for items_item_data in self.items:
             items_item = items_item_data.to_dict()
@@ -50,9 +46,11 @@ class SpotCheck:
 
         job_id = self.job_id
 
-        reviewed = self.reviewed
+        sample = self.sample.to_dict()
 
-        size = self.size
+        summary = self.summary.to_dict()
+
+        verdicts = self.verdicts.to_dict()
 
         object_ = self.object_
 
@@ -60,12 +58,11 @@ class SpotCheck:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "acceptance_rate": acceptance_rate,
-                "accepted": accepted,
                 "items": items,
                 "job_id": job_id,
-                "reviewed": reviewed,
-                "size": size,
+                "sample": sample,
+                "summary": summary,
+                "verdicts": verdicts,
             }
         )
         if object_ is not UNSET:
@@ -75,19 +72,12 @@ class SpotCheck:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.sample_info import SampleInfo
+        from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.spot_check_verdicts import SpotCheckVerdicts
         from ..models.spot_item import SpotItem
 
         d = dict(src_dict)
-
-        def _parse_acceptance_rate(data: object) -> float | None:
-            if data is None:
-                return data
-            return cast(float | None, data)
-
-        acceptance_rate = _parse_acceptance_rate(d.pop("acceptance_rate"))
-
-        accepted = d.pop("accepted")
-
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
@@ -97,19 +87,20 @@ class SpotCheck:
 
         job_id = d.pop("job_id")
 
-        reviewed = d.pop("reviewed")
+        sample = SampleInfo.from_dict(d.pop("sample"))
 
-        size = d.pop("size")
+        summary = SpotCheckSummary.from_dict(d.pop("summary"))
+
+        verdicts = SpotCheckVerdicts.from_dict(d.pop("verdicts"))
 
         object_ = d.pop("object", UNSET)
 
         spot_check = cls(
-            acceptance_rate=acceptance_rate,
-            accepted=accepted,
             items=items,
             job_id=job_id,
-            reviewed=reviewed,
-            size=size,
+            sample=sample,
+            summary=summary,
+            verdicts=verdicts,
             object_=object_,
         )
 

@@ -19,11 +19,13 @@ class SpotItem:
     """
     Attributes:
         generator (str):
+        kind (str):
         record (SpotItemRecord):
         verdict (None | StoredVerdict):
     """
 
     generator: str
+    kind: str
     record: SpotItemRecord
     verdict: None | StoredVerdict
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -32,6 +34,8 @@ class SpotItem:
         from ..models.stored_verdict import StoredVerdict
 
         generator = self.generator
+
+        kind = self.kind
 
         record = self.record.to_dict()
 
@@ -46,6 +50,7 @@ class SpotItem:
         field_dict.update(
             {
                 "generator": generator,
+                "kind": kind,
                 "record": record,
                 "verdict": verdict,
             }
@@ -60,6 +65,8 @@ class SpotItem:
 
         d = dict(src_dict)
         generator = d.pop("generator")
+
+        kind = d.pop("kind")
 
         record = SpotItemRecord.from_dict(d.pop("record"))
 
@@ -80,6 +87,7 @@ class SpotItem:
 
         spot_item = cls(
             generator=generator,
+            kind=kind,
             record=record,
             verdict=verdict,
         )

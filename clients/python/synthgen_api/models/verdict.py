@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,50 +16,61 @@ T = TypeVar("T", bound="Verdict")
 class Verdict:
     """
     Attributes:
-        verdict (VerdictVerdict):
+        reviewer (str): Who decided (free text until signed review links exist)
+        verdict (VerdictVerdict): accept/reject for answers and dialogues; right/order_wrong/tie/both_bad for preference
+            pairs
         note (str | Unset):  Default: ''.
-        reviewer (str | Unset):  Default: ''.
+        reasons (list[str] | Unset): From the sample's reason list; at least one for reject and both_bad
     """
 
+    reviewer: str
     verdict: VerdictVerdict
     note: str | Unset = ""
-    reviewer: str | Unset = ""
+    reasons: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        reviewer = self.reviewer
+
         verdict = self.verdict.value
 
         note = self.note
 
-        reviewer = self.reviewer
+        reasons: list[str] | Unset = UNSET
+        if not isinstance(self.reasons, Unset):
+            reasons = self.reasons
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "reviewer": reviewer,
                 "verdict": verdict,
             }
         )
         if note is not UNSET:
             field_dict["note"] = note
-        if reviewer is not UNSET:
-            field_dict["reviewer"] = reviewer
+        if reasons is not UNSET:
+            field_dict["reasons"] = reasons
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        reviewer = d.pop("reviewer")
+
         verdict = VerdictVerdict(d.pop("verdict"))
 
         note = d.pop("note", UNSET)
 
-        reviewer = d.pop("reviewer", UNSET)
+        reasons = cast(list[str], d.pop("reasons", UNSET))
 
         verdict = cls(
+            reviewer=reviewer,
             verdict=verdict,
             note=note,
-            reviewer=reviewer,
+            reasons=reasons,
         )
 
         verdict.additional_properties = d

@@ -88,7 +88,8 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: None | SpotCheckRequest,
 ) -> Response[Problem | SpotCheck]:
-    """Draw the spot-check sample (stratified by generator); returns the existing one if drawn
+    """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
+    unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -120,7 +121,8 @@ def sync(
     client: AuthenticatedClient | Client,
     body: None | SpotCheckRequest,
 ) -> Problem | SpotCheck | None:
-    """Draw the spot-check sample (stratified by generator); returns the existing one if drawn
+    """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
+    unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -147,7 +149,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: None | SpotCheckRequest,
 ) -> Response[Problem | SpotCheck]:
-    """Draw the spot-check sample (stratified by generator); returns the existing one if drawn
+    """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
+    unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -177,7 +180,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: None | SpotCheckRequest,
 ) -> Problem | SpotCheck | None:
-    """Draw the spot-check sample (stratified by generator); returns the existing one if drawn
+    """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
+    unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.

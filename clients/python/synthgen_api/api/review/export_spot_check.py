@@ -59,7 +59,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem]:
-    """Verdicts as NDJSON
+    """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -88,7 +88,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | None:
-    """Verdicts as NDJSON
+    """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -112,7 +112,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem]:
-    """Verdicts as NDJSON
+    """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -139,7 +139,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | None:
-    """Verdicts as NDJSON
+    """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
     Args:
         job_id (str): The job id returned by createJob.

@@ -65,7 +65,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | SpotCheck]:
-    """The sample with its verdicts and the acceptance rate
+    """The sample with its verdicts, how it was drawn, and acceptance per generator and reason
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -94,7 +94,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | SpotCheck | None:
-    """The sample with its verdicts and the acceptance rate
+    """The sample with its verdicts, how it was drawn, and acceptance per generator and reason
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -118,7 +118,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | SpotCheck]:
-    """The sample with its verdicts and the acceptance rate
+    """The sample with its verdicts, how it was drawn, and acceptance per generator and reason
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -145,7 +145,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | SpotCheck | None:
-    """The sample with its verdicts and the acceptance rate
+    """The sample with its verdicts, how it was drawn, and acceptance per generator and reason
 
     Args:
         job_id (str): The job id returned by createJob.

@@ -54,6 +54,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
@@ -83,7 +88,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: Verdict,
 ) -> Response[Problem | StoredVerdict]:
-    """Accept or reject one sampled record, with a note
+    """Record a reviewer's verdict on one sampled record, with reasons and a note
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -118,7 +123,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: Verdict,
 ) -> Problem | StoredVerdict | None:
-    """Accept or reject one sampled record, with a note
+    """Record a reviewer's verdict on one sampled record, with reasons and a note
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -148,7 +153,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: Verdict,
 ) -> Response[Problem | StoredVerdict]:
-    """Accept or reject one sampled record, with a note
+    """Record a reviewer's verdict on one sampled record, with reasons and a note
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -181,7 +186,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: Verdict,
 ) -> Problem | StoredVerdict | None:
-    """Accept or reject one sampled record, with a note
+    """Record a reviewer's verdict on one sampled record, with reasons and a note
 
     Args:
         job_id (str): The job id returned by createJob.
