@@ -70,6 +70,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
                 "the request holding this Idempotency-Key is still being processed; retry"),
     ProblemType("job-final", 409, "Job already finished", "cancelling a job that already finished"),
     ProblemType("no-records", 409, "Nothing to review", "a spot-check of a job with no kept records yet"),
+    ProblemType("job-not-final", 409, "Job still running",
+                "a spot-check of a job that has not finished, without `interim: true`"),
+    ProblemType("spotcheck-reviewed", 409, "Sample already reviewed",
+                "a redraw of a spot-check sample that already has verdicts"),
+    ProblemType("spotcheck-redrawn", 409, "Sample redrawn",
+                "a verdict on a sample that was redrawn since the reviewer loaded it"),
     ProblemType("unavailable", 503, "Storage unavailable", "the job store is unreachable; retry later"),
     ProblemType("internal", 500, "Internal error", "a bug; the detail carries the request id for the logs"),
     # Set by the worker on a failed job (GET /v1/jobs/{id} `error`):

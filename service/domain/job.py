@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from service.domain.review import SpotCheckSummary
+
 Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -50,16 +52,6 @@ class StageCount(msgspec.Struct):
 class GeneratorCount(msgspec.Struct):
     kept: int = 0
     rejected: int = 0
-
-
-class SpotCheckSummary(msgspec.Struct):
-    """The human spot-check of a job: sample size, verdicts so far, acceptance rate."""
-
-    size: int
-    reviewed: int
-    accepted: int
-    rejected: int
-    acceptance_rate: float | None
 
 
 class JobLinks(msgspec.Struct):

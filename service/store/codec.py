@@ -9,7 +9,9 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   `stg_in:{stage}`: candidates that entered a stage; `gen:{provider/model}:{kept|rejected}`:
   per generator. The Lua COMMIT script writes `rej:`, `stg:` and `gen:`, the run's
   counters (`stage_entered`) `stg_in:`.
-- `spot_size spot_accepted spot_rejected`: the spot-check's counts
+- `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
+  `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
+  SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from service.domain.job import (
     JobLinks,
     Problem,
     Progress,
-    SpotCheckSummary,
     StageCount,
     rfc3339,
 )
+from service.domain.review import summary_from_hash
 
 COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
 REJECT_PREFIX = "rej:"
@@ -61,11 +63,6 @@ def from_hash(raw: dict[str, str]) -> Job:
         if k.startswith(GENERATOR_PREFIX):
             label, _, what = k[len(GENERATOR_PREFIX):].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    spot = None
-    if raw.get("spot_size"):
-        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
-        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
-                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
@@ -88,7 +85,7 @@ def from_hash(raw: dict[str, str]) -> Job:
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
         generators=dict(sorted(generators.items())),
-        spotcheck=spot,
+        spotcheck=summary_from_hash(raw),
         links=JobLinks(
             self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",

@@ -6,12 +6,18 @@ renewing, the lease expires, and the reaper of any live worker re-enqueues the j
 the next run resumes from the ids already committed, so nothing is lost or doubled.
 If the lease is lost while running (a long stall), the run stops without touching the
 job's status: the worker that took over owns it.
+
+Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
+run stops between items, its commits flushed, and the job is handed back: the lease is
+released and the job re-enqueued at once, still `running`, so another worker resumes it
+from the committed ids without waiting for the lease to expire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Any
 
@@ -28,6 +34,9 @@ from service.store.redis import async_client
 from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.worker")
+# Set once by the worker's warm shutdown (process.DrainingWorker); never cleared: the
+# process is exiting.
+DRAINING = threading.Event()
 
 
 def _problem(slug: str, detail: str) -> bytes:
@@ -43,6 +52,8 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
         now = time.monotonic()
         if await store.status(run.job_id) == "cancelling":
             run.stop("cancelled")
+        elif DRAINING.is_set():
+            run.stop("handoff")
         if now - last_renew >= settings.heartbeat_seconds:
             last_renew = now
             if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
@@ -51,6 +62,21 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
         if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
             last_flush = now
             await store.flush_metrics(buffer)
+
+
+async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+    from service.store.queue import requeue
+    from service.store.redis import sync_client
+
+    # Release first: a resumer's claim must find no lease. If the lease was already
+    # lost, the worker holding it owns the job and nothing is re-enqueued.
+    if await store.release(job_id, worker_id):
+        conn = sync_client(settings.redis_url or "")
+        try:
+            await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id)
+        finally:
+            conn.close()
+        log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
 
 
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
@@ -73,7 +99,7 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
             await store.transition(job_id, "failed", stamp="finished_at",
                                    error=_problem("job-failed", f"{type(exc).__name__}: {exc}"))
     finally:
-        await buffer.flush(client)
+        await store.flush_metrics(buffer)
         await client.aclose()
 
 
@@ -109,6 +135,9 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         watcher.cancel()
         await run.close()
     if run.stop_reason == "lease":
+        return
+    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
+        await _hand_back(job_id, store, settings, worker_id)
         return
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
         final = "cancelled"
