@@ -35,6 +35,9 @@ DEMO_SPEC: dict[str, Any] = {
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from service import redact
+
+    redact.install_log_filter()
 
 
 def _http(method: str, url: str, key: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import __version__, defaults, settings as settings_mod
+from service import __version__, defaults, redact, settings as settings_mod
 from service.api import meta
 from service.api.jobs import JobController
 from service.api.review import ReviewController, review_page
@@ -67,11 +67,12 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or settings_mod.get()
     registry = Registry.load(settings.providers_file)
+    redact.configure_process(registry, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         url = settings.redis_url or ""
-        client = async_client(url)
+        client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         app.state.store = JobStore(client)
         app.state.jobs = JobService(app.state.store, sync, registry, settings)

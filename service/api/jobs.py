@@ -10,6 +10,7 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 
 from service import defaults
 from service.api.auth import require_json, require_tenant, tenant_of
+from service.api.bodies import bounded_json
 from service.api.serving import JobService, clamp_limit
 from service.domain.job import Job, JobPage, Problem, Status
 from service.recipes import JobSpec
@@ -38,7 +39,7 @@ class JobController(Controller):
     guards = [require_tenant]
     tags = ["jobs"]
 
-    @post("/", operation_id="createJob", status_code=202, guards=[require_json],
+    @post("/", operation_id="createJob", status_code=202, guards=[require_json, bounded_json],
           summary="Submit a job", description="Validates the spec, stores the job and queues it. "
           "Send Idempotency-Key to make retries safe: the same key and body return the same job.",
           responses=_problems(400, 401, 413, 415, 422, 503))
@@ -64,6 +65,15 @@ class JobController(Controller):
          responses=_problems(401, 404))
     async def get_job(self, request: Request, job_id: JobId) -> Job:
         return await _svc(request).get(tenant_of(request), job_id)
+
+    @get("/{job_id:str}/spec", operation_id="getJobSpec", media_type="application/json",
+         summary="The job's spec as stored (normalised: defaults filled in)",
+         description="Served apart from the job object, which only links here, so polling a job "
+         "with a large inline spec stays small.", responses=_problems(401, 404))
+    async def get_spec(self, request: Request, job_id: JobId) -> Response[bytes]:
+        # The stored JSON goes out as it is: decoding it only to encode it again was a
+        # third of the response work, and specs with inline prompts are large.
+        return Response(await _svc(request).spec(tenant_of(request), job_id), media_type="application/json")
 
     @post("/{job_id:str}/cancel", operation_id="cancelJob", status_code=200,
           summary="Cancel a job; records made so far are kept", responses=_problems(401, 404, 409))

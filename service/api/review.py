@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, PathParameter
 
 from service.api.auth import require_tenant, tenant_of
+from service.api.bodies import bounded_json
 from service.api.jobs import NDJSON, JobId, _problems
 from service.api.serving import ReviewService, SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 from service.domain.report import JobReport
@@ -31,7 +32,8 @@ class ReviewController(Controller):
     async def report(self, request: Request, job_id: JobId) -> JobReport:
         return await _svc(request).report(tenant_of(request), job_id)
 
-    @post("/spotcheck", operation_id="createSpotCheck", status_code=201, responses=_problems(401, 404, 409, 422),
+    @post("/spotcheck", operation_id="createSpotCheck", status_code=201, guards=[bounded_json],
+          responses=_problems(400, 401, 404, 409, 422),
           summary="Draw the spot-check sample (stratified by generator); returns the existing one if drawn")
     async def create(self, request: Request, job_id: JobId, data: JSONBody[SpotCheckRequest | None] = None) -> Response[SpotCheck]:
         sc, created = await _svc(request).create(tenant_of(request), job_id, data or SpotCheckRequest())
@@ -42,7 +44,8 @@ class ReviewController(Controller):
     async def get_sample(self, request: Request, job_id: JobId) -> SpotCheck:
         return await _svc(request).get(tenant_of(request), job_id)
 
-    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", responses=_problems(401, 404, 422),
+    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", guards=[bounded_json],
+         responses=_problems(400, 401, 404, 422),
          summary="Accept or reject one sampled record, with a note")
     async def verdict(self, request: Request, job_id: JobId, record_id: RecordId, data: JSONBody[Verdict]) -> StoredVerdict:
         return await _svc(request).judge(tenant_of(request), job_id, record_id, data)

@@ -222,6 +222,13 @@ class JobStore:
             return None
         return job
 
+    async def spec(self, job_id: str, tenant: str) -> bytes | None:
+        """The stored spec JSON, or None when missing or owned by another tenant."""
+        owner, spec = await self.r.hmget(job_key(job_id), ["tenant", "spec"])
+        if owner is None or owner.decode() != tenant:
+            return None
+        return spec
+
     async def list(
         self, tenant: str, *, limit: int, before: tuple[float, str] | None, status: str | None
     ) -> tuple[list[dict[str, str]], tuple[float, str] | None]:

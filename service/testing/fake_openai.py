@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible model server for tests and benchmarks.
 
 It speaks real HTTP (aiohttp.web) on loopback, sleeps for a configurable
-latency before every model answer and can inject faults, so client code is
+latency before every model answer and can inject faults (500, 429, hangs, and a gateway's 400 that echoes the caller's key,
+as "Incorrect API key provided: sk-..." does), so client code is
 exercised the way a real provider would exercise it, but deterministically
 and without a model.
 
@@ -11,8 +12,8 @@ vectors, so texts sharing words are close). Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
-latency_jitter, fail_rate, rate_limit_rate, retry_after, fail_first,
-rate_limit_first, hang_first, default_words, fault_endpoints, scripts),
+latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, retry_after, fail_first,
+rate_limit_first, bad_request_first, hang_first, default_words, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``.
 
@@ -95,17 +96,19 @@ class Config:
     latency_jitter: float = 0.0
     fail_rate: float = 0.0
     rate_limit_rate: float = 0.0
+    bad_request_rate: float = 0.0
     retry_after: float = 0.1
     fail_first: int = 0
     rate_limit_first: int = 0
+    bad_request_first: int = 0
     hang_first: int = 0
     default_words: int = 40
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "retry_after")
-_INTS = ("fail_first", "rate_limit_first", "hang_first", "default_words")
+_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "retry_after")
+_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "hang_first", "default_words")
 
 
 @dataclasses.dataclass
@@ -157,7 +160,7 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "hang": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0}
         self.replies = 0
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -204,10 +207,15 @@ class FakeState:
         elif cfg.rate_limit_first > 0:
             cfg.rate_limit_first -= 1
             fault = "429"
+        elif cfg.bad_request_first > 0:
+            cfg.bad_request_first -= 1
+            fault = "400"
         elif cfg.fail_rate and random.random() < cfg.fail_rate:
             fault = "500"
         elif cfg.rate_limit_rate and random.random() < cfg.rate_limit_rate:
             fault = "429"
+        elif cfg.bad_request_rate and random.random() < cfg.bad_request_rate:
+            fault = "400"
         if fault:
             self.faults[fault] += 1
         return fault
@@ -360,6 +368,10 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
         after = state.config.retry_after
         headers = {"Retry-After": f"{after:g}", "retry-after-ms": str(round(after * 1000))}
         return _error(429, "Rate limit reached (injected)", "rate_limit_error", headers)
+    if fault == "400":
+        key = request.headers.get("Authorization", "").partition(" ")[2]
+        return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "
+                      "https://example.invalid/keys (injected)", "invalid_request_error")
     if fault is not None:
         return _error(500, "Internal server error (injected)", "server_error")
     return body
