@@ -196,9 +196,10 @@ def submit(args: argparse.Namespace) -> None:
 
 def openapi(args: argparse.Namespace) -> None:
     from service.api.app import create_app
+    from service.api.openapi import document
 
     s = settings_mod.from_env({"SYNTHGEN_REDIS_URL": "redis://127.0.0.1:6379/0"})
-    schema = create_app(s).openapi_schema.to_schema()
+    schema = document(create_app(s))
     text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     if args.output == "-":
         sys.stdout.write(text)

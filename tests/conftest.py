@@ -21,7 +21,8 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
+# carol is schemathesis's tenant: the jobs its run makes stay apart from the other tests'.
+KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "key-carol-5555555555"}
 
 
 def free_port() -> int:

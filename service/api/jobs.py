@@ -11,14 +11,20 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 from service import defaults
 from service.api.auth import require_json, require_tenant, tenant_of
 from service.api.bodies import bounded_json
-from service.api.serving import JobService, clamp_limit
+from service.api.serving import MAX_CURSOR, MAX_IDEMPOTENCY_KEY, JobService, clamp_limit
 from service.domain.job import Job, JobPage, Problem, Status
 from service.recipes import JobSpec
 
 NDJSON = "application/x-ndjson"
 JobId = Annotated[str, PathParameter(description="The job id returned by createJob.")]
-Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.")]
-StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page, 1..{defaults.MAX_STREAM_LIMIT}.")]
+Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.",
+                                               max_length=MAX_CURSOR)]
+StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page, 1..{defaults.MAX_STREAM_LIMIT}.",
+                                                   ge=1, le=defaults.MAX_STREAM_LIMIT)]
+
+
+def _replayed(model: type, what: str) -> dict[int, ResponseSpec]:
+    return {200: ResponseSpec(data_container=model, description=what, generate_examples=False)}
 
 
 def _problems(*codes: int) -> dict[int, ResponseSpec]:
@@ -42,10 +48,12 @@ class JobController(Controller):
     @post("/", operation_id="createJob", status_code=202, guards=[require_json, bounded_json],
           summary="Submit a job", description="Validates the spec, stores the job and queues it. "
           "Send Idempotency-Key to make retries safe: the same key and body return the same job.",
-          responses=_problems(400, 401, 413, 415, 422, 503))
+          responses=_problems(400, 401, 413, 415, 422, 503) | _replayed(Job, "An idempotent retry: the job this key made"))
     async def create(
         self, request: Request, data: JSONBody[JobSpec],  # type: ignore[valid-type]
-        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
+        idempotency_key: Annotated[str | None, HeaderParameter(
+            name="Idempotency-Key", required=False, min_length=1, max_length=MAX_IDEMPOTENCY_KEY,
+            description="Makes retries safe: the same key and body return the same job for 24 h.")] = None,
     ) -> Response[Job]:
         job, created = await _svc(request).submit(tenant_of(request), await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
@@ -54,7 +62,8 @@ class JobController(Controller):
          responses=_problems(400, 401))
     async def list_jobs(
         self, request: Request,
-        limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.")] = None,
+        limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.",
+                                                    ge=1, le=defaults.MAX_PAGE_LIMIT)] = None,
         cursor: Cursor = None,
         status: Annotated[Status | None, QueryParameter(description="Only jobs in this status.")] = None,
     ) -> JobPage:

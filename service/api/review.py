@@ -10,7 +10,7 @@ from litestar.params import JSONBody, PathParameter
 
 from service.api.auth import require_tenant, tenant_of
 from service.api.bodies import bounded_json
-from service.api.jobs import NDJSON, JobId, _problems
+from service.api.jobs import NDJSON, JobId, _problems, _replayed
 from service.api.serving import ReviewService, SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 from service.domain.report import JobReport
 
@@ -33,7 +33,7 @@ class ReviewController(Controller):
         return await _svc(request).report(tenant_of(request), job_id)
 
     @post("/spotcheck", operation_id="createSpotCheck", status_code=201, guards=[bounded_json],
-          responses=_problems(400, 401, 404, 409, 422),
+          responses=_problems(400, 401, 404, 409, 422) | _replayed(SpotCheck, "The sample drawn before"),
           summary="Draw the spot-check sample (stratified by generator); returns the existing one if drawn")
     async def create(self, request: Request, job_id: JobId, data: JSONBody[SpotCheckRequest | None] = None) -> Response[SpotCheck]:
         sc, created = await _svc(request).create(tenant_of(request), job_id, data or SpotCheckRequest())
