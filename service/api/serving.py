@@ -151,7 +151,7 @@ class JobService:
     async def _await_job(self, job_id: str, tenant: str) -> Job:
         # The request that won the key may still be writing the job hash.
         for _ in range(100):
-            raw = await self.store.get(job_id, tenant)
+            raw = await self.store.view(job_id, tenant)
             if raw is not None:
                 return from_hash(raw)
             await asyncio.sleep(0.02)
@@ -162,7 +162,7 @@ class JobService:
     # -- read -----------------------------------------------------------------------
 
     async def get(self, tenant: str, job_id: str) -> Job:
-        raw = await self.store.get(job_id, tenant)
+        raw = await self.store.view(job_id, tenant)
         if raw is None:
             raise not_found()
         return from_hash(raw)
@@ -180,7 +180,7 @@ class JobService:
         return JobPage(data=[from_hash(r) for r in rows], next_cursor=nxt)
 
     async def cancel(self, tenant: str, job_id: str) -> Job:
-        if await self.store.get(job_id, tenant) is None:
+        if await self.store.view(job_id, tenant) is None:
             raise not_found()
         prev = await self.store.cancel(job_id)
         if prev in FINAL:
@@ -190,7 +190,7 @@ class JobService:
 
     async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
         """NDJSON lines after `cursor`, and the cursor to resume from ('' when done)."""
-        raw = await self.store.get(job_id, tenant)
+        raw = await self.store.view(job_id, tenant)
         if raw is None:
             raise not_found()
         offset = stream_cursor(cursor) if cursor else 0
