@@ -13,7 +13,8 @@ function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, retry_after, fail_first,
-rate_limit_first, bad_request_first, hang_first, default_words, fault_endpoints, scripts),
+rate_limit_first, bad_request_first, hang_first, default_words, context_tokens,
+fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``.
 
@@ -103,12 +104,13 @@ class Config:
     bad_request_first: int = 0
     hang_first: int = 0
     default_words: int = 40
+    context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 _FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "retry_after")
-_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "hang_first", "default_words")
+_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "hang_first", "default_words", "context_tokens")
 
 
 @dataclasses.dataclass
@@ -387,6 +389,21 @@ def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: in
     })
 
 
+def _over_context(request: web.Request, prompt: str, body: dict[str, Any]) -> web.Response | None:
+    """llama.cpp's server answers a prompt plus max_tokens beyond its context with this 400
+    (tokens counted as words here)."""
+    limit = request.app[STATE_KEY].config.context_tokens
+    n_in = len(prompt.split())
+    n_out = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
+    if not limit or n_in + n_out <= limit:
+        return None
+    body_ = {"error": {"message": f"This model's maximum context length is {limit} tokens. However, you requested "
+                       f"{n_in + n_out} tokens ({n_in} in the messages, {n_out} in the completion). Please reduce "
+                       "the length of the messages or completion.", "type": "invalid_request_error",
+                       "param": "messages", "code": "context_length_exceeded"}}
+    return _json(body_, 400)
+
+
 async def chat_completions(request: web.Request) -> web.Response:
     """``POST /v1/chat/completions``."""
     body = await _admit(request, "chat")
@@ -405,7 +422,9 @@ async def chat_completions(request: web.Request) -> web.Response:
     prompt = "\n".join(texts)
     text, finish = request.app[STATE_KEY].reply("chat", prompt, last_user, body)
     message = {"role": "assistant", "content": text}
-    choice = {"index": 0, "message": message, "finish_reason": finish}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -420,6 +439,8 @@ async def completions(request: web.Request) -> web.Response:
     prompt = prompt if isinstance(prompt, str) else ""
     text, finish = request.app[STATE_KEY].reply("completions", prompt, prompt, body)
     choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -445,7 +466,7 @@ async def embeddings(request: web.Request) -> web.Response:
 
 async def list_models(request: web.Request) -> web.Response:
     """``GET /v1/models``."""
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake"}
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake", "permissions": []}
             for m in (MODEL_ID, EMBEDDING_MODEL_ID)]
     return _json({"object": "list", "data": data})
 
