@@ -52,7 +52,8 @@ def run_schemathesis(api_url: str, tmp_path: Path, phases: str, examples: int) -
            "-H", f"Authorization: Bearer {KEYS['carol']}"]
     carol = Api(api_url, KEYS["carol"])
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        # cwd: the CLI keeps a .schemathesis/ cache in its working directory, not in the repo.
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     finally:
         # Jobs the run made would wait in the queue for the next test's workers.
         for status in ("queued", "running"):
