@@ -9,14 +9,16 @@ import os
 import socket
 from functools import lru_cache
 
-from service import metrics, settings as settings_mod
+from service import metrics, redact, settings as settings_mod
 from service.providers.registry import Registry
 
 
 @lru_cache(maxsize=1)
 def _process() -> tuple[settings_mod.Settings, Registry, metrics.Buffer, str]:
     s = settings_mod.get()
-    return s, Registry.load(s.providers_file), metrics.Buffer(), f"{socket.gethostname()}:{os.getpid()}"
+    registry = Registry.load(s.providers_file)
+    redact.configure_process(registry, s)
+    return s, registry, metrics.Buffer(), f"{socket.gethostname()}:{os.getpid()}"
 
 
 @lru_cache(maxsize=1)
