@@ -140,7 +140,7 @@ def _fix_allow_headers(app: Litestar) -> None:
 def schema_types() -> list[object]:
     """The msgspec types the API reads and writes, for service.api.openapi."""
     from service.api.meta import BenchmarkList, Health, ProviderList, RecipeList
-    from service.api.serving import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
+    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
     from service.domain.job import Job, JobPage, Problem
     from service.domain.report import JobReport
     from service.recipes import RECIPES
