@@ -56,6 +56,7 @@ class GeneratorCount(msgspec.Struct):
 
 class JobLinks(msgspec.Struct):
     self: str
+    spec: str
     records: str
     rejects: str
     cancel: str
@@ -65,7 +66,12 @@ class JobLinks(msgspec.Struct):
 
 
 class Job(msgspec.Struct):
-    """A job as the API returns it."""
+    """A job as the API returns it.
+
+    The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
+    poll of its status (and every page of a list) would carry it. `links.spec` serves it
+    as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+    """
 
     id: str
     status: Status
@@ -75,7 +81,6 @@ class Job(msgspec.Struct):
     finished_at: str | None
     progress: Progress
     spec_hash: str
-    spec: dict[str, Any]
     error: Problem | None
     note: str | None
     seed: int | None

@@ -77,9 +77,6 @@ def from_hash(raw: dict[str, str]) -> Job:
             **{c: int(raw.get(c) or 0) for c in COUNTERS},
         ),
         spec_hash=raw.get("spec_hash", ""),
-        # The stored JSON goes out as it is: decoding it only to encode it again was a
-        # third of a GET's response work, and specs with inline prompts are large.
-        spec=msgspec.Raw(raw["spec"].encode()),  # type: ignore[arg-type]
         error=msgspec.json.decode(error, type=Problem) if error else None,
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
@@ -87,7 +84,7 @@ def from_hash(raw: dict[str, str]) -> Job:
         generators=dict(sorted(generators.items())),
         spotcheck=summary_from_hash(raw),
         links=JobLinks(
-            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
+            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
     )

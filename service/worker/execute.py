@@ -28,7 +28,9 @@ from service.domain.errors import problem_type
 from service.domain.job import Problem
 from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
+from service.redact import redact
 from service.settings import Settings
+from service.store.codec import REJECT_PREFIX
 from service.store.jobs import JobStore
 from service.store.redis import async_client
 from service.worker.runtime import WorkerRuntime
@@ -40,9 +42,45 @@ DRAINING = threading.Event()
 
 
 def _problem(slug: str, detail: str) -> bytes:
-    """A failed job's `error`, of a catalogued problem type."""
+    """A failed job's `error`, of a catalogued problem type. The detail may quote a
+    provider or an exception raised on its answer, so it is redacted."""
     t = problem_type(slug)
-    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=detail))
+    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
+
+
+def dominant_reject(raw: dict[str, str]) -> str:
+    """'most rejects: provider_error (6 of 6)' from the job hash, or '' with no rejects."""
+    counts = {k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)}
+    if not counts:
+        return ""
+    reason = max(counts, key=lambda r: (counts[r], r))
+    return f"most rejects: {reason} ({counts[reason]} of {sum(counts.values())})"
+
+
+def final_status(run: RecipeContext[Any], result: RunOutcome, raw: dict[str, str], error: bytes) -> tuple[str, bytes]:
+    """The final status of a run that was not cancelled, and its problem.
+
+    Honest outcomes: a job that lost more provider calls than its error budget, or
+    kept nothing at all, is failed, never succeeded; every failure names its
+    dominant reject reason (and the provider, when one is to blame)."""
+    why = dominant_reject(raw)
+    then = f"; {why}" if why else ""
+    if run.fatal is not None:
+        return "failed", _problem("provider-unavailable", f"{run.fatal}{then}")
+    if run.errors.exceeded:
+        return "failed", _problem(
+            "provider-errors",
+            f"{run.errors.summary()}; error_budget {run.spec.error_budget:g} of {max(run.target or 0, run.requests_made)}"
+            f" calls{then}")
+    if error:
+        return "failed", error
+    if result.shortfall:
+        return "failed", _problem("target-not-reached", f"{result.shortfall}{then}")
+    if run.kept == 0:
+        lost = run.errors.summary()
+        return "failed", _problem("nothing-kept",
+                                  f"0 records kept after {run.requests_made} requests{then}" + (f"; {lost}" if lost else ""))
+    return "succeeded", b""
 
 
 async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
@@ -81,7 +119,7 @@ async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id
 
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
-    client = async_client(settings.redis_url or "", max_connections=16)
+    client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
         claim = await store.claim(job_id, worker_id, settings.lease_seconds)
@@ -141,16 +179,12 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         return
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
         final = "cancelled"
-    elif run.fatal is not None:
-        final, error = "failed", _problem("provider-unavailable", str(run.fatal))
-    elif error:
-        final = "failed"
-    elif outcome.shortfall:
-        final, error = "failed", _problem("target-not-reached", outcome.shortfall)
     else:
-        final = "succeeded"
+        final, error = final_status(run, outcome, await store.get(job_id) or {}, error)
     if outcome.note:
         await store.set_note(job_id, outcome.note)
+    if final == "failed":
+        log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
     prev = await store.transition(job_id, final, stamp="finished_at", error=error)
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
