@@ -16,6 +16,17 @@ REAPER_INTERVAL_SECONDS = 5.0
 JOB_TIMEOUT_SECONDS = 7 * 24 * 3600
 # Idempotency keys are kept at least 24 h (api-conventions.md).
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Async Redis connections per API process (SYNTHGEN_REDIS_POOL): enough for the burst
+# one event loop can keep in flight; more only adds server-side clients.
+REDIS_POOL_SIZE = 64
+# A request waits this long for a free pooled connection before a 503 "busy": a burst of
+# 1,000 requests queues behind 64 connections in well under a second on loopback.
+REDIS_POOL_WAIT_SECONDS = 10.0
+# Connections of a worker's job run (its sink, watcher and stages share them).
+WORKER_REDIS_POOL_SIZE = 16
+# Deepest JSON nesting a request body may have: job specs need 5 or 6 levels; without a
+# bound a 10,000-deep body exhausts the decoder's recursion (a 500).
+MAX_JSON_DEPTH = 64
 # Largest accepted request body; inline prompts beyond this belong in a registered file.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Largest target a single job may ask for.
@@ -40,6 +51,9 @@ PROVIDER_MAX_RETRIES = 6
 PROVIDER_BACKOFF_SECONDS = 0.5
 PROVIDER_MAX_BACKOFF_SECONDS = 30.0
 PROVIDER_TIMEOUT_SECONDS = 120.0
+# Share of a job's target that may be lost to provider errors after retries before the
+# job fails: small, so a provider dropping 5% of answers is a failure, not a "success".
+ERROR_BUDGET = 0.02
 # Without a target, an input-driven job succeeds when at least this fraction of its inputs
 # gave a record: below half, the generator or the filters are wrong for the job.
 MIN_YIELD = 0.5
@@ -47,3 +61,10 @@ MIN_YIELD = 0.5
 TOP_REASONS = 3
 # A job gives up after this many generation requests per kept record (bad model / filters).
 MAX_REQUESTS_PER_RECORD = 20
+# Spot-check reject reasons offered when a sample is drawn without its own list: the
+# failure kinds reviewers of SFT/preference data name most (wrong facts, unsafe content,
+# needless refusals, broken formatting, low effort, near-duplicates of another record).
+REVIEW_REASONS = ("wrong", "unsafe", "refusal", "formatting", "low_effort", "duplicate", "other")
+# A reviewer's name on a verdict: long enough for "Firstname Lastname <email>", bounded
+# because it is stored with every verdict and shown in every export.
+MAX_REVIEWER_CHARS = 120

@@ -70,6 +70,14 @@ base_url = "{fake_url}/v1"
 models = ["fake-chat"]
 supports_raw = false
 
+# Nothing listens on this port: a provider that cannot be reached at all.
+[providers.closed]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{stack.free_port()}/v1"
+models = ["gone-model"]
+max_retries = 1
+timeout = 5
+
 [providers.local]
 kind = "local"
 models = ["smollm2-135m-instruct"]

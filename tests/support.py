@@ -19,7 +19,8 @@ from service.testing.harness import LocalWorker
 from service.testing.stack import free_port, synthgen, wait_for, wait_http_ok
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
+# carol is schemathesis's tenant: the jobs its run makes stay apart from the other tests'.
+KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "key-carol-5555555555"}
 
 __all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Workers", "adjust_example", "doc_sections", "examples",
            "free_port", "responses_spec", "wait_for", "wait_http_ok"]

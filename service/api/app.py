@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 from litestar import Litestar
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import __version__, defaults
+from service import __version__, defaults, redact
 from service import settings as settings_mod
-from service.api import meta
+from service.api import meta, openapi
 from service.api.jobs import JobController
 from service.api.problems import HANDLERS
 from service.api.review import ReviewController, review_page
@@ -54,11 +57,26 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+# API docs work with no internet (most training clusters have none): Swagger UI's
+# files are vendored, pinned, in static/docs (package.json there names the version;
+# `make docs-assets` refreshes them from npm) and served by the app. Scalar, the former
+# /docs, was dropped: its bundle alone is 4.3 MB against Swagger UI's 2.2 MB in all.
+DOCS_ASSETS = Path(__file__).parent / "static" / "docs"
+DOCS_ASSETS_PATH = "/docs/assets"
+
+
 def openapi_config() -> OpenAPIConfig:
+    swagger = SwaggerRenderPlugin(
+        path=["/", "/swagger"],
+        js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS_PATH}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS_PATH}/favicon-32x32.png'>",
+    )
     return OpenAPIConfig(
         title="synthgen", version=__version__,
         description="Synthetic-data generation as a service: submit a recipe job, stream its records.",
-        path="/docs", render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        path="/docs", render_plugins=[swagger],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
         use_handler_docstrings=False,
@@ -68,11 +86,12 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or settings_mod.get()
     registry = Registry.load(settings.providers_file)
+    redact.configure_process(registry, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         url = settings.redis_url or ""
-        client = async_client(url)
+        client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         app.state.store = JobStore(client)
         app.state.jobs = JobService(app.state.store, sync, registry, settings)
@@ -84,7 +103,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sync.close()
 
     app = Litestar(
-        route_handlers=[JobController, ReviewController, review_page, meta.list_recipes, meta.list_benchmarks, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route],
+        route_handlers=[JobController, ReviewController, review_page, meta.list_recipes, meta.list_benchmarks, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route,
+                        create_static_files_router(DOCS_ASSETS_PATH, [DOCS_ASSETS], name="docs-assets",
+                                                   cache_control=CacheControlHeader(max_age=86400))],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],
@@ -94,4 +115,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.registry = registry
+    openapi.install(app, schema_types())
+    _fix_allow_headers(app)
     return app
+
+
+def _fix_allow_headers(app: Litestar) -> None:
+    """OPTIONS answers `Allow` with every method of its path.
+
+    Litestar builds a path's OPTIONS handler with the first route made for that path;
+    when later handlers join the path it builds a new route but keeps the old handler,
+    whose closure still lists the first route's methods (`OPTIONS /v1/jobs` said
+    "OPTIONS, POST", without GET). Point each such closure at the route that serves it."""
+    from litestar.routes import HTTPRoute
+
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        fn = route.route_handler_map["OPTIONS"][0].fn
+        for cell in getattr(fn, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
+
+
+def schema_types() -> list[object]:
+    """The msgspec types the API reads and writes, for service.api.openapi."""
+    from service.api.meta import BenchmarkList, Health, ProviderList, RecipeList
+    from service.domain.job import Job, JobPage, Problem
+    from service.domain.report import JobReport
+    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
+    from service.recipes import RECIPES
+
+    return [*(r.Spec for r in RECIPES.values()), Job, JobPage, Problem, SpotCheck, SpotCheckRequest, Verdict,
+            StoredVerdict, JobReport, RecipeList, ProviderList, BenchmarkList, Health]

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -80,7 +81,9 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="readyz", tags=["ops"], summary="Redis is reachable")
+@get("/readyz", operation_id="readyz", tags=["ops"], summary="Redis is reachable",
+     responses={503: ResponseSpec(data_container=Health, description="Redis is unreachable (Retry-After)",
+                                  generate_examples=False)})
 async def readyz(request: Request) -> Response[Health]:
     try:
         await request.app.state.store.ping()

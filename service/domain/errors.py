@@ -54,7 +54,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("invalid-spec", 422, "Invalid job spec", "the job spec does not decode, or names what cannot run"),
     ProblemType("invalid-request", 400, "Invalid request", "a query parameter, header or cursor is not valid"),
     ProblemType("invalid-body", 422, "Invalid request body", "a request body (other than a job spec) is not valid"),
-    ProblemType("malformed-json", 400, "Malformed JSON body", "the body is not JSON"),
+    ProblemType("malformed-json", 400, "Malformed JSON body", "the body is not JSON (the detail says where)"),
+    ProblemType("too-deep", 400, "JSON nested too deeply", "the body nests deeper than the service accepts"),
     ProblemType("malformed-request", 400, "Malformed request", "the request cannot be parsed"),
     ProblemType("unauthorized", 401, "Unauthorized", "no valid API key (Authorization: Bearer <key>)"),
     ProblemType("not-found", 404, "Not found", "no such job or route for this tenant"),
@@ -70,6 +71,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
                 "the request holding this Idempotency-Key is still being processed; retry"),
     ProblemType("job-final", 409, "Job already finished", "cancelling a job that already finished"),
     ProblemType("no-records", 409, "Nothing to review", "a spot-check of a job with no kept records yet"),
+    ProblemType("job-not-final", 409, "Job still running",
+                "a spot-check of a job that has not finished, without `interim: true`"),
+    ProblemType("spotcheck-reviewed", 409, "Sample already reviewed",
+                "a redraw of a spot-check sample that already has verdicts"),
+    ProblemType("spotcheck-redrawn", 409, "Sample redrawn",
+                "a verdict on a sample that was redrawn since the reviewer loaded it"),
+    ProblemType("busy", 503, "Service busy", "every connection to the job store is in use; retry (`Retry-After`)"),
     ProblemType("unavailable", 503, "Storage unavailable", "the job store is unreachable; retry later"),
     ProblemType("internal", 500, "Internal error", "a bug; the detail carries the request id for the logs"),
     # Set by the worker on a failed job (GET /v1/jobs/{id} `error`):
@@ -77,7 +85,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("provider-unavailable", 502, "A provider refused the job's requests",
                 "a provider answered with a fatal error (bad key, unknown model, unreachable)"),
     ProblemType("target-not-reached", 422, "The job could not reach its target",
-                "the job kept fewer than its explicit `target`, or (no target) fewer than `min_yield` of its inputs, or nothing; the detail names the top reasons with counts"),
+                "the job kept fewer than its explicit `target`, or (no target) fewer than `min_yield` of its inputs"),
+    ProblemType("provider-errors", 502, "A provider lost more calls than the job's error budget allows",
+                "more provider calls failed after retries than `error_budget` allows"),
+    ProblemType("nothing-kept", 422, "The job kept no record", "the job ended with no record kept"),
 )
 
 

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from service.domain.review import SpotCheckSummary
+
 Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -65,18 +67,9 @@ class GeneratorCount(msgspec.Struct):
     rejected: int = 0
 
 
-class SpotCheckSummary(msgspec.Struct):
-    """The human spot-check of a job: sample size, verdicts so far, acceptance rate."""
-
-    size: int
-    reviewed: int
-    accepted: int
-    rejected: int
-    acceptance_rate: float | None
-
-
 class JobLinks(msgspec.Struct):
     self: str
+    spec: str
     records: str
     rejects: str
     cancel: str
@@ -86,7 +79,12 @@ class JobLinks(msgspec.Struct):
 
 
 class Job(msgspec.Struct):
-    """A job as the API returns it."""
+    """A job as the API returns it.
+
+    The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
+    poll of its status (and every page of a list) would carry it. `links.spec` serves it
+    as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+    """
 
     id: str
     status: Status
@@ -96,7 +94,6 @@ class Job(msgspec.Struct):
     finished_at: str | None
     progress: Progress
     spec_hash: str
-    spec: dict[str, Any]
     error: Problem | None
     note: str | None
     seed: int | None

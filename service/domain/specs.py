@@ -86,6 +86,11 @@ class Filters(StageSpec, kw_only=True, forbid_unknown_fields=True):
     max_word_repeat: Annotated[
         int, Meta(ge=2, description="A word or 2-gram repeated more times in a row is a generation loop.")
     ] = 8
+    max_sentence_repeat: Annotated[int, Meta(ge=1, description=(
+        "A sentence of 6+ words (outside code blocks) appearing more times than this is a loop."))] = 2
+    max_repeated_ngram_fraction: Annotated[float, Meta(gt=0, le=1, description=(
+        "Reject when more than this share of the words lies in 10-word sequences that occur twice or more "
+        "(a long loop); 1 turns the check off."))] = 0.3
 
     def check(self, env: Any) -> None:
         if self.min_words > self.max_words:
@@ -214,6 +219,11 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     refuse_licences: Annotated[
         list[Name], Meta(description="Refuse the job if any generator or judge carries one of these licence tags.")
     ] = []
+    error_budget: Annotated[float, Meta(
+        ge=0.0, le=1.0,
+        description="Share of the target (or of the calls made, if more) that may be lost to provider "
+        "errors after retries; past it the job stops and fails naming the provider.",
+    )] = defaults.ERROR_BUDGET
 
     @property
     def recipe(self) -> str:

@@ -35,7 +35,7 @@ import contextvars
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
@@ -46,6 +46,7 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
+from service.redact import redact
 from service.store.codec import attempt_counter, requests_counter, stage_entered
 from service.store.jobs import JobStore
 
@@ -85,6 +86,43 @@ KEPT = ("kept", "kept")
 
 def _label(provenance: dict[str, Any] | None) -> str:
     return f"{provenance['provider']}/{provenance['model']}" if provenance else ""
+
+
+class ErrorBudget:
+    """Provider calls lost after retries, against the job's `error_budget`.
+
+    The allowance is error_budget x max(target, calls made so far): a fraction of what
+    the job promised, growing when a recipe needs several calls per record. One loss
+    past it stops the job (stop reason "errors"), and the worker fails it naming the
+    provider that lost the most calls and its dominant reason, instead of letting a
+    job that silently dropped a share of its items report success.
+    """
+
+    def __init__(self, fraction: float, target: int | None):
+        self.fraction = fraction
+        self.target = target or 0
+        self.by_provider: Counter[str] = Counter()
+        self.by_reason: Counter[tuple[str, str]] = Counter()
+        self.last: dict[str, str] = {}
+        self.exceeded = False
+
+    def lost(self, provider: str, exc: ProviderError, calls: int) -> bool:
+        """Count one lost call; True the first time the budget is exceeded."""
+        self.by_provider[provider] += 1
+        self.by_reason[(provider, f"HTTP {exc.status}" if exc.status else "no usable answer")] += 1
+        self.last[provider] = str(exc)
+        over = sum(self.by_provider.values()) > self.fraction * max(self.target, calls)
+        first = over and not self.exceeded
+        self.exceeded = self.exceeded or over
+        return first
+
+    def summary(self) -> str | None:
+        """'provider fake lost 6 calls (HTTP 400 x6); last: ...', for the job's problem."""
+        if not self.by_provider:
+            return None
+        provider, n = self.by_provider.most_common(1)[0]
+        reasons = ", ".join(f"{r} x{k}" for (p, r), k in self.by_reason.most_common() if p == provider)
+        return f"provider {provider!r} lost {n} calls after retries ({reasons}); last error: {self.last[provider]}"
 
 
 class Stopped(Exception):
@@ -230,10 +268,10 @@ class Model:
         return self.ref.sampling.over(base)
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.chat(messages, model=self.model, params=params))
+        return await self.run._call(self.provider.name, self.provider.chat(messages, model=self.model, params=params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.complete(prompt, model=self.model, params=params))
+        return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
 
 
 class RecipeContext(Generic[SpecT]):
@@ -264,6 +302,7 @@ class RecipeContext(Generic[SpecT]):
         self.stop_reason: str | None = None
         self.fatal: ProviderError | None = None
         self.requests_made = 0
+        self.errors = ErrorBudget(spec.error_budget, target)
         self._reserved = 0
         self._queue: asyncio.Queue[tuple[str, str, bytes, str, str, str] | None] = asyncio.Queue(
             maxsize=defaults.FLUSH_BATCH * 4
@@ -359,16 +398,20 @@ class RecipeContext(Generic[SpecT]):
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
 
-    async def _call(self, aw: Awaitable[Completion]) -> Completion:
+    async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
         self.check()
         self.requests_made += 1
         try:
-            return await aw
+            c = await aw
         except ProviderError as exc:
             if exc.fatal:
                 self.fatal = exc
                 self.stop("provider")
+            elif self.errors.lost(provider, exc, self.requests_made):
+                self.stop("errors")
             raise
+        c.text = redact(c.text)  # provider text is untrusted (service.redact)
+        return c
 
     # -- records --------------------------------------------------------------------
 
@@ -468,10 +511,13 @@ class RecipeContext(Generic[SpecT]):
                     try:
                         await fn(slot, item)
                     except ProviderError as exc:
-                        if self.stopped:
+                        # A loss that exhausted the error budget is still this item's reject.
+                        if self.stopped and self.stop_reason != "errors":
                             return
                         if not slot.settled:
                             await slot.reject(item[0], Verdict.from_error("generate", "provider_error", exc), {})
+                        if self.stopped:
+                            return
 
         await self.lanes(lane)
 

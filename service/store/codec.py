@@ -13,7 +13,9 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   `stg:` count the stored, unique rejects); `req:{stage}/{reason}`: the provider
   requests those attempts spent (`kept/kept` for kept records, `generate/no_outcome`
   for requests no outcome took). The `req:` counters add up to `requests`.
-- `spot_size spot_accepted spot_rejected`: the spot-check's counts
+- `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
+  `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
+  SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from service.domain.job import (
     OutcomeCount,
     Problem,
     Progress,
-    SpotCheckSummary,
     StageCount,
     rfc3339,
 )
+from service.domain.review import summary_from_hash
 
 COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
 REJECT_PREFIX = "rej:"
@@ -90,11 +92,6 @@ def from_hash(raw: dict[str, str]) -> Job:
         if k.startswith(GENERATOR_PREFIX):
             label, _, what = k[len(GENERATOR_PREFIX):].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    spot = None
-    if raw.get("spot_size"):
-        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
-        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
-                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
@@ -109,18 +106,15 @@ def from_hash(raw: dict[str, str]) -> Job:
             **{c: int(raw.get(c) or 0) for c in COUNTERS},
         ),
         spec_hash=raw.get("spec_hash", ""),
-        # The stored JSON goes out as it is: decoding it only to encode it again was a
-        # third of a GET's response work, and specs with inline prompts are large.
-        spec=msgspec.Raw(raw["spec"].encode()),  # type: ignore[arg-type]
         error=msgspec.json.decode(error, type=Problem) if error else None,
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
         outcomes=outcomes(raw),
         generators=dict(sorted(generators.items())),
-        spotcheck=spot,
+        spotcheck=summary_from_hash(raw),
         links=JobLinks(
-            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
+            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
     )

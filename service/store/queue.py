@@ -45,9 +45,17 @@ def requeue_expired(conn: redis.Redis, name: str, lease_seconds: float) -> list[
         status = conn.hget(job_key(job_id), "status")
         if status not in (b"running", b"cancelling") or conn.exists(lease_key(job_id)):
             continue
-        # One reaper wins per lease period, so a dead job is enqueued once, not once per worker.
-        if conn.set(requeue_lock_key(job_id), "1", nx=True, px=int(lease_seconds * 1000)):
-            enqueue(conn, name, job_id)
+        if requeue(conn, name, lease_seconds, job_id):
             requeued.append(job_id)
             log.warning("job %s: worker lease expired; re-enqueued to resume", job_id)
     return requeued
+
+
+def requeue(conn: redis.Redis, name: str, lease_seconds: float, job_id: str) -> bool:
+    """Enqueue a leaseless running job to resume it. One caller wins per lease period
+    (the reapers of every worker, and a worker handing its job back), so the job is
+    enqueued once, not once per worker."""
+    if conn.set(requeue_lock_key(job_id), "1", nx=True, px=int(lease_seconds * 1000)):
+        enqueue(conn, name, job_id)
+        return True
+    return False

@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible model server for tests and benchmarks.
 
 It speaks real HTTP (aiohttp.web) on loopback, sleeps for a configurable
-latency before every model answer and can inject faults, so client code is
+latency before every model answer and can inject faults (500, 429, hangs, and a gateway's 400 that echoes the caller's key,
+as "Incorrect API key provided: sk-..." does), so client code is
 exercised the way a real provider would exercise it, but deterministically
 and without a model.
 
@@ -11,9 +12,10 @@ vectors, so texts sharing words are close). Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
-latency_jitter, fail_rate, rate_limit_rate, retry_after, fail_first,
-rate_limit_first, hang_first, default_words, follow_formats, fault_endpoints,
-scripts), ``POST /_control/reset``, ``GET /_control/stats`` and
+latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, retry_after, fail_first,
+rate_limit_first, bad_request_first, hang_first, default_words, context_tokens,
+follow_formats, fault_endpoints, scripts),
+``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``. With ``follow_formats`` (or ``--follow-formats``)
 unscripted replies take the format each recipe's prompt asks for (numbered task
 lists, ``Score: N``, ``Rating:`` blocks, template prefixes; see format_replies.py), so
@@ -102,18 +104,21 @@ class Config:
     latency_jitter: float = 0.0
     fail_rate: float = 0.0
     rate_limit_rate: float = 0.0
+    bad_request_rate: float = 0.0
     retry_after: float = 0.1
     fail_first: int = 0
     rate_limit_first: int = 0
+    bad_request_first: int = 0
     hang_first: int = 0
     default_words: int = 40
+    context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
     follow_formats: bool = False
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "retry_after")
-_INTS = ("fail_first", "rate_limit_first", "hang_first", "default_words")
+_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "retry_after")
+_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "hang_first", "default_words", "context_tokens")
 
 
 @dataclasses.dataclass
@@ -166,7 +171,7 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "hang": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0}
         self.replies = 0
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -225,10 +230,15 @@ class FakeState:
         elif cfg.rate_limit_first > 0:
             cfg.rate_limit_first -= 1
             fault = "429"
+        elif cfg.bad_request_first > 0:
+            cfg.bad_request_first -= 1
+            fault = "400"
         elif cfg.fail_rate and random.random() < cfg.fail_rate:
             fault = "500"
         elif cfg.rate_limit_rate and random.random() < cfg.rate_limit_rate:
             fault = "429"
+        elif cfg.bad_request_rate and random.random() < cfg.bad_request_rate:
+            fault = "400"
         if fault:
             self.faults[fault] += 1
         return fault
@@ -389,6 +399,10 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
         after = state.config.retry_after
         headers = {"Retry-After": f"{after:g}", "retry-after-ms": str(round(after * 1000))}
         return _error(429, "Rate limit reached (injected)", "rate_limit_error", headers)
+    if fault == "400":
+        key = request.headers.get("Authorization", "").partition(" ")[2]
+        return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "
+                      "https://example.invalid/keys (injected)", "invalid_request_error")
     if fault is not None:
         return _error(500, "Internal server error (injected)", "server_error")
     return body
@@ -402,6 +416,22 @@ def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: in
         "model": body.get("model") or MODEL_ID, "choices": [choice],
         "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out},
     })
+
+
+def _over_context(request: web.Request, prompt: str, body: dict[str, Any]) -> web.Response | None:
+    """llama.cpp's server answers a prompt plus max_tokens beyond its context with this 400
+    (tokens counted as words here)."""
+    limit = request.app[STATE_KEY].config.context_tokens
+    n_in = len(prompt.split())
+    asked = body.get("max_tokens")
+    n_out = asked if isinstance(asked, int) else 0
+    if not limit or n_in + n_out <= limit:
+        return None
+    body_ = {"error": {"message": f"This model's maximum context length is {limit} tokens. However, you requested "
+                       f"{n_in + n_out} tokens ({n_in} in the messages, {n_out} in the completion). Please reduce "
+                       "the length of the messages or completion.", "type": "invalid_request_error",
+                       "param": "messages", "code": "context_length_exceeded"}}
+    return _json(body_, 400)
 
 
 async def chat_completions(request: web.Request) -> web.Response:
@@ -422,7 +452,9 @@ async def chat_completions(request: web.Request) -> web.Response:
     prompt = "\n".join(texts)
     text, finish = request.app[STATE_KEY].reply("chat", prompt, last_user, body)
     message = {"role": "assistant", "content": text}
-    choice = {"index": 0, "message": message, "finish_reason": finish}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -437,6 +469,8 @@ async def completions(request: web.Request) -> web.Response:
     prompt = prompt if isinstance(prompt, str) else ""
     text, finish = request.app[STATE_KEY].reply("completions", prompt, prompt, body)
     choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -462,7 +496,7 @@ async def embeddings(request: web.Request) -> web.Response:
 
 async def list_models(request: web.Request) -> web.Response:
     """``GET /v1/models``."""
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake"}
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake", "permissions": []}
             for m in (MODEL_ID, EMBEDDING_MODEL_ID)]
     return _json({"object": "list", "data": data})
 

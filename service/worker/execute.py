@@ -6,12 +6,18 @@ renewing, the lease expires, and the reaper of any live worker re-enqueues the j
 the next run resumes from the ids already committed, so nothing is lost or doubled.
 If the lease is lost while running (a long stall), the run stops without touching the
 job's status: the worker that took over owns it.
+
+Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
+run stops between items, its commits flushed, and the job is handed back: the lease is
+released and the job re-enqueued at once, still `running`, so another worker resumes it
+from the committed ids without waiting for the lease to expire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Any
 
@@ -23,18 +29,23 @@ from service.domain.job import Problem
 from service.pipeline.outcome import settle
 from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
+from service.redact import redact
 from service.settings import Settings
 from service.store.jobs import JobStore
 from service.store.redis import async_client
 from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.worker")
+# Set once by the worker's warm shutdown (process.DrainingWorker); never cleared: the
+# process is exiting.
+DRAINING = threading.Event()
 
 
 def _problem(slug: str, detail: str) -> bytes:
-    """A failed job's `error`, of a catalogued problem type."""
+    """A failed job's `error`, of a catalogued problem type. The detail may quote a
+    provider or an exception raised on its answer, so it is redacted."""
     t = problem_type(slug)
-    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=detail))
+    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
 
 
 async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
@@ -44,6 +55,8 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
         now = time.monotonic()
         if await store.status(run.job_id) == "cancelling":
             run.stop("cancelled")
+        elif DRAINING.is_set():
+            run.stop("handoff")
         if now - last_renew >= settings.heartbeat_seconds:
             last_renew = now
             if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
@@ -54,9 +67,24 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
             await store.flush_metrics(buffer)
 
 
+async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+    from service.store.queue import requeue
+    from service.store.redis import sync_client
+
+    # Release first: a resumer's claim must find no lease. If the lease was already
+    # lost, the worker holding it owns the job and nothing is re-enqueued.
+    if await store.release(job_id, worker_id):
+        conn = sync_client(settings.redis_url or "")
+        try:
+            await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id)
+        finally:
+            conn.close()
+        log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
+
+
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
-    client = async_client(settings.redis_url or "", max_connections=16)
+    client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
         claim = await store.claim(job_id, worker_id, settings.lease_seconds)
@@ -74,7 +102,7 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
             await store.transition(job_id, "failed", stamp="finished_at",
                                    error=_problem("job-failed", f"{type(exc).__name__}: {exc}"))
     finally:
-        await buffer.flush(client)
+        await store.flush_metrics(buffer)
         await client.aclose()
 
 
@@ -112,21 +140,21 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         await run.close()
     if run.stop_reason == "lease":
         return
+    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
+        await _hand_back(job_id, store, settings, worker_id)
+        return
     if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
         final = "cancelled"
-    elif run.fatal is not None:
-        final, error = "failed", _problem("provider-unavailable", str(run.fatal))
-    elif error:
-        final = "failed"
     else:
         after = await store.get(job_id) or {}
-        settled = settle(spec, target, run.kept, int(after.get("requests") or 0), outcome, after)
-        final = settled.status
-        if settled.detail is not None:
-            error = _problem("target-not-reached", settled.detail)
-        note = settled.note
+        settled = settle(run, outcome, after, bool(error))
+        final, note = settled.status, settled.note
+        if settled.problem is not None:
+            error = _problem(settled.problem, settled.detail or "")
     if note:
         await store.set_note(job_id, note)
+    if final == "failed":
+        log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
     prev = await store.transition(job_id, final, stamp="finished_at", error=error)
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)

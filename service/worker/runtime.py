@@ -21,7 +21,7 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
-from service import metrics
+from service import metrics, redact
 from service.providers.registry import Registry
 from service.settings import Settings
 
@@ -39,6 +39,8 @@ class WorkerRuntime:
         self.settings = settings
         self.registry = registry if registry is not None else Registry.load(settings.providers_file)
         self.env: Env = Env(providers=self.registry, settings=settings)
+        # Every provider's and the embedder's key, redacted from what this process writes.
+        redact.configure_process(self.registry, settings)
         self.buffer = metrics.Buffer()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._loop: asyncio.AbstractEventLoop | None = None
