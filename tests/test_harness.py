@@ -22,7 +22,7 @@ def test_responses_keeps_answers_and_rejects_a_refusal(redis_url: str) -> None:
 
     assert done.job.status == "succeeded"
     assert done.job.progress.kept == 2 and done.job.progress.rejected == 1
-    assert done.job.note == "kept 2 of 3 (67%; min_yield 50%); top reasons: refusal 1 (filter)"
+    assert done.job.note == "kept 2 of 3 (67%; min_yield 50%); most rejects: refusal (1 of 1)"
     assert [r["prompt"] for r in done.records] == ["Explain tides.", "Explain rainbows."]
     assert done.records[0]["response"] == "A careful answer to: Explain tides."
     assert done.records[0]["meta"]["provider"] == "m" and done.records[0]["meta"]["licence"] == "test-only"
@@ -44,6 +44,8 @@ def test_a_failed_call_rejects_its_item_and_frees_the_slot_for_the_next(redis_ur
         return next(answers)
 
     done = run_recipe({"recipe": "self-rewarding", "generator": {"provider": "m"}, "target": 1, "concurrency": 1,
+                       # The lost prompt is within this job's error budget (2 lost calls of 4).
+                       "error_budget": 1.0,
                        "params": {"prompts": ["alpha question", "beta question"], "samples": 2, "judge_repeats": 1}},
                       redis_url=redis_url, providers={"m": ScriptedProvider(reply)})
 

@@ -70,7 +70,7 @@ def test_an_explicit_target_short_by_a_reject_fails_for_every_recipe(redis_url: 
     assert done.job.status == "failed" and done.job.progress.kept == 1, (done.job.error, done.job.outcomes)
     assert done.job.error is not None and done.job.error.type.endswith("/target-not-reached")
     judge_rejects = next(o.attempts for o in done.job.outcomes if (o.stage, o.reason) == ("judge", "low_score"))
-    assert judge_rejects >= 1 and f"low_score {judge_rejects} (judge)" in (done.job.error.detail or "")
+    assert judge_rejects >= 1 and f"low_score ({judge_rejects} of " in (done.job.error.detail or "")
     assert_funnel_adds_up(done)
 
 
@@ -108,12 +108,12 @@ def test_without_a_target_min_yield_decides(redis_url: str) -> None:
     one_refused = refuse_some({"number 0"})
     done = run(spec, redis_url, one_refused)
     assert done.job.status == "succeeded" and done.job.progress.kept == 3
-    assert done.job.note == "kept 3 of 4 (75%; min_yield 50%); top reasons: refusal 1 (filter)"
+    assert done.job.note == "kept 3 of 4 (75%; min_yield 50%); most rejects: refusal (1 of 1)"
 
     done = run({**spec, "min_yield": 0.8}, redis_url, one_refused)
     assert done.job.status == "failed" and done.job.progress.kept == 3
     assert done.job.error is not None and done.job.error.type.endswith("/target-not-reached")
-    assert done.job.error.detail == "kept 3 of 4 (75%; min_yield 80%); top reasons: refusal 1 (filter)"
+    assert done.job.error.detail == "kept 3 of 4 (75%; min_yield 80%); most rejects: refusal (1 of 1)"
 
     done = run(spec, redis_url, refuse_some({"number 0", "number 1", "number 2"}))
     assert done.job.status == "failed" and done.job.progress.kept == 1
@@ -154,7 +154,7 @@ def test_a_self_repeating_model_shows_where_every_request_went(redis_url: str) -
     assert dup.attempts == dup.requests == job.progress.requests - 2 > 50  # one call per duplicate
     assert {(o.stage, o.reason): (o.attempts, o.requests) for o in job.outcomes}[("kept", "kept")] == (1, 2)
     assert_funnel_adds_up(done)
-    assert f"duplicate {dup.attempts} (dedup)" in (job.error.detail if job.error else "")
+    assert f"most rejects: duplicate ({dup.attempts} of {dup.attempts})" in (job.error.detail if job.error else "")
 
 
 def test_a_self_repeating_self_instruct_model_adds_up(redis_url: str) -> None:

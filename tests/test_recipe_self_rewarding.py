@@ -158,7 +158,7 @@ def test_unparseable_judgement_is_dropped_and_an_unscored_prompt_gives_no_pair(
                                        judge_sampling={"temperature": 0.0}, keep_judgements=False)).json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"unscored": 1}
-    assert job["note"] and job["note"].startswith("kept 1 of 2 (50%; min_yield 50%); top reasons: unscored 1 (pair)")
+    assert job["note"] and job["note"].startswith("kept 1 of 2 (50%; min_yield 50%); most rejects: unscored (1 of 1)")
     (rec,) = local.lines(job["id"])
     assert rec["prompt"] == "First question"
     assert (rec["chosen"], rec["score_chosen"]) == ("Answer B", 5)

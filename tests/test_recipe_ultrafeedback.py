@@ -225,7 +225,7 @@ def test_equal_averages_are_rejected_as_ties(local: LocalApi, fake: Fake) -> Non
     job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
     assert job["progress"]["rejected_by_reason"] == {"tie": 2}
-    assert job["note"].startswith("kept 1 of 3 (33%; min_yield 30%); top reasons: tie 2 (pair)"), job["note"]
+    assert job["note"].startswith("kept 1 of 3 (33%; min_yield 30%); most rejects: tie (2 of 2)"), job["note"]
     (rec,) = local.lines(job["id"])
     assert set(rec) >= {"prompt", "chosen", "rejected", "score_chosen", "score_rejected"}
     assert "completions" not in rec and rec["meta"]["fields"]["chosen_model"]
