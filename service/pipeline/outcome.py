@@ -6,9 +6,10 @@ In this order, for a run that was not cancelled, handed back or stopped by a los
 2. Provider calls lost after retries exceeded the job's `error_budget`: `failed`,
    provider-errors, naming the provider and what it answered.
 3. The recipe raised: `failed`, job-failed (the worker's problem, passed through).
-4. A job with zero kept records is never `succeeded`: `failed`, nothing-kept.
-5. An explicit `target` is the number of kept records: a job short of it is `failed`,
-   target-not-reached, with the recipe's account of the shortfall.
+4. An explicit `target` is the number of kept records: a job short of it is `failed`,
+   target-not-reached, with the recipe's account of the shortfall (zero kept too).
+5. A job with zero kept records is never `succeeded`: without a target, `failed`,
+   nothing-kept.
 6. Without a target, an input-driven recipe (responses, orca, ultrachat, ultrafeedback,
    self-rewarding; PersonaHub over the unique personas it found) keeps what passes its
    stages: `succeeded` when kept / inputs reaches `min_yield` (spec field, default
@@ -73,15 +74,15 @@ def settle(run: RecipeContext[Any], result: RunOutcome, raw: dict[str, str], err
     if error:
         return Settled("failed")
     account = result.shortfall or result.note
-    if kept == 0:
-        lost = run.errors.summary()
-        return Settled("failed", "nothing-kept",
-                       f"0 records kept after {requests} requests{then}" + (f"; {lost}" if lost else ""))
     if spec.target is not None:
         if kept >= spec.target:
             return Settled("succeeded", note=result.note)
         head = result.shortfall or f"made {kept} of {spec.target} after {requests} requests"
         return Settled("failed", "target-not-reached", head + then)
+    if kept == 0:
+        lost = run.errors.summary()
+        return Settled("failed", "nothing-kept",
+                       f"0 records kept after {requests} requests{then}" + (f"; {lost}" if lost else ""))
     inputs = result.inputs if result.inputs is not None else run.target
     if inputs is None or kept >= inputs:
         return Settled("succeeded", note=result.note)
