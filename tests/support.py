@@ -184,6 +184,8 @@ def examples() -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
     for name, body in doc_sections().items():
         blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", body, re.S)]
         specs = [b for b in blocks if "recipe" in b]
+        # Whole specs given inline in the prose (`{"recipe": ...}`) are examples too.
+        specs += [json.loads(b) for b in re.findall(r'`(\{"recipe".*?\})`', body, re.S)]
         records = [b for b in blocks if "id" in b and "recipe" not in b]
         for spec in specs:
             out.append((name, spec, records[0] if records else None))
@@ -204,9 +206,10 @@ def adjust_example(spec: dict[str, Any]) -> dict[str, Any]:
         return node
 
     out = walk(spec)
-    params = out.get("params", {})
+    params = out.setdefault("params", {})
     if out["recipe"] == "magpie" and params.get("template", "auto") == "auto":
-        # "auto" reads the family from the documented model id, which the fake does not serve.
+        # "auto" reads the family from the documented model id, which the fake does not
+        # serve (the embedded `local` model, SmolLM2, is chatml).
         from service.recipes.magpie import detect_family
 
         params["template"] = detect_family(spec["generator"].get("model") or "") or "chatml"

@@ -38,6 +38,8 @@ def test_documented_example_yields_documented_records(local: LocalApi, fake: Fak
     assert job["status"] == "succeeded", (job["error"], job["outcomes"])
     records = local.lines(job["id"])
     assert records and len(records) == job["progress"]["kept"]
+    # The funnel explains every request made over HTTP.
+    assert sum(o["requests"] for o in job["outcomes"]) == job["progress"]["requests"] > 0
     if record is not None and spec.get("format", "native") == "native":
         documented = {k for k in record if k != "..."}
         # The example record is one record: some record has all its fields, every record

@@ -15,7 +15,7 @@ from service.domain.errors import InvalidSpec
 from service.recipes.self_instruct import INSTANCE_STOP
 from service.testing.harness import Call, Finished, ScriptedProvider, following_formats, run_recipe
 
-from support import adjust_example, examples
+from support import Fake, LocalApi, adjust_example, examples, responses_spec
 
 JUDGE_MARK = "STAGE-JUDGE"
 RUBRIC = JUDGE_MARK + " Question: {prompt}\nAnswer: {response}\nEnd with 'Score: N'."
@@ -207,3 +207,12 @@ def test_mix_is_refused_naming_mix_where_it_cannot_apply(redis_url: str, recipe:
     with pytest.raises(InvalidSpec) as err:
         run(spec, redis_url)
     assert [e.field for e in err.value.errors] == ["mix"]
+
+
+def test_retried_requests_are_charged_to_the_outcome_they_served(local: LocalApi, fake: Fake) -> None:
+    # Over HTTP, three 429s are retried: six requests for three records, all in the funnel.
+    fake.configure(rate_limit_first=3, retry_after=0.01)
+    job = local.wait(local.submit(responses_spec(3, concurrency=1)).json()["id"])
+    assert job["status"] == "succeeded" and job["progress"]["retries"] == 3, job
+    rows = {(o["stage"], o["reason"]): (o["attempts"], o["requests"]) for o in job["outcomes"]}
+    assert rows == {("kept", "kept"): (3, 6)} and job["progress"]["requests"] == 6
