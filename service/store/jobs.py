@@ -8,13 +8,19 @@ Keys (prefix `sg`):
 - `sg:job:{id}:lease`      string with TTL: the worker running the job, refreshed by heartbeat
 - `sg:tenant:{t}:jobs`     sorted set of the tenant's job ids by creation time
 - `sg:jobs:active`         set of jobs not yet final, scanned by the reaper
+- `sg:workers`             sorted set: worker id -> time of its last heartbeat (live if recent)
+- `sg:workers:exits`       hash: worker id -> how its process ended, written by its supervisor
 - `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
 
 Invariants kept by the Lua scripts, which run atomically in Redis:
 - an item id is committed at most once, so a resumed worker that redoes an item
   cannot duplicate it, and a crash between two commits loses nothing already written;
 - kept never exceeds target, even with several workers on one job;
-- a final status is never changed again.
+- a final status is never changed again;
+- a job whose worker died on it `max_crashes` times ends `failed` (worker-crashed) instead
+  of being re-enqueued to take the next worker down: a death is a lease that expired
+  while its holder stopped heartbeating; an expired lease of a live holder (a stall, a
+  Redis outage) is re-enqueued without counting.
 """
 
 from __future__ import annotations
@@ -110,16 +116,56 @@ if not redis.call('HGET', KEYS[1], 'started_at') then
   redis.call('HSET', KEYS[1], 'started_at', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'worker', ARGV[1])
 return 'ok'
 """
 
-# Heartbeat: extend the lease only while we still hold it. Returns 1 if held.
+# Heartbeat: extend the lease while we hold it, or take it back if it expired and
+# nobody took it meanwhile (Redis was unreachable longer than a lease: the run is still
+# ours, no need to stop and resume). Returns 1 if held, 0 if another worker owns it.
 RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
+if not holder then
+  local cur = redis.call('HGET', KEYS[2], 'status')
+  if cur == 'running' or cur == 'cancelling' then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 1
+  end
+end
 return 0
+"""
+
+# The reaper's decision for one job with no lease. KEYS: job, lease, requeue lock,
+# workers, exits, active. ARGV: job id, now, live window s, lock ms, max crashes, error
+# JSON prefix. Returns {action, last exit}: action 'skip' (not abandoned, or another
+# reaper got it this round), 'requeue' (holder alive: a stall), 'resume' (holder dead,
+# attempts left) or 'failed' (holder dead max_crashes times).
+REAP = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur ~= 'running' and cur ~= 'cancelling' then return {'skip', ''} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
+local holder = redis.call('HGET', KEYS[1], 'worker')
+local exit = ''
+if holder then
+  local seen = redis.call('ZSCORE', KEYS[4], holder)
+  if seen and tonumber(seen) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then return {'requeue', ''} end
+  exit = redis.call('HGET', KEYS[5], holder) or 'no supervisor saw how it ended'
+end
+local crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
+redis.call('HSET', KEYS[1], 'last_exit', exit)
+if crashes < tonumber(ARGV[5]) then return {'resume', exit} end
+local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..
+  '); the records made so far are kept'
+redis.call('HSET', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2],
+  'error', cjson.encode({type = ARGV[6] .. 'worker-crashed', title = 'The job keeps crashing its worker',
+                         status = 500, detail = detail}))
+redis.call('SREM', KEYS[6], ARGV[1])
+return {'failed', exit}
 """
 
 
@@ -170,6 +216,13 @@ def tenant_key(tenant: str) -> str:
 
 
 ACTIVE = f"{P}:jobs:active"
+WORKERS = f"{P}:workers"
+WORKER_EXITS = f"{P}:workers:exits"
+
+
+def live_since(now: float | None = None) -> float:
+    """Heartbeats at or after this time mean a live worker."""
+    return (now or time.time()) - defaults.WORKER_LIVE_SECONDS
 
 
 def idem_key(tenant: str, key: str) -> str:
@@ -320,7 +373,10 @@ class JobStore:
         return res.decode()
 
     async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
-        return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+        return bool(await self._renew(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+
+    async def live_workers(self) -> int:
+        return int(await self.r.zcount(WORKERS, live_since(), "+inf"))
 
     async def status(self, job_id: str) -> str | None:
         s = await self.r.hget(job_key(job_id), "status")

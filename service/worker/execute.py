@@ -6,6 +6,11 @@ renewing, the lease expires, and the reaper of any live worker re-enqueues the j
 the next run resumes from the ids already committed, so nothing is lost or doubled.
 If the lease is lost while running (a long stall), the run stops without touching the
 job's status: the worker that took over owns it.
+
+Redis outages: the watcher keeps polling through ConnectionErrors (the run goes on
+buffering, its sink retries), takes its lease back if it expired meanwhile and nobody
+took over, and the final transition is retried, so one worker alone resumes within a
+second or so of Redis returning.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env
 from service.settings import Settings
 from service.store.jobs import JobStore
-from service.store.redis import async_client
+from service.store.redis import OUTAGE, async_client, retrying
 
 log = logging.getLogger("synthgen.worker")
 ERR = "https://synthgen.dev/errors/"
@@ -36,19 +41,31 @@ def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
 
 async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
     last_renew = last_flush = time.monotonic()
+    outage = False
     while True:
         await asyncio.sleep(0.25)
         now = time.monotonic()
-        if await store.status(run.job_id) == "cancelling":
-            run.stop("cancelled")
-        if now - last_renew >= settings.heartbeat_seconds:
-            last_renew = now
-            if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
-                log.warning("job %s: lease lost; another worker owns it now", run.job_id)
-                run.stop("lease")
-        if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
-            last_flush = now
-            await buffer.flush(store.r)
+        try:
+            if await store.status(run.job_id) == "cancelling":
+                run.stop("cancelled")
+            if now - last_renew >= settings.heartbeat_seconds:
+                if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
+                    log.warning("job %s: lease lost; another worker owns it now", run.job_id)
+                    run.stop("lease")
+                last_renew = now
+            if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
+                last_flush = now
+                await buffer.flush(store.r)
+        except OUTAGE as exc:
+            # A watcher that died here would stop renewing the lease and polling cancel
+            # for good, while the run itself waits out the outage.
+            if not outage:
+                log.warning("job %s: Redis unavailable (%s); watcher keeps trying", run.job_id, type(exc).__name__)
+            outage = True
+            continue
+        if outage:
+            log.info("job %s: Redis answered again", run.job_id)
+            outage = False
 
 
 async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
@@ -70,7 +87,10 @@ async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer
             await store.transition(job_id, "failed", stamp="finished_at",
                                    error=_problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500))
     finally:
-        await buffer.flush(client)
+        try:
+            await buffer.flush(client)
+        except OUTAGE:  # losing a few seconds of counters beats a job that never ends
+            log.warning("job %s: metrics not flushed (Redis unavailable)", job_id)
         await client.aclose()
 
 
@@ -106,7 +126,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
         await run.close()
     if run.stop_reason == "lease":
         return
-    if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
+    if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"
     elif run.fatal is not None:
         final, error = "failed", _problem("provider-unavailable", "A provider refused the job's requests", str(run.fatal), 502)
@@ -117,8 +137,10 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     else:
         final = "succeeded"
     if run.note:
-        await store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", run.note)
-    prev = await store.transition(job_id, final, stamp="finished_at", error=error)
+        note = run.note
+        await retrying(lambda: store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", note), f"job {job_id}: note")
+    prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
+                          f"job {job_id}: final status")
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)

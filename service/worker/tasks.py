@@ -5,18 +5,17 @@ their clients stay warm from one job to the next."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from functools import lru_cache
 
 from service import metrics, settings as settings_mod
 from service.providers.registry import Registry
+from service.worker.process import worker_id
 
 
 @lru_cache(maxsize=1)
 def _process() -> tuple[settings_mod.Settings, Registry, metrics.Buffer, str]:
     s = settings_mod.get()
-    return s, Registry.load(s.providers_file), metrics.Buffer(), f"{socket.gethostname()}:{os.getpid()}"
+    return s, Registry.load(s.providers_file), metrics.Buffer(), worker_id()
 
 
 @lru_cache(maxsize=1)
