@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import redis
 
 from conftest import KEYS, Api, Fake, Serve, responses_spec, wait_for
 
@@ -28,28 +29,32 @@ def serve_env(service_env: dict[str, str]) -> dict[str, str]:
 
 def test_killed_worker_is_restarted_and_the_job_finishes(serve_env: dict[str, str], fake: Fake,
                                                          tmp_path: Path) -> None:
-    serve = Serve(serve_env, tmp_path, workers=1).start()
+    serve = Serve(serve_env, tmp_path, workers=2).start()
     try:
         api = Api(serve.url, KEYS["alice"])
+        r = redis.Redis.from_url(serve_env["SYNTHGEN_REDIS_URL"])
         fake.configure(latency=0.05)
         n = 600
         job_id = api.submit(responses_spec(n, concurrency=4)).json()["id"]
         wait_for(lambda: api.job(job_id)["progress"]["kept"] >= 50, timeout=60, what="progress")
-        (pid,) = wait_for(serve.worker_pids, what="the worker process")
-        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: len(serve.worker_pids()) == 2, what="both workers")
+        holder = int(r.hget(f"sg:job:{job_id}", "worker").decode().rpartition(":")[2])
+        assert holder in serve.worker_pids()
+        os.kill(holder, signal.SIGKILL)
         killed = time.monotonic()
         time.sleep(0.3)  # what the dead worker had committed is all there will be from it
         kept = api.job(job_id)["progress"]["kept"]
-        wait_for(lambda: (p := serve.worker_pids()) and p != [pid], timeout=20, what="a new worker")
-        wait_for(lambda: api.job(job_id)["progress"]["kept"] > kept, timeout=30, what="the job to resume")
+        wait_for(lambda: api.job(job_id)["progress"]["kept"] > kept, timeout=60, what="the job to resume")
         recovery = time.monotonic() - killed
-        print(f"\nrecovery after SIGKILL of the only worker: {recovery:.1f} s (default lease/heartbeat)")
+        print(f"\nrecovery after SIGKILL of the job's worker (the other one resumes it): {recovery:.1f} s")
+        wait_for(lambda: len(p := serve.worker_pids()) == 2 and holder not in p, timeout=60, what="a new worker")
         job = api.wait(job_id, timeout=120)
         assert job["status"] == "succeeded", job
         records = api.lines(job_id)
         assert len(records) == n == len({r["id"] for r in records}) == job["progress"]["kept"]
-        assert recovery < 10
-        assert f"worker pid {pid} killed by SIGKILL" in serve.log()
+        assert f"worker pid {holder} killed by SIGKILL" in serve.log()
+        # A generous bound (a loaded CI box): the defaults aim at ~5 s (lease 4 s + reaper 1 s).
+        assert recovery < 20
     finally:
         serve.stop()
 

@@ -142,21 +142,23 @@ return 0
 # The reaper's decision for one job with no lease. KEYS: job, lease, requeue lock,
 # workers, exits, active. ARGV: job id, now, live window s, lock ms, max crashes, error
 # JSON prefix. Returns {action, last exit}: action 'skip' (not abandoned, or another
-# reaper got it this round), 'requeue' (holder alive: a stall), 'resume' (holder dead,
-# attempts left) or 'failed' (holder dead max_crashes times).
+# reaper got it this round), 'requeue' (holder alive: a stall), 'again' (no holder
+# since the last death: still waiting for a claim), 'resume' (holder dead, attempts left: counted once per death, as the
+# holder is forgotten) or 'failed' (holder dead max_crashes times).
 REAP = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if cur ~= 'running' and cur ~= 'cancelling' then return {'skip', ''} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
 local holder = redis.call('HGET', KEYS[1], 'worker')
-local exit = ''
-if holder then
-  local seen = redis.call('ZSCORE', KEYS[4], holder)
-  if seen and tonumber(seen) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then return {'requeue', ''} end
-  exit = redis.call('HGET', KEYS[5], holder) or 'no supervisor saw how it ended'
-end
+-- No holder: its death was counted already and the job waits for a claim; enqueue it
+-- again (once per lock period) in case that enqueue was lost, count nothing.
+if not holder then return {'again', ''} end
+local seen = redis.call('ZSCORE', KEYS[4], holder)
+if seen and tonumber(seen) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then return {'requeue', ''} end
+local exit = redis.call('HGET', KEYS[5], holder) or 'no supervisor saw how it ended'
 local crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
+redis.call('HDEL', KEYS[1], 'worker')
 redis.call('HSET', KEYS[1], 'last_exit', exit)
 if crashes < tonumber(ARGV[5]) then return {'resume', exit} end
 local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..

@@ -67,8 +67,11 @@ def reap_once(conn, settings: Settings) -> list[str]:
         elif action != "skip":
             enqueue(conn, settings.queue, job_id)
             requeued.append(job_id)
-            why = "worker stalled" if action == "requeue" else f"worker died: {last_exit}"
-            log.warning("job %s: lease expired (%s); re-enqueued to resume", job_id, why)
+            if action == "again":
+                log.debug("job %s: still unclaimed; enqueued again", job_id)
+            else:
+                why = "worker stalled" if action == "requeue" else f"worker died: {last_exit}"
+                log.warning("job %s: lease expired (%s); re-enqueued to resume", job_id, why)
     return requeued
 
 
