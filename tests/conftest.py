@@ -341,6 +341,28 @@ def scrape_metrics(api_url: str) -> dict[str, float]:
     return out
 
 
+def job_midway(api: Api, fake: Fake, n: int, concurrency: int, kept: int) -> tuple[str, list[dict[str, Any]]]:
+    """Submit an n-prompt responses job (50 ms per answer), wait until `kept` records are
+    in, return its id and the records the API served by then."""
+    fake.configure(latency=0.05)
+    job_id = api.submit(responses_spec(n, concurrency=concurrency)).json()["id"]
+    wait_for(lambda: api.job(job_id)["progress"]["kept"] >= kept, timeout=120, what="progress")
+    served = api.lines(job_id)
+    assert len(served) >= kept
+    return job_id, served
+
+
+def assert_finished_intact(api: Api, job_id: str, n: int, served: list[dict[str, Any]]) -> dict[str, Any]:
+    """The job succeeded with exactly n distinct records, every earlier-served one unchanged."""
+    job = api.wait(job_id, timeout=180)
+    assert job["status"] == "succeeded", job
+    records = api.lines(job_id)
+    assert len(records) == n == len({r["id"] for r in records}) == job["progress"]["kept"]
+    after = {r["id"]: r for r in records}
+    assert all(after.get(r["id"]) == r for r in served), "a record the API had served was lost or changed"
+    return job
+
+
 def responses_spec(n: int, **extra: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "recipe": "responses",

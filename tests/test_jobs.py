@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import httpx
 
 from conftest import Api, Fake, Workers, responses_spec, scrape_metrics, wait_for
 

@@ -15,7 +15,7 @@ import psutil
 import pytest
 import redis
 
-from conftest import KEYS, Api, Fake, Serve, responses_spec, wait_for
+from conftest import KEYS, Api, Fake, Serve, assert_finished_intact, job_midway, responses_spec, wait_for
 
 pytestmark = pytest.mark.faults  # ~1 min of killed processes: make test-faults
 
@@ -48,10 +48,7 @@ def test_killed_worker_is_restarted_and_the_job_finishes(serve_env: dict[str, st
         recovery = time.monotonic() - killed
         print(f"\nrecovery after SIGKILL of the job's worker (the other one resumes it): {recovery:.1f} s")
         wait_for(lambda: len(p := serve.worker_pids()) == 2 and holder not in p, timeout=60, what="a new worker")
-        job = api.wait(job_id, timeout=120)
-        assert job["status"] == "succeeded", job
-        records = api.lines(job_id)
-        assert len(records) == n == len({r["id"] for r in records}) == job["progress"]["kept"]
+        assert_finished_intact(api, job_id, n, [])
         assert f"worker pid {holder} killed by SIGKILL" in serve.log()
         # A generous bound (a loaded CI box): the defaults aim at ~5 s (lease 4 s + reaper 1 s).
         assert recovery < 20
@@ -99,12 +96,8 @@ def test_kill_9_of_embedded_serve_and_restart_keeps_every_served_record(
     serve = Serve(env, tmp_path, workers=1).start()
     try:
         api = Api(serve.url, KEYS["alice"])
-        fake.configure(latency=0.05)
         n = 1500
-        job_id = api.submit(responses_spec(n, concurrency=8)).json()["id"]
-        wait_for(lambda: api.job(job_id)["progress"]["kept"] >= 200, timeout=60, what="progress")
-        served = api.lines(job_id)
-        assert len(served) >= 200
+        job_id, served = job_midway(api, fake, n, concurrency=8, kept=200)
         time.sleep(1.5)  # appendfsync everysec: what was acknowledged a second ago is on disk
         workers = serve.worker_pids()
         redis_pid = _embedded_redis_pid(state)
@@ -117,9 +110,6 @@ def test_kill_9_of_embedded_serve_and_restart_keeps_every_served_record(
         assert _embedded_redis_pid(state) != redis_pid
         after = {r["id"]: r for r in api.lines(job_id)}
         assert all(after.get(r["id"]) == r for r in served), "a record the API had served was lost"
-        job = api.wait(job_id, timeout=120)
-        assert job["status"] == "succeeded", job
-        records = api.lines(job_id)
-        assert len(records) == n == len({r["id"] for r in records})
+        assert_finished_intact(api, job_id, n, served)
     finally:
         serve.stop()
