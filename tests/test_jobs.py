@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 from conftest import Api, Fake, Workers, responses_spec, scrape_metrics, wait_for
 
 SEED_COPY = "Classify the sentiment of this product review as Positive, Negative, or Neutral."
