@@ -152,8 +152,12 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
 local holder = redis.call('HGET', KEYS[1], 'worker')
 -- No holder: its death was counted already and the job waits for a claim; enqueue it
--- again (once per lock period) in case that enqueue was lost, count nothing.
-if not holder then return {'again', ''} end
+-- again in case that enqueue was lost, count nothing. Rarely (15 lock periods), or a
+-- long stretch without workers would pile copies of it onto the queue.
+if not holder then
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) * 15)
+  return {'again', ''}
+end
 local seen = redis.call('ZSCORE', KEYS[4], holder)
 if seen and tonumber(seen) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then return {'requeue', ''} end
 local exit = redis.call('HGET', KEYS[5], holder) or 'no supervisor saw how it ended'
