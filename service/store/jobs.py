@@ -102,14 +102,47 @@ end
 return cur
 """
 
+# A dead lease holder's death, counted once, by whoever finds it first (a reaper, or a
+# claim that takes the job over). 'none': no holder on record (already counted);
+# 'alive': the holder still heartbeats (a stall, not a death); else the holder is
+# forgotten and the job 'resume's, or at `max` deaths ends 'failed' (worker-crashed).
+DEATH = """
+local function death(job, workers, exits, active, id, now, window, max, prefix)
+  local holder = redis.call('HGET', job, 'worker')
+  if not holder then return 'none', '' end
+  local seen = redis.call('ZSCORE', workers, holder)
+  if seen and tonumber(seen) >= now - window then return 'alive', '' end
+  local exit = redis.call('HGET', exits, holder) or 'no supervisor saw how it ended'
+  local crashes = redis.call('HINCRBY', job, 'crashes', 1)
+  redis.call('HDEL', job, 'worker')
+  redis.call('HSET', job, 'last_exit', exit)
+  if crashes < max then return 'resume', exit end
+  local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..
+    '); the records made so far are kept'
+  redis.call('HSET', job, 'status', 'failed', 'finished_at', now,
+    'error', cjson.encode({type = prefix .. 'worker-crashed', title = 'The job keeps crashing its worker',
+                           status = 500, detail = detail}))
+  redis.call('SREM', active, id)
+  return 'failed', exit
+end
+"""
+
 # A worker claims a job: only if it is runnable and no live worker holds the lease.
-# ARGV: worker id, lease ms, now. Returns 'ok', 'busy', or the status that forbids running.
-CLAIM = """
+# KEYS: job, lease, workers, exits, active. ARGV: worker id, lease ms, now, job id, live
+# window s, max crashes, error type prefix. Returns 'ok', 'busy', or the status that
+# forbids running ('failed' when this claim found the last death it may have).
+CLAIM = DEATH + """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'missing' end
 if cur ~= 'queued' and cur ~= 'running' and cur ~= 'cancelling' then return cur end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return 'busy' end
+if not holder and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] then
+  -- Taking over before any reaper looked: the previous holder's death counts here, or a
+  -- claim racing the reaper would let a poison job crash workers without limit.
+  if death(KEYS[1], KEYS[3], KEYS[4], KEYS[5], ARGV[4], tonumber(ARGV[3]), tonumber(ARGV[5]),
+           tonumber(ARGV[6]), ARGV[7]) == 'failed' then return 'failed' end
+end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
 if not redis.call('HGET', KEYS[1], 'started_at') then
@@ -141,37 +174,24 @@ return 0
 
 # The reaper's decision for one job with no lease. KEYS: job, lease, requeue lock,
 # workers, exits, active. ARGV: job id, now, live window s, lock ms, max crashes, error
-# JSON prefix. Returns {action, last exit}: action 'skip' (not abandoned, or another
-# reaper got it this round), 'requeue' (holder alive: a stall), 'again' (no holder
-# since the last death: still waiting for a claim), 'resume' (holder dead, attempts left: counted once per death, as the
-# holder is forgotten) or 'failed' (holder dead max_crashes times).
-REAP = """
+# type prefix. Returns {action, last exit}: 'skip' (not abandoned, or another reaper got
+# it this round), 'requeue' (holder alive: a stall), 'again' (no holder since the last
+# death: still waiting for a claim), 'resume' (holder dead, attempts left) or 'failed'.
+REAP = DEATH + """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if cur ~= 'running' and cur ~= 'cancelling' then return {'skip', ''} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
 if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
-local holder = redis.call('HGET', KEYS[1], 'worker')
--- No holder: its death was counted already and the job waits for a claim; enqueue it
--- again in case that enqueue was lost, count nothing. Rarely (15 lock periods), or a
--- long stretch without workers would pile copies of it onto the queue.
-if not holder then
+local verdict, exit = death(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+                            tonumber(ARGV[5]), ARGV[6])
+if verdict == 'none' then
+  -- Enqueued again in case that enqueue was lost; rarely (15 lock periods), or a long
+  -- stretch without workers would pile copies of the job onto the queue.
   redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) * 15)
   return {'again', ''}
 end
-local seen = redis.call('ZSCORE', KEYS[4], holder)
-if seen and tonumber(seen) >= tonumber(ARGV[2]) - tonumber(ARGV[3]) then return {'requeue', ''} end
-local exit = redis.call('HGET', KEYS[5], holder) or 'no supervisor saw how it ended'
-local crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
-redis.call('HDEL', KEYS[1], 'worker')
-redis.call('HSET', KEYS[1], 'last_exit', exit)
-if crashes < tonumber(ARGV[5]) then return {'resume', exit} end
-local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..
-  '); the records made so far are kept'
-redis.call('HSET', KEYS[1], 'status', 'failed', 'finished_at', ARGV[2],
-  'error', cjson.encode({type = ARGV[6] .. 'worker-crashed', title = 'The job keeps crashing its worker',
-                         status = 500, detail = detail}))
-redis.call('SREM', KEYS[6], ARGV[1])
-return {'failed', exit}
+if verdict == 'alive' then return {'requeue', ''} end
+return {verdict, exit}
 """
 
 
@@ -222,6 +242,7 @@ def tenant_key(tenant: str) -> str:
 
 
 ACTIVE = f"{P}:jobs:active"
+ERROR_TYPE_PREFIX = "https://synthgen.dev/errors/"
 WORKERS = f"{P}:workers"
 WORKER_EXITS = f"{P}:workers:exits"
 
@@ -371,10 +392,11 @@ class JobStore:
 
     # -- worker side ------------------------------------------------------------------
 
-    async def claim(self, job_id: str, worker_id: str, lease_s: float) -> str:
+    async def claim(self, job_id: str, worker_id: str, lease_s: float, max_crashes: int) -> str:
         res = await self._claim(
-            keys=[job_key(job_id), lease_key(job_id)],
-            args=[worker_id, int(lease_s * 1000), repr(time.time())],
+            keys=[job_key(job_id), lease_key(job_id), WORKERS, WORKER_EXITS, ACTIVE],
+            args=[worker_id, int(lease_s * 1000), repr(time.time()), job_id, defaults.WORKER_LIVE_SECONDS,
+                  max_crashes, ERROR_TYPE_PREFIX],
         )
         return res.decode()
 

@@ -72,7 +72,7 @@ async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer
     client = async_client(settings.redis_url or "", max_connections=16)
     store = JobStore(client)
     try:
-        claim = await store.claim(job_id, worker_id, settings.lease_seconds)
+        claim = await store.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
         if claim != "ok":
             log.info("job %s: not run (%s)", job_id, claim)
             return

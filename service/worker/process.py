@@ -28,7 +28,6 @@ from service.store.queue import enqueue, queue
 from service.store.redis import sync_client
 
 log = logging.getLogger("synthgen.worker")
-ERR = "https://synthgen.dev/errors/"
 
 
 def worker_id(pid: int | None = None) -> str:
@@ -58,7 +57,7 @@ def reap_once(conn, settings: Settings) -> list[str]:
             keys=[keys.job_key(job_id), keys.lease_key(job_id), f"{keys.job_key(job_id)}:requeue",
                   keys.WORKERS, keys.WORKER_EXITS, keys.ACTIVE],
             args=[job_id, repr(time.time()), defaults.WORKER_LIVE_SECONDS, int(settings.lease_seconds * 1000),
-                  settings.max_worker_crashes, ERR],
+                  settings.max_worker_crashes, keys.ERROR_TYPE_PREFIX],
         )
         action, last_exit = action.decode(), last_exit.decode()
         if action == "failed":
