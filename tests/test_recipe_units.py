@@ -160,3 +160,116 @@ def test_repeated_ngram_finds_word_and_bigram_loops() -> None:
     assert repeated_ngram("and go on go on go on go on".split(), 3) == "go on"
     assert repeated_ngram("and go on go on go on".split(), 3) is None
     assert repeated_ngram("a b c d e f g h".split(), 2) is None
+
+
+LOOPING_SENTENCE = ("The most important thing to remember about compound interest is that it grows your "
+                    "savings faster the earlier you start putting money aside each month of the year.")
+NORMAL_LIST = """Here are five uses of vinegar around the house:
+
+1. Clean windows: mix one part vinegar with one part water and wipe with newspaper.
+2. Descale a kettle: fill it halfway with vinegar, boil, leave for an hour and rinse.
+3. Remove sticker residue: soak a cloth in vinegar and leave it on the label for a few minutes.
+4. Freshen a fridge: wipe the shelves with diluted vinegar to remove odours.
+5. Soften laundry: add half a cup of vinegar to the rinse cycle instead of fabric softener.
+
+You can use vinegar for each of these, but never mix it with bleach."""
+NORMAL_CODE = '''Here is a small stack class with tests:
+
+```python
+class Stack:
+    def __init__(self):
+        self.items = []
+
+    def push(self, item):
+        self.items.append(item)
+
+    def pop(self):
+        return self.items.pop()
+
+
+def test_push_then_pop_returns_the_same_item():
+    stack = Stack()
+    stack.push(1)
+    assert stack.pop() == 1
+
+
+def test_push_twice_then_pop_returns_the_last_item():
+    stack = Stack()
+    stack.push(1)
+    stack.push(2)
+    assert stack.pop() == 2
+```
+
+Each test creates a new stack, so the tests do not depend on each other.'''
+
+
+def _filter_reason(text: str, **filters) -> str | None:
+    import asyncio
+
+    from service.domain.specs import Filters
+    from service.pipeline.stages import Candidate, ResponseFilter
+
+    v = asyncio.run(ResponseFilter(Filters(**filters)).check(Candidate(key="k", data={}, text=text)))
+    return None if v is None else f"{v.reason}: {v.detail}"
+
+
+def test_repetition_filter_catches_a_sentence_said_twelve_times() -> None:
+    """Issue 18: a 28-word sentence repeated 12 times passed the word/pair check."""
+    assert len(LOOPING_SENTENCE.split()) == 28
+    text = "Sure. " + " ".join([LOOPING_SENTENCE] * 12)
+    reason = _filter_reason(text)
+    assert reason is not None and reason.startswith("repetition: sentence"), reason
+    # the sentence rule alone allows two copies by default (the n-gram share then catches
+    # an answer that is nothing but those two copies)
+    twice = "Sure. " + " ".join([LOOPING_SENTENCE] * 2)
+    assert _filter_reason(twice, max_repeated_ngram_fraction=1.0) is None
+    assert _filter_reason(twice, max_repeated_ngram_fraction=1.0, max_sentence_repeat=1).startswith("repetition: sentence")
+    assert _filter_reason(twice).startswith("repetition: ")
+
+
+def test_repetition_filter_catches_a_long_loop_without_sentence_breaks() -> None:
+    loop = "and then we walked back to the old mill by the river where the boats"
+    text = "It began quietly " + " ".join([loop] * 6) + " until night came"
+    assert _filter_reason(text).startswith("repetition: ")
+    from service.pipeline.stages import repeated_ngram_fraction
+
+    words = text.lower().split()
+    assert repeated_ngram_fraction(words) > 0.8
+    assert _filter_reason(text, max_sentence_repeat=100, max_repeated_ngram_fraction=1.0) is None
+
+
+def test_repetition_filter_passes_normal_lists_and_code() -> None:
+    from service.pipeline.stages import _WORDS, repeated_ngram_fraction
+
+    assert _filter_reason(NORMAL_LIST) is None
+    assert _filter_reason(NORMAL_CODE) is None
+    assert repeated_ngram_fraction(_WORDS.findall(NORMAL_CODE.lower())) < 0.3
+    # the same code block pasted three times is a loop, though
+    assert _filter_reason("\n".join([NORMAL_CODE] * 3)).startswith("repetition: ")
+
+
+def test_wilson_interval_matches_the_formula_and_reads_honestly() -> None:
+    from service.domain.review import acceptance, wilson
+
+    low, high = wilson(184, 200)  # 92% of 200
+    assert (low, high) == (0.874, 0.9502)  # the interval reads "87% to 95%"
+    assert wilson(0, 0) == (None, None)
+    assert wilson(10, 10)[1] == 1.0 and wilson(10, 10)[0] == pytest.approx(0.7225, abs=1e-4)
+    a = acceptance(3, 4)
+    assert a.rate == 0.75 and a.low < 0.75 < a.high
+
+
+def test_a_dialogue_closing_every_answer_with_the_same_line_is_not_a_loop() -> None:
+    import asyncio
+
+    from service.domain.specs import Filters
+    from service.pipeline.stages import Candidate, ResponseFilter
+
+    close = "Let me know if you have any other questions about this."
+    answers = [f"Answer {i}: the tide rises twice a day because of the moon number {i}. {close}" for i in range(4)]
+    msgs = [m for a in answers for m in ({"role": "user", "content": "And then?"}, {"role": "assistant", "content": a})]
+    f = ResponseFilter(Filters())
+    dialogue = Candidate(key="k", data={"messages": msgs}, text="\n\n".join(answers))
+    assert asyncio.run(f.check(dialogue)) is None
+    single = Candidate(key="k", data={}, text="\n\n".join(answers))  # one answer saying it four times is a loop
+    assert asyncio.run(f.check(single)).reason == "repetition"

@@ -10,7 +10,8 @@ from litestar.params import JSONBody, PathParameter
 
 from service.api.auth import require_tenant, tenant_of
 from service.api.jobs import NDJSON, JobId, _problems
-from service.api.serving import ReviewService, SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
+from service.api.serving import ReviewService
+from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 from service.domain.report import JobReport
 
 PAGE = (Path(__file__).parent / "static" / "review.html").read_bytes()
@@ -32,23 +33,24 @@ class ReviewController(Controller):
         return await _svc(request).report(tenant_of(request), job_id)
 
     @post("/spotcheck", operation_id="createSpotCheck", status_code=201, responses=_problems(401, 404, 409, 422),
-          summary="Draw the spot-check sample (stratified by generator); returns the existing one if drawn")
+          summary="Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one "
+                  "unless redraw is asked (only before the first verdict); a running job needs interim: true")
     async def create(self, request: Request, job_id: JobId, data: JSONBody[SpotCheckRequest | None] = None) -> Response[SpotCheck]:
         sc, created = await _svc(request).create(tenant_of(request), job_id, data or SpotCheckRequest())
         return Response(sc, status_code=201 if created else 200)
 
     @get("/spotcheck", operation_id="getSpotCheck", responses=_problems(401, 404),
-         summary="The sample with its verdicts and the acceptance rate")
+         summary="The sample with its verdicts, how it was drawn, and acceptance per generator and reason")
     async def get_sample(self, request: Request, job_id: JobId) -> SpotCheck:
         return await _svc(request).get(tenant_of(request), job_id)
 
-    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", responses=_problems(401, 404, 422),
-         summary="Accept or reject one sampled record, with a note")
+    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", responses=_problems(401, 404, 409, 422),
+         summary="Record a reviewer's verdict on one sampled record, with reasons and a note")
     async def verdict(self, request: Request, job_id: JobId, record_id: RecordId, data: JSONBody[Verdict]) -> StoredVerdict:
         return await _svc(request).judge(tenant_of(request), job_id, record_id, data)
 
     @get("/spotcheck/export", operation_id="exportSpotCheck", media_type=NDJSON, responses=_problems(401, 404),
-         summary="Verdicts as NDJSON")
+         summary="A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON")
     async def export(self, request: Request, job_id: JobId) -> Response[bytes]:
         return Response(await _svc(request).export(tenant_of(request), job_id), media_type=NDJSON)
 

@@ -21,7 +21,8 @@ from msgspec import Meta
 from service import defaults, metrics
 from service.api.problems import ApiError, bad_field, not_found, spec_error
 from service.domain.errors import invalid
-from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id
+from service.domain import review
+from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id, rfc3339
 from service.domain.specs import spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
@@ -196,77 +197,11 @@ def clamp_limit(limit: int | None, default: int, maximum: int, field: str = "lim
 __all__ = ["JobService", "clamp_limit", "defaults"]
 
 
-class Verdict(msgspec.Struct, forbid_unknown_fields=True):
-    """A reviewer's decision on one sampled record."""
-
-    verdict: Literal["accept", "reject"]
-    note: Annotated[str, Meta(max_length=4000)] = ""
-    reviewer: Annotated[str, Meta(max_length=200)] = ""
-
-
-class SpotCheckRequest(msgspec.Struct, forbid_unknown_fields=True):
-    size: Annotated[int, Meta(ge=1, le=10_000)] = 200
-    seed: int | None = None
-
-
-class StoredVerdict(msgspec.Struct):
-    record_id: str
-    verdict: str
-    note: str
-    reviewer: str
-    at: str
-
-
-class SpotItem(msgspec.Struct):
-    record: dict[str, Any]
-    generator: str
-    verdict: StoredVerdict | None
-
-
-class SpotCheck(msgspec.Struct):
-    job_id: str
-    size: int
-    reviewed: int
-    accepted: int
-    acceptance_rate: float | None
-    items: list[SpotItem]
-    object: str = "spotcheck"
-
-
-def stratified_sample(records: list[dict[str, Any]], size: int, seed: int) -> list[dict[str, Any]]:
-    """`size` records, each generator's share proportional to its records (largest
-    remainder, at least one per generator while room allows), shuffled."""
-    import random
-
-    rng = random.Random(seed)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for rec in records:
-        groups.setdefault(generator_of(rec), []).append(rec)
-    size = min(size, len(records))
-    if not size:
-        return []
-    quotas = {g: size * len(rs) / len(records) for g, rs in groups.items()}
-    alloc = {g: min(len(groups[g]), max(1, int(q))) for g, q in quotas.items()}
-    while sum(alloc.values()) > size:
-        g = max(alloc, key=lambda k: alloc[k] - quotas[k])
-        alloc[g] -= 1
-    for g in sorted(quotas, key=lambda k: quotas[k] - int(quotas[k]), reverse=True) * 2:
-        if sum(alloc.values()) >= size:
-            break
-        if alloc[g] < len(groups[g]):
-            alloc[g] += 1
-    sample = [rec for g, n in sorted(alloc.items()) for rec in rng.sample(groups[g], n)]
-    rng.shuffle(sample)
-    return sample
-
-
-def generator_of(record: dict[str, Any]) -> str:
-    meta = record.get("meta") or {}
-    return f"{meta.get('provider', '?')}/{meta.get('model', '?')}"
-
-
 class ReviewService:
-    """Job report and the human spot-check (sample, verdicts, export)."""
+    """Job report and the human spot-check: draw a sample, record verdicts, export.
+
+    The rules (honest samples, verdicts per record kind, reasons, intervals) are
+    written down in service/domain/review.py."""
 
     def __init__(self, jobs: JobService):
         self.jobs = jobs
@@ -279,46 +214,88 @@ class ReviewService:
         records = await self.store.all_records(job_id)
         return await asyncio.to_thread(report.build, job, records)
 
-    async def create(self, tenant: str, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
+    async def create(self, tenant: str, job_id: str, req: review.SpotCheckRequest) -> tuple[review.SpotCheck, bool]:
+        """Returns (sample, drawn now). An existing sample is returned as it is unless
+        `redraw` is asked, which only works while it has no verdicts."""
         job = await self.jobs.get(tenant, job_id)
-        if job.spotcheck is None:
-            records = await self.store.all_records(job_id)
-            if not records:
-                raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
-                               job_status=job.status)
-            seed = req.seed if req.seed is not None else (job.seed or 0)
-            sample = stratified_sample(records, req.size, seed)
-            created = await self.store.spot_create(job_id, [msgspec.json.encode(r) for r in sample])
-            return await self.get(tenant, job_id), created
-        return await self.get(tenant, job_id), False
+        if job.spotcheck is not None and not req.redraw:
+            return await self.get(tenant, job_id), False
+        if job.status not in FINAL and not req.interim:
+            raise ApiError(409, "job-not-final", "Job still running",
+                           f"the job is {job.status}: a sample now would be drawn from the {job.progress.kept} "
+                           "records made so far, not from the job; wait until it finishes, or ask for an "
+                           "interim sample with interim: true", job_status=job.status)
+        records = await self.store.all_records(job_id)
+        if not records:
+            raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
+                           job_status=job.status)
+        seed = req.seed if req.seed is not None else (job.seed or 0)
+        sample = review.stratified_sample(records, req.size, seed)
+        info = review.SampleInfo(
+            draw=secrets.token_hex(6), drawn_at=rfc3339(time.time()) or "", seed=seed,
+            interim=job.status not in FINAL, job_status=job.status, drawn_from=len(records),
+            guidelines=req.guidelines, reasons=list(req.reasons or defaults.REVIEW_REASONS))
+        drawn = await self.store.spot_draw(job_id, [msgspec.json.encode(r) for r in sample], info.draw,
+                                           msgspec.json.encode(info), interim=info.interim, redraw=req.redraw)
+        if drawn < 0:
+            raise ApiError(409, "spotcheck-reviewed", "Sample already reviewed",
+                           "the sample has verdicts; it can only be redrawn before the first one")
+        return await self.get(tenant, job_id), drawn == 1
 
-    async def get(self, tenant: str, job_id: str) -> SpotCheck:
+    async def _sample(self, tenant: str, job_id: str) -> tuple[Job, list[dict[str, Any]], dict[bytes, bytes], review.SampleInfo]:
         job = await self.jobs.get(tenant, job_id)
         if job.spotcheck is None:
-            raise not_found("spot-check (create one with POST)")
-        lines, verdicts = await self.store.spot_sample(job_id)
+            raise not_found("spot-check (draw one with POST)")
+        lines, verdicts, info = await self.store.spot_sample(job_id)
+        if info is None:  # drawn before sample info was stored
+            info = msgspec.json.encode(review.SampleInfo(
+                draw="", drawn_at="", seed=job.seed or 0, interim=False, job_status=job.status,
+                drawn_from=job.progress.kept, guidelines="", reasons=list(defaults.REVIEW_REASONS)))
+        return job, [msgspec.json.decode(line) for line in lines], verdicts, msgspec.json.decode(
+            info, type=review.SampleInfo)
+
+    async def get(self, tenant: str, job_id: str) -> review.SpotCheck:
+        job, records, verdicts, info = await self._sample(tenant, job_id)
         items = []
-        for line in lines:
-            rec = msgspec.json.decode(line)
+        for rec in records:
             v = verdicts.get(rec["id"].encode())
-            items.append(SpotItem(record=rec, generator=generator_of(rec),
-                                  verdict=msgspec.json.decode(v, type=StoredVerdict) if v else None))
-        s = job.spotcheck
-        return SpotCheck(job_id=job_id, size=s.size, reviewed=s.reviewed, accepted=s.accepted,
-                         acceptance_rate=s.acceptance_rate, items=items)
+            items.append(review.SpotItem(record=rec, kind=review.record_kind(rec), generator=review.generator_of(rec),
+                                         verdict=msgspec.json.decode(v, type=review.StoredVerdict) if v else None))
+        return review.SpotCheck(job_id=job_id, sample=info, summary=job.spotcheck,  # type: ignore[arg-type]
+                                verdicts={k: list(v) for k, v in review.VERDICTS.items()}, items=items)
 
-    async def judge(self, tenant: str, job_id: str, record_id: str, v: Verdict) -> StoredVerdict:
-        job = await self.jobs.get(tenant, job_id)
-        lines, _ = await self.store.spot_sample(job_id) if job.spotcheck else ([], {})
-        if not any(msgspec.json.decode(line)["id"] == record_id for line in lines):
+    async def judge(self, tenant: str, job_id: str, record_id: str, v: review.Verdict) -> review.StoredVerdict:
+        _, records, _, info = await self._sample(tenant, job_id)
+        rec = next((r for r in records if r["id"] == record_id), None)
+        if rec is None:
             raise not_found("record in this job's spot-check sample")
-        from service.domain.job import rfc3339
-
-        stored = StoredVerdict(record_id=record_id, verdict=v.verdict, note=v.note, reviewer=v.reviewer,
-                               at=rfc3339(time.time()) or "")
-        await self.store.spot_verdict(job_id, record_id, msgspec.json.encode(stored), v.verdict)
+        kind = review.record_kind(rec)
+        if v.verdict not in review.VERDICTS[kind]:
+            raise bad_field("verdict", f"a {kind} record takes one of {', '.join(review.VERDICTS[kind])}",
+                            v.verdict, status=422)
+        for i, r in enumerate(v.reasons):
+            if r not in info.reasons:
+                raise bad_field(f"reasons[{i}]", f"not one of this sample's reasons: {', '.join(info.reasons)}",
+                                r, status=422)
+        if v.verdict in review.NEEDS_REASON and not v.reasons:
+            raise bad_field("reasons", f"a {v.verdict} verdict needs at least one reason", status=422)
+        reasons = list(dict.fromkeys(v.reasons))
+        stored = review.StoredVerdict(
+            record_id=record_id, verdict=v.verdict, accepted=v.verdict in review.ACCEPTED, reasons=reasons,
+            note=v.note, reviewer=v.reviewer.strip(), at=rfc3339(time.time()) or "",
+            generator=review.generator_of(rec))
+        if not await self.store.spot_verdict(job_id, info.draw, record_id, msgspec.json.encode(stored),
+                                             stored.verdict, stored.accepted, stored.generator, reasons):
+            raise ApiError(409, "spotcheck-redrawn", "Sample redrawn",
+                           "the sample was redrawn while this verdict was sent; reload it")
         return stored
 
     async def export(self, tenant: str, job_id: str) -> bytes:
+        """NDJSON: a first `spotcheck.summary` line (acceptance overall, per generator
+        and per reason, with intervals; how the sample was drawn), then one
+        `spotcheck.verdict` line per verdict, in sample order."""
         sc = await self.get(tenant, job_id)
-        return b"".join(msgspec.json.encode(i.verdict) + b"\n" for i in sc.items if i.verdict)
+        head = {"object": "spotcheck.summary", "job_id": job_id, "sample": sc.sample, "summary": sc.summary}
+        lines = [msgspec.json.encode(head)]
+        lines += [msgspec.json.encode(i.verdict) for i in sc.items if i.verdict]
+        return b"".join(line + b"\n" for line in lines)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from service.domain.review import SpotCheckSummary, summary_from_hash
+
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
 # no worker process is alive, so a stalled job says why instead of claiming to run.
 Status = Literal["queued", "running", "waiting_for_worker", "succeeded", "failed", "cancelling", "cancelled"]
@@ -54,16 +56,6 @@ class StageCount(msgspec.Struct):
 class GeneratorCount(msgspec.Struct):
     kept: int = 0
     rejected: int = 0
-
-
-class SpotCheckSummary(msgspec.Struct):
-    """The human spot-check of a job: sample size, verdicts so far, acceptance rate."""
-
-    size: int
-    reviewed: int
-    accepted: int
-    rejected: int
-    acceptance_rate: float | None
 
 
 class JobLinks(msgspec.Struct):
@@ -139,11 +131,6 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
         if k.startswith("gen:"):
             label, _, what = k[4:].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    spot = None
-    if raw.get("spot_size"):
-        acc, rej = int(raw.get("spot_accepted") or 0), int(raw.get("spot_rejected") or 0)
-        spot = SpotCheckSummary(size=int(raw["spot_size"]), reviewed=acc + rej, accepted=acc, rejected=rej,
-                                acceptance_rate=round(acc / (acc + rej), 4) if acc + rej else None)
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
@@ -167,7 +154,7 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
         generators=dict(sorted(generators.items())),
-        spotcheck=spot,
+        spotcheck=summary_from_hash(raw),
         links=JobLinks(
             self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import msgspec
 
+from service.domain.review import SpotCheckSummary
 from service.pipeline.formats import messages_of
 
 
@@ -53,6 +54,8 @@ class JobReport(msgspec.Struct):
     response_diversity: Diversity | None
     generators: dict[str, GeneratorYield]
     rejected_by_reason: dict[str, int]
+    # the human spot-check so far: acceptance overall and per generator, with intervals
+    spotcheck: SpotCheckSummary | None = None
     object: str = "job.report"
 
 
@@ -137,5 +140,5 @@ def build(job: Any, records: list[dict[str, Any]]) -> JobReport:
         judge_scores=distribution(scores, edges=[0, 1, 2, 3, 4, 5] if all(s <= 5 for s in scores) else None),
         nearest_similarity=distribution(nearest, edges=[k / 10 for k in range(1, 11)]),
         prompt_diversity=distinct(prompts), response_diversity=distinct(responses),
-        generators=gens, rejected_by_reason=job.progress.rejected_by_reason,
+        generators=gens, rejected_by_reason=job.progress.rejected_by_reason, spotcheck=job.spotcheck,
     )

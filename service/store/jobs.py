@@ -11,6 +11,8 @@ Keys (prefix `sg`):
 - `sg:workers`             sorted set: worker id -> time of its last heartbeat (live if recent)
 - `sg:workers:exits`       hash: worker id -> how its process ended, written by its supervisor
 - `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
+- `sg:job:{id}:spot`       list: the spot-check sample (record JSON lines); `:spot:info` how it was drawn
+- `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
 
 Invariants kept by the Lua scripts, which run atomically in Redis:
 - an item id is committed at most once, so a resumed worker that redoes an item
@@ -195,16 +197,70 @@ return {verdict, exit}
 """
 
 
-# Records a reviewer's verdict and keeps the job's accepted/rejected counts in step,
-# also when a reviewer changes their mind. ARGV: record id, verdict JSON, verdict.
-VERDICT = """
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-if old then
-  local was = cjson.decode(old)['verdict']
-  redis.call('HINCRBY', KEYS[1], 'spot_' .. was .. 'ed', -1)
+# Hand a job back (worker shutting down): drop the lease only while we still hold it, so
+# a worker that already took over is never robbed of its lease. Returns 1 if released.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  -- A hand-back is not a death: forget the holder, or the next claim would count it.
+  redis.call('HDEL', KEYS[2], 'worker')
+  return 1
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'spot_' .. ARGV[3] .. 'ed', 1)
+return 0
+"""
+
+
+# Draws (or redraws) a job's spot-check sample. KEYS: job, sample list, verdicts,
+# sample info. ARGV: redraw ('1'/'0'), draw id, interim ('1'/'0'), info JSON, lines...
+# Returns 1 drawn, 0 a sample exists (and no redraw was asked), -1 it has verdicts.
+# The check and the replacement are one step, so a verdict can never land on a sample
+# that a concurrent redraw is replacing: VERDICT checks the draw id it was given.
+SPOT_DRAW = """
+if redis.call('HGET', KEYS[1], 'spot_size') then
+  if ARGV[1] ~= '1' then return 0 end
+  if redis.call('HLEN', KEYS[3]) > 0 then return -1 end
+end
+redis.call('DEL', KEYS[2], KEYS[3])
+for i = 5, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('SET', KEYS[4], ARGV[4])
+redis.call('HSET', KEYS[1], 'spot_size', #ARGV - 4, 'spot_accepted', 0, 'spot_rejected', 0,
+           'spot_draw', ARGV[2], 'spot_interim', ARGV[3])
+return 1
+"""
+
+# Records a reviewer's verdict and keeps the job's counts (accepted/rejected, per
+# verdict, per generator, per reason) in step, also when a reviewer changes their mind:
+# the old verdict's counts are taken back first. ARGV: draw id, record id, verdict
+# JSON, verdict, accepted ('1'/'0'), generator, reasons... Returns 0 when the sample
+# was redrawn since the caller read it (the record may no longer be in it).
+VERDICT = """
+if (redis.call('HGET', KEYS[1], 'spot_draw') or '') ~= ARGV[1] then return 0 end
+local function count(verdict, gen, accepted, reasons, d)
+  redis.call('HINCRBY', KEYS[1], accepted and 'spot_accepted' or 'spot_rejected', d)
+  redis.call('HINCRBY', KEYS[1], 'spot_v:' .. verdict, d)
+  if gen ~= '' then
+    redis.call('HINCRBY', KEYS[1], 'spot_gen:' .. gen .. ':n', d)
+    if accepted then redis.call('HINCRBY', KEYS[1], 'spot_gen:' .. gen .. ':acc', d) end
+  end
+  for _, r in ipairs(reasons) do redis.call('HINCRBY', KEYS[1], 'spot_rsn:' .. r, d) end
+end
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then
+  local o = cjson.decode(old)
+  local acc = o['accepted']
+  if acc == nil then acc = o['verdict'] == 'accept' end
+  local gen = o['generator']
+  if type(gen) ~= 'string' then gen = '' end
+  local reasons = o['reasons']
+  if type(reasons) ~= 'table' then reasons = {} end
+  count(o['verdict'], gen, acc, reasons, -1)
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+local reasons = {}
+for i = 7, #ARGV do reasons[#reasons + 1] = ARGV[i] end
+count(ARGV[4], ARGV[6], ARGV[5] == '1', reasons, 1)
 return 1
 """
 
@@ -270,7 +326,9 @@ class JobStore:
         self._cancel = client.register_script(CANCEL)
         self._claim = client.register_script(CLAIM)
         self._renew = client.register_script(RENEW)
+        self._release = client.register_script(RELEASE)
         self._verdict = client.register_script(VERDICT)
+        self._spot_draw = client.register_script(SPOT_DRAW)
 
     # -- API side ---------------------------------------------------------------------
 
@@ -369,26 +427,28 @@ class JobStore:
                 return out
             offset += page
 
-    async def spot_create(self, job_id: str, lines: list[bytes]) -> bool:
-        """Store a spot-check sample once; False if the job already has one."""
-        if not await self.r.set(f"{spot_key(job_id)}:lock", "1", nx=True):
-            return False
-        async with self.r.pipeline(transaction=True) as p:
-            if lines:
-                p.rpush(spot_key(job_id), *lines)
-            p.hset(job_key(job_id), mapping={"spot_size": len(lines), "spot_accepted": 0, "spot_rejected": 0})
-            await p.execute()
-        return True
+    async def spot_draw(self, job_id: str, lines: list[bytes], draw: str, info_json: bytes,
+                        *, interim: bool, redraw: bool) -> int:
+        """Store a spot-check sample: 1 drawn, 0 one exists (no redraw asked), -1 it has verdicts."""
+        return int(await self._spot_draw(
+            keys=[job_key(job_id), spot_key(job_id), verdicts_key(job_id), f"{spot_key(job_id)}:info"],
+            args=["1" if redraw else "0", draw, "1" if interim else "0", info_json, *lines]))
 
-    async def spot_sample(self, job_id: str) -> tuple[list[bytes], dict[bytes, bytes]]:
-        async with self.r.pipeline(transaction=False) as p:
+    async def spot_sample(self, job_id: str) -> tuple[list[bytes], dict[bytes, bytes], bytes | None]:
+        """The sample's lines, its verdicts by record id, and how it was drawn (JSON)."""
+        async with self.r.pipeline(transaction=True) as p:
             p.lrange(spot_key(job_id), 0, -1)
             p.hgetall(verdicts_key(job_id))
-            lines, verdicts = await p.execute()
-        return lines, verdicts
+            p.get(f"{spot_key(job_id)}:info")
+            lines, verdicts, info = await p.execute()
+        return lines, verdicts, info
 
-    async def spot_verdict(self, job_id: str, record_id: str, verdict_json: bytes, verdict: str) -> None:
-        await self._verdict(keys=[job_key(job_id), verdicts_key(job_id)], args=[record_id, verdict_json, verdict])
+    async def spot_verdict(self, job_id: str, draw: str, record_id: str, verdict_json: bytes, verdict: str,
+                           accepted: bool, generator: str, reasons: list[str]) -> bool:
+        """False when the sample was redrawn since `draw` was read."""
+        return bool(await self._verdict(
+            keys=[job_key(job_id), verdicts_key(job_id)],
+            args=[draw, record_id, verdict_json, verdict, "1" if accepted else "0", generator, *reasons]))
 
     # -- worker side ------------------------------------------------------------------
 
@@ -405,6 +465,9 @@ class JobStore:
 
     async def live_workers(self) -> int:
         return int(await self.r.zcount(WORKERS, live_since(), "+inf"))
+
+    async def release(self, job_id: str, worker_id: str) -> bool:
+        return bool(await self._release(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id]))
 
     async def status(self, job_id: str) -> str | None:
         s = await self.r.hget(job_key(job_id), "status")

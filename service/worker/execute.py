@@ -11,12 +11,18 @@ Redis outages: the watcher keeps polling through ConnectionErrors (the run goes 
 buffering, its sink retries), takes its lease back if it expired meanwhile and nobody
 took over, and the final transition is retried, so one worker alone resumes within a
 second or so of Redis returning.
+
+Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
+run stops between items, its commits flushed, and the job is handed back: the lease is
+released and the job re-enqueued at once, still `running`, so another worker resumes it
+from the committed ids without waiting for the lease to expire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 
 import msgspec
@@ -33,6 +39,9 @@ from service.store.redis import OUTAGE, async_client, retrying
 
 log = logging.getLogger("synthgen.worker")
 ERR = "https://synthgen.dev/errors/"
+# Set once by the worker's warm shutdown (process.DrainingWorker); never cleared: the
+# process is exiting.
+DRAINING = threading.Event()
 
 
 def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
@@ -48,6 +57,8 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
         try:
             if await store.status(run.job_id) == "cancelling":
                 run.stop("cancelled")
+            elif DRAINING.is_set():
+                run.stop("handoff")
             if now - last_renew >= settings.heartbeat_seconds:
                 if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
                     log.warning("job %s: lease lost; another worker owns it now", run.job_id)
@@ -66,6 +77,21 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
         if outage:
             log.info("job %s: Redis answered again", run.job_id)
             outage = False
+
+
+async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+    from service.store.redis import sync_client
+    from service.worker.process import requeue
+
+    # Release first: a resumer's claim must find no lease. If the lease was already
+    # lost, the worker holding it owns the job and nothing is re-enqueued.
+    if await store.release(job_id, worker_id):
+        conn = sync_client(settings.redis_url or "")
+        try:
+            await asyncio.to_thread(requeue, conn, settings, job_id)
+        finally:
+            conn.close()
+        log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
 
 
 async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
@@ -125,6 +151,9 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
         watcher.cancel()
         await run.close()
     if run.stop_reason == "lease":
+        return
+    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
+        await _hand_back(job_id, store, settings, worker_id)
         return
     if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"

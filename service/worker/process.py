@@ -35,6 +35,17 @@ def worker_id(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
+def requeue(conn, settings: Settings, job_id: str) -> bool:
+    """Enqueue a leaseless running job to resume it. One caller wins per lease period
+    (the reapers of every worker, and a worker handing its job back), so the job is
+    enqueued once, not once per worker."""
+    lock = f"{keys.job_key(job_id)}:requeue"
+    if conn.set(lock, "1", nx=True, px=int(settings.lease_seconds * 1000)):
+        enqueue(conn, settings.queue, job_id)
+        return True
+    return False
+
+
 def reap_once(conn, settings: Settings) -> list[str]:
     """Re-enqueue running jobs whose lease expired; fail those that keep killing workers."""
     active = [m.decode() for m in conn.smembers(keys.ACTIVE)]
@@ -72,6 +83,18 @@ def reap_once(conn, settings: Settings) -> list[str]:
                 why = "worker stalled" if action == "requeue" else f"worker died: {last_exit}"
                 log.warning("job %s: lease expired (%s); re-enqueued to resume", job_id, why)
     return requeued
+
+
+class DrainingWorker(SimpleWorker):
+    """A SimpleWorker whose warm shutdown (first SIGTERM/SIGINT) also tells the job it
+    runs to hand its work back (service.worker.execute.DRAINING) instead of running to
+    the end: a rolling restart or a scale-down costs seconds, not a whole job."""
+
+    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+        from service.worker.execute import DRAINING
+
+        DRAINING.set()
+        super().request_stop(signum, frame)
 
 
 def heartbeat(conn, wid: str) -> None:
@@ -124,7 +147,7 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     beat = threading.Thread(target=reaper, args=(settings, stop, worker_id()), daemon=True, name="reaper")
     beat.start()
     name = f"synthgen-{socket.gethostname()}-{os.getpid()}-{int(time.time())}"
-    worker = SimpleWorker([queue(conn, settings.queue)], connection=conn, serializer=JSONSerializer, name=name)
+    worker = DrainingWorker([queue(conn, settings.queue)], connection=conn, serializer=JSONSerializer, name=name)
     try:
         # RQ logs every job start and end at INFO; keep it for DEBUG and our own logger for INFO.
         rq_level = settings.log_level if settings.log_level.upper() == "DEBUG" else "WARNING"

@@ -1,0 +1,237 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .acceptance import Acceptance
+from .alpaca_job import AlpacaJob
+from .alpaca_job_format import AlpacaJobFormat
+from .alpaca_job_metadata import AlpacaJobMetadata
+from .alpaca_params import AlpacaParams
+from .alpaca_params_mode import AlpacaParamsMode
+from .benchmark_list import BenchmarkList
+from .bucket import Bucket
+from .decontamination_spec import DecontaminationSpec
+from .decontamination_spec_field import DecontaminationSpecField
+from .decontamination_spec_inline import DecontaminationSpecInline
+from .decontamination_spec_mode import DecontaminationSpecMode
+from .dedup_spec import DedupSpec
+from .dedup_spec_field import DedupSpecField
+from .distribution import Distribution
+from .diversity import Diversity
+from .embedding_dedup import EmbeddingDedup
+from .embedding_dedup_scope import EmbeddingDedupScope
+from .evol_instruct_job import EvolInstructJob
+from .evol_instruct_job_format import EvolInstructJobFormat
+from .evol_instruct_job_metadata import EvolInstructJobMetadata
+from .evol_instruct_params import EvolInstructParams
+from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
+from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
+from .filters import Filters
+from .generator_count import GeneratorCount
+from .generator_ref import GeneratorRef
+from .generator_yield import GeneratorYield
+from .instance import Instance
+from .job import Job
+from .job_generators import JobGenerators
+from .job_links import JobLinks
+from .job_page import JobPage
+from .job_report import JobReport
+from .job_report_generators import JobReportGenerators
+from .job_report_rejected_by_reason import JobReportRejectedByReason
+from .job_spec import JobSpec
+from .job_status import JobStatus
+from .judge_spec import JudgeSpec
+from .list_jobs_status_type_1 import ListJobsStatusType1
+from .list_jobs_status_type_2_type_1 import ListJobsStatusType2Type1
+from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
+from .magpie_job import MagpieJob
+from .magpie_job_format import MagpieJobFormat
+from .magpie_job_metadata import MagpieJobMetadata
+from .magpie_params import MagpieParams
+from .magpie_params_template import MagpieParamsTemplate
+from .min_hash_dedup import MinHashDedup
+from .orca_job import OrcaJob
+from .orca_job_format import OrcaJobFormat
+from .orca_job_metadata import OrcaJobMetadata
+from .orca_params import OrcaParams
+from .orca_params_collection import OrcaParamsCollection
+from .orca_params_empty_system import OrcaParamsEmptySystem
+from .orca_params_order import OrcaParamsOrder
+from .orca_query import OrcaQuery
+from .orca_query_collection_type_1 import OrcaQueryCollectionType1
+from .orca_query_collection_type_2_type_1 import OrcaQueryCollectionType2Type1
+from .orca_query_collection_type_3_type_1 import OrcaQueryCollectionType3Type1
+from .persona_hub_job import PersonaHubJob
+from .persona_hub_job_format import PersonaHubJobFormat
+from .persona_hub_job_metadata import PersonaHubJobMetadata
+from .persona_hub_params import PersonaHubParams
+from .persona_hub_params_relations_type_0_item import PersonaHubParamsRelationsType0Item
+from .persona_hub_params_template import PersonaHubParamsTemplate
+from .problem import Problem
+from .problem_errors_type_0_item import ProblemErrorsType0Item
+from .progress import Progress
+from .progress_rejected_by_reason import ProgressRejectedByReason
+from .provider_info import ProviderInfo
+from .provider_list import ProviderList
+from .recipe_info import RecipeInfo
+from .recipe_info_spec_schema import RecipeInfoSpecSchema
+from .recipe_list import RecipeList
+from .responses_job import ResponsesJob
+from .responses_job_format import ResponsesJobFormat
+from .responses_job_metadata import ResponsesJobMetadata
+from .responses_params import ResponsesParams
+from .sample_info import SampleInfo
+from .sampling import Sampling
+from .seed_task import SeedTask
+from .self_instruct_job import SelfInstructJob
+from .self_instruct_job_format import SelfInstructJobFormat
+from .self_instruct_job_metadata import SelfInstructJobMetadata
+from .self_instruct_params import SelfInstructParams
+from .self_instruct_params_capitalize import SelfInstructParamsCapitalize
+from .self_instruct_params_mode import SelfInstructParamsMode
+from .self_rewarding_job import SelfRewardingJob
+from .self_rewarding_job_format import SelfRewardingJobFormat
+from .self_rewarding_job_metadata import SelfRewardingJobMetadata
+from .self_rewarding_params import SelfRewardingParams
+from .spot_check import SpotCheck
+from .spot_check_request import SpotCheckRequest
+from .spot_check_summary import SpotCheckSummary
+from .spot_check_summary_by_generator import SpotCheckSummaryByGenerator
+from .spot_check_summary_by_reason import SpotCheckSummaryByReason
+from .spot_check_summary_by_verdict import SpotCheckSummaryByVerdict
+from .spot_check_verdicts import SpotCheckVerdicts
+from .spot_item import SpotItem
+from .spot_item_record import SpotItemRecord
+from .stage_count import StageCount
+from .stored_verdict import StoredVerdict
+from .ultra_chat_job import UltraChatJob
+from .ultra_chat_job_format import UltraChatJobFormat
+from .ultra_chat_job_metadata import UltraChatJobMetadata
+from .ultra_chat_params import UltraChatParams
+from .ultra_chat_params_sector import UltraChatParamsSector
+from .ultra_feedback_job import UltraFeedbackJob
+from .ultra_feedback_job_format import UltraFeedbackJobFormat
+from .ultra_feedback_job_metadata import UltraFeedbackJobMetadata
+from .ultra_feedback_params import UltraFeedbackParams
+from .ultra_feedback_params_principles_type_0_item import (
+    UltraFeedbackParamsPrinciplesType0Item,
+)
+from .verdict import Verdict
+from .verdict_verdict import VerdictVerdict
+from .weighted_generator import WeightedGenerator
+
+__all__ = (
+    "Acceptance",
+    "AlpacaJob",
+    "AlpacaJobFormat",
+    "AlpacaJobMetadata",
+    "AlpacaParams",
+    "AlpacaParamsMode",
+    "BenchmarkList",
+    "Bucket",
+    "DecontaminationSpec",
+    "DecontaminationSpecField",
+    "DecontaminationSpecInline",
+    "DecontaminationSpecMode",
+    "DedupSpec",
+    "DedupSpecField",
+    "Distribution",
+    "Diversity",
+    "EmbeddingDedup",
+    "EmbeddingDedupScope",
+    "EvolInstructJob",
+    "EvolInstructJobFormat",
+    "EvolInstructJobMetadata",
+    "EvolInstructParams",
+    "EvolInstructParamsEliminateItem",
+    "EvolInstructParamsOperationsItem",
+    "Filters",
+    "GeneratorCount",
+    "GeneratorRef",
+    "GeneratorYield",
+    "Instance",
+    "Job",
+    "JobGenerators",
+    "JobLinks",
+    "JobPage",
+    "JobReport",
+    "JobReportGenerators",
+    "JobReportRejectedByReason",
+    "JobSpec",
+    "JobStatus",
+    "JudgeSpec",
+    "ListJobsStatusType1",
+    "ListJobsStatusType2Type1",
+    "ListJobsStatusType3Type1",
+    "MagpieJob",
+    "MagpieJobFormat",
+    "MagpieJobMetadata",
+    "MagpieParams",
+    "MagpieParamsTemplate",
+    "MinHashDedup",
+    "OrcaJob",
+    "OrcaJobFormat",
+    "OrcaJobMetadata",
+    "OrcaParams",
+    "OrcaParamsCollection",
+    "OrcaParamsEmptySystem",
+    "OrcaParamsOrder",
+    "OrcaQuery",
+    "OrcaQueryCollectionType1",
+    "OrcaQueryCollectionType2Type1",
+    "OrcaQueryCollectionType3Type1",
+    "PersonaHubJob",
+    "PersonaHubJobFormat",
+    "PersonaHubJobMetadata",
+    "PersonaHubParams",
+    "PersonaHubParamsRelationsType0Item",
+    "PersonaHubParamsTemplate",
+    "Problem",
+    "ProblemErrorsType0Item",
+    "Progress",
+    "ProgressRejectedByReason",
+    "ProviderInfo",
+    "ProviderList",
+    "RecipeInfo",
+    "RecipeInfoSpecSchema",
+    "RecipeList",
+    "ResponsesJob",
+    "ResponsesJobFormat",
+    "ResponsesJobMetadata",
+    "ResponsesParams",
+    "SampleInfo",
+    "Sampling",
+    "SeedTask",
+    "SelfInstructJob",
+    "SelfInstructJobFormat",
+    "SelfInstructJobMetadata",
+    "SelfInstructParams",
+    "SelfInstructParamsCapitalize",
+    "SelfInstructParamsMode",
+    "SelfRewardingJob",
+    "SelfRewardingJobFormat",
+    "SelfRewardingJobMetadata",
+    "SelfRewardingParams",
+    "SpotCheck",
+    "SpotCheckRequest",
+    "SpotCheckSummary",
+    "SpotCheckSummaryByGenerator",
+    "SpotCheckSummaryByReason",
+    "SpotCheckSummaryByVerdict",
+    "SpotCheckVerdicts",
+    "SpotItem",
+    "SpotItemRecord",
+    "StageCount",
+    "StoredVerdict",
+    "UltraChatJob",
+    "UltraChatJobFormat",
+    "UltraChatJobMetadata",
+    "UltraChatParams",
+    "UltraChatParamsSector",
+    "UltraFeedbackJob",
+    "UltraFeedbackJobFormat",
+    "UltraFeedbackJobMetadata",
+    "UltraFeedbackParams",
+    "UltraFeedbackParamsPrinciplesType0Item",
+    "Verdict",
+    "VerdictVerdict",
+    "WeightedGenerator",
+)

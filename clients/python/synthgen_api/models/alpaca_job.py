@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.alpaca_job_format import AlpacaJobFormat
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.alpaca_job_metadata import AlpacaJobMetadata
+    from ..models.alpaca_params import AlpacaParams
+    from ..models.decontamination_spec import DecontaminationSpec
+    from ..models.dedup_spec import DedupSpec
+    from ..models.filters import Filters
+    from ..models.generator_ref import GeneratorRef
+    from ..models.judge_spec import JudgeSpec
+    from ..models.weighted_generator import WeightedGenerator
+
+
+T = TypeVar("T", bound="AlpacaJob")
+
+
+@_attrs_define
+class AlpacaJob:
+    """
+    Attributes:
+        generator (GeneratorRef):
+        recipe (Literal['alpaca']):
+        concurrency (int | Unset): In-flight provider requests. Default: 32.
+        decontamination (DecontaminationSpec | None | Unset):
+        dedup (DedupSpec | None | Unset):
+        filters (Filters | Unset):
+        format_ (AlpacaJobFormat | Unset):  Default: AlpacaJobFormat.NATIVE.
+        judge (JudgeSpec | None | Unset):
+        metadata (AlpacaJobMetadata | Unset):
+        mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
+            `generator` stays the default.
+        params (AlpacaParams | Unset):
+        refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
+        seed (int | None | Unset):
+        target (int | None | Unset): Kept records to make.
+    """
+
+    generator: GeneratorRef
+    recipe: Literal["alpaca"]
+    concurrency: int | Unset = 32
+    decontamination: DecontaminationSpec | None | Unset = UNSET
+    dedup: DedupSpec | None | Unset = UNSET
+    filters: Filters | Unset = UNSET
+    format_: AlpacaJobFormat | Unset = AlpacaJobFormat.NATIVE
+    judge: JudgeSpec | None | Unset = UNSET
+    metadata: AlpacaJobMetadata | Unset = UNSET
+    mix: list[WeightedGenerator] | Unset = UNSET
+    params: AlpacaParams | Unset = UNSET
+    refuse_licences: list[str] | Unset = UNSET
+    seed: int | None | Unset = UNSET
+    target: int | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.decontamination_spec import DecontaminationSpec
+        from ..models.dedup_spec import DedupSpec
+        from ..models.judge_spec import JudgeSpec
+
+        generator = self.generator.to_dict()
+
+        recipe = self.recipe
+
+        concurrency = self.concurrency
+
+        decontamination: dict[str, Any] | None | Unset
+        if isinstance(self.decontamination, Unset):
+            decontamination = UNSET
+        elif isinstance(self.decontamination, DecontaminationSpec):
+            decontamination = self.decontamination.to_dict()
+        else:
+            decontamination = self.decontamination
+
+        dedup: dict[str, Any] | None | Unset
+        if isinstance(self.dedup, Unset):
+            dedup = UNSET
+        elif isinstance(self.dedup, DedupSpec):
+            dedup = self.dedup.to_dict()
+        else:
+            dedup = self.dedup
+
+        filters: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.filters, Unset):
+            filters = self.filters.to_dict()
+
+        format_: str | Unset = UNSET
+        if not isinstance(self.format_, Unset):
+            format_ = self.format_.value
+
+        judge: dict[str, Any] | None | Unset
+        if isinstance(self.judge, Unset):
+            judge = UNSET
+        elif isinstance(self.judge, JudgeSpec):
+            judge = self.judge.to_dict()
+        else:
+            judge = self.judge
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        mix: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.mix, Unset):
+            mix = []
+            for mix_item_data in self.mix:
+                mix_item = mix_item_data.to_dict()
+                mix.append(mix_item)
+
+        params: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.params, Unset):
+            params = self.params.to_dict()
+
+        refuse_licences: list[str] | Unset = UNSET
+        if not isinstance(self.refuse_licences, Unset):
+            refuse_licences = self.refuse_licences
+
+        seed: int | None | Unset
+        if isinstance(self.seed, Unset):
+            seed = UNSET
+        else:
+            seed = self.seed
+
+        target: int | None | Unset
+        if isinstance(self.target, Unset):
+            target = UNSET
+        else:
+            target = self.target
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "generator": generator,
+                "recipe": recipe,
+            }
+        )
+        if concurrency is not UNSET:
+            field_dict["concurrency"] = concurrency
+        if decontamination is not UNSET:
+            field_dict["decontamination"] = decontamination
+        if dedup is not UNSET:
+            field_dict["dedup"] = dedup
+        if filters is not UNSET:
+            field_dict["filters"] = filters
+        if format_ is not UNSET:
+            field_dict["format"] = format_
+        if judge is not UNSET:
+            field_dict["judge"] = judge
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if mix is not UNSET:
+            field_dict["mix"] = mix
+        if params is not UNSET:
+            field_dict["params"] = params
+        if refuse_licences is not UNSET:
+            field_dict["refuse_licences"] = refuse_licences
+        if seed is not UNSET:
+            field_dict["seed"] = seed
+        if target is not UNSET:
+            field_dict["target"] = target
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.alpaca_job_metadata import AlpacaJobMetadata
+        from ..models.alpaca_params import AlpacaParams
+        from ..models.decontamination_spec import DecontaminationSpec
+        from ..models.dedup_spec import DedupSpec
+        from ..models.filters import Filters
+        from ..models.generator_ref import GeneratorRef
+        from ..models.judge_spec import JudgeSpec
+        from ..models.weighted_generator import WeightedGenerator
+
+        d = dict(src_dict)
+        generator = GeneratorRef.from_dict(d.pop("generator"))
+
+        recipe = cast(Literal["alpaca"], d.pop("recipe"))
+        if recipe != "alpaca":
+            raise ValueError(f"recipe must match const 'alpaca', got '{recipe}'")
+
+        concurrency = d.pop("concurrency", UNSET)
+
+        def _parse_decontamination(data: object) -> DecontaminationSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                decontamination_type_0 = DecontaminationSpec.from_dict(data)
+
+                return decontamination_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DecontaminationSpec | None | Unset, data)
+
+        decontamination = _parse_decontamination(d.pop("decontamination", UNSET))
+
+        def _parse_dedup(data: object) -> DedupSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                dedup_type_0 = DedupSpec.from_dict(data)
+
+                return dedup_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DedupSpec | None | Unset, data)
+
+        dedup = _parse_dedup(d.pop("dedup", UNSET))
+
+        _filters = d.pop("filters", UNSET)
+        filters: Filters | Unset
+        if isinstance(_filters, Unset):
+            filters = UNSET
+        else:
+            filters = Filters.from_dict(_filters)
+
+        _format_ = d.pop("format", UNSET)
+        format_: AlpacaJobFormat | Unset
+        if isinstance(_format_, Unset):
+            format_ = UNSET
+        else:
+            format_ = AlpacaJobFormat(_format_)
+
+        def _parse_judge(data: object) -> JudgeSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                judge_type_0 = JudgeSpec.from_dict(data)
+
+                return judge_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JudgeSpec | None | Unset, data)
+
+        judge = _parse_judge(d.pop("judge", UNSET))
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: AlpacaJobMetadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = AlpacaJobMetadata.from_dict(_metadata)
+
+        _mix = d.pop("mix", UNSET)
+        mix: list[WeightedGenerator] | Unset = UNSET
+        if _mix is not UNSET:
+            mix = []
+            for mix_item_data in _mix:
+                mix_item = WeightedGenerator.from_dict(mix_item_data)
+
+                mix.append(mix_item)
+
+        _params = d.pop("params", UNSET)
+        params: AlpacaParams | Unset
+        if isinstance(_params, Unset):
+            params = UNSET
+        else:
+            params = AlpacaParams.from_dict(_params)
+
+        refuse_licences = cast(list[str], d.pop("refuse_licences", UNSET))
+
+        def _parse_seed(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        seed = _parse_seed(d.pop("seed", UNSET))
+
+        def _parse_target(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        target = _parse_target(d.pop("target", UNSET))
+
+        alpaca_job = cls(
+            generator=generator,
+            recipe=recipe,
+            concurrency=concurrency,
+            decontamination=decontamination,
+            dedup=dedup,
+            filters=filters,
+            format_=format_,
+            judge=judge,
+            metadata=metadata,
+            mix=mix,
+            params=params,
+            refuse_licences=refuse_licences,
+            seed=seed,
+            target=target,
+        )
+
+        alpaca_job.additional_properties = d
+        return alpaca_job
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

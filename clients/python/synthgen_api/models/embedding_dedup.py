@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.embedding_dedup_scope import EmbeddingDedupScope
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="EmbeddingDedup")
+
+
+@_attrs_define
+class EmbeddingDedup:
+    """
+    Attributes:
+        collection (None | str | Unset): With scope 'collection': a collection shared by the tenant's jobs.
+        scope (EmbeddingDedupScope | Unset):  Default: EmbeddingDedupScope.JOB.
+        threshold (float | Unset): Cosine similarity at or above which a candidate is a near-duplicate. Default: 0.9.
+    """
+
+    collection: None | str | Unset = UNSET
+    scope: EmbeddingDedupScope | Unset = EmbeddingDedupScope.JOB
+    threshold: float | Unset = 0.9
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        collection: None | str | Unset
+        if isinstance(self.collection, Unset):
+            collection = UNSET
+        else:
+            collection = self.collection
+
+        scope: str | Unset = UNSET
+        if not isinstance(self.scope, Unset):
+            scope = self.scope.value
+
+        threshold = self.threshold
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if collection is not UNSET:
+            field_dict["collection"] = collection
+        if scope is not UNSET:
+            field_dict["scope"] = scope
+        if threshold is not UNSET:
+            field_dict["threshold"] = threshold
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+
+        def _parse_collection(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        collection = _parse_collection(d.pop("collection", UNSET))
+
+        _scope = d.pop("scope", UNSET)
+        scope: EmbeddingDedupScope | Unset
+        if isinstance(_scope, Unset):
+            scope = UNSET
+        else:
+            scope = EmbeddingDedupScope(_scope)
+
+        threshold = d.pop("threshold", UNSET)
+
+        embedding_dedup = cls(
+            collection=collection,
+            scope=scope,
+            threshold=threshold,
+        )
+
+        embedding_dedup.additional_properties = d
+        return embedding_dedup
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

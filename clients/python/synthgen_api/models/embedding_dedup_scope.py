@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class EmbeddingDedupScope(StrEnum):
+    COLLECTION = "collection"
+    JOB = "job"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.job_status import JobStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.job_generators import JobGenerators
+    from ..models.job_links import JobLinks
+    from ..models.job_spec import JobSpec
+    from ..models.problem import Problem
+    from ..models.progress import Progress
+    from ..models.spot_check_summary import SpotCheckSummary
+    from ..models.stage_count import StageCount
+
+
+T = TypeVar("T", bound="Job")
+
+
+@_attrs_define
+class Job:
+    """
+    Attributes:
+        created_at (str):
+        error (None | Problem):
+        finished_at (None | str):
+        funnel (list[StageCount]):
+        generators (JobGenerators):
+        id (str):
+        links (JobLinks):
+        note (None | str):
+        progress (Progress):
+        recipe (str):
+        seed (int | None):
+        spec (JobSpec):
+        spec_hash (str):
+        spotcheck (None | SpotCheckSummary):
+        started_at (None | str):
+        status (JobStatus):
+        object_ (str | Unset):  Default: 'job'.
+    """
+
+    created_at: str
+    error: None | Problem
+    finished_at: None | str
+    funnel: list[StageCount]
+    generators: JobGenerators
+    id: str
+    links: JobLinks
+    note: None | str
+    progress: Progress
+    recipe: str
+    seed: int | None
+    spec: JobSpec
+    spec_hash: str
+    spotcheck: None | SpotCheckSummary
+    started_at: None | str
+    status: JobStatus
+    object_: str | Unset = "job"
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.problem import Problem
+        from ..models.spot_check_summary import SpotCheckSummary
+
+        created_at = self.created_at
+
+        error: dict[str, Any] | None
+        if isinstance(self.error, Problem):
+            error = self.error.to_dict()
+        else:
+            error = self.error
+
+        finished_at: None | str
+        finished_at = self.finished_at
+
+        funnel = []
+        for funnel_item_data in self.funnel:
+            funnel_item = funnel_item_data.to_dict()
+            funnel.append(funnel_item)
+
+        generators = self.generators.to_dict()
+
+        id = self.id
+
+        links = self.links.to_dict()
+
+        note: None | str
+        note = self.note
+
+        progress = self.progress.to_dict()
+
+        recipe = self.recipe
+
+        seed: int | None
+        seed = self.seed
+
+        spec = self.spec.to_dict()
+
+        spec_hash = self.spec_hash
+
+        spotcheck: dict[str, Any] | None
+        if isinstance(self.spotcheck, SpotCheckSummary):
+            spotcheck = self.spotcheck.to_dict()
+        else:
+            spotcheck = self.spotcheck
+
+        started_at: None | str
+        started_at = self.started_at
+
+        status = self.status.value
+
+        object_ = self.object_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "created_at": created_at,
+                "error": error,
+                "finished_at": finished_at,
+                "funnel": funnel,
+                "generators": generators,
+                "id": id,
+                "links": links,
+                "note": note,
+                "progress": progress,
+                "recipe": recipe,
+                "seed": seed,
+                "spec": spec,
+                "spec_hash": spec_hash,
+                "spotcheck": spotcheck,
+                "started_at": started_at,
+                "status": status,
+            }
+        )
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.job_generators import JobGenerators
+        from ..models.job_links import JobLinks
+        from ..models.job_spec import JobSpec
+        from ..models.problem import Problem
+        from ..models.progress import Progress
+        from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.stage_count import StageCount
+
+        d = dict(src_dict)
+        created_at = d.pop("created_at")
+
+        def _parse_error(data: object) -> None | Problem:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                error_type_0 = Problem.from_dict(data)
+
+                return error_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Problem, data)
+
+        error = _parse_error(d.pop("error"))
+
+        def _parse_finished_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        finished_at = _parse_finished_at(d.pop("finished_at"))
+
+        funnel = []
+        _funnel = d.pop("funnel")
+        for funnel_item_data in _funnel:
+            funnel_item = StageCount.from_dict(funnel_item_data)
+
+            funnel.append(funnel_item)
+
+        generators = JobGenerators.from_dict(d.pop("generators"))
+
+        id = d.pop("id")
+
+        links = JobLinks.from_dict(d.pop("links"))
+
+        def _parse_note(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        note = _parse_note(d.pop("note"))
+
+        progress = Progress.from_dict(d.pop("progress"))
+
+        recipe = d.pop("recipe")
+
+        def _parse_seed(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        seed = _parse_seed(d.pop("seed"))
+
+        spec = JobSpec.from_dict(d.pop("spec"))
+
+        spec_hash = d.pop("spec_hash")
+
+        def _parse_spotcheck(data: object) -> None | SpotCheckSummary:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                spotcheck_type_0 = SpotCheckSummary.from_dict(data)
+
+                return spotcheck_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SpotCheckSummary, data)
+
+        spotcheck = _parse_spotcheck(d.pop("spotcheck"))
+
+        def _parse_started_at(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        started_at = _parse_started_at(d.pop("started_at"))
+
+        status = JobStatus(d.pop("status"))
+
+        object_ = d.pop("object", UNSET)
+
+        job = cls(
+            created_at=created_at,
+            error=error,
+            finished_at=finished_at,
+            funnel=funnel,
+            generators=generators,
+            id=id,
+            links=links,
+            note=note,
+            progress=progress,
+            recipe=recipe,
+            seed=seed,
+            spec=spec,
+            spec_hash=spec_hash,
+            spotcheck=spotcheck,
+            started_at=started_at,
+            status=status,
+            object_=object_,
+        )
+
+        job.additional_properties = d
+        return job
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.distribution import Distribution
+    from ..models.diversity import Diversity
+    from ..models.job_report_generators import JobReportGenerators
+    from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+    from ..models.spot_check_summary import SpotCheckSummary
+
+
+T = TypeVar("T", bound="JobReport")
+
+
+@_attrs_define
+class JobReport:
+    """
+    Attributes:
+        generators (JobReportGenerators):
+        job_id (str):
+        judge_scores (Distribution | None):
+        nearest_similarity (Distribution | None):
+        prompt_diversity (Diversity | None):
+        prompt_words (Distribution | None):
+        records (int):
+        rejected_by_reason (JobReportRejectedByReason):
+        response_diversity (Diversity | None):
+        response_words (Distribution | None):
+        object_ (str | Unset):  Default: 'job.report'.
+        spotcheck (None | SpotCheckSummary | Unset):
+    """
+
+    generators: JobReportGenerators
+    job_id: str
+    judge_scores: Distribution | None
+    nearest_similarity: Distribution | None
+    prompt_diversity: Diversity | None
+    prompt_words: Distribution | None
+    records: int
+    rejected_by_reason: JobReportRejectedByReason
+    response_diversity: Diversity | None
+    response_words: Distribution | None
+    object_: str | Unset = "job.report"
+    spotcheck: None | SpotCheckSummary | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.distribution import Distribution
+        from ..models.diversity import Diversity
+        from ..models.spot_check_summary import SpotCheckSummary
+
+        generators = self.generators.to_dict()
+
+        job_id = self.job_id
+
+        judge_scores: dict[str, Any] | None
+        if isinstance(self.judge_scores, Distribution):
+            judge_scores = self.judge_scores.to_dict()
+        else:
+            judge_scores = self.judge_scores
+
+        nearest_similarity: dict[str, Any] | None
+        if isinstance(self.nearest_similarity, Distribution):
+            nearest_similarity = self.nearest_similarity.to_dict()
+        else:
+            nearest_similarity = self.nearest_similarity
+
+        prompt_diversity: dict[str, Any] | None
+        if isinstance(self.prompt_diversity, Diversity):
+            prompt_diversity = self.prompt_diversity.to_dict()
+        else:
+            prompt_diversity = self.prompt_diversity
+
+        prompt_words: dict[str, Any] | None
+        if isinstance(self.prompt_words, Distribution):
+            prompt_words = self.prompt_words.to_dict()
+        else:
+            prompt_words = self.prompt_words
+
+        records = self.records
+
+        rejected_by_reason = self.rejected_by_reason.to_dict()
+
+        response_diversity: dict[str, Any] | None
+        if isinstance(self.response_diversity, Diversity):
+            response_diversity = self.response_diversity.to_dict()
+        else:
+            response_diversity = self.response_diversity
+
+        response_words: dict[str, Any] | None
+        if isinstance(self.response_words, Distribution):
+            response_words = self.response_words.to_dict()
+        else:
+            response_words = self.response_words
+
+        object_ = self.object_
+
+        spotcheck: dict[str, Any] | None | Unset
+        if isinstance(self.spotcheck, Unset):
+            spotcheck = UNSET
+        elif isinstance(self.spotcheck, SpotCheckSummary):
+            spotcheck = self.spotcheck.to_dict()
+        else:
+            spotcheck = self.spotcheck
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "generators": generators,
+                "job_id": job_id,
+                "judge_scores": judge_scores,
+                "nearest_similarity": nearest_similarity,
+                "prompt_diversity": prompt_diversity,
+                "prompt_words": prompt_words,
+                "records": records,
+                "rejected_by_reason": rejected_by_reason,
+                "response_diversity": response_diversity,
+                "response_words": response_words,
+            }
+        )
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+        if spotcheck is not UNSET:
+            field_dict["spotcheck"] = spotcheck
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.distribution import Distribution
+        from ..models.diversity import Diversity
+        from ..models.job_report_generators import JobReportGenerators
+        from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+        from ..models.spot_check_summary import SpotCheckSummary
+
+        d = dict(src_dict)
+        generators = JobReportGenerators.from_dict(d.pop("generators"))
+
+        job_id = d.pop("job_id")
+
+        def _parse_judge_scores(data: object) -> Distribution | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                judge_scores_type_0 = Distribution.from_dict(data)
+
+                return judge_scores_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None, data)
+
+        judge_scores = _parse_judge_scores(d.pop("judge_scores"))
+
+        def _parse_nearest_similarity(data: object) -> Distribution | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                nearest_similarity_type_0 = Distribution.from_dict(data)
+
+                return nearest_similarity_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None, data)
+
+        nearest_similarity = _parse_nearest_similarity(d.pop("nearest_similarity"))
+
+        def _parse_prompt_diversity(data: object) -> Diversity | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                prompt_diversity_type_0 = Diversity.from_dict(data)
+
+                return prompt_diversity_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Diversity | None, data)
+
+        prompt_diversity = _parse_prompt_diversity(d.pop("prompt_diversity"))
+
+        def _parse_prompt_words(data: object) -> Distribution | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                prompt_words_type_0 = Distribution.from_dict(data)
+
+                return prompt_words_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None, data)
+
+        prompt_words = _parse_prompt_words(d.pop("prompt_words"))
+
+        records = d.pop("records")
+
+        rejected_by_reason = JobReportRejectedByReason.from_dict(
+            d.pop("rejected_by_reason")
+        )
+
+        def _parse_response_diversity(data: object) -> Diversity | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_diversity_type_0 = Diversity.from_dict(data)
+
+                return response_diversity_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Diversity | None, data)
+
+        response_diversity = _parse_response_diversity(d.pop("response_diversity"))
+
+        def _parse_response_words(data: object) -> Distribution | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_words_type_0 = Distribution.from_dict(data)
+
+                return response_words_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None, data)
+
+        response_words = _parse_response_words(d.pop("response_words"))
+
+        object_ = d.pop("object", UNSET)
+
+        def _parse_spotcheck(data: object) -> None | SpotCheckSummary | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                spotcheck_type_0 = SpotCheckSummary.from_dict(data)
+
+                return spotcheck_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SpotCheckSummary | Unset, data)
+
+        spotcheck = _parse_spotcheck(d.pop("spotcheck", UNSET))
+
+        job_report = cls(
+            generators=generators,
+            job_id=job_id,
+            judge_scores=judge_scores,
+            nearest_similarity=nearest_similarity,
+            prompt_diversity=prompt_diversity,
+            prompt_words=prompt_words,
+            records=records,
+            rejected_by_reason=rejected_by_reason,
+            response_diversity=response_diversity,
+            response_words=response_words,
+            object_=object_,
+            spotcheck=spotcheck,
+        )
+
+        job_report.additional_properties = d
+        return job_report
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
