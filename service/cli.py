@@ -39,6 +39,9 @@ def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request at INFO: the demo's polling would drown the output.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    from service import redact
+
+    redact.install_log_filter()
 
 
 def _demo(base: str, key: str) -> None:
@@ -160,9 +163,10 @@ def worker(args: argparse.Namespace) -> None:
 
 def openapi(args: argparse.Namespace) -> None:
     from service.api.app import create_app
+    from service.api.openapi import document
 
     s = settings_mod.from_env({"SYNTHGEN_REDIS_URL": "redis://127.0.0.1:6379/0"})
-    schema = create_app(s).openapi_schema.to_schema()
+    schema = document(create_app(s))
     text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     if args.output == "-":
         sys.stdout.write(text)

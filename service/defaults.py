@@ -34,6 +34,17 @@ REDIS_MAX_RETRY_SECONDS = 1.0
 JOB_TIMEOUT_SECONDS = 7 * 24 * 3600
 # Idempotency keys are kept at least 24 h (api-conventions.md).
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Async Redis connections per API process (SYNTHGEN_REDIS_POOL): enough for the burst
+# one event loop can keep in flight; more only adds server-side clients.
+REDIS_POOL_SIZE = 64
+# A request waits this long for a free pooled connection before a 503 "busy": a burst of
+# 1,000 requests queues behind 64 connections in well under a second on loopback.
+REDIS_POOL_WAIT_SECONDS = 10.0
+# Connections of a worker's job run (its sink, watcher and stages share them).
+WORKER_REDIS_POOL_SIZE = 16
+# Deepest JSON nesting a request body may have: job specs need 5 or 6 levels; without a
+# bound a 10,000-deep body exhausts the decoder's recursion (a 500).
+MAX_JSON_DEPTH = 64
 # Largest accepted request body; inline prompts beyond this belong in a registered file.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # Largest target a single job may ask for.
@@ -66,6 +77,9 @@ PROVIDER_CONNECT_SECONDS = 10.0
 # The local model's start-up check (load + one token, ~1 s for SmolLM2) may take this
 # long on a slow or busy machine before it counts as failed.
 LOCAL_PROBE_TIMEOUT_SECONDS = 120.0
+# Share of a job's target that may be lost to provider errors after retries before the
+# job fails: small, so a provider dropping 5% of answers is a failure, not a "success".
+ERROR_BUDGET = 0.02
 # A job gives up after this many generation requests per kept record (bad model / filters).
 MAX_REQUESTS_PER_RECORD = 20
 # Spot-check reject reasons offered when a sample is drawn without its own list: the

@@ -21,7 +21,8 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210"}
+# carol is schemathesis's tenant: the jobs its run makes stay apart from the other tests'.
+KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "key-carol-5555555555"}
 
 
 def free_port() -> int:
@@ -135,6 +136,14 @@ kind = "openai-compatible"
 base_url = "{fake_url}/v1"
 models = ["fake-chat"]
 supports_raw = false
+
+# Nothing listens on this port: a provider that cannot be reached at all.
+[providers.closed]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{free_port()}/v1"
+models = ["gone-model"]
+max_retries = 1
+timeout = 5
 
 [providers.local]
 kind = "local"

@@ -124,8 +124,12 @@ def test_provider_retries_on_429_and_5xx(alice: Api, fake: Fake, worker: Workers
 def test_unreachable_or_refusing_provider_fails_the_job_with_a_reason(alice: Api, fake: Fake, worker: Workers) -> None:
     fake.configure(fail_rate=1.0)
     job = alice.wait(alice.submit(responses_spec(2, concurrency=1)).json()["id"], timeout=90)
-    assert job["status"] == "succeeded" and job["progress"]["kept"] == 0
-    assert job["progress"]["rejected_by_reason"] == {"provider_error": 2}
+    # The first call lost after retries exceeds a 2-prompt job's error budget: failed, not
+    # "succeeded with nothing"; the problem names the provider and the dominant reason.
+    assert job["status"] == "failed" and job["progress"]["kept"] == 0
+    assert job["progress"]["rejected_by_reason"] == {"provider_error": 1}
+    assert job["error"]["type"].endswith("/provider-errors")
+    assert "'fake'" in job["error"]["detail"] and "most rejects: provider_error" in job["error"]["detail"]
 
 
 def test_sigkill_mid_job_then_restart_loses_and_duplicates_nothing(alice: Api, fake: Fake, workers: Workers) -> None:

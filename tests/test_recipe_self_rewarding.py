@@ -221,7 +221,9 @@ def test_registered_prompt_file_and_invalid_specs(alice: Api, fake: Fake, worker
     job = alice.wait(alice.submit({"recipe": "self-rewarding", "generator": {"provider": "fake"},
                                    "params": {"prompt_file": "eval-prompts", "samples": 2,
                                               "judge_repeats": 1}}).json()["id"])
-    assert job["status"] == "succeeded" and job["progress"]["kept"] == 0, job
+    # Nothing kept is a failure (issue 9), naming the dominant reject reason.
+    assert job["status"] == "failed" and job["progress"]["kept"] == 0, job
+    assert job["error"]["type"].endswith("/nothing-kept") and "most rejects: unscored (5 of 5)" in job["error"]["detail"]
     assert job["progress"]["rejected_by_reason"] == {"unscored": 5} and "5 of 5" in job["note"]
     assert job["progress"]["requests"] == 5 * (2 + 2)
 
@@ -250,7 +252,8 @@ def test_self_rewarding_on_embedded_smollm2(alice: Api, worker: Workers) -> None
                                  "judge_sampling": {"max_tokens": 96}}})
     assert r.status_code == 202, r.text
     job = alice.wait(r.json()["id"], timeout=600)
-    assert job["status"] == "succeeded", job
+    # One prompt: one pair kept (succeeded), or a tie/unscored reject and nothing kept (failed).
+    assert job["status"] == ("succeeded" if job["progress"]["kept"] else "failed"), job
     assert job["progress"]["requests"] == 2 + 2
     out = alice.lines(job["id"]) + alice.lines(job["id"], "rejects")
     assert len(out) == 1 and out[0]["prompt"] == "Name a primary colour."

@@ -32,11 +32,12 @@ def test_malformed_answers_are_retried_and_no_record_is_lost(api_url: str, alice
 def test_malformed_answers_become_rejects_only_when_retries_run_out(alice: Api, fake: Fake, worker: Workers) -> None:
     fake.configure(malformed_rate=1.0)
     job = alice.wait(alice.submit(responses_spec(2, concurrency=1)).json()["id"], timeout=90)
-    assert job["progress"]["kept"] == 0
-    assert job["progress"]["rejected_by_reason"] == {"provider_error": 2}
-    assert job["progress"]["requests"] == 2 * 5  # max_retries = 4 in the test providers file
-    detail = {x["detail"] for x in alice.lines(job["id"], "rejects")}
-    assert all("gave up after 5 attempts" in d for d in detail), detail
+    rejects = alice.lines(job["id"], "rejects")
+    # The job's error budget may end it after the first lost item; each loss took every retry.
+    assert job["progress"]["kept"] == 0 and rejects
+    assert job["progress"]["rejected_by_reason"] == {"provider_error": len(rejects)}
+    assert job["progress"]["requests"] == 5 * len(rejects)  # max_retries = 4 in the test providers file
+    assert all("gave up after 5 attempts" in x["detail"] for x in rejects), rejects
 
 
 def test_hung_connection_frees_its_lane_after_the_stall_timeout(alice: Api, fake: Fake, worker: Workers) -> None:

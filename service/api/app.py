@@ -16,8 +16,8 @@ from litestar.static_files import create_static_files_router
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import __version__, defaults, settings as settings_mod
-from service.api import meta
+from service import __version__, defaults, redact, settings as settings_mod
+from service.api import meta, openapi
 from service.api.jobs import JobController
 from service.api.review import ReviewController, review_page
 from service.api.problems import HANDLERS
@@ -85,11 +85,12 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or settings_mod.get()
     registry = Registry.load(settings.providers_file)
+    redact.configure_process(registry, settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         url = settings.redis_url or ""
-        client = async_client(url)
+        client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         app.state.store = JobStore(client)
         app.state.jobs = JobService(app.state.store, sync, registry, settings)
@@ -113,4 +114,36 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.registry = registry
+    openapi.install(app, schema_types())
+    _fix_allow_headers(app)
     return app
+
+
+def _fix_allow_headers(app: Litestar) -> None:
+    """OPTIONS answers `Allow` with every method of its path.
+
+    Litestar builds a path's OPTIONS handler with the first route made for that path;
+    when later handlers join the path it builds a new route but keeps the old handler,
+    whose closure still lists the first route's methods (`OPTIONS /v1/jobs` said
+    "OPTIONS, POST", without GET). Point each such closure at the route that serves it."""
+    from litestar.routes import HTTPRoute
+
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        fn = route.route_handler_map["OPTIONS"][0].fn
+        for cell in getattr(fn, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
+
+
+def schema_types() -> list[object]:
+    """The msgspec types the API reads and writes, for service.api.openapi."""
+    from service.api.meta import BenchmarkList, Health, ProviderList, RecipeList
+    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
+    from service.domain.job import Job, JobPage, Problem
+    from service.domain.report import JobReport
+    from service.recipes import RECIPES
+
+    return [*(r.Spec for r in RECIPES.values()), Job, JobPage, Problem, SpotCheck, SpotCheckRequest, Verdict,
+            StoredVerdict, JobReport, RecipeList, ProviderList, BenchmarkList, Health]

@@ -10,14 +10,21 @@ from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParam
 
 from service import defaults
 from service.api.auth import require_json, require_tenant, tenant_of
-from service.api.serving import JobService, clamp_limit
+from service.api.bodies import bounded_json
+from service.api.serving import MAX_CURSOR, MAX_IDEMPOTENCY_KEY, JobService, clamp_limit
 from service.domain.job import Job, JobPage, Problem, Status
 from service.recipes import JobSpec
 
 NDJSON = "application/x-ndjson"
 JobId = Annotated[str, PathParameter(description="The job id returned by createJob.")]
-Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.")]
-StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page, 1..{defaults.MAX_STREAM_LIMIT}.")]
+Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.",
+                                               max_length=MAX_CURSOR)]
+StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page, 1..{defaults.MAX_STREAM_LIMIT}.",
+                                                   ge=1, le=defaults.MAX_STREAM_LIMIT)]
+
+
+def _replayed(model: type, what: str) -> dict[int, ResponseSpec]:
+    return {200: ResponseSpec(data_container=model, description=what, generate_examples=False)}
 
 
 def _problems(*codes: int) -> dict[int, ResponseSpec]:
@@ -38,13 +45,15 @@ class JobController(Controller):
     guards = [require_tenant]
     tags = ["jobs"]
 
-    @post("/", operation_id="createJob", status_code=202, guards=[require_json],
+    @post("/", operation_id="createJob", status_code=202, guards=[require_json, bounded_json],
           summary="Submit a job", description="Validates the spec, stores the job and queues it. "
           "Send Idempotency-Key to make retries safe: the same key and body return the same job.",
-          responses=_problems(400, 401, 413, 415, 422, 503))
+          responses=_problems(400, 401, 413, 415, 422, 503) | _replayed(Job, "An idempotent retry: the job this key made"))
     async def create(
         self, request: Request, data: JSONBody[JobSpec],  # type: ignore[valid-type]
-        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", required=False)] = None,
+        idempotency_key: Annotated[str | None, HeaderParameter(
+            name="Idempotency-Key", required=False, min_length=1, max_length=MAX_IDEMPOTENCY_KEY,
+            description="Makes retries safe: the same key and body return the same job for 24 h.")] = None,
     ) -> Response[Job]:
         job, created = await _svc(request).submit(tenant_of(request), await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
@@ -53,7 +62,8 @@ class JobController(Controller):
          responses=_problems(400, 401))
     async def list_jobs(
         self, request: Request,
-        limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.")] = None,
+        limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.",
+                                                    ge=1, le=defaults.MAX_PAGE_LIMIT)] = None,
         cursor: Cursor = None,
         status: Annotated[Status | None, QueryParameter(description="Only jobs in this status.")] = None,
     ) -> JobPage:
@@ -64,6 +74,15 @@ class JobController(Controller):
          responses=_problems(401, 404))
     async def get_job(self, request: Request, job_id: JobId) -> Job:
         return await _svc(request).get(tenant_of(request), job_id)
+
+    @get("/{job_id:str}/spec", operation_id="getJobSpec", media_type="application/json",
+         summary="The job's spec as stored (normalised: defaults filled in)",
+         description="Served apart from the job object, which only links here, so polling a job "
+         "with a large inline spec stays small.", responses=_problems(401, 404))
+    async def get_spec(self, request: Request, job_id: JobId) -> Response[bytes]:
+        # The stored JSON goes out as it is: decoding it only to encode it again was a
+        # third of the response work, and specs with inline prompts are large.
+        return Response(await _svc(request).spec(tenant_of(request), job_id), media_type="application/json")
 
     @post("/{job_id:str}/cancel", operation_id="cancelJob", status_code=200,
           summary="Cancel a job; records made so far are kept", responses=_problems(401, 404, 409))

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -79,7 +80,9 @@ async def healthz() -> Health:
 
 
 @get("/readyz", operation_id="readyz", tags=["ops"],
-     summary="Redis is reachable; checks.workers counts live workers (jobs wait while it is 0)")
+     summary="Redis is reachable; checks.workers counts live workers (jobs wait while it is 0)",
+     responses={503: ResponseSpec(data_container=Health, description="Redis is unreachable (Retry-After)",
+                                  generate_examples=False)})
 async def readyz(request: Request) -> Response[Health]:
     store = request.app.state.store
     try:

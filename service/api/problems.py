@@ -17,6 +17,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from service.domain.errors import FieldError, InvalidSpec
 from service.domain.job import Problem
+from service.store.redis import PoolExhausted
 
 log = logging.getLogger("synthgen.api")
 ERR = "https://synthgen.dev/errors/"
@@ -64,7 +65,9 @@ def field_of(message: str) -> str:
     return m.group(1).lstrip(".")
 
 
-def spec_error(exc: msgspec.DecodeError | msgspec.ValidationError) -> ApiError:
+def spec_error(exc: msgspec.DecodeError | msgspec.ValidationError, raw: bytes | None = None,
+               kind: str = "invalid-spec", title: str = "Invalid job spec") -> ApiError:
+    """A 422 naming the field msgspec rejected, or a 400 saying where the bytes are bad."""
     msg = str(exc)
     if isinstance(exc, msgspec.ValidationError):
         field = field_of(msg)
@@ -77,12 +80,12 @@ def spec_error(exc: msgspec.DecodeError | msgspec.ValidationError) -> ApiError:
             unknown = re.search(r"`([^`]+)`", msg)
             prefix = field if field != "$" else ""
             field = f"{prefix}.{unknown.group(1)}".lstrip(".") if unknown else field
-        elif "tag" in msg or (field == "recipe" and msg.startswith("Invalid value")):
+        elif kind == "invalid-spec" and ("tag" in msg or (field == "recipe" and msg.startswith("Invalid value"))):
             text = f"{text}; known recipes are listed at GET /v1/recipes"
-        return ApiError(422, "invalid-spec", "Invalid job spec", f"{field}: {text}",
-                        [FieldError(field=field, message=text)])
-    return ApiError(400, "malformed-json", "Malformed JSON body", msg,
-                    [FieldError(field="$", message=msg)])
+        return ApiError(422, kind, title, f"{field}: {text}", [FieldError(field=field, message=text)])
+    from service.api.bodies import malformed
+
+    return malformed(raw or b"", exc)
 
 
 def handle_api_error(request: Request, exc: ApiError) -> Response[Problem]:
@@ -94,22 +97,27 @@ def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]
     return problem_response(request, 422, "invalid-spec", "Invalid job spec", str(exc), exc.errors)
 
 
-def _strict_spec_error(request: Request) -> ApiError | None:
-    """Litestar decodes bodies leniently; re-decode the job spec strictly to name the field."""
+def _strict_body_error(request: Request) -> ApiError | None:
+    """Litestar's messages lose the field path; re-decode the body strictly, as the type
+    this route declares (its `data` parameter), to name the field or the bad byte."""
     body = request._connection_state.body  # the bytes Litestar already read, if any
-    if request.method != "POST" or not isinstance(body, bytes):
+    data = request.route_handler.parsed_data_field
+    if data is None or not isinstance(body, bytes):
         return None
-    from service.recipes import decode_spec
-
+    if request.route_handler.operation_id == "createJob":
+        kind, title = "invalid-spec", "Invalid job spec"
+    else:
+        kind, title = "invalid-body", "Invalid request body"
     try:
-        decode_spec(body)
+        msgspec.json.decode(body)  # bytes first: a NUL past an unknown field is still a NUL
+        msgspec.json.decode(body, type=data.annotation)
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        return spec_error(e)
+        return spec_error(e, body, kind, title)
     return None
 
 
 def handle_validation(request: Request, exc: ValidationException) -> Response[Problem]:
-    strict = _strict_spec_error(request)
+    strict = _strict_body_error(request)
     if strict is not None:
         return handle_api_error(request, strict)
     errors = []
@@ -134,6 +142,10 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     if status >= 500:
         return handle_internal(request, exc)
+    if status == 400:  # a body Litestar could not decode: say which byte
+        strict = _strict_body_error(request)
+        if strict is not None:
+            return handle_api_error(request, strict)
     kind = _TITLES.get(status, "Error").lower().replace(" ", "-")
     return problem_response(request, status, kind, _TITLES.get(status, "Error"), str(exc.detail),
                             headers=dict(exc.headers or {}))
@@ -143,6 +155,12 @@ def handle_redis_down(request: Request, exc: Exception) -> Response[Problem]:
     log.error("redis unavailable: %s", type(exc).__name__)
     return problem_response(request, 503, "unavailable", "Storage unavailable",
                             "the job store is unreachable; retry later", headers={"Retry-After": "5"})
+
+
+def handle_busy(request: Request, exc: Exception) -> Response[Problem]:
+    log.warning("redis pool exhausted: every connection stayed busy for the whole wait")
+    return problem_response(request, 503, "busy", "Service busy",
+                            "every job-store connection stayed busy; retry shortly", headers={"Retry-After": "1"})
 
 
 def handle_internal(request: Request, exc: Exception) -> Response[Problem]:
@@ -157,6 +175,7 @@ HANDLERS = {
     InvalidSpec: handle_invalid_spec,
     ValidationException: handle_validation,
     HTTPException: handle_http,
+    PoolExhausted: handle_busy,
     redis.exceptions.ConnectionError: handle_redis_down,
     redis.exceptions.TimeoutError: handle_redis_down,
     Exception: handle_internal,

@@ -9,7 +9,8 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import JSONBody, PathParameter
 
 from service.api.auth import require_tenant, tenant_of
-from service.api.jobs import NDJSON, JobId, _problems
+from service.api.bodies import bounded_json
+from service.api.jobs import NDJSON, JobId, _problems, _replayed
 from service.api.serving import ReviewService
 from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 from service.domain.report import JobReport
@@ -32,7 +33,8 @@ class ReviewController(Controller):
     async def report(self, request: Request, job_id: JobId) -> JobReport:
         return await _svc(request).report(tenant_of(request), job_id)
 
-    @post("/spotcheck", operation_id="createSpotCheck", status_code=201, responses=_problems(401, 404, 409, 422),
+    @post("/spotcheck", operation_id="createSpotCheck", status_code=201, guards=[bounded_json],
+          responses=_problems(400, 401, 404, 409, 422) | _replayed(SpotCheck, "The sample drawn before"),
           summary="Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one "
                   "unless redraw is asked (only before the first verdict); a running job needs interim: true")
     async def create(self, request: Request, job_id: JobId, data: JSONBody[SpotCheckRequest | None] = None) -> Response[SpotCheck]:
@@ -44,7 +46,8 @@ class ReviewController(Controller):
     async def get_sample(self, request: Request, job_id: JobId) -> SpotCheck:
         return await _svc(request).get(tenant_of(request), job_id)
 
-    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", responses=_problems(401, 404, 409, 422),
+    @put("/spotcheck/{record_id:str}", operation_id="putSpotCheckVerdict", guards=[bounded_json],
+         responses=_problems(400, 401, 404, 409, 422),
          summary="Record a reviewer's verdict on one sampled record, with reasons and a note")
     async def verdict(self, request: Request, job_id: JobId, record_id: RecordId, data: JSONBody[Verdict]) -> StoredVerdict:
         return await _svc(request).judge(tenant_of(request), job_id, record_id, data)

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 import time
 from typing import Annotated, Any, Literal
@@ -32,6 +33,7 @@ from service.store.jobs import JobStore
 from service.store.queue import enqueue
 
 MAX_IDEMPOTENCY_KEY = 255
+MAX_CURSOR = 128
 
 
 def encode_cursor(value: str) -> str:
@@ -39,10 +41,33 @@ def encode_cursor(value: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
+    if len(cursor) > MAX_CURSOR:
+        raise bad_field("cursor", f"longer than {MAX_CURSOR} characters; not a cursor this API issued")
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise bad_field("cursor", "not a cursor this API issued", cursor) from None
+
+
+# A list cursor is "<score> <job id>", a stream cursor "o<offset>"; anything else, or a
+# score that is not a finite number (NaN reached Redis as "min or max is not a float"),
+# or an offset past what a list can hold, never reaches Redis.
+_LIST_CURSOR = re.compile(r"^(\d{1,16}(?:\.\d{1,9})?) (job_[0-9a-f]{24})$", re.ASCII)
+_STREAM_CURSOR = re.compile(r"^o(\d{1,15})$", re.ASCII)
+
+
+def list_cursor(cursor: str) -> tuple[float, str]:
+    m = _LIST_CURSOR.match(decode_cursor(cursor))
+    if not m:
+        raise bad_field("cursor", "not a cursor this API issued", cursor)
+    return float(m.group(1)), m.group(2)
+
+
+def stream_cursor(cursor: str) -> int:
+    m = _STREAM_CURSOR.match(decode_cursor(cursor))
+    if not m:
+        raise bad_field("cursor", "not a cursor this API issued", cursor)
+    return int(m.group(1))
 
 
 class JobService:
@@ -61,7 +86,7 @@ class JobService:
         try:
             spec = decode_spec(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise spec_error(exc) from None
+            raise spec_error(exc, raw) from None
         recipe = RECIPES[spec.recipe]
         raw_needed = recipe.needs_raw(spec)
         check_generator(spec.generator, self.env, "generator", raw=raw_needed)
@@ -127,7 +152,7 @@ class JobService:
     async def _await_job(self, job_id: str, tenant: str) -> Job:
         # The request that won the key may still be writing the job hash.
         for _ in range(100):
-            raw = await self.store.get(job_id, tenant)
+            raw = await self.store.view(job_id, tenant)
             if raw is not None:
                 return from_hash(raw)
             await asyncio.sleep(0.02)
@@ -138,27 +163,27 @@ class JobService:
     # -- read -----------------------------------------------------------------------
 
     async def get(self, tenant: str, job_id: str) -> Job:
-        raw = await self.store.get(job_id, tenant)
+        raw = await self.store.view(job_id, tenant)
         if raw is None:
             raise not_found()
         live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
         return from_hash(raw, live)
 
+    async def spec(self, tenant: str, job_id: str) -> bytes:
+        spec = await self.store.spec(job_id, tenant)
+        if spec is None:
+            raise not_found()
+        return spec
+
     async def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> JobPage:
-        before = None
-        if cursor:
-            score, _, jid = decode_cursor(cursor).partition(" ")
-            try:
-                before = (float(score), jid)
-            except ValueError:
-                raise bad_field("cursor", "not a cursor this API issued", cursor) from None
+        before = list_cursor(cursor) if cursor else None
         rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
         nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
         return JobPage(data=[from_hash(r, live) for r in rows], next_cursor=nxt)
 
     async def cancel(self, tenant: str, job_id: str) -> Job:
-        if await self.store.get(job_id, tenant) is None:
+        if await self.store.view(job_id, tenant) is None:
             raise not_found()
         prev = await self.store.cancel(job_id)
         if prev in FINAL:
@@ -168,15 +193,10 @@ class JobService:
 
     async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
         """NDJSON lines after `cursor`, and the cursor to resume from ('' when done)."""
-        raw = await self.store.get(job_id, tenant)
+        raw = await self.store.view(job_id, tenant)
         if raw is None:
             raise not_found()
-        offset = 0
-        if cursor:
-            text = decode_cursor(cursor)
-            if not text.startswith("o") or not text[1:].isdigit():
-                raise bad_field("cursor", "not a cursor this API issued", cursor)
-            offset = int(text[1:])
+        offset = stream_cursor(cursor) if cursor else 0
         lines = await self.store.read(job_id, kind, offset, limit)
         end = offset + len(lines)
         final = raw["status"] in FINAL

@@ -60,6 +60,7 @@ class GeneratorCount(msgspec.Struct):
 
 class JobLinks(msgspec.Struct):
     self: str
+    spec: str
     records: str
     rejects: str
     cancel: str
@@ -69,7 +70,12 @@ class JobLinks(msgspec.Struct):
 
 
 class Job(msgspec.Struct):
-    """A job as the API returns it."""
+    """A job as the API returns it.
+
+    The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
+    poll of its status (and every page of a list) would carry it. `links.spec` serves it
+    as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+    """
 
     id: str
     status: Status
@@ -79,7 +85,6 @@ class Job(msgspec.Struct):
     finished_at: str | None
     progress: Progress
     spec_hash: str
-    spec: dict[str, Any]
     error: Problem | None
     note: str | None
     seed: int | None
@@ -146,9 +151,6 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
             **{c: int(raw.get(c) or 0) for c in COUNTERS},
         ),
         spec_hash=raw.get("spec_hash", ""),
-        # The stored JSON goes out as it is: decoding it only to encode it again was a
-        # third of a GET's response work, and specs with inline prompts are large.
-        spec=msgspec.Raw(raw["spec"].encode()),  # type: ignore[arg-type]
         error=msgspec.json.decode(error, type=Problem) if error else None,
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
@@ -156,7 +158,7 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
         generators=dict(sorted(generators.items())),
         spotcheck=summary_from_hash(raw),
         links=JobLinks(
-            self=base, records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
+            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
     )

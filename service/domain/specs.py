@@ -152,6 +152,11 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     refuse_licences: Annotated[
         list[Name], Meta(description="Refuse the job if any generator or judge carries one of these licence tags.")
     ] = []
+    error_budget: Annotated[float, Meta(
+        ge=0.0, le=1.0,
+        description="Share of the target (or of the calls made, if more) that may be lost to provider "
+        "errors after retries; past it the job stops and fails naming the provider.",
+    )] = defaults.ERROR_BUDGET
 
     @property
     def recipe(self) -> str:

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, Awaitable, Callable, Iterable
 
 import msgspec
@@ -35,6 +35,7 @@ from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.providers.registry import Registry
+from service.redact import redact
 from service.store.jobs import JobStore
 from service.store.redis import retrying
 
@@ -55,6 +56,43 @@ async def gather_all(aws: Iterable[Awaitable[Any]]) -> list[Any]:
 
 def _label(provenance: dict[str, Any] | None) -> str:
     return f"{provenance['provider']}/{provenance['model']}" if provenance else ""
+
+
+class ErrorBudget:
+    """Provider calls lost after retries, against the job's `error_budget`.
+
+    The allowance is error_budget x max(target, calls made so far): a fraction of what
+    the job promised, growing when a recipe needs several calls per record. One loss
+    past it stops the job (stop reason "errors"), and the worker fails it naming the
+    provider that lost the most calls and its dominant reason, instead of letting a
+    job that silently dropped a share of its items report success.
+    """
+
+    def __init__(self, fraction: float, target: int | None):
+        self.fraction = fraction
+        self.target = target or 0
+        self.by_provider: Counter[str] = Counter()
+        self.by_reason: Counter[tuple[str, str]] = Counter()
+        self.last: dict[str, str] = {}
+        self.exceeded = False
+
+    def lost(self, provider: str, exc: ProviderError, calls: int) -> bool:
+        """Count one lost call; True the first time the budget is exceeded."""
+        self.by_provider[provider] += 1
+        self.by_reason[(provider, f"HTTP {exc.status}" if exc.status else "no usable answer")] += 1
+        self.last[provider] = str(exc)
+        over = sum(self.by_provider.values()) > self.fraction * max(self.target, calls)
+        first = over and not self.exceeded
+        self.exceeded = self.exceeded or over
+        return first
+
+    def summary(self) -> str | None:
+        """'provider fake lost 6 calls (HTTP 400 x6); last: ...', for the job's problem."""
+        if not self.by_provider:
+            return None
+        provider, n = self.by_provider.most_common(1)[0]
+        reasons = ", ".join(f"{r} x{k}" for (p, r), k in self.by_reason.most_common() if p == provider)
+        return f"provider {provider!r} lost {n} calls after retries ({reasons}); last error: {self.last[provider]}"
 
 
 class Stopped(Exception):
@@ -108,10 +146,10 @@ class Model:
         return self.ref.sampling.over(base)
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.chat(messages, model=self.model, params=params))
+        return await self.run._call(self.provider.name, self.provider.chat(messages, model=self.model, params=params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.complete(prompt, model=self.model, params=params))
+        return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
 
 
 class JobRun:
@@ -143,6 +181,7 @@ class JobRun:
         self.note: str | None = None
         self.shortfall: str | None = None
         self.requests_made = 0
+        self.errors = ErrorBudget(spec.error_budget, target)
         self._reserved = 0
         self._queue: asyncio.Queue[tuple[str, str, bytes, str, str, str] | None] = asyncio.Queue(
             maxsize=defaults.FLUSH_BATCH * 4
@@ -241,7 +280,7 @@ class JobRun:
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
 
-    async def _call(self, aw: Awaitable[Completion]) -> Completion:
+    async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
         self.check()
         self.requests_made += 1
         call = asyncio.ensure_future(aw)
@@ -254,12 +293,16 @@ class JobRun:
                 await asyncio.gather(call, return_exceptions=True)
                 raise Stopped(self.stop_reason)
         try:
-            return await call
+            c = await call
         except ProviderError as exc:
             if exc.fatal:
                 self.fatal = exc
                 self.stop("provider")
+            elif self.errors.lost(provider, exc, self.requests_made):
+                self.stop("errors")
             raise
+        c.text = redact(c.text)  # provider text is untrusted (service.redact)
+        return c
 
     # -- records --------------------------------------------------------------------
 
@@ -327,10 +370,12 @@ class JobRun:
                     self.release()
                     return
                 except ProviderError as exc:
-                    if self.stopped:
+                    if self.stopped and self.stop_reason != "errors":
                         self.release()
                         return
                     await self.reject(item[0], Verdict("generate", "provider_error", str(exc)[:500]), {}, reserved=True)
+                    if self.stopped:
+                        return
 
         await asyncio.gather(*(lane() for _ in range(self.spec.concurrency)))
 

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from service.redact import redact
+
 
 class Completion(msgspec.Struct):
     """One model answer with its usage."""
@@ -23,10 +25,13 @@ class Completion(msgspec.Struct):
 
 
 class ProviderError(Exception):
-    """A call that failed for good (after retries). `fatal` errors fail the whole job."""
+    """A call that failed for good (after retries). `fatal` errors fail the whole job.
+
+    The message is redacted here, once, because it may quote the provider's answer
+    and it travels into rejects, the job's error and logs (service.redact)."""
 
     def __init__(self, message: str, *, status: int | None = None, fatal: bool = False):
-        super().__init__(message)
+        super().__init__(redact(message))
         self.status = status
         self.fatal = fatal
 

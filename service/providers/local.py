@@ -95,12 +95,14 @@ def check_model(path: str, n_threads: int) -> str | None:
 
 def start_probe(model_path: str | None, n_threads: int) -> None:
     """Check a local model in the background; calls to it wait for the verdict."""
-    from service.extras import installed
+    from service.extras import MissingExtra, installed
 
-    if not installed("local"):  # jobs on it fail naming the missing extra; nothing to check
-        return
     try:
+        if not installed("local"):  # jobs on it fail naming the missing extra; nothing to check
+            return
         path = model_path or default_model_path()
+    except (ImportError, MissingExtra):
+        return
     except Exception as exc:
         log.error("local model unusable: %s", exc)
         return

@@ -30,6 +30,7 @@ import msgspec
 
 from service import defaults
 from service.providers.base import AdaptiveLimit, CallStats, Completion, ProviderError
+from service.redact import snippet
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 FATAL_STATUS = frozenset({401, 403, 404})
@@ -164,7 +165,7 @@ class OpenAICompatible:
                     status=status, fatal=True,
                 )
             if status is not None and status != 200 and status not in RETRY_STATUS:
-                raise ProviderError(f"{self.name} answered {status}: {raw[:300].decode(errors='replace')}", status=status)
+                raise ProviderError(f"{self.name} answered {status}: {snippet(raw)}", status=status)
             if status == 429:
                 self._limit.throttled()
                 wait = retry_after_seconds(retry_after)

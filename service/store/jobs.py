@@ -265,6 +265,27 @@ return 1
 """
 
 
+# The job hashes of KEYS without their `spec` field, as flat field/value lists (an empty
+# list for a missing job). The API's reads of a job never need the spec (it is served by
+# GET .../spec), and a spec with 100k inline prompts is 6 MB: HGETALL moved all of it
+# from Redis on every poll of the job's status and for every job of a list page.
+VIEW = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local h = redis.call('HGETALL', key)
+  local v = {}
+  for j = 1, #h, 2 do
+    if h[j] ~= 'spec' then
+      v[#v+1] = h[j]
+      v[#v+1] = h[j+1]
+    end
+  end
+  out[i] = v
+end
+return out
+"""
+
+
 def job_key(job_id: str) -> str:
     return f"{P}:job:{job_id}"
 
@@ -329,6 +350,7 @@ class JobStore:
         self._release = client.register_script(RELEASE)
         self._verdict = client.register_script(VERDICT)
         self._spot_draw = client.register_script(SPOT_DRAW)
+        self._view = client.register_script(VIEW)
 
     # -- API side ---------------------------------------------------------------------
 
@@ -360,6 +382,27 @@ class JobStore:
             return None
         return job
 
+    async def views(self, job_ids: list[str]) -> list[dict[str, str]]:
+        """The job hashes without `spec` (see VIEW); {} for a missing job."""
+        if not job_ids:
+            return []
+        flat = await self._view(keys=[job_key(j) for j in job_ids])
+        return [{flat_[i].decode(): flat_[i + 1].decode() for i in range(0, len(flat_), 2)} for flat_ in flat]
+
+    async def view(self, job_id: str, tenant: str) -> dict[str, str] | None:
+        """The job hash without `spec`, or None when missing or owned by another tenant."""
+        (job,) = await self.views([job_id])
+        if not job or job.get("tenant") != tenant:
+            return None
+        return job
+
+    async def spec(self, job_id: str, tenant: str) -> bytes | None:
+        """The stored spec JSON, or None when missing or owned by another tenant."""
+        owner, spec = await self.r.hmget(job_key(job_id), ["tenant", "spec"])
+        if owner is None or owner.decode() != tenant:
+            return None
+        return spec
+
     async def list(
         self, tenant: str, *, limit: int, before: tuple[float, str] | None, status: str | None
     ) -> tuple[list[dict[str, str]], tuple[float, str] | None]:
@@ -379,14 +422,10 @@ class JobStore:
                 batch = [(m, s) for m, s in batch if not (s == max_score and m.decode() >= skip_until)]
             if not batch:
                 return out, None
-            async with self.r.pipeline(transaction=False) as p:
-                for m, _ in batch:
-                    p.hgetall(job_key(m.decode()))
-                hashes = await p.execute()
-            for (m, s), raw in zip(batch, hashes):
-                if not raw:
+            hashes = await self.views([m.decode() for m, _ in batch])
+            for (m, s), job in zip(batch, hashes):
+                if not job:
                     continue
-                job = _str(raw)
                 if status and job["status"] != status:
                     max_score, skip_until = s, m.decode()
                     continue

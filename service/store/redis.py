@@ -22,6 +22,9 @@ from typing import Awaitable, Callable, TypeVar
 
 import redis
 import redis.asyncio as aredis
+import redis.exceptions
+
+from service import defaults
 
 from service import defaults
 
@@ -55,8 +58,33 @@ def sync_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
 
 
-def async_client(url: str, max_connections: int = 64) -> aredis.Redis:
-    return aredis.Redis.from_url(url, decode_responses=False, max_connections=max_connections)
+def async_client(url: str, max_connections: int = defaults.REDIS_POOL_SIZE,
+                 wait_seconds: float = defaults.REDIS_POOL_WAIT_SECONDS) -> aredis.Redis:
+    """A client whose pool makes a caller wait (up to `wait_seconds`) for a free
+    connection when all `max_connections` are busy. A burst is a queue, not an outage:
+    only a Redis that cannot be reached is reported as unavailable. A wait that runs
+    out raises PoolExhausted, which the API answers 503 with Retry-After as "busy"."""
+    pool = BoundedPool.from_url(url, max_connections=max_connections, timeout=wait_seconds)
+    return aredis.Redis(connection_pool=pool, decode_responses=False)
+
+
+class PoolExhausted(redis.exceptions.RedisError):
+    """Every connection stayed busy for the whole wait: overload, not an outage."""
+
+
+class BoundedPool(aredis.BlockingConnectionPool):
+    """BlockingConnectionPool that tells a full pool apart from an unreachable server.
+
+    redis-py raises ConnectionError("No connection available.") when the wait runs out,
+    the same class as a refused connect; the API would call that "Redis down"."""
+
+    async def get_connection(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return await super().get_connection(*args, **kwargs)
+        except redis.exceptions.ConnectionError as exc:
+            if "No connection available" in str(exc):
+                raise PoolExhausted("all Redis connections stayed busy") from None
+            raise
 
 
 def _drop_stale_registry(db: str) -> None:

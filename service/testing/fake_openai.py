@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible model server for tests and benchmarks.
 
 It speaks real HTTP (aiohttp.web) on loopback, sleeps for a configurable
-latency before every model answer and can inject faults, so client code is
+latency before every model answer and can inject faults (500, 429, hangs, and a gateway's 400 that echoes the caller's key,
+as "Incorrect API key provided: sk-..." does), so client code is
 exercised the way a real provider would exercise it, but deterministically
 and without a model.
 
@@ -11,11 +12,11 @@ vectors, so texts sharing words are close). Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
-latency_jitter, fail_rate, rate_limit_rate, malformed_rate, hang_rate, retry_after,
-fail_first, rate_limit_first, malformed_first, hang_first, default_words,
-fault_endpoints, scripts), ``POST /_control/reset``. A malformed answer is a 200 whose
-body is, in turn, truncated JSON, empty, or JSON without choices; a hang accepts the
-request and never answers.
+latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
+retry_after, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
+default_words, context_tokens, fault_endpoints, scripts), ``POST /_control/reset``. A
+malformed answer is a 200 whose body is, in turn, truncated JSON, empty, or JSON without
+choices; a hang accepts the request and never answers.
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``.
 
@@ -98,20 +99,25 @@ class Config:
     latency_jitter: float = 0.0
     fail_rate: float = 0.0
     rate_limit_rate: float = 0.0
+    bad_request_rate: float = 0.0
     malformed_rate: float = 0.0
     hang_rate: float = 0.0
     retry_after: float = 0.1
     fail_first: int = 0
     rate_limit_first: int = 0
+    bad_request_first: int = 0
     hang_first: int = 0
     malformed_first: int = 0
     default_words: int = 40
+    context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "malformed_rate", "hang_rate", "retry_after")
-_INTS = ("fail_first", "rate_limit_first", "hang_first", "malformed_first", "default_words")
+_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "malformed_rate",
+           "hang_rate", "retry_after")
+_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "malformed_first", "hang_first", "default_words",
+         "context_tokens")
 # The bodies of malformed 200 answers, served in turn.
 MALFORMED_BODIES = (b'{"id": "cmpl-cut", "choices": [{"index": 0, "mess', b"", b'{"id": "cmpl-empty", "choices": []}')
 
@@ -165,7 +171,7 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "hang": 0, "malformed": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}
         self.replies = 0
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -212,13 +218,16 @@ class FakeState:
         elif cfg.rate_limit_first > 0:
             cfg.rate_limit_first -= 1
             fault = "429"
+        elif cfg.bad_request_first > 0:
+            cfg.bad_request_first -= 1
+            fault = "400"
         elif cfg.malformed_first > 0:
             cfg.malformed_first -= 1
             fault = "malformed"
         else:
             # One draw for all rates, so they add up as the fault mix asks.
             x = random.random()
-            for name, rate in (("500", cfg.fail_rate), ("429", cfg.rate_limit_rate),
+            for name, rate in (("500", cfg.fail_rate), ("429", cfg.rate_limit_rate), ("400", cfg.bad_request_rate),
                                ("malformed", cfg.malformed_rate), ("hang", cfg.hang_rate)):
                 if x < rate:
                     fault = name
@@ -379,6 +388,10 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
     if fault == "malformed":
         body_bytes = MALFORMED_BODIES[(state.faults["malformed"] - 1) % len(MALFORMED_BODIES)]
         return web.Response(body=body_bytes, status=200, content_type="application/json")
+    if fault == "400":
+        key = request.headers.get("Authorization", "").partition(" ")[2]
+        return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "
+                      "https://example.invalid/keys (injected)", "invalid_request_error")
     if fault is not None:
         return _error(500, "Internal server error (injected)", "server_error")
     return body
@@ -392,6 +405,21 @@ def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: in
         "model": body.get("model") or MODEL_ID, "choices": [choice],
         "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out},
     })
+
+
+def _over_context(request: web.Request, prompt: str, body: dict[str, Any]) -> web.Response | None:
+    """llama.cpp's server answers a prompt plus max_tokens beyond its context with this 400
+    (tokens counted as words here)."""
+    limit = request.app[STATE_KEY].config.context_tokens
+    n_in = len(prompt.split())
+    n_out = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
+    if not limit or n_in + n_out <= limit:
+        return None
+    body_ = {"error": {"message": f"This model's maximum context length is {limit} tokens. However, you requested "
+                       f"{n_in + n_out} tokens ({n_in} in the messages, {n_out} in the completion). Please reduce "
+                       "the length of the messages or completion.", "type": "invalid_request_error",
+                       "param": "messages", "code": "context_length_exceeded"}}
+    return _json(body_, 400)
 
 
 async def chat_completions(request: web.Request) -> web.Response:
@@ -412,7 +440,9 @@ async def chat_completions(request: web.Request) -> web.Response:
     prompt = "\n".join(texts)
     text, finish = request.app[STATE_KEY].reply("chat", prompt, last_user, body)
     message = {"role": "assistant", "content": text}
-    choice = {"index": 0, "message": message, "finish_reason": finish}
+    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -427,6 +457,8 @@ async def completions(request: web.Request) -> web.Response:
     prompt = prompt if isinstance(prompt, str) else ""
     text, finish = request.app[STATE_KEY].reply("completions", prompt, prompt, body)
     choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+    if (too_long := _over_context(request, prompt, body)) is not None:
+        return too_long
     return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()))
 
 
@@ -452,7 +484,7 @@ async def embeddings(request: web.Request) -> web.Response:
 
 async def list_models(request: web.Request) -> web.Response:
     """``GET /v1/models``."""
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake"}
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "synthgen-fake", "permissions": []}
             for m in (MODEL_ID, EMBEDDING_MODEL_ID)]
     return _json({"object": "list", "data": data})
 

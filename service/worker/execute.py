@@ -28,11 +28,12 @@ import time
 import msgspec
 
 from service import defaults, metrics
-from service.domain.job import Problem
+from service.domain.job import REJECT_PREFIX, Problem
 from service.pipeline.run import JobRun, JobStats, Stopped
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env
+from service.redact import redact
 from service.settings import Settings
 from service.store.jobs import JobStore
 from service.store.redis import OUTAGE, async_client, retrying
@@ -45,7 +46,45 @@ DRAINING = threading.Event()
 
 
 def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
-    return msgspec.json.encode(Problem(type=ERR + kind, title=title, status=status, detail=detail))
+    # The detail may quote a provider or an exception raised on its answer.
+    return msgspec.json.encode(Problem(type=ERR + kind, title=title, status=status, detail=redact(detail)))
+
+
+def dominant_reject(raw: dict[str, str]) -> str:
+    """'most rejects: provider_error (6 of 6)' from the job hash, or '' with no rejects."""
+    counts = {k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)}
+    if not counts:
+        return ""
+    reason = max(counts, key=lambda r: (counts[r], r))
+    return f"most rejects: {reason} ({counts[reason]} of {sum(counts.values())})"
+
+
+def outcome(run: JobRun, raw: dict[str, str], error: bytes) -> tuple[str, bytes]:
+    """The final status of a run that was not cancelled, and its problem.
+
+    Honest outcomes: a job that lost more provider calls than its error budget, or
+    kept nothing at all, is failed, never succeeded; every failure names its
+    dominant reject reason (and the provider, when one is to blame)."""
+    why = dominant_reject(raw)
+    then = f"; {why}" if why else ""
+    if run.fatal is not None:
+        return "failed", _problem("provider-unavailable", "A provider refused the job's requests",
+                                  f"{run.fatal}{then}", 502)
+    if run.errors.exceeded:
+        return "failed", _problem(
+            "provider-errors", "A provider lost more calls than the job's error budget allows",
+            f"{run.errors.summary()}; error_budget {run.spec.error_budget:g} of {max(run.target or 0, run.requests_made)}"
+            f" calls{then}", 502)
+    if error:
+        return "failed", error
+    if run.shortfall:
+        return "failed", _problem("target-not-reached", "The job could not reach its target",
+                                  f"{run.shortfall}{then}", 422)
+    if run.kept == 0:
+        lost = run.errors.summary()
+        return "failed", _problem("nothing-kept", "The job kept no record",
+                                  f"0 records kept after {run.requests_made} requests{then}" + (f"; {lost}" if lost else ""), 422)
+    return "succeeded", b""
 
 
 async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
@@ -95,7 +134,7 @@ async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id
 
 
 async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
-    client = async_client(settings.redis_url or "", max_connections=16)
+    client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
         claim = await store.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
@@ -157,17 +196,13 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
         return
     if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"
-    elif run.fatal is not None:
-        final, error = "failed", _problem("provider-unavailable", "A provider refused the job's requests", str(run.fatal), 502)
-    elif error:
-        final = "failed"
-    elif run.shortfall:
-        final, error = "failed", _problem("target-not-reached", "The job could not reach its target", run.shortfall, 422)
     else:
-        final = "succeeded"
+        final, error = outcome(run, await store.get(job_id) or {}, error)
     if run.note:
         note = run.note
         await retrying(lambda: store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", note), f"job {job_id}: note")
+    if final == "failed":
+        log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
                           f"job {job_id}: final status")
     if prev not in ("succeeded", "failed", "cancelled"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache
 
-from service import metrics, settings as settings_mod
+from service import metrics, redact, settings as settings_mod
 from service.providers.registry import Registry
 from service.worker.process import worker_id
 
@@ -15,7 +15,9 @@ from service.worker.process import worker_id
 @lru_cache(maxsize=1)
 def _process() -> tuple[settings_mod.Settings, Registry, metrics.Buffer, str]:
     s = settings_mod.get()
-    return s, Registry.load(s.providers_file), metrics.Buffer(), worker_id()
+    registry = Registry.load(s.providers_file)
+    redact.configure_process(registry, s)
+    return s, registry, metrics.Buffer(), worker_id()
 
 
 @lru_cache(maxsize=1)

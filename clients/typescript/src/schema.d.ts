@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/spec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's spec as stored (normalised: defaults filled in)
+         * @description Served apart from the job object, which only links here, so polling a job with a large inline spec stays small.
+         */
+        get: operations["getJobSpec"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{job_id}/spotcheck": {
         parameters: {
             query?: never;
@@ -217,7 +237,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Acceptance */
+        /**
+         * Acceptance
+         * @description Accepted of reviewed, with a 95% Wilson score interval.
+         */
         Acceptance: {
             accepted: number;
             high: number | null;
@@ -225,50 +248,74 @@ export interface components {
             rate: number | null;
             reviewed: number;
         };
-        /** AlpacaJob */
+        /**
+         * AlpacaJob
+         * @description An Alpaca job: `target` (instruction, input, output) records.
+         */
         AlpacaJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["AlpacaParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "alpaca";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** AlpacaParams */
+        /**
+         * AlpacaParams
+         * @description Alpaca knobs; defaults follow the original code.
+         */
         AlpacaParams: {
             /** @default 3 */
             demos: number;
             /**
              * @default completion
-             * @enum {string}
+             * @enum {unknown}
              */
-            mode: "completion" | "chat";
+            mode: "chat" | "completion";
             /** @default 0.7 */
             rouge_threshold: number;
-            seed_file?: string | null;
-            seeds?: components["schemas"]["SeedTask"][] | null;
+            /** @default null */
+            seed_file: string | null;
+            /** @default null */
+            seeds: components["schemas"]["SeedTask"][] | null;
         };
         /** BenchmarkList */
         BenchmarkList: {
@@ -281,10 +328,16 @@ export interface components {
             count: number;
             le: number;
         };
-        /** DecontaminationSpec */
+        /**
+         * DecontaminationSpec
+         * @description Remove candidates that overlap benchmark items (n-gram overlap).
+         */
         DecontaminationSpec: {
-            /** @description Registered benchmark sets (GET /v1/benchmarks). */
-            benchmarks?: string[];
+            /**
+             * @description Registered benchmark sets (GET /v1/benchmarks).
+             * @default []
+             */
+            benchmarks: string[];
             /**
              * @description coverage mode: fraction of a benchmark item's tokens covered.
              * @default 0.5
@@ -292,32 +345,40 @@ export interface components {
             coverage: number;
             /**
              * @default prompt
-             * @enum {string}
+             * @enum {unknown}
              */
-            field: "prompt" | "response" | "both";
-            /** @description Extra benchmark sets given in the job: name -> items. */
-            inline?: {
+            field: "both" | "prompt" | "response";
+            /**
+             * @description Extra benchmark sets given in the job: name -> items.
+             * @default {}
+             */
+            inline: {
                 [key: string]: string[];
             };
             /**
              * @default ngram
-             * @enum {string}
+             * @enum {unknown}
              */
-            mode: "ngram" | "coverage";
-            /** @description n; default 13 in ngram mode, 8 in coverage mode. */
-            ngram?: number | null;
+            mode: "coverage" | "ngram";
+            /** @default null */
+            ngram: number | null;
         };
-        /** DedupSpec */
+        /**
+         * DedupSpec
+         * @description Drop duplicates: exact (normalised hash), MinHash, and embedding near-duplicates.
+         */
         DedupSpec: {
-            embedding?: components["schemas"]["EmbeddingDedup"] | null;
+            /** @default null */
+            embedding: components["schemas"]["EmbeddingDedup"] | null;
             /** @default true */
             exact: boolean;
             /**
              * @default both
-             * @enum {string}
+             * @enum {unknown}
              */
-            field: "prompt" | "response" | "both";
-            minhash?: components["schemas"]["MinHashDedup"] | null;
+            field: "both" | "prompt" | "response";
+            /** @default null */
+            minhash: components["schemas"]["MinHashDedup"] | null;
         };
         /** Distribution */
         Distribution: {
@@ -337,75 +398,107 @@ export interface components {
         };
         /** EmbeddingDedup */
         EmbeddingDedup: {
-            /** @description With scope 'collection': a collection shared by the tenant's jobs. */
-            collection?: string | null;
+            /** @default null */
+            collection: string | null;
             /**
              * @default job
-             * @enum {string}
+             * @enum {unknown}
              */
-            scope: "job" | "collection";
+            scope: "collection" | "job";
             /**
              * @description Cosine similarity at or above which a candidate is a near-duplicate.
              * @default 0.9
              */
             threshold: number;
         };
-        /** EvolInstructJob */
+        /**
+         * EvolInstructJob
+         * @description An Evol-Instruct job: `target` kept (instruction, output) records.
+         */
         EvolInstructJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["EvolInstructParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "evol-instruct";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** EvolInstructParams */
+        /**
+         * EvolInstructParams
+         * @description Evol-Instruct knobs; defaults follow the paper (see the module docstring).
+         */
         EvolInstructParams: {
-            eliminate?: ("no_gain" | "sorry" | "stopwords" | "copied_prompt")[];
+            eliminate?: ("copied_prompt" | "no_gain" | "sorry" | "stopwords")[];
             /** @default false */
             include_seeds: boolean;
-            instructions?: string[] | null;
-            judge?: components["schemas"]["GeneratorRef"] | null;
-            operations?: ("add_constraints" | "deepening" | "concretizing" | "increase_reasoning" | "complicate_input" | "breadth")[];
+            /** @default null */
+            instructions: string[] | null;
+            /** @default null */
+            judge: components["schemas"]["GeneratorRef"] | null;
+            operations?: ("add_constraints" | "breadth" | "complicate_input" | "concretizing" | "deepening" | "increase_reasoning")[];
             /** @default 4 */
             rounds: number;
-            seed_file?: string | null;
-            seeds?: components["schemas"]["SeedTask"][] | null;
+            /** @default null */
+            seed_file: string | null;
+            /** @default null */
+            seeds: components["schemas"]["SeedTask"][] | null;
             /** @default 80 */
             sorry_max_words: number;
             /** @default You are a helpful assistant. */
             system_prompt: string | null;
         };
-        /** Filters */
+        /**
+         * Filters
+         * @description Quality filters on the text a recipe proposes, before a record is kept.
+         */
         Filters: {
             /** @default true */
             drop_refusals: boolean;
             /** @default true */
             drop_truncated: boolean;
-            /** @description ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language. */
-            languages?: string[];
+            /**
+             * @description ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language.
+             * @default []
+             */
+            languages: string[];
             /**
              * @description A character repeated more times in a row is garbage.
              * @default 20
@@ -434,7 +527,8 @@ export interface components {
             min_chars: number;
             /** @default 1 */
             min_words: number;
-            refusal_phrases?: string[];
+            /** @default [] */
+            refusal_phrases: string[];
         };
         /** GeneratorCount */
         GeneratorCount: {
@@ -443,9 +537,13 @@ export interface components {
             /** @default 0 */
             rejected: number;
         };
-        /** GeneratorRef */
+        /**
+         * GeneratorRef
+         * @description A model at a provider configured on the server; jobs never pass URLs or keys.
+         */
         GeneratorRef: {
-            model?: string | null;
+            /** @default null */
+            model: string | null;
             provider: string;
             sampling?: components["schemas"]["Sampling"];
         };
@@ -462,7 +560,14 @@ export interface components {
             /** @default  */
             output: string;
         };
-        /** Job */
+        /**
+         * Job
+         * @description A job as the API returns it.
+         *
+         *     The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
+         *     poll of its status (and every page of a list) would carry it. `links.spec` serves it
+         *     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+         */
         Job: {
             created_at: string;
             error: components["schemas"]["Problem"] | null;
@@ -479,14 +584,11 @@ export interface components {
             progress: components["schemas"]["Progress"];
             recipe: string;
             seed: number | null;
-            spec: {
-                [key: string]: unknown;
-            };
             spec_hash: string;
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
             started_at: string | null;
-            /** @enum {string} */
-            status: "queued" | "running" | "waiting_for_worker" | "succeeded" | "failed" | "cancelling" | "cancelled";
+            /** @enum {unknown} */
+            status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
         };
         /** JobLinks */
         JobLinks: {
@@ -496,6 +598,7 @@ export interface components {
             report: string;
             review_page: string;
             self: string;
+            spec: string;
             spotcheck: string;
         };
         /** JobPage */
@@ -523,11 +626,16 @@ export interface components {
             };
             response_diversity: components["schemas"]["Diversity"] | null;
             response_words: components["schemas"]["Distribution"] | null;
-            spotcheck?: components["schemas"]["SpotCheckSummary"] | null;
+            /** @default null */
+            spotcheck: components["schemas"]["SpotCheckSummary"] | null;
         };
-        /** JudgeSpec */
+        /**
+         * JudgeSpec
+         * @description LLM-as-judge pass: score every candidate, keep those at or above min_score.
+         */
         JudgeSpec: {
-            generator?: components["schemas"]["GeneratorRef"] | null;
+            /** @default null */
+            generator: components["schemas"]["GeneratorRef"] | null;
             /** @default 2 */
             max_retries: number;
             /** @default 3 */
@@ -540,51 +648,75 @@ export interface components {
              */
             rubric: string;
         };
-        /** MagpieJob */
+        /**
+         * MagpieJob
+         * @description A Magpie job: `target` conversations written from the pre-query template.
+         */
         MagpieJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["MagpieParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "magpie";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** MagpieParams */
+        /**
+         * MagpieParams
+         * @description Magpie knobs; defaults follow the original code except where the module says.
+         */
         MagpieParams: {
-            custom_template?: string | null;
+            /** @default null */
+            custom_template: string | null;
             /** @default true */
             early_stopping: boolean;
             instruction_sampling?: components["schemas"]["Sampling"];
             /** @default You are a helpful AI assistant. The user will talk with you over several rounds: a first question, then follow-up questions related to it. Answer each one thoroughly, relevantly and with insight, so the user gets what they need. */
             mt_system_prompt: string;
-            stop?: string[];
+            /** @default [] */
+            stop: string[];
             /**
              * @default auto
-             * @enum {string}
+             * @enum {unknown}
              */
-            template: "auto" | "llama-3" | "qwen2" | "qwen2.5" | "gemma-2" | "gemma-1.1" | "phi-3" | "mistral" | "chatml";
+            template: "auto" | "chatml" | "gemma-1.1" | "gemma-2" | "llama-3" | "mistral" | "phi-3" | "qwen2" | "qwen2.5";
             /** @default 1 */
             turns: number;
         };
@@ -597,99 +729,150 @@ export interface components {
             /** @default 0.8 */
             threshold: number;
         };
-        /** OrcaJob */
+        /**
+         * OrcaJob
+         * @description An Orca job: one explanation-style response per query, under a system message.
+         */
         OrcaJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params: components["schemas"]["OrcaParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "orca";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** OrcaParams */
+        /**
+         * OrcaParams
+         * @description Inputs of an Orca job: `queries` inline or a registered `prompt_file`.
+         */
         OrcaParams: {
             /**
              * @default flan2021
-             * @enum {string}
+             * @enum {unknown}
              */
-            collection: "cot" | "niv2" | "t0" | "flan2021";
+            collection: "cot" | "flan2021" | "niv2" | "t0";
             /**
              * @default omit
-             * @enum {string}
+             * @enum {unknown}
              */
-            empty_system: "omit" | "empty";
+            empty_system: "empty" | "omit";
             /** @default false */
             multiple_choice: boolean;
             /**
              * @default auto
-             * @enum {string}
+             * @enum {unknown}
              */
-            order: "auto" | "tasks" | "given";
-            prompt_file?: string | null;
-            queries?: components["schemas"]["OrcaQuery"][] | null;
+            order: "auto" | "given" | "tasks";
+            /** @default null */
+            prompt_file: string | null;
+            /** @default null */
+            queries: components["schemas"]["OrcaQuery"][] | null;
         };
-        /** OrcaQuery */
+        /**
+         * OrcaQuery
+         * @description One zero-shot query; unset collection / multiple_choice take the params' values.
+         */
         OrcaQuery: {
-            /** @enum {null|string} */
-            collection?: "cot" | "niv2" | "t0" | "flan2021" | null;
-            multiple_choice?: boolean | null;
+            /** @default null */
+            collection: ("cot" | "flan2021" | "niv2" | "t0") | null;
+            /** @default null */
+            multiple_choice: boolean | null;
             query: string;
-            task?: string | null;
+            /** @default null */
+            task: string | null;
         };
-        /** PersonaHubJob */
+        /**
+         * PersonaHubJob
+         * @description A PersonaHub job: one persona-driven prompt (and response) per unique persona.
+         */
         PersonaHubJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["PersonaHubParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "persona-hub";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** PersonaHubParams */
+        /**
+         * PersonaHubParams
+         * @description Where personas come from, how they grow, and what each one is asked to make.
+         */
         PersonaHubParams: {
             /** @default 1 */
             attempts: number;
@@ -697,30 +880,43 @@ export interface components {
             dedup_threshold: number;
             /** @default 0 */
             expand_iterations: number;
-            persona_file?: string | null;
-            personas?: string[] | null;
-            relations?: ("read" | "write" | "like" | "dislike")[] | null;
-            respond?: boolean | null;
-            responder?: components["schemas"]["GeneratorRef"] | null;
-            strip_prefix?: boolean | null;
+            /** @default null */
+            persona_file: string | null;
+            /** @default null */
+            personas: string[] | null;
+            /** @default null */
+            relations: ("dislike" | "like" | "read" | "write")[] | null;
+            /** @default null */
+            respond: boolean | null;
+            /** @default null */
+            responder: components["schemas"]["GeneratorRef"] | null;
+            /** @default null */
+            strip_prefix: boolean | null;
             /** @default You are a helpful assistant. */
             system_prompt: string | null;
             /**
              * @default instruction
-             * @enum {string}
+             * @enum {unknown}
              */
-            template: "instruction" | "math" | "knowledge" | "npc";
-            text_file?: string | null;
-            texts?: string[] | null;
+            template: "instruction" | "knowledge" | "math" | "npc";
+            /** @default null */
+            text_file: string | null;
+            /** @default null */
+            texts: string[] | null;
         };
-        /** Problem */
+        /**
+         * Problem
+         * @description RFC 9457 problem details.
+         */
         Problem: {
-            detail?: string | null;
-            errors?: {
-                [key: string]: unknown;
-            }[] | null;
-            instance?: string | null;
-            job_status?: string | null;
+            /** @default null */
+            detail: string | null;
+            /** @default null */
+            errors: Record<string, never>[] | null;
+            /** @default null */
+            instance: string | null;
+            /** @default null */
+            job_status: string | null;
             status: number;
             title: string;
             type: string;
@@ -731,7 +927,8 @@ export interface components {
             kept: number;
             /** @default 0 */
             rejected: number;
-            rejected_by_reason?: {
+            /** @default {} */
+            rejected_by_reason: {
                 [key: string]: number;
             };
             /** @default 0 */
@@ -744,7 +941,10 @@ export interface components {
             /** @default 0 */
             tokens_out: number;
         };
-        /** ProviderInfo */
+        /**
+         * ProviderInfo
+         * @description What GET /v1/providers shows: no URLs, no keys.
+         */
         ProviderInfo: {
             kind: string;
             licence: string;
@@ -762,9 +962,7 @@ export interface components {
         RecipeInfo: {
             name: string;
             raw_completion: string;
-            spec_schema: {
-                [key: string]: unknown;
-            };
+            spec_schema: Record<string, never>;
             summary: string;
         };
         /** RecipeList */
@@ -773,44 +971,72 @@ export interface components {
             /** @default list */
             object: string;
         };
-        /** ResponsesJob */
+        /**
+         * ResponsesJob
+         * @description A responses job: one response per prompt.
+         */
         ResponsesJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params: components["schemas"]["ResponsesParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "responses";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** ResponsesParams */
+        /**
+         * ResponsesParams
+         * @description Inputs of a responses job: `prompts` inline or a registered `prompt_file`.
+         */
         ResponsesParams: {
-            prompt_file?: string | null;
-            prompts?: string[] | null;
-            system_prompt?: string | null;
+            /** @default null */
+            prompt_file: string | null;
+            /** @default null */
+            prompts: string[] | null;
+            /** @default null */
+            system_prompt: string | null;
         };
-        /** SampleInfo */
+        /**
+         * SampleInfo
+         * @description How a sample was drawn (stored with it).
+         */
         SampleInfo: {
             draw: string;
             drawn_at: string;
@@ -821,60 +1047,97 @@ export interface components {
             reasons: string[];
             seed: number;
         };
-        /** Sampling */
+        /**
+         * Sampling
+         * @description Sampling parameters sent to the provider; unset ones take the recipe's defaults.
+         */
         Sampling: {
-            frequency_penalty?: number | null;
-            max_tokens?: number | null;
-            presence_penalty?: number | null;
-            seed?: number | null;
-            temperature?: number | null;
-            top_p?: number | null;
+            /** @default null */
+            frequency_penalty: number | null;
+            /** @default null */
+            max_tokens: number | null;
+            /** @default null */
+            presence_penalty: number | null;
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            temperature: number | null;
+            /** @default null */
+            top_p: number | null;
         };
-        /** SeedTask */
+        /**
+         * SeedTask
+         * @description A human-written task: the Self-Instruct seed format.
+         */
         SeedTask: {
-            id?: string | null;
-            instances?: components["schemas"]["Instance"][];
+            /** @default null */
+            id: string | null;
+            /** @default [] */
+            instances: components["schemas"]["Instance"][];
             instruction: string;
             /** @default false */
             is_classification: boolean;
-            name?: string | null;
+            /** @default null */
+            name: string | null;
         };
-        /** SelfInstructJob */
+        /**
+         * SelfInstructJob
+         * @description A Self-Instruct job: `target` new instructions with instances.
+         */
         SelfInstructJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["SelfInstructParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "self-instruct";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** SelfInstructParams */
+        /**
+         * SelfInstructParams
+         * @description Self-Instruct knobs; defaults follow the original code.
+         */
         SelfInstructParams: {
             /**
              * @default first
-             * @enum {string}
+             * @enum {unknown}
              */
             capitalize: "first" | "python";
             /** @default false */
@@ -889,46 +1152,70 @@ export interface components {
             max_instances: number;
             /**
              * @default completion
-             * @enum {string}
+             * @enum {unknown}
              */
-            mode: "completion" | "chat";
+            mode: "chat" | "completion";
             /** @default 0.7 */
             rouge_threshold: number;
-            seed_file?: string | null;
-            seeds?: components["schemas"]["SeedTask"][] | null;
+            /** @default null */
+            seed_file: string | null;
+            /** @default null */
+            seeds: components["schemas"]["SeedTask"][] | null;
         };
-        /** SelfRewardingJob */
+        /**
+         * SelfRewardingJob
+         * @description A Self-Rewarding job: at most one preference pair per prompt.
+         */
         SelfRewardingJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params: components["schemas"]["SelfRewardingParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "self-rewarding";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** SelfRewardingParams */
+        /**
+         * SelfRewardingParams
+         * @description Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements).
+         */
         SelfRewardingParams: {
             /**
              * @description Judgements averaged per response.
@@ -938,8 +1225,10 @@ export interface components {
             judge_sampling?: components["schemas"]["Sampling"];
             /** @default true */
             keep_judgements: boolean;
-            prompt_file?: string | null;
-            prompts?: string[] | null;
+            /** @default null */
+            prompt_file: string | null;
+            /** @default null */
+            prompts: string[] | null;
             /**
              * @description Responses sampled per prompt.
              * @default 4
@@ -958,7 +1247,10 @@ export interface components {
                 [key: string]: string[];
             };
         };
-        /** SpotCheckRequest */
+        /**
+         * SpotCheckRequest
+         * @description How to draw a sample.
+         */
         SpotCheckRequest: {
             /**
              * @description What reviewers should check; shown with the sample
@@ -970,18 +1262,23 @@ export interface components {
              * @default false
              */
             interim: boolean;
-            /** @description Reject reasons offered to reviewers; the defaults when omitted */
-            reasons?: string[] | null;
+            /** @default null */
+            reasons: string[] | null;
             /**
              * @description Replace the current sample; only while it has no verdicts
              * @default false
              */
             redraw: boolean;
-            seed?: number | null;
+            /** @default null */
+            seed: number | null;
             /** @default 200 */
             size: number;
         };
-        /** SpotCheckSummary */
+        /**
+         * SpotCheckSummary
+         * @description The spot-check of a job: sample size, verdicts so far, acceptance overall, per
+         *     generator and how often each reason was given.
+         */
         SpotCheckSummary: {
             acceptance_rate: number | null;
             accepted: number;
@@ -1005,12 +1302,14 @@ export interface components {
         SpotItem: {
             generator: string;
             kind: string;
-            record: {
-                [key: string]: unknown;
-            };
+            record: Record<string, never>;
             verdict: components["schemas"]["StoredVerdict"] | null;
         };
-        /** StageCount */
+        /**
+         * StageCount
+         * @description How many candidates entered a stage and how many it rejected (None: not counted,
+         *     for checks a recipe runs itself, such as Self-Instruct's novelty).
+         */
         StageCount: {
             entered: number | null;
             rejected: number;
@@ -1030,38 +1329,60 @@ export interface components {
             reviewer: string;
             verdict: string;
         };
-        /** UltraChatJob */
+        /**
+         * UltraChatJob
+         * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
+         */
         UltraChatJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params?: components["schemas"]["UltraChatParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "ultrachat";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** UltraChatParams */
+        /**
+         * UltraChatParams
+         * @description UltraChat knobs; round ranges follow the paper. Give at most one seed source.
+         */
         UltraChatParams: {
             /** @default 1 */
             dialogues_per_seed: number;
@@ -1069,57 +1390,87 @@ export interface components {
             drop_no_emotions: boolean;
             /** @default 0.8 */
             expand_rate: number;
-            max_rounds?: number | null;
-            min_rounds?: number | null;
-            openings?: string[] | null;
-            passages?: string[] | null;
+            /** @default null */
+            max_rounds: number | null;
+            /** @default null */
+            min_rounds: number | null;
+            /** @default null */
+            openings: string[] | null;
+            /** @default null */
+            passages: string[] | null;
             /**
              * @default world
-             * @enum {string}
+             * @enum {unknown}
              */
-            sector: "world" | "writing" | "materials";
+            sector: "materials" | "world" | "writing";
             /** @default 5 */
             subtopics: number;
-            topics?: string[] | null;
-            user_simulator?: components["schemas"]["GeneratorRef"] | null;
+            /** @default null */
+            topics: string[] | null;
+            /** @default null */
+            user_simulator: components["schemas"]["GeneratorRef"] | null;
         };
-        /** UltraFeedbackJob */
+        /**
+         * UltraFeedbackJob
+         * @description An UltraFeedback job: one preference pair per prompt (ties and failed judgements rejected).
+         */
         UltraFeedbackJob: {
             /**
              * @description In-flight provider requests.
              * @default 32
              */
             concurrency: number;
-            decontamination?: components["schemas"]["DecontaminationSpec"] | null;
-            dedup?: components["schemas"]["DedupSpec"] | null;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
             filters?: components["schemas"]["Filters"];
             /**
              * @default native
-             * @enum {string}
+             * @enum {unknown}
              */
-            format: "native" | "openai" | "sharegpt" | "alpaca" | "preference";
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
             generator: components["schemas"]["GeneratorRef"];
-            judge?: components["schemas"]["JudgeSpec"] | null;
-            metadata?: {
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
                 [key: string]: string;
             };
-            /** @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default. */
-            mix?: components["schemas"]["WeightedGenerator"][];
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
             params: components["schemas"]["UltraFeedbackParams"];
-            /** @constant */
+            /** @enum {unknown} */
             recipe: "ultrafeedback";
-            /** @description Refuse the job if any generator or judge carries one of these licence tags. */
-            refuse_licences?: string[];
-            seed?: number | null;
-            /** @description Kept records to make. */
-            target?: number | null;
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            target: number | null;
         };
-        /** UltraFeedbackParams */
+        /**
+         * UltraFeedbackParams
+         * @description UltraFeedback knobs; defaults follow the original code (see the module docstring).
+         */
         UltraFeedbackParams: {
             /** @default 0.1 */
             calibration_rate: number;
-            completers?: components["schemas"]["GeneratorRef"][] | null;
-            judge?: components["schemas"]["GeneratorRef"] | null;
+            /** @default null */
+            completers: components["schemas"]["GeneratorRef"][] | null;
+            /** @default null */
+            judge: components["schemas"]["GeneratorRef"] | null;
             /**
              * @description Completions per prompt, from distinct completers.
              * @default 4
@@ -1127,27 +1478,40 @@ export interface components {
             k: number;
             /** @default 3 */
             max_judge_retries: number;
-            principles?: ("helpfulness" | "honesty" | "truthfulness" | "harmlessness" | "verbalized_calibration")[] | null;
-            prompt_file?: string | null;
-            prompts?: string[] | null;
+            /** @default null */
+            principles: ("harmlessness" | "helpfulness" | "honesty" | "truthfulness" | "verbalized_calibration")[] | null;
+            /** @default null */
+            prompt_file: string | null;
+            /** @default null */
+            prompts: string[] | null;
         };
-        /** Verdict */
+        /**
+         * Verdict
+         * @description A reviewer's decision on one sampled record.
+         */
         Verdict: {
             /** @default  */
             note: string;
-            /** @description From the sample's reason list; at least one for reject and both_bad */
-            reasons?: string[];
+            /**
+             * @description From the sample's reason list; at least one for reject and both_bad
+             * @default []
+             */
+            reasons: string[];
             /** @description Who decided (free text until signed review links exist) */
             reviewer: string;
             /**
              * @description accept/reject for answers and dialogues; right/order_wrong/tie/both_bad for preference pairs
-             * @enum {string}
+             * @enum {unknown}
              */
-            verdict: "accept" | "reject" | "right" | "order_wrong" | "tie" | "both_bad";
+            verdict: "accept" | "both_bad" | "order_wrong" | "reject" | "right" | "tie";
         };
-        /** WeightedGenerator */
+        /**
+         * WeightedGenerator
+         * @description A generator in a job's mix, drawn with probability proportional to weight.
+         */
         WeightedGenerator: {
-            model?: string | null;
+            /** @default null */
+            model: string | null;
             provider: string;
             sampling?: components["schemas"]["Sampling"];
             /** @default 1 */
@@ -1178,6 +1542,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BenchmarkList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1225,12 +1598,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createJob: {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes retries safe: the same key and body return the same job for 24 h. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -1242,6 +1625,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description An idempotent retry: the job this key made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
             /** @description Request accepted, processing continues off-line */
             202: {
                 headers: {
@@ -1328,19 +1720,13 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter (errors name the field or the byte) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1354,6 +1740,15 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1384,19 +1779,13 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter (errors name the field or the byte) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1419,6 +1808,15 @@ export interface operations {
             };
             /** @description The job is already final */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1481,6 +1879,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listJobRejects: {
@@ -1536,6 +1943,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJobReport: {
@@ -1559,19 +1975,13 @@ export interface operations {
                     "application/json": components["schemas"]["JobReport"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter (errors name the field or the byte) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1585,6 +1995,74 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobSpec: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1615,19 +2093,13 @@ export interface operations {
                     "application/json": components["schemas"]["SpotCheck"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter (errors name the field or the byte) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1648,6 +2120,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createSpotCheck: {
@@ -1660,12 +2141,21 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["SpotCheckRequest"] | null;
             };
         };
         responses: {
+            /** @description The sample drawn before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpotCheck"];
+                };
+            };
             /** @description Document created, URL follows */
             201: {
                 headers: {
@@ -1675,19 +2165,13 @@ export interface operations {
                     "application/json": components["schemas"]["SpotCheck"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1717,8 +2201,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Well-formed but invalid spec (errors name the fields) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1749,19 +2251,13 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter (errors name the field or the byte) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1775,6 +2271,15 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1811,19 +2316,13 @@ export interface operations {
                     "application/json": components["schemas"]["StoredVerdict"];
                 };
             };
-            /** @description Bad request syntax or unsupported method */
+            /** @description Malformed request or parameter */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        extra?: null | {
-                            [key: string]: unknown;
-                        } | unknown[];
-                        status_code: number;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key */
@@ -1853,8 +2352,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Well-formed but invalid spec (errors name the fields) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1882,6 +2399,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listRecipes: {
@@ -1900,6 +2426,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecipeList"];
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -4,6 +4,7 @@ from .acceptance import Acceptance
 from .alpaca_job import AlpacaJob
 from .alpaca_job_format import AlpacaJobFormat
 from .alpaca_job_metadata import AlpacaJobMetadata
+from .alpaca_job_recipe import AlpacaJobRecipe
 from .alpaca_params import AlpacaParams
 from .alpaca_params_mode import AlpacaParamsMode
 from .benchmark_list import BenchmarkList
@@ -21,6 +22,7 @@ from .embedding_dedup_scope import EmbeddingDedupScope
 from .evol_instruct_job import EvolInstructJob
 from .evol_instruct_job_format import EvolInstructJobFormat
 from .evol_instruct_job_metadata import EvolInstructJobMetadata
+from .evol_instruct_job_recipe import EvolInstructJobRecipe
 from .evol_instruct_params import EvolInstructParams
 from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
@@ -36,7 +38,6 @@ from .job_page import JobPage
 from .job_report import JobReport
 from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
-from .job_spec import JobSpec
 from .job_status import JobStatus
 from .judge_spec import JudgeSpec
 from .list_jobs_status_type_1 import ListJobsStatusType1
@@ -45,23 +46,24 @@ from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
 from .magpie_job import MagpieJob
 from .magpie_job_format import MagpieJobFormat
 from .magpie_job_metadata import MagpieJobMetadata
+from .magpie_job_recipe import MagpieJobRecipe
 from .magpie_params import MagpieParams
 from .magpie_params_template import MagpieParamsTemplate
 from .min_hash_dedup import MinHashDedup
 from .orca_job import OrcaJob
 from .orca_job_format import OrcaJobFormat
 from .orca_job_metadata import OrcaJobMetadata
+from .orca_job_recipe import OrcaJobRecipe
 from .orca_params import OrcaParams
 from .orca_params_collection import OrcaParamsCollection
 from .orca_params_empty_system import OrcaParamsEmptySystem
 from .orca_params_order import OrcaParamsOrder
 from .orca_query import OrcaQuery
-from .orca_query_collection_type_1 import OrcaQueryCollectionType1
-from .orca_query_collection_type_2_type_1 import OrcaQueryCollectionType2Type1
-from .orca_query_collection_type_3_type_1 import OrcaQueryCollectionType3Type1
+from .orca_query_collection_type_0 import OrcaQueryCollectionType0
 from .persona_hub_job import PersonaHubJob
 from .persona_hub_job_format import PersonaHubJobFormat
 from .persona_hub_job_metadata import PersonaHubJobMetadata
+from .persona_hub_job_recipe import PersonaHubJobRecipe
 from .persona_hub_params import PersonaHubParams
 from .persona_hub_params_relations_type_0_item import PersonaHubParamsRelationsType0Item
 from .persona_hub_params_template import PersonaHubParamsTemplate
@@ -77,6 +79,7 @@ from .recipe_list import RecipeList
 from .responses_job import ResponsesJob
 from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
+from .responses_job_recipe import ResponsesJobRecipe
 from .responses_params import ResponsesParams
 from .sample_info import SampleInfo
 from .sampling import Sampling
@@ -84,12 +87,14 @@ from .seed_task import SeedTask
 from .self_instruct_job import SelfInstructJob
 from .self_instruct_job_format import SelfInstructJobFormat
 from .self_instruct_job_metadata import SelfInstructJobMetadata
+from .self_instruct_job_recipe import SelfInstructJobRecipe
 from .self_instruct_params import SelfInstructParams
 from .self_instruct_params_capitalize import SelfInstructParamsCapitalize
 from .self_instruct_params_mode import SelfInstructParamsMode
 from .self_rewarding_job import SelfRewardingJob
 from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
+from .self_rewarding_job_recipe import SelfRewardingJobRecipe
 from .self_rewarding_params import SelfRewardingParams
 from .spot_check import SpotCheck
 from .spot_check_request import SpotCheckRequest
@@ -105,11 +110,13 @@ from .stored_verdict import StoredVerdict
 from .ultra_chat_job import UltraChatJob
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
+from .ultra_chat_job_recipe import UltraChatJobRecipe
 from .ultra_chat_params import UltraChatParams
 from .ultra_chat_params_sector import UltraChatParamsSector
 from .ultra_feedback_job import UltraFeedbackJob
 from .ultra_feedback_job_format import UltraFeedbackJobFormat
 from .ultra_feedback_job_metadata import UltraFeedbackJobMetadata
+from .ultra_feedback_job_recipe import UltraFeedbackJobRecipe
 from .ultra_feedback_params import UltraFeedbackParams
 from .ultra_feedback_params_principles_type_0_item import (
     UltraFeedbackParamsPrinciplesType0Item,
@@ -123,6 +130,7 @@ __all__ = (
     "AlpacaJob",
     "AlpacaJobFormat",
     "AlpacaJobMetadata",
+    "AlpacaJobRecipe",
     "AlpacaParams",
     "AlpacaParamsMode",
     "BenchmarkList",
@@ -140,6 +148,7 @@ __all__ = (
     "EvolInstructJob",
     "EvolInstructJobFormat",
     "EvolInstructJobMetadata",
+    "EvolInstructJobRecipe",
     "EvolInstructParams",
     "EvolInstructParamsEliminateItem",
     "EvolInstructParamsOperationsItem",
@@ -155,7 +164,6 @@ __all__ = (
     "JobReport",
     "JobReportGenerators",
     "JobReportRejectedByReason",
-    "JobSpec",
     "JobStatus",
     "JudgeSpec",
     "ListJobsStatusType1",
@@ -164,23 +172,24 @@ __all__ = (
     "MagpieJob",
     "MagpieJobFormat",
     "MagpieJobMetadata",
+    "MagpieJobRecipe",
     "MagpieParams",
     "MagpieParamsTemplate",
     "MinHashDedup",
     "OrcaJob",
     "OrcaJobFormat",
     "OrcaJobMetadata",
+    "OrcaJobRecipe",
     "OrcaParams",
     "OrcaParamsCollection",
     "OrcaParamsEmptySystem",
     "OrcaParamsOrder",
     "OrcaQuery",
-    "OrcaQueryCollectionType1",
-    "OrcaQueryCollectionType2Type1",
-    "OrcaQueryCollectionType3Type1",
+    "OrcaQueryCollectionType0",
     "PersonaHubJob",
     "PersonaHubJobFormat",
     "PersonaHubJobMetadata",
+    "PersonaHubJobRecipe",
     "PersonaHubParams",
     "PersonaHubParamsRelationsType0Item",
     "PersonaHubParamsTemplate",
@@ -196,6 +205,7 @@ __all__ = (
     "ResponsesJob",
     "ResponsesJobFormat",
     "ResponsesJobMetadata",
+    "ResponsesJobRecipe",
     "ResponsesParams",
     "SampleInfo",
     "Sampling",
@@ -203,12 +213,14 @@ __all__ = (
     "SelfInstructJob",
     "SelfInstructJobFormat",
     "SelfInstructJobMetadata",
+    "SelfInstructJobRecipe",
     "SelfInstructParams",
     "SelfInstructParamsCapitalize",
     "SelfInstructParamsMode",
     "SelfRewardingJob",
     "SelfRewardingJobFormat",
     "SelfRewardingJobMetadata",
+    "SelfRewardingJobRecipe",
     "SelfRewardingParams",
     "SpotCheck",
     "SpotCheckRequest",
@@ -224,11 +236,13 @@ __all__ = (
     "UltraChatJob",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
+    "UltraChatJobRecipe",
     "UltraChatParams",
     "UltraChatParamsSector",
     "UltraFeedbackJob",
     "UltraFeedbackJobFormat",
     "UltraFeedbackJobMetadata",
+    "UltraFeedbackJobRecipe",
     "UltraFeedbackParams",
     "UltraFeedbackParamsPrinciplesType0Item",
     "Verdict",

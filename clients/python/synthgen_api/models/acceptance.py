@@ -11,7 +11,8 @@ T = TypeVar("T", bound="Acceptance")
 
 @_attrs_define
 class Acceptance:
-    """
+    """Accepted of reviewed, with a 95% Wilson score interval.
+
     Attributes:
         accepted (int):
         high (float | None):

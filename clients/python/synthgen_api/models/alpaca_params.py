@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.alpaca_params_mode import AlpacaParamsMode
 from ..types import UNSET, Unset
@@ -18,7 +17,8 @@ T = TypeVar("T", bound="AlpacaParams")
 
 @_attrs_define
 class AlpacaParams:
-    """
+    """Alpaca knobs; defaults follow the original code.
+
     Attributes:
         demos (int | Unset):  Default: 3.
         mode (AlpacaParamsMode | Unset):  Default: AlpacaParamsMode.COMPLETION.
@@ -32,7 +32,6 @@ class AlpacaParams:
     rouge_threshold: float | Unset = 0.7
     seed_file: None | str | Unset = UNSET
     seeds: list[SeedTask] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         demos = self.demos
@@ -62,7 +61,7 @@ class AlpacaParams:
             seeds = self.seeds
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if demos is not UNSET:
             field_dict["demos"] = demos
@@ -132,21 +131,4 @@ class AlpacaParams:
             seeds=seeds,
         )
 
-        alpaca_params.additional_properties = d
         return alpaca_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

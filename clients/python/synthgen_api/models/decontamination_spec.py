@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.decontamination_spec_field import DecontaminationSpecField
 from ..models.decontamination_spec_mode import DecontaminationSpecMode
@@ -19,14 +18,15 @@ T = TypeVar("T", bound="DecontaminationSpec")
 
 @_attrs_define
 class DecontaminationSpec:
-    """
+    """Remove candidates that overlap benchmark items (n-gram overlap).
+
     Attributes:
         benchmarks (list[str] | Unset): Registered benchmark sets (GET /v1/benchmarks).
         coverage (float | Unset): coverage mode: fraction of a benchmark item's tokens covered. Default: 0.5.
         field (DecontaminationSpecField | Unset):  Default: DecontaminationSpecField.PROMPT.
         inline (DecontaminationSpecInline | Unset): Extra benchmark sets given in the job: name -> items.
         mode (DecontaminationSpecMode | Unset):  Default: DecontaminationSpecMode.NGRAM.
-        ngram (int | None | Unset): n; default 13 in ngram mode, 8 in coverage mode.
+        ngram (int | None | Unset):
     """
 
     benchmarks: list[str] | Unset = UNSET
@@ -35,7 +35,6 @@ class DecontaminationSpec:
     inline: DecontaminationSpecInline | Unset = UNSET
     mode: DecontaminationSpecMode | Unset = DecontaminationSpecMode.NGRAM
     ngram: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         benchmarks: list[str] | Unset = UNSET
@@ -63,7 +62,7 @@ class DecontaminationSpec:
             ngram = self.ngram
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if benchmarks is not UNSET:
             field_dict["benchmarks"] = benchmarks
@@ -128,21 +127,4 @@ class DecontaminationSpec:
             ngram=ngram,
         )
 
-        decontamination_spec.additional_properties = d
         return decontamination_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.dedup_spec_field import DedupSpecField
 from ..types import UNSET, Unset
@@ -19,7 +18,8 @@ T = TypeVar("T", bound="DedupSpec")
 
 @_attrs_define
 class DedupSpec:
-    """
+    """Drop duplicates: exact (normalised hash), MinHash, and embedding near-duplicates.
+
     Attributes:
         embedding (EmbeddingDedup | None | Unset):
         exact (bool | Unset):  Default: True.
@@ -31,7 +31,6 @@ class DedupSpec:
     exact: bool | Unset = True
     field: DedupSpecField | Unset = DedupSpecField.BOTH
     minhash: MinHashDedup | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.embedding_dedup import EmbeddingDedup
@@ -60,7 +59,7 @@ class DedupSpec:
             minhash = self.minhash
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if embedding is not UNSET:
             field_dict["embedding"] = embedding
@@ -130,21 +129,4 @@ class DedupSpec:
             minhash=minhash,
         )
 
-        dedup_spec.additional_properties = d
         return dedup_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.embedding_dedup_scope import EmbeddingDedupScope
 from ..types import UNSET, Unset
@@ -16,7 +15,7 @@ T = TypeVar("T", bound="EmbeddingDedup")
 class EmbeddingDedup:
     """
     Attributes:
-        collection (None | str | Unset): With scope 'collection': a collection shared by the tenant's jobs.
+        collection (None | str | Unset):
         scope (EmbeddingDedupScope | Unset):  Default: EmbeddingDedupScope.JOB.
         threshold (float | Unset): Cosine similarity at or above which a candidate is a near-duplicate. Default: 0.9.
     """
@@ -24,7 +23,6 @@ class EmbeddingDedup:
     collection: None | str | Unset = UNSET
     scope: EmbeddingDedupScope | Unset = EmbeddingDedupScope.JOB
     threshold: float | Unset = 0.9
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         collection: None | str | Unset
@@ -40,7 +38,7 @@ class EmbeddingDedup:
         threshold = self.threshold
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if collection is not UNSET:
             field_dict["collection"] = collection
@@ -79,21 +77,4 @@ class EmbeddingDedup:
             threshold=threshold,
         )
 
-        embedding_dedup.additional_properties = d
         return embedding_dedup
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -1,19 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.evol_instruct_job_format import EvolInstructJobFormat
+from ..models.evol_instruct_job_recipe import EvolInstructJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,30 +25,34 @@ T = TypeVar("T", bound="EvolInstructJob")
 
 @_attrs_define
 class EvolInstructJob:
-    """
+    """An Evol-Instruct job: `target` kept (instruction, output) records.
+
     Attributes:
-        generator (GeneratorRef):
-        recipe (Literal['evol-instruct']):
+        generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
+        recipe (EvolInstructJobRecipe):
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
-        filters (Filters | Unset):
+        error_budget (float | Unset): Share of the target (or of the calls made, if more) that may be lost to provider
+            errors after retries; past it the job stops and fails naming the provider. Default: 0.02.
+        filters (Filters | Unset): Quality filters on the text a recipe proposes, before a record is kept.
         format_ (EvolInstructJobFormat | Unset):  Default: EvolInstructJobFormat.NATIVE.
         judge (JudgeSpec | None | Unset):
         metadata (EvolInstructJobMetadata | Unset):
         mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
             `generator` stays the default.
-        params (EvolInstructParams | Unset):
+        params (EvolInstructParams | Unset): Evol-Instruct knobs; defaults follow the paper (see the module docstring).
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
-        target (int | None | Unset): Kept records to make.
+        target (int | None | Unset):
     """
 
     generator: GeneratorRef
-    recipe: Literal["evol-instruct"]
+    recipe: EvolInstructJobRecipe
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
+    error_budget: float | Unset = 0.02
     filters: Filters | Unset = UNSET
     format_: EvolInstructJobFormat | Unset = EvolInstructJobFormat.NATIVE
     judge: JudgeSpec | None | Unset = UNSET
@@ -65,7 +62,6 @@ class EvolInstructJob:
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
     target: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.decontamination_spec import DecontaminationSpec
@@ -74,7 +70,7 @@ class EvolInstructJob:
 
         generator = self.generator.to_dict()
 
-        recipe = self.recipe
+        recipe = self.recipe.value
 
         concurrency = self.concurrency
 
@@ -93,6 +89,8 @@ class EvolInstructJob:
             dedup = self.dedup.to_dict()
         else:
             dedup = self.dedup
+
+        error_budget = self.error_budget
 
         filters: dict[str, Any] | Unset = UNSET
         if not isinstance(self.filters, Unset):
@@ -142,7 +140,7 @@ class EvolInstructJob:
             target = self.target
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "generator": generator,
@@ -155,6 +153,8 @@ class EvolInstructJob:
             field_dict["decontamination"] = decontamination
         if dedup is not UNSET:
             field_dict["dedup"] = dedup
+        if error_budget is not UNSET:
+            field_dict["error_budget"] = error_budget
         if filters is not UNSET:
             field_dict["filters"] = filters
         if format_ is not UNSET:
@@ -190,9 +190,7 @@ class EvolInstructJob:
         d = dict(src_dict)
         generator = GeneratorRef.from_dict(d.pop("generator"))
 
-        recipe = cast(Literal["evol-instruct"], d.pop("recipe"))
-        if recipe != "evol-instruct":
-            raise ValueError(f"recipe must match const 'evol-instruct', got '{recipe}'")
+        recipe = EvolInstructJobRecipe(d.pop("recipe"))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -229,6 +227,8 @@ class EvolInstructJob:
             return cast(DedupSpec | None | Unset, data)
 
         dedup = _parse_dedup(d.pop("dedup", UNSET))
+
+        error_budget = d.pop("error_budget", UNSET)
 
         _filters = d.pop("filters", UNSET)
         filters: Filters | Unset
@@ -310,6 +310,7 @@ class EvolInstructJob:
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,
+            error_budget=error_budget,
             filters=filters,
             format_=format_,
             judge=judge,
@@ -321,21 +322,4 @@ class EvolInstructJob:
             target=target,
         )
 
-        evol_instruct_job.additional_properties = d
         return evol_instruct_job
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from ..models.evol_instruct_params_operations_item import (
@@ -22,7 +21,8 @@ T = TypeVar("T", bound="EvolInstructParams")
 
 @_attrs_define
 class EvolInstructParams:
-    """
+    """Evol-Instruct knobs; defaults follow the paper (see the module docstring).
+
     Attributes:
         eliminate (list[EvolInstructParamsEliminateItem] | Unset):
         include_seeds (bool | Unset):  Default: False.
@@ -46,7 +46,6 @@ class EvolInstructParams:
     seeds: list[SeedTask] | None | Unset = UNSET
     sorry_max_words: int | Unset = 80
     system_prompt: None | str | Unset = "You are a helpful assistant."
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.generator_ref import GeneratorRef
@@ -113,7 +112,7 @@ class EvolInstructParams:
             system_prompt = self.system_prompt
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if eliminate is not UNSET:
             field_dict["eliminate"] = eliminate
@@ -255,21 +254,4 @@ class EvolInstructParams:
             system_prompt=system_prompt,
         )
 
-        evol_instruct_params.additional_properties = d
         return evol_instruct_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

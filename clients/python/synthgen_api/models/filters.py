@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,7 +12,8 @@ T = TypeVar("T", bound="Filters")
 
 @_attrs_define
 class Filters:
-    """
+    """Quality filters on the text a recipe proposes, before a record is kept.
+
     Attributes:
         drop_refusals (bool | Unset):  Default: True.
         drop_truncated (bool | Unset):  Default: True.
@@ -43,7 +43,6 @@ class Filters:
     min_chars: int | Unset = 0
     min_words: int | Unset = 1
     refusal_phrases: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         drop_refusals = self.drop_refusals
@@ -75,7 +74,7 @@ class Filters:
             refusal_phrases = self.refusal_phrases
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if drop_refusals is not UNSET:
             field_dict["drop_refusals"] = drop_refusals
@@ -146,21 +145,4 @@ class Filters:
             refusal_phrases=refusal_phrases,
         )
 
-        filters.additional_properties = d
         return filters
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,17 +16,17 @@ T = TypeVar("T", bound="GeneratorRef")
 
 @_attrs_define
 class GeneratorRef:
-    """
+    """A model at a provider configured on the server; jobs never pass URLs or keys.
+
     Attributes:
         provider (str):
         model (None | str | Unset):
-        sampling (Sampling | Unset):
+        sampling (Sampling | Unset): Sampling parameters sent to the provider; unset ones take the recipe's defaults.
     """
 
     provider: str
     model: None | str | Unset = UNSET
     sampling: Sampling | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         provider = self.provider
@@ -43,7 +42,7 @@ class GeneratorRef:
             sampling = self.sampling.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "provider": provider,
@@ -85,21 +84,4 @@ class GeneratorRef:
             sampling=sampling,
         )
 
-        generator_ref.additional_properties = d
         return generator_ref
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

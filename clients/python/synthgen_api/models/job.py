@@ -12,7 +12,6 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.job_generators import JobGenerators
     from ..models.job_links import JobLinks
-    from ..models.job_spec import JobSpec
     from ..models.problem import Problem
     from ..models.progress import Progress
     from ..models.spot_check_summary import SpotCheckSummary
@@ -24,25 +23,29 @@ T = TypeVar("T", bound="Job")
 
 @_attrs_define
 class Job:
-    """
-    Attributes:
-        created_at (str):
-        error (None | Problem):
-        finished_at (None | str):
-        funnel (list[StageCount]):
-        generators (JobGenerators):
-        id (str):
-        links (JobLinks):
-        note (None | str):
-        progress (Progress):
-        recipe (str):
-        seed (int | None):
-        spec (JobSpec):
-        spec_hash (str):
-        spotcheck (None | SpotCheckSummary):
-        started_at (None | str):
-        status (JobStatus):
-        object_ (str | Unset):  Default: 'job'.
+    """A job as the API returns it.
+
+    The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
+    poll of its status (and every page of a list) would carry it. `links.spec` serves it
+    as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+
+        Attributes:
+            created_at (str):
+            error (None | Problem):
+            finished_at (None | str):
+            funnel (list[StageCount]):
+            generators (JobGenerators):
+            id (str):
+            links (JobLinks):
+            note (None | str):
+            progress (Progress):
+            recipe (str):
+            seed (int | None):
+            spec_hash (str):
+            spotcheck (None | SpotCheckSummary):
+            started_at (None | str):
+            status (JobStatus):
+            object_ (str | Unset):  Default: 'job'.
     """
 
     created_at: str
@@ -56,7 +59,6 @@ class Job:
     progress: Progress
     recipe: str
     seed: int | None
-    spec: JobSpec
     spec_hash: str
     spotcheck: None | SpotCheckSummary
     started_at: None | str
@@ -100,8 +102,6 @@ class Job:
         seed: int | None
         seed = self.seed
 
-        spec = self.spec.to_dict()
-
         spec_hash = self.spec_hash
 
         spotcheck: dict[str, Any] | None
@@ -132,7 +132,6 @@ class Job:
                 "progress": progress,
                 "recipe": recipe,
                 "seed": seed,
-                "spec": spec,
                 "spec_hash": spec_hash,
                 "spotcheck": spotcheck,
                 "started_at": started_at,
@@ -148,7 +147,6 @@ class Job:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.job_generators import JobGenerators
         from ..models.job_links import JobLinks
-        from ..models.job_spec import JobSpec
         from ..models.problem import Problem
         from ..models.progress import Progress
         from ..models.spot_check_summary import SpotCheckSummary
@@ -210,8 +208,6 @@ class Job:
 
         seed = _parse_seed(d.pop("seed"))
 
-        spec = JobSpec.from_dict(d.pop("spec"))
-
         spec_hash = d.pop("spec_hash")
 
         def _parse_spotcheck(data: object) -> None | SpotCheckSummary:
@@ -252,7 +248,6 @@ class Job:
             progress=progress,
             recipe=recipe,
             seed=seed,
-            spec=spec,
             spec_hash=spec_hash,
             spotcheck=spotcheck,
             started_at=started_at,

@@ -19,6 +19,7 @@ class JobLinks:
         report (str):
         review_page (str):
         self_ (str):
+        spec (str):
         spotcheck (str):
     """
 
@@ -28,6 +29,7 @@ class JobLinks:
     report: str
     review_page: str
     self_: str
+    spec: str
     spotcheck: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -44,6 +46,8 @@ class JobLinks:
 
         self_ = self.self_
 
+        spec = self.spec
+
         spotcheck = self.spotcheck
 
         field_dict: dict[str, Any] = {}
@@ -56,6 +60,7 @@ class JobLinks:
                 "report": report,
                 "review_page": review_page,
                 "self": self_,
+                "spec": spec,
                 "spotcheck": spotcheck,
             }
         )
@@ -77,6 +82,8 @@ class JobLinks:
 
         self_ = d.pop("self")
 
+        spec = d.pop("spec")
+
         spotcheck = d.pop("spotcheck")
 
         job_links = cls(
@@ -86,6 +93,7 @@ class JobLinks:
             report=report,
             review_page=review_page,
             self_=self_,
+            spec=spec,
             spotcheck=spotcheck,
         )
 

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,7 +16,8 @@ T = TypeVar("T", bound="JudgeSpec")
 
 @_attrs_define
 class JudgeSpec:
-    """
+    """LLM-as-judge pass: score every candidate, keep those at or above min_score.
+
     Attributes:
         generator (GeneratorRef | None | Unset):
         max_retries (int | Unset):  Default: 2.
@@ -32,7 +32,6 @@ class JudgeSpec:
     min_score: float | Unset = 3.0
     repeats: int | Unset = 1
     rubric: str | Unset = "additive5"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.generator_ref import GeneratorRef
@@ -54,7 +53,7 @@ class JudgeSpec:
         rubric = self.rubric
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if generator is not UNSET:
             field_dict["generator"] = generator
@@ -108,21 +107,4 @@ class JudgeSpec:
             rubric=rubric,
         )
 
-        judge_spec.additional_properties = d
         return judge_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.magpie_params_template import MagpieParamsTemplate
 from ..types import UNSET, Unset
@@ -18,11 +17,13 @@ T = TypeVar("T", bound="MagpieParams")
 
 @_attrs_define
 class MagpieParams:
-    """
+    """Magpie knobs; defaults follow the original code except where the module says.
+
     Attributes:
         custom_template (None | str | Unset):
         early_stopping (bool | Unset):  Default: True.
-        instruction_sampling (Sampling | Unset):
+        instruction_sampling (Sampling | Unset): Sampling parameters sent to the provider; unset ones take the recipe's
+            defaults.
         mt_system_prompt (str | Unset):  Default: 'You are a helpful AI assistant. The user will talk with you over
             several rounds: a first question, then follow-up questions related to it. Answer each one thoroughly, relevantly
             and with insight, so the user gets what they need.'.
@@ -40,7 +41,6 @@ class MagpieParams:
     stop: list[str] | Unset = UNSET
     template: MagpieParamsTemplate | Unset = MagpieParamsTemplate.AUTO
     turns: int | Unset = 1
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         custom_template: None | str | Unset
@@ -68,7 +68,7 @@ class MagpieParams:
         turns = self.turns
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if custom_template is not UNSET:
             field_dict["custom_template"] = custom_template
@@ -134,21 +134,4 @@ class MagpieParams:
             turns=turns,
         )
 
-        magpie_params.additional_properties = d
         return magpie_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

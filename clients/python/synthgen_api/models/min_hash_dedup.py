@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -23,7 +22,6 @@ class MinHashDedup:
     ngram: int | Unset = 3
     num_perm: int | Unset = 128
     threshold: float | Unset = 0.8
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         ngram = self.ngram
@@ -33,7 +31,7 @@ class MinHashDedup:
         threshold = self.threshold
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if ngram is not UNSET:
             field_dict["ngram"] = ngram
@@ -59,21 +57,4 @@ class MinHashDedup:
             threshold=threshold,
         )
 
-        min_hash_dedup.additional_properties = d
         return min_hash_dedup
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.orca_params_collection import OrcaParamsCollection
 from ..models.orca_params_empty_system import OrcaParamsEmptySystem
@@ -20,7 +19,8 @@ T = TypeVar("T", bound="OrcaParams")
 
 @_attrs_define
 class OrcaParams:
-    """
+    """Inputs of an Orca job: `queries` inline or a registered `prompt_file`.
+
     Attributes:
         collection (OrcaParamsCollection | Unset):  Default: OrcaParamsCollection.FLAN2021.
         empty_system (OrcaParamsEmptySystem | Unset):  Default: OrcaParamsEmptySystem.OMIT.
@@ -36,7 +36,6 @@ class OrcaParams:
     order: OrcaParamsOrder | Unset = OrcaParamsOrder.AUTO
     prompt_file: None | str | Unset = UNSET
     queries: list[OrcaQuery] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         collection: str | Unset = UNSET
@@ -72,7 +71,7 @@ class OrcaParams:
             queries = self.queries
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if collection is not UNSET:
             field_dict["collection"] = collection
@@ -157,21 +156,4 @@ class OrcaParams:
             queries=queries,
         )
 
-        orca_params.additional_properties = d
         return orca_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,11 +4,8 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..models.orca_query_collection_type_1 import OrcaQueryCollectionType1
-from ..models.orca_query_collection_type_2_type_1 import OrcaQueryCollectionType2Type1
-from ..models.orca_query_collection_type_3_type_1 import OrcaQueryCollectionType3Type1
+from ..models.orca_query_collection_type_0 import OrcaQueryCollectionType0
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OrcaQuery")
@@ -16,26 +13,19 @@ T = TypeVar("T", bound="OrcaQuery")
 
 @_attrs_define
 class OrcaQuery:
-    """
+    """One zero-shot query; unset collection / multiple_choice take the params' values.
+
     Attributes:
         query (str):
-        collection (None | OrcaQueryCollectionType1 | OrcaQueryCollectionType2Type1 | OrcaQueryCollectionType3Type1 |
-            Unset):
+        collection (None | OrcaQueryCollectionType0 | Unset):
         multiple_choice (bool | None | Unset):
         task (None | str | Unset):
     """
 
     query: str
-    collection: (
-        None
-        | OrcaQueryCollectionType1
-        | OrcaQueryCollectionType2Type1
-        | OrcaQueryCollectionType3Type1
-        | Unset
-    ) = UNSET
+    collection: None | OrcaQueryCollectionType0 | Unset = UNSET
     multiple_choice: bool | None | Unset = UNSET
     task: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         query = self.query
@@ -43,11 +33,7 @@ class OrcaQuery:
         collection: None | str | Unset
         if isinstance(self.collection, Unset):
             collection = UNSET
-        elif (
-            isinstance(self.collection, OrcaQueryCollectionType1)
-            or isinstance(self.collection, OrcaQueryCollectionType2Type1)
-            or isinstance(self.collection, OrcaQueryCollectionType3Type1)
-        ):
+        elif isinstance(self.collection, OrcaQueryCollectionType0):
             collection = self.collection.value
         else:
             collection = self.collection
@@ -65,7 +51,7 @@ class OrcaQuery:
             task = self.task
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "query": query,
@@ -85,15 +71,7 @@ class OrcaQuery:
         d = dict(src_dict)
         query = d.pop("query")
 
-        def _parse_collection(
-            data: object,
-        ) -> (
-            None
-            | OrcaQueryCollectionType1
-            | OrcaQueryCollectionType2Type1
-            | OrcaQueryCollectionType3Type1
-            | Unset
-        ):
+        def _parse_collection(data: object) -> None | OrcaQueryCollectionType0 | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -101,35 +79,12 @@ class OrcaQuery:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                collection_type_1 = OrcaQueryCollectionType1(data)
+                collection_type_0 = OrcaQueryCollectionType0(data)
 
-                return collection_type_1
+                return collection_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                collection_type_2_type_1 = OrcaQueryCollectionType2Type1(data)
-
-                return collection_type_2_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                collection_type_3_type_1 = OrcaQueryCollectionType3Type1(data)
-
-                return collection_type_3_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                None
-                | OrcaQueryCollectionType1
-                | OrcaQueryCollectionType2Type1
-                | OrcaQueryCollectionType3Type1
-                | Unset,
-                data,
-            )
+            return cast(None | OrcaQueryCollectionType0 | Unset, data)
 
         collection = _parse_collection(d.pop("collection", UNSET))
 
@@ -158,21 +113,4 @@ class OrcaQuery:
             task=task,
         )
 
-        orca_query.additional_properties = d
         return orca_query
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.persona_hub_params_relations_type_0_item import (
     PersonaHubParamsRelationsType0Item,
@@ -21,7 +20,8 @@ T = TypeVar("T", bound="PersonaHubParams")
 
 @_attrs_define
 class PersonaHubParams:
-    """
+    """Where personas come from, how they grow, and what each one is asked to make.
+
     Attributes:
         attempts (int | Unset):  Default: 1.
         dedup_threshold (float | Unset):  Default: 0.9.
@@ -51,7 +51,6 @@ class PersonaHubParams:
     template: PersonaHubParamsTemplate | Unset = PersonaHubParamsTemplate.INSTRUCTION
     text_file: None | str | Unset = UNSET
     texts: list[str] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.generator_ref import GeneratorRef
@@ -135,7 +134,7 @@ class PersonaHubParams:
             texts = self.texts
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if attempts is not UNSET:
             field_dict["attempts"] = attempts
@@ -322,21 +321,4 @@ class PersonaHubParams:
             texts=texts,
         )
 
-        persona_hub_params.additional_properties = d
         return persona_hub_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

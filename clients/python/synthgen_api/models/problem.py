@@ -17,7 +17,8 @@ T = TypeVar("T", bound="Problem")
 
 @_attrs_define
 class Problem:
-    """
+    """RFC 9457 problem details.
+
     Attributes:
         status (int):
         title (str):

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="ProviderInfo")
 
 @_attrs_define
 class ProviderInfo:
-    """
+    """What GET /v1/providers shows: no URLs, no keys.
+
     Attributes:
         kind (str):
         licence (str):

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,7 +12,8 @@ T = TypeVar("T", bound="ResponsesParams")
 
 @_attrs_define
 class ResponsesParams:
-    """
+    """Inputs of a responses job: `prompts` inline or a registered `prompt_file`.
+
     Attributes:
         prompt_file (None | str | Unset):
         prompts (list[str] | None | Unset):
@@ -23,7 +23,6 @@ class ResponsesParams:
     prompt_file: None | str | Unset = UNSET
     prompts: list[str] | None | Unset = UNSET
     system_prompt: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         prompt_file: None | str | Unset
@@ -48,7 +47,7 @@ class ResponsesParams:
             system_prompt = self.system_prompt
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if prompt_file is not UNSET:
             field_dict["prompt_file"] = prompt_file
@@ -104,21 +103,4 @@ class ResponsesParams:
             system_prompt=system_prompt,
         )
 
-        responses_params.additional_properties = d
         return responses_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="SampleInfo")
 
 @_attrs_define
 class SampleInfo:
-    """
+    """How a sample was drawn (stored with it).
+
     Attributes:
         draw (str):
         drawn_at (str):

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,7 +12,8 @@ T = TypeVar("T", bound="Sampling")
 
 @_attrs_define
 class Sampling:
-    """
+    """Sampling parameters sent to the provider; unset ones take the recipe's defaults.
+
     Attributes:
         frequency_penalty (float | None | Unset):
         max_tokens (int | None | Unset):
@@ -29,7 +29,6 @@ class Sampling:
     seed: int | None | Unset = UNSET
     temperature: float | None | Unset = UNSET
     top_p: float | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         frequency_penalty: float | None | Unset
@@ -69,7 +68,7 @@ class Sampling:
             top_p = self.top_p
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if frequency_penalty is not UNSET:
             field_dict["frequency_penalty"] = frequency_penalty
@@ -153,21 +152,4 @@ class Sampling:
             top_p=top_p,
         )
 
-        sampling.additional_properties = d
         return sampling
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -17,7 +17,8 @@ T = TypeVar("T", bound="SeedTask")
 
 @_attrs_define
 class SeedTask:
-    """
+    """A human-written task: the Self-Instruct seed format.
+
     Attributes:
         instruction (str):
         id (None | str | Unset):

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.self_instruct_params_capitalize import SelfInstructParamsCapitalize
 from ..models.self_instruct_params_mode import SelfInstructParamsMode
@@ -19,7 +18,8 @@ T = TypeVar("T", bound="SelfInstructParams")
 
 @_attrs_define
 class SelfInstructParams:
-    """
+    """Self-Instruct knobs; defaults follow the original code.
+
     Attributes:
         capitalize (SelfInstructParamsCapitalize | Unset):  Default: SelfInstructParamsCapitalize.FIRST.
         classification_only (bool | Unset):  Default: False.
@@ -45,7 +45,6 @@ class SelfInstructParams:
     rouge_threshold: float | Unset = 0.7
     seed_file: None | str | Unset = UNSET
     seeds: list[SeedTask] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         capitalize: str | Unset = UNSET
@@ -87,7 +86,7 @@ class SelfInstructParams:
             seeds = self.seeds
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if capitalize is not UNSET:
             field_dict["capitalize"] = capitalize
@@ -187,21 +186,4 @@ class SelfInstructParams:
             seeds=seeds,
         )
 
-        self_instruct_params.additional_properties = d
         return self_instruct_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,10 +16,12 @@ T = TypeVar("T", bound="SelfRewardingParams")
 
 @_attrs_define
 class SelfRewardingParams:
-    """
+    """Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements).
+
     Attributes:
         judge_repeats (int | Unset): Judgements averaged per response. Default: 3.
-        judge_sampling (Sampling | Unset):
+        judge_sampling (Sampling | Unset): Sampling parameters sent to the provider; unset ones take the recipe's
+            defaults.
         keep_judgements (bool | Unset):  Default: True.
         prompt_file (None | str | Unset):
         prompts (list[str] | None | Unset):
@@ -33,7 +34,6 @@ class SelfRewardingParams:
     prompt_file: None | str | Unset = UNSET
     prompts: list[str] | None | Unset = UNSET
     samples: int | Unset = 4
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         judge_repeats = self.judge_repeats
@@ -62,7 +62,7 @@ class SelfRewardingParams:
         samples = self.samples
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if judge_repeats is not UNSET:
             field_dict["judge_repeats"] = judge_repeats
@@ -132,21 +132,4 @@ class SelfRewardingParams:
             samples=samples,
         )
 
-        self_rewarding_params.additional_properties = d
         return self_rewarding_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

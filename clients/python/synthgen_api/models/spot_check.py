@@ -24,8 +24,9 @@ class SpotCheck:
     Attributes:
         items (list[SpotItem]):
         job_id (str):
-        sample (SampleInfo):
-        summary (SpotCheckSummary):
+        sample (SampleInfo): How a sample was drawn (stored with it).
+        summary (SpotCheckSummary): The spot-check of a job: sample size, verdicts so far, acceptance overall, per
+            generator and how often each reason was given.
         verdicts (SpotCheckVerdicts):
         object_ (str | Unset):  Default: 'spotcheck'.
     """

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -13,11 +12,12 @@ T = TypeVar("T", bound="SpotCheckRequest")
 
 @_attrs_define
 class SpotCheckRequest:
-    """
+    """How to draw a sample.
+
     Attributes:
         guidelines (str | Unset): What reviewers should check; shown with the sample Default: ''.
         interim (bool | Unset): Allow drawing from a job that has not finished (the sample says so) Default: False.
-        reasons (list[str] | None | Unset): Reject reasons offered to reviewers; the defaults when omitted
+        reasons (list[str] | None | Unset):
         redraw (bool | Unset): Replace the current sample; only while it has no verdicts Default: False.
         seed (int | None | Unset):
         size (int | Unset):  Default: 200.
@@ -29,7 +29,6 @@ class SpotCheckRequest:
     redraw: bool | Unset = False
     seed: int | None | Unset = UNSET
     size: int | Unset = 200
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         guidelines = self.guidelines
@@ -56,7 +55,7 @@ class SpotCheckRequest:
         size = self.size
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if guidelines is not UNSET:
             field_dict["guidelines"] = guidelines
@@ -119,21 +118,4 @@ class SpotCheckRequest:
             size=size,
         )
 
-        spot_check_request.additional_properties = d
         return spot_check_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -20,18 +20,20 @@ T = TypeVar("T", bound="SpotCheckSummary")
 
 @_attrs_define
 class SpotCheckSummary:
-    """
-    Attributes:
-        acceptance_rate (float | None):
-        accepted (int):
-        by_generator (SpotCheckSummaryByGenerator):
-        by_reason (SpotCheckSummaryByReason):
-        by_verdict (SpotCheckSummaryByVerdict):
-        interval (Acceptance):
-        rejected (int):
-        reviewed (int):
-        size (int):
-        interim (bool | Unset):  Default: False.
+    """The spot-check of a job: sample size, verdicts so far, acceptance overall, per
+    generator and how often each reason was given.
+
+        Attributes:
+            acceptance_rate (float | None):
+            accepted (int):
+            by_generator (SpotCheckSummaryByGenerator):
+            by_reason (SpotCheckSummaryByReason):
+            by_verdict (SpotCheckSummaryByVerdict):
+            interval (Acceptance): Accepted of reviewed, with a 95% Wilson score interval.
+            rejected (int):
+            reviewed (int):
+            size (int):
+            interim (bool | Unset):  Default: False.
     """
 
     acceptance_rate: float | None

@@ -11,11 +11,13 @@ T = TypeVar("T", bound="StageCount")
 
 @_attrs_define
 class StageCount:
-    """
-    Attributes:
-        entered (int | None):
-        rejected (int):
-        stage (str):
+    """How many candidates entered a stage and how many it rejected (None: not counted,
+    for checks a recipe runs itself, such as Self-Instruct's novelty).
+
+        Attributes:
+            entered (int | None):
+            rejected (int):
+            stage (str):
     """
 
     entered: int | None

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.ultra_chat_params_sector import UltraChatParamsSector
 from ..types import UNSET, Unset
@@ -18,7 +17,8 @@ T = TypeVar("T", bound="UltraChatParams")
 
 @_attrs_define
 class UltraChatParams:
-    """
+    """UltraChat knobs; round ranges follow the paper. Give at most one seed source.
+
     Attributes:
         dialogues_per_seed (int | Unset):  Default: 1.
         drop_no_emotions (bool | Unset):  Default: True.
@@ -44,7 +44,6 @@ class UltraChatParams:
     subtopics: int | Unset = 5
     topics: list[str] | None | Unset = UNSET
     user_simulator: GeneratorRef | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.generator_ref import GeneratorRef
@@ -109,7 +108,7 @@ class UltraChatParams:
             user_simulator = self.user_simulator
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if dialogues_per_seed is not UNSET:
             field_dict["dialogues_per_seed"] = dialogues_per_seed
@@ -256,21 +255,4 @@ class UltraChatParams:
             user_simulator=user_simulator,
         )
 
-        ultra_chat_params.additional_properties = d
         return ultra_chat_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

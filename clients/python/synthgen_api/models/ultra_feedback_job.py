@@ -1,19 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.ultra_feedback_job_format import UltraFeedbackJobFormat
+from ..models.ultra_feedback_job_recipe import UltraFeedbackJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,15 +25,18 @@ T = TypeVar("T", bound="UltraFeedbackJob")
 
 @_attrs_define
 class UltraFeedbackJob:
-    """
+    """An UltraFeedback job: one preference pair per prompt (ties and failed judgements rejected).
+
     Attributes:
-        generator (GeneratorRef):
-        params (UltraFeedbackParams):
-        recipe (Literal['ultrafeedback']):
+        generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
+        params (UltraFeedbackParams): UltraFeedback knobs; defaults follow the original code (see the module docstring).
+        recipe (UltraFeedbackJobRecipe):
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
-        filters (Filters | Unset):
+        error_budget (float | Unset): Share of the target (or of the calls made, if more) that may be lost to provider
+            errors after retries; past it the job stops and fails naming the provider. Default: 0.02.
+        filters (Filters | Unset): Quality filters on the text a recipe proposes, before a record is kept.
         format_ (UltraFeedbackJobFormat | Unset):  Default: UltraFeedbackJobFormat.NATIVE.
         judge (JudgeSpec | None | Unset):
         metadata (UltraFeedbackJobMetadata | Unset):
@@ -48,15 +44,16 @@ class UltraFeedbackJob:
             `generator` stays the default.
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
-        target (int | None | Unset): Kept records to make.
+        target (int | None | Unset):
     """
 
     generator: GeneratorRef
     params: UltraFeedbackParams
-    recipe: Literal["ultrafeedback"]
+    recipe: UltraFeedbackJobRecipe
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
+    error_budget: float | Unset = 0.02
     filters: Filters | Unset = UNSET
     format_: UltraFeedbackJobFormat | Unset = UltraFeedbackJobFormat.NATIVE
     judge: JudgeSpec | None | Unset = UNSET
@@ -65,7 +62,6 @@ class UltraFeedbackJob:
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
     target: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.decontamination_spec import DecontaminationSpec
@@ -76,7 +72,7 @@ class UltraFeedbackJob:
 
         params = self.params.to_dict()
 
-        recipe = self.recipe
+        recipe = self.recipe.value
 
         concurrency = self.concurrency
 
@@ -95,6 +91,8 @@ class UltraFeedbackJob:
             dedup = self.dedup.to_dict()
         else:
             dedup = self.dedup
+
+        error_budget = self.error_budget
 
         filters: dict[str, Any] | Unset = UNSET
         if not isinstance(self.filters, Unset):
@@ -140,7 +138,7 @@ class UltraFeedbackJob:
             target = self.target
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "generator": generator,
@@ -154,6 +152,8 @@ class UltraFeedbackJob:
             field_dict["decontamination"] = decontamination
         if dedup is not UNSET:
             field_dict["dedup"] = dedup
+        if error_budget is not UNSET:
+            field_dict["error_budget"] = error_budget
         if filters is not UNSET:
             field_dict["filters"] = filters
         if format_ is not UNSET:
@@ -189,9 +189,7 @@ class UltraFeedbackJob:
 
         params = UltraFeedbackParams.from_dict(d.pop("params"))
 
-        recipe = cast(Literal["ultrafeedback"], d.pop("recipe"))
-        if recipe != "ultrafeedback":
-            raise ValueError(f"recipe must match const 'ultrafeedback', got '{recipe}'")
+        recipe = UltraFeedbackJobRecipe(d.pop("recipe"))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -228,6 +226,8 @@ class UltraFeedbackJob:
             return cast(DedupSpec | None | Unset, data)
 
         dedup = _parse_dedup(d.pop("dedup", UNSET))
+
+        error_budget = d.pop("error_budget", UNSET)
 
         _filters = d.pop("filters", UNSET)
         filters: Filters | Unset
@@ -303,6 +303,7 @@ class UltraFeedbackJob:
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,
+            error_budget=error_budget,
             filters=filters,
             format_=format_,
             judge=judge,
@@ -313,21 +314,4 @@ class UltraFeedbackJob:
             target=target,
         )
 
-        ultra_feedback_job.additional_properties = d
         return ultra_feedback_job
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

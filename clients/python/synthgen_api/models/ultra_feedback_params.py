@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.ultra_feedback_params_principles_type_0_item import (
     UltraFeedbackParamsPrinciplesType0Item,
@@ -20,7 +19,8 @@ T = TypeVar("T", bound="UltraFeedbackParams")
 
 @_attrs_define
 class UltraFeedbackParams:
-    """
+    """UltraFeedback knobs; defaults follow the original code (see the module docstring).
+
     Attributes:
         calibration_rate (float | Unset):  Default: 0.1.
         completers (list[GeneratorRef] | None | Unset):
@@ -40,7 +40,6 @@ class UltraFeedbackParams:
     principles: list[UltraFeedbackParamsPrinciplesType0Item] | None | Unset = UNSET
     prompt_file: None | str | Unset = UNSET
     prompts: list[str] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.generator_ref import GeneratorRef
@@ -99,7 +98,7 @@ class UltraFeedbackParams:
             prompts = self.prompts
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if calibration_rate is not UNSET:
             field_dict["calibration_rate"] = calibration_rate
@@ -237,21 +236,4 @@ class UltraFeedbackParams:
             prompts=prompts,
         )
 
-        ultra_feedback_params.additional_properties = d
         return ultra_feedback_params
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.verdict_verdict import VerdictVerdict
 from ..types import UNSET, Unset
@@ -14,7 +13,8 @@ T = TypeVar("T", bound="Verdict")
 
 @_attrs_define
 class Verdict:
-    """
+    """A reviewer's decision on one sampled record.
+
     Attributes:
         reviewer (str): Who decided (free text until signed review links exist)
         verdict (VerdictVerdict): accept/reject for answers and dialogues; right/order_wrong/tie/both_bad for preference
@@ -27,7 +27,6 @@ class Verdict:
     verdict: VerdictVerdict
     note: str | Unset = ""
     reasons: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         reviewer = self.reviewer
@@ -41,7 +40,7 @@ class Verdict:
             reasons = self.reasons
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "reviewer": reviewer,
@@ -73,21 +72,4 @@ class Verdict:
             reasons=reasons,
         )
 
-        verdict.additional_properties = d
         return verdict
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,11 +16,12 @@ T = TypeVar("T", bound="WeightedGenerator")
 
 @_attrs_define
 class WeightedGenerator:
-    """
+    """A generator in a job's mix, drawn with probability proportional to weight.
+
     Attributes:
         provider (str):
         model (None | str | Unset):
-        sampling (Sampling | Unset):
+        sampling (Sampling | Unset): Sampling parameters sent to the provider; unset ones take the recipe's defaults.
         weight (float | Unset):  Default: 1.0.
     """
 
@@ -29,7 +29,6 @@ class WeightedGenerator:
     model: None | str | Unset = UNSET
     sampling: Sampling | Unset = UNSET
     weight: float | Unset = 1.0
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         provider = self.provider
@@ -47,7 +46,7 @@ class WeightedGenerator:
         weight = self.weight
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "provider": provider,
@@ -94,21 +93,4 @@ class WeightedGenerator:
             weight=weight,
         )
 
-        weighted_generator.additional_properties = d
         return weighted_generator
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -67,6 +67,11 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Job | Problem | None:
+    if response.status_code == 200:
+        response_200 = Job.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 202:
         response_202 = Job.from_dict(response.json())
 
@@ -140,7 +145,8 @@ def sync_detailed(
     same key and body return the same job.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
+            same job for 24 h.
         body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
             SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
 
@@ -185,7 +191,8 @@ def sync(
     same key and body return the same job.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
+            same job for 24 h.
         body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
             SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
 
@@ -225,7 +232,8 @@ async def asyncio_detailed(
     same key and body return the same job.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
+            same job for 24 h.
         body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
             SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
 
@@ -268,7 +276,8 @@ async def asyncio(
     same key and body return the same job.
 
     Args:
-        idempotency_key (None | str | Unset):
+        idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
+            same job for 24 h.
         body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
             SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
 

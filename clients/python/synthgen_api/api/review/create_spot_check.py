@@ -9,13 +9,13 @@ from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
 from ...models.spot_check import SpotCheck
 from ...models.spot_check_request import SpotCheckRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     job_id: str,
     *,
-    body: None | SpotCheckRequest,
+    body: None | SpotCheckRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -40,10 +40,20 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Problem | SpotCheck | None:
+    if response.status_code == 200:
+        response_200 = SpotCheck.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 201:
         response_201 = SpotCheck.from_dict(response.json())
 
         return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -60,10 +70,20 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -86,14 +106,14 @@ def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: None | SpotCheckRequest,
+    body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Response[Problem | SpotCheck]:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
     unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
-        body (None | SpotCheckRequest):
+        body (None | SpotCheckRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,14 +139,14 @@ def sync(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: None | SpotCheckRequest,
+    body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Problem | SpotCheck | None:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
     unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
-        body (None | SpotCheckRequest):
+        body (None | SpotCheckRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,14 +167,14 @@ async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: None | SpotCheckRequest,
+    body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Response[Problem | SpotCheck]:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
     unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
-        body (None | SpotCheckRequest):
+        body (None | SpotCheckRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,14 +198,14 @@ async def asyncio(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: None | SpotCheckRequest,
+    body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Problem | SpotCheck | None:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
     unless redraw is asked (only before the first verdict); a running job needs interim: true
 
     Args:
         job_id (str): The job id returned by createJob.
-        body (None | SpotCheckRequest):
+        body (None | SpotCheckRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

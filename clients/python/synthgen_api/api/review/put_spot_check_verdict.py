@@ -44,6 +44,11 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
 
@@ -59,10 +64,20 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -93,7 +108,7 @@ def sync_detailed(
     Args:
         job_id (str): The job id returned by createJob.
         record_id (str): A record id from the spot-check sample.
-        body (Verdict):
+        body (Verdict): A reviewer's decision on one sampled record.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +143,7 @@ def sync(
     Args:
         job_id (str): The job id returned by createJob.
         record_id (str): A record id from the spot-check sample.
-        body (Verdict):
+        body (Verdict): A reviewer's decision on one sampled record.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,7 +173,7 @@ async def asyncio_detailed(
     Args:
         job_id (str): The job id returned by createJob.
         record_id (str): A record id from the spot-check sample.
-        body (Verdict):
+        body (Verdict): A reviewer's decision on one sampled record.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -191,7 +206,7 @@ async def asyncio(
     Args:
         job_id (str): The job id returned by createJob.
         record_id (str): A record id from the spot-check sample.
-        body (Verdict):
+        body (Verdict): A reviewer's decision on one sampled record.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class OrcaQueryCollectionType2Type1(StrEnum):
+class OrcaQueryCollectionType0(StrEnum):
     COT = "cot"
     FLAN2021 = "flan2021"
     NIV2 = "niv2"
