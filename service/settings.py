@@ -17,7 +17,8 @@
 | SYNTHGEN_HOST / SYNTHGEN_PORT | 127.0.0.1 / 8000 | where `synthgen serve` listens |
 | SYNTHGEN_STATE_DIR | .synthgen | embedded Redis data, generated API key, logs |
 | SYNTHGEN_WORKERS | 1 | worker processes `synthgen serve` starts in embedded mode |
-| SYNTHGEN_LEASE_SECONDS | 15 | a running job whose worker is silent this long is resumed elsewhere |
+| SYNTHGEN_LEASE_SECONDS | 4 | a running job whose worker is silent this long is resumed elsewhere |
+| SYNTHGEN_MAX_WORKER_CRASHES | 3 | worker deaths on one job before it ends `failed` (worker-crashed) |
 | SYNTHGEN_REDIS_POOL | 64 | async Redis connections per API process; a burst waits for one (bounded) |
 | SYNTHGEN_QUEUE | synthgen | RQ queue name |
 | SYNTHGEN_LOG_LEVEL | INFO | log level |
@@ -56,6 +57,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     lease_seconds: float = defaults.LEASE_SECONDS
     heartbeat_seconds: float = defaults.HEARTBEAT_SECONDS
+    max_worker_crashes: int = defaults.MAX_WORKER_CRASHES
     redis_pool: int = defaults.REDIS_POOL_SIZE
     queue: str = defaults.QUEUE_NAME
     log_level: str = "INFO"
@@ -110,6 +112,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         workers=int(g("WORKERS", 1)),
         lease_seconds=lease,
         heartbeat_seconds=min(defaults.HEARTBEAT_SECONDS, lease / 3),
+        max_worker_crashes=max(1, int(g("MAX_WORKER_CRASHES", defaults.MAX_WORKER_CRASHES))),
         redis_pool=int(g("REDIS_POOL", defaults.REDIS_POOL_SIZE)),
         queue=g("QUEUE", defaults.QUEUE_NAME),
         log_level=g("LOG_LEVEL", "INFO"),

@@ -123,6 +123,14 @@ max_retries = 4
 licence = "test-only"
 api_key_env = "FAKE_PROVIDER_KEY"
 
+[providers.stally]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+timeout = 60
+stall_timeout = 1
+max_retries = 4
+
 [providers.chatonly]
 kind = "openai-compatible"
 base_url = "{fake_url}/v1"
@@ -234,6 +242,55 @@ def worker(workers: Workers) -> Workers:
     return workers
 
 
+class Serve:
+    """A `synthgen serve` of a test's own (embedded mode unless env has a Redis URL),
+    with its supervised workers: killed, restarted and inspected by the test."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1):
+        self.env = dict(env)
+        self.port = free_port()
+        self.env["SYNTHGEN_PORT"] = str(self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.n = workers
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> "Serve":
+        self.starts += 1
+        log = open(self.log_dir / f"serve-{self.starts}.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", str(self.n)],
+                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_http_ok(f"{self.url}/readyz", timeout=60)
+        return self
+
+    def log(self) -> str:
+        return (self.log_dir / f"serve-{self.starts}.log").read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        import psutil
+
+        assert self.proc is not None
+        return sorted(c.pid for c in psutil.Process(self.proc.pid).children()
+                      if "worker" in " ".join(c.cmdline()))
+
+    def live_workers(self) -> int:
+        return int(httpx.get(f"{self.url}/readyz").json()["checks"]["workers"])
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
 class Api:
     """A tenant's view of the API."""
 
@@ -281,6 +338,38 @@ def alice(api_url: str) -> Api:
 @pytest.fixture
 def bob(api_url: str) -> Api:
     return Api(api_url, KEYS["bob"])
+
+
+def scrape_metrics(api_url: str) -> dict[str, float]:
+    """/metrics as {'name{labels}': value}."""
+    out = {}
+    for line in httpx.get(f"{api_url}/metrics").text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+def job_midway(api: Api, fake: Fake, n: int, concurrency: int, kept: int) -> tuple[str, list[dict[str, Any]]]:
+    """Submit an n-prompt responses job (50 ms per answer), wait until `kept` records are
+    in, return its id and the records the API served by then."""
+    fake.configure(latency=0.05)
+    job_id = api.submit(responses_spec(n, concurrency=concurrency)).json()["id"]
+    wait_for(lambda: api.job(job_id)["progress"]["kept"] >= kept, timeout=120, what="progress")
+    served = api.lines(job_id)
+    assert len(served) >= kept
+    return job_id, served
+
+
+def assert_finished_intact(api: Api, job_id: str, n: int, served: list[dict[str, Any]]) -> dict[str, Any]:
+    """The job succeeded with exactly n distinct records, every earlier-served one unchanged."""
+    job = api.wait(job_id, timeout=180)
+    assert job["status"] == "succeeded", job
+    records = api.lines(job_id)
+    assert len(records) == n == len({r["id"] for r in records}) == job["progress"]["kept"]
+    after = {r["id"]: r for r in records}
+    assert all(after.get(r["id"]) == r for r in served), "a record the API had served was lost or changed"
+    return job
 
 
 def responses_spec(n: int, **extra: Any) -> dict[str, Any]:

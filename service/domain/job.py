@@ -11,7 +11,9 @@ import msgspec
 
 from service.domain.review import SpotCheckSummary, summary_from_hash
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
+# waiting_for_worker is never stored: the API shows it for a queued or running job while
+# no worker process is alive, so a stalled job says why instead of claiming to run.
+Status = Literal["queued", "running", "waiting_for_worker", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 # Counters the worker increments in the job hash; names are the Progress fields.
@@ -117,7 +119,7 @@ def _f(raw: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def from_hash(raw: dict[str, str]) -> Job:
+def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
     """Build the caller's view from the job hash (decoded to str)."""
     jid = raw["id"]
     by_reason = {
@@ -137,7 +139,8 @@ def from_hash(raw: dict[str, str]) -> Job:
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
-        status=raw["status"],  # type: ignore[arg-type]
+        status="waiting_for_worker" if live_workers == 0 and raw["status"] in ("queued", "running")
+        else raw["status"],  # type: ignore[arg-type]
         recipe=raw["recipe"],
         created_at=rfc3339(_f(raw, "created_at")) or "",
         started_at=rfc3339(_f(raw, "started_at")),

@@ -7,7 +7,8 @@ base_url = "http://127.0.0.1:8001/v1"
 api_key_env = "TEACHER_API_KEY"     # the key itself never enters the config or the API
 models = ["llama-3.1-70b-instruct"]
 concurrency = 256
-timeout = 120
+timeout = 120                       # seconds per attempt, in total
+stall_timeout = 60                  # seconds with no byte read (a hung connection)
 max_retries = 6
 supports_raw = true                 # serves /v1/completions (Self-Instruct, Magpie)
 licence = "llama3.1"                # terms tag carried by every record
@@ -38,6 +39,7 @@ class ProviderConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     api_key_env: str | None = None
     concurrency: Annotated[int, Meta(ge=1, le=4096)] = 64
     timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_TIMEOUT_SECONDS
+    stall_timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_STALL_SECONDS
     max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
     supports_raw: bool = True
     licence: str = "unknown"
@@ -104,7 +106,7 @@ class Registry:
             )
         return OpenAICompatible(
             name=name, base_url=cfg.base_url or "", models=cfg.models, api_key_env=cfg.api_key_env,
-            concurrency=min(cfg.concurrency, concurrency), timeout=cfg.timeout,
+            concurrency=min(cfg.concurrency, concurrency), timeout=cfg.timeout, stall_timeout=cfg.stall_timeout,
             max_retries=cfg.max_retries, licence=cfg.licence, supports_raw=cfg.supports_raw,
             stats=stats,
         )

@@ -5,12 +5,11 @@ their clients stay warm from one job to the next."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from functools import lru_cache
 
 from service import metrics, redact, settings as settings_mod
 from service.providers.registry import Registry
+from service.worker.process import worker_id
 
 
 @lru_cache(maxsize=1)
@@ -18,7 +17,7 @@ def _process() -> tuple[settings_mod.Settings, Registry, metrics.Buffer, str]:
     s = settings_mod.get()
     registry = Registry.load(s.providers_file)
     redact.configure_process(registry, s)
-    return s, registry, metrics.Buffer(), f"{socket.gethostname()}:{os.getpid()}"
+    return s, registry, metrics.Buffer(), worker_id()
 
 
 @lru_cache(maxsize=1)
