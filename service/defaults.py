@@ -7,11 +7,29 @@ QUEUE_NAME = "synthgen"
 # Prefix of every Redis key, so synthgen can share a Redis with other apps.
 KEY_PREFIX = "sg"
 # A worker refreshes its lease this often; a lease older than LEASE_SECONDS is dead.
-HEARTBEAT_SECONDS = 2.0
-# Long enough to ride out a GC pause or a slow Redis, short enough to resume quickly.
-LEASE_SECONDS = 15.0
-# How often a worker looks for jobs whose worker died (their lease expired).
-REAPER_INTERVAL_SECONDS = 5.0
+HEARTBEAT_SECONDS = 1.0
+# Five missed heartbeats: rides out a GC pause or a slow Redis, and a dead worker's job
+# resumes elsewhere in about LEASE + REAPER_INTERVAL (measured ~5 s, docs/operations.md).
+# A Redis outage longer than this does not lose the job: the holder takes its lease back.
+LEASE_SECONDS = 4.0
+# How often the reapers (in every worker and API process) look for expired leases.
+REAPER_INTERVAL_SECONDS = 1.0
+# A worker process heartbeats (sg:workers) this often; silent for WORKER_LIVE_SECONDS is
+# dead: the worker gauge drops it and its expired leases count as crashes.
+WORKER_HEARTBEAT_SECONDS = 1.0
+WORKER_LIVE_SECONDS = 3.0
+# Worker deaths on one job before it ends failed (worker-crashed) instead of resuming:
+# one death is bad luck (OOM kill, preemption), three in a row is the job.
+MAX_WORKER_CRASHES = 3
+# `synthgen serve` restarts a dead worker after this, doubling per quick death up to the
+# cap (a worker that crashes at start must not spin); a worker up this long resets it.
+WORKER_RESTART_SECONDS = 0.5
+WORKER_MAX_RESTART_SECONDS = 30.0
+WORKER_HEALTHY_SECONDS = 60.0
+# Worker code retrying Redis during an outage: first wait, and the cap, so a run resumes
+# within REDIS_MAX_RETRY_SECONDS of Redis answering again.
+REDIS_RETRY_SECONDS = 0.1
+REDIS_MAX_RETRY_SECONDS = 1.0
 # RQ job timeout: a pipeline can legitimately run for hours on a large target.
 JOB_TIMEOUT_SECONDS = 7 * 24 * 3600
 # Idempotency keys are kept at least 24 h (api-conventions.md).
@@ -51,6 +69,14 @@ PROVIDER_MAX_RETRIES = 6
 PROVIDER_BACKOFF_SECONDS = 0.5
 PROVIDER_MAX_BACKOFF_SECONDS = 30.0
 PROVIDER_TIMEOUT_SECONDS = 120.0
+# No byte read for this long frees the lane (a hung connection); a non-streaming answer
+# arrives when the model is done, so this covers ~2k tokens at 35 tokens/s.
+PROVIDER_STALL_SECONDS = 60.0
+# A provider that does not accept a TCP connection within this is down, not slow.
+PROVIDER_CONNECT_SECONDS = 10.0
+# The local model's start-up check (load + one token, ~1 s for SmolLM2) may take this
+# long on a slow or busy machine before it counts as failed.
+LOCAL_PROBE_TIMEOUT_SECONDS = 120.0
 # Share of a job's target that may be lost to provider errors after retries before the
 # job fails: small, so a provider dropping 5% of answers is a failure, not a "success".
 ERROR_BUDGET = 0.02

@@ -155,7 +155,7 @@ class Snapshot(Collector):
 GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "synthgen_queue_jobs": ("RQ jobs by queue and state, read at scrape time.", ("queue", "state")),
     "synthgen_jobs": ("synthgen jobs not yet final, by status, read at scrape time.", ("status",)),
-    "synthgen_workers": ("RQ workers registered, read at scrape time.", ()),
+    "synthgen_workers": ("Live worker processes (heartbeat within the last few seconds), read at scrape time.", ()),
 }
 
 

@@ -15,7 +15,7 @@ Raw provider bodies are never stored whole: `snippet` keeps a short, single-line
 redacted excerpt (SNIPPET_CHARS) for error messages.
 
 Where it is applied, once each: ProviderError (every provider failure message), the
-completion text a recipe receives (JobRun._call), a failed job's problem detail
+completion text a recipe receives (RecipeContext._call), a failed job's problem detail
 (worker), and a logging filter on every handler (cli).
 """
 

@@ -39,6 +39,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     workers: int = 1
     lease_seconds: float = defaults.LEASE_SECONDS
     heartbeat_seconds: float = defaults.HEARTBEAT_SECONDS
+    max_worker_crashes: int = defaults.MAX_WORKER_CRASHES
     redis_pool: int = defaults.REDIS_POOL_SIZE
     queue: str = defaults.QUEUE_NAME
     log_level: str = "INFO"
@@ -117,8 +118,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", "workers", int, "worker processes `synthgen serve` starts in embedded mode"),
     Setting("LEASE_SECONDS", "lease_seconds", float,
             "a running job whose worker is silent this long is resumed elsewhere"),
+    Setting("MAX_WORKER_CRASHES", "max_worker_crashes", lambda v: max(1, int(v)),
+            "worker deaths on one job before it ends `failed` (`worker-crashed`)"),
     Setting("REDIS_POOL", "redis_pool", int,
-            "async Redis connections per API process; a burst waits for one (bounded)"),
+            "async Redis connections per API process; a burst waits (up to 10 s) for a free one instead of failing"),
     Setting("QUEUE", "queue", str, "RQ queue name"),
     Setting("LOG_LEVEL", "log_level", str, "log level"),
 )

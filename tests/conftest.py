@@ -64,6 +64,14 @@ max_retries = 4
 licence = "test-only"
 api_key_env = "FAKE_PROVIDER_KEY"
 
+[providers.stally]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+timeout = 60
+stall_timeout = 1
+max_retries = 4
+
 [providers.chatonly]
 kind = "openai-compatible"
 base_url = "{fake_url}/v1"

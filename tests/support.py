@@ -10,6 +10,7 @@ import json
 import re
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # carol is schemathesis's tenant: the jobs its run makes stay apart from the other tests'.
 KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "key-carol-5555555555"}
 
-__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Workers", "adjust_example", "doc_sections", "examples",
-           "free_port", "responses_spec", "wait_for", "wait_http_ok"]
+__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Serve", "Workers", "adjust_example", "assert_finished_intact",
+           "doc_sections", "examples", "free_port", "job_midway", "responses_spec", "scrape_metrics", "wait_for",
+           "wait_http_ok"]
 
 
 class Fake:
@@ -155,6 +157,126 @@ class LocalApi(Api):
              timeout: float = 60) -> dict[str, Any]:
         self.worker.drain()
         return super().wait(job_id, statuses, timeout)
+
+
+class Serve:
+    """A `synthgen serve` of a test's own (embedded mode unless env has a Redis URL),
+    with its supervised workers: killed, restarted and inspected by the test."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1):
+        self.env = dict(env)
+        self.port = free_port()
+        self.env["SYNTHGEN_PORT"] = str(self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.n = workers
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> "Serve":
+        self.starts += 1
+        log = open(self.log_dir / f"serve-{self.starts}.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", str(self.n)],
+                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_http_ok(f"{self.url}/readyz", timeout=60)
+        return self
+
+    def log(self) -> str:
+        return (self.log_dir / f"serve-{self.starts}.log").read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        import psutil
+
+        assert self.proc is not None
+        return sorted(c.pid for c in psutil.Process(self.proc.pid).children()
+                      if "worker" in " ".join(c.cmdline()))
+
+    def live_workers(self) -> int:
+        return int(httpx.get(f"{self.url}/readyz").json()["checks"]["workers"])
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class Api:
+    """A tenant's view of the API."""
+
+    def __init__(self, url: str, key: str):
+        self.url = url
+        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    def submit(self, spec: dict[str, Any], **headers: str) -> httpx.Response:
+        return self.client.post("/v1/jobs", json=spec, headers=headers)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/v1/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"), timeout: float = 60) -> dict[str, Any]:
+        return wait_for(lambda: (j := self.job(job_id))["status"] in statuses and j, timeout=timeout,
+                        what=f"job {job_id} to reach {statuses}")
+
+    def lines(self, job_id: str, kind: str = "records", limit: int | None = None) -> list[dict[str, Any]]:
+        import json
+
+        out, cursor = [], None
+        while True:
+            params: dict[str, Any] = {}
+            if cursor:
+                params["cursor"] = cursor
+            if limit:
+                params["limit"] = limit
+            r = self.client.get(f"/v1/jobs/{job_id}/{kind}", params=params)
+            assert r.status_code == 200, r.text
+            assert r.headers["content-type"].startswith("application/x-ndjson")
+            page = [json.loads(line) for line in r.text.splitlines()]
+            out.extend(page)
+            cursor = r.headers["x-next-cursor"]
+            if not cursor or not page:
+                return out
+
+
+def scrape_metrics(api_url: str) -> dict[str, float]:
+    """/metrics as {'name{labels}': value}."""
+    out = {}
+    for line in httpx.get(f"{api_url}/metrics").text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+def job_midway(api: Api, fake: Fake, n: int, concurrency: int, kept: int) -> tuple[str, list[dict[str, Any]]]:
+    """Submit an n-prompt responses job (50 ms per answer), wait until `kept` records are
+    in, return its id and the records the API served by then."""
+    fake.configure(latency=0.05)
+    job_id = api.submit(responses_spec(n, concurrency=concurrency)).json()["id"]
+    wait_for(lambda: api.job(job_id)["progress"]["kept"] >= kept, timeout=120, what="progress")
+    served = api.lines(job_id)
+    assert len(served) >= kept
+    return job_id, served
+
+
+def assert_finished_intact(api: Api, job_id: str, n: int, served: list[dict[str, Any]]) -> dict[str, Any]:
+    """The job succeeded with exactly n distinct records, every earlier-served one unchanged."""
+    job = api.wait(job_id, timeout=180)
+    assert job["status"] == "succeeded", job
+    records = api.lines(job_id)
+    assert len(records) == n == len({r["id"] for r in records}) == job["progress"]["kept"]
+    after = {r["id"]: r for r in records}
+    assert all(after.get(r["id"]) == r for r in served), "a record the API had served was lost or changed"
+    return job
 
 
 def responses_spec(n: int, **extra: Any) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def sdk(api_url: str) -> Iterator[SynthgenClient]:
 
 def test_python_sdk_submit_wait_and_every_record(sdk: SynthgenClient, alice: Api, worker: Workers) -> None:
     job = sdk.submit(responses_spec(37))
-    assert job["status"] == "queued"
+    assert job["status"] in ("queued", "waiting_for_worker")  # the worker may not have beaten yet
     seen: list[dict[str, Any]] = []
     done = sdk.wait(job["id"], on_progress=seen.append, interval=0.1, timeout=60)
     assert done["status"] == "succeeded" and done["progress"]["kept"] == 37

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
-from support import Api, Fake, LocalApi, Workers, responses_spec, wait_for
+from support import Api, Fake, LocalApi, Workers, responses_spec, scrape_metrics, wait_for
 
 SEED_COPY = "Classify the sentiment of this product review as Positive, Negative, or Neutral."
 NOVEL = [
@@ -143,8 +141,8 @@ def test_sigkill_mid_job_then_restart_loses_and_duplicates_nothing(alice: Api, f
     workers.kill(first)
     kept_at_kill = alice.job(job_id)["progress"]["kept"]
     assert 100 <= kept_at_kill < n
-    time.sleep(0.5)
-    assert alice.job(job_id)["status"] == "running"
+    # With no live worker the job says so instead of claiming to run.
+    wait_for(lambda: alice.job(job_id)["status"] == "waiting_for_worker", timeout=10, what="waiting_for_worker")
     workers.start(1)
     job = alice.wait(job_id, timeout=90)
     assert job["status"] == "succeeded", job
@@ -173,12 +171,7 @@ def test_cancel_stops_a_running_job_and_keeps_its_records(alice: Api, fake: Fake
 
 def test_metrics_add_up_across_worker_processes(api_url: str, alice: Api, fake: Fake, workers: Workers) -> None:
     def scrape() -> dict[str, float]:
-        out = {}
-        for line in httpx.get(f"{api_url}/metrics").text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                out[name] = float(value)
-        return out
+        return scrape_metrics(api_url)
 
     def total(m: dict[str, float], prefix: str) -> float:
         return sum(v for k, v in m.items() if k.startswith(prefix))

@@ -81,16 +81,21 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="readyz", tags=["ops"], summary="Redis is reachable",
+@get("/readyz", operation_id="readyz", tags=["ops"],
+     summary="Redis is reachable; checks.workers counts live workers (jobs wait while it is 0)",
      responses={503: ResponseSpec(data_container=Health, description="Redis is unreachable (Retry-After)",
                                   generate_examples=False)})
 async def readyz(request: Request) -> Response[Health]:
+    store = request.app.state.store
     try:
-        await request.app.state.store.ping()
+        await store.ping()
+        live = await store.live_workers()
     except Exception as exc:  # any failure means not ready; say which
         return Response(Health(status="unavailable", checks={"redis": type(exc).__name__}), status_code=503,
                         headers={"Retry-After": "5"})
-    return Response(Health(status="ok", checks={"redis": "ok"}))
+    # The API is ready without workers (they may run elsewhere or be restarting): the
+    # count is reported, and jobs show waiting_for_worker while it is 0.
+    return Response(Health(status="ok", checks={"redis": "ok", "workers": str(live)}))
 
 
 @get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST,

@@ -156,7 +156,8 @@ class JobService:
         raw = await self.store.view(job_id, tenant)
         if raw is None:
             raise not_found()
-        return from_hash(raw)
+        live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
+        return from_hash(raw, live)
 
     async def spec(self, tenant: str, job_id: str) -> bytes:
         spec = await self.store.spec(job_id, tenant)
@@ -168,7 +169,8 @@ class JobService:
         before = list_cursor(cursor) if cursor else None
         rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
         nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
-        return JobPage(data=[from_hash(r) for r in rows], next_cursor=nxt)
+        live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
+        return JobPage(data=[from_hash(r, live) for r in rows], next_cursor=nxt)
 
     async def cancel(self, tenant: str, job_id: str) -> Job:
         if await self.store.view(job_id, tenant) is None:

@@ -89,6 +89,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("provider-errors", 502, "A provider lost more calls than the job's error budget allows",
                 "more provider calls failed after retries than `error_budget` allows"),
     ProblemType("nothing-kept", 422, "The job kept no record", "the job ended with no record kept"),
+    # minted by the REAP script (store/jobs.py), whose title must match this one:
+    ProblemType("worker-crashed", 500, "The job keeps crashing its worker",
+                "its worker died `SYNTHGEN_MAX_WORKER_CRASHES` times while running it; its records are kept"),
 )
 
 

@@ -12,7 +12,9 @@ import msgspec
 
 from service.domain.review import SpotCheckSummary
 
-Status = Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"]
+# waiting_for_worker is never stored: the API shows it for a queued or running job while
+# no worker process is alive, so a stalled job says why instead of claiming to run.
+Status = Literal["queued", "running", "waiting_for_worker", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 

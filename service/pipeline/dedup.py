@@ -31,6 +31,7 @@ from service.pipeline.minhash import MinHashIndex
 from service.pipeline.records import prompt_and_response
 from service.pipeline.stages import Candidate, Verdict
 from service.store.jobs import exact_key as exact_set_key
+from service.store.redis import retrying
 
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")
@@ -85,7 +86,11 @@ class DedupStage:
 
     async def check(self, c: Candidate) -> Verdict | None:
         text = self.text_of(c)
-        if self.spec.exact and not await self.run.store.add_exact(self.exact_set, exact_key(text)):
+        # Retried through a Redis outage. A SADD applied whose reply was lost reads as a
+        # duplicate on the retry: rare (the connection must drop mid-reply) and it costs
+        # one reject, never a duplicate record.
+        if self.spec.exact and not await retrying(lambda: self.run.store.add_exact(self.exact_set, exact_key(text)),
+                                                  f"job {self.run.job_id}: exact dedup"):
             return Verdict(self.name, "duplicate", "exact duplicate (normalised text)")
         if self.minhash is not None:
             if not self._minhash_loaded:

@@ -26,6 +26,13 @@ job's inputs, or a hash of the item's own text: `text_key`), so a record's id is
 same in every run and a second worker can tell a committed item from a new one. The
 state an item needs beyond the spec and its key is named by the recipe's
 `shared_state` (see recipes/base.py), which is what the scale-out work must share.
+
+Redis outages: the sink retries its commit until Redis answers (store.redis.retrying;
+the commit is idempotent by item id), so producers wait on the full queue instead of
+the run dying, and the run goes on within a second of Redis returning.
+
+Stopping: `stop()` (cancel, lease lost, fatal provider error) also interrupts provider
+calls in flight, so a hung provider cannot hold a cancelled job for timeout x retries.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
 from service.store.codec import attempt_counter, requests_counter, stage_entered
 from service.store.jobs import JobStore
+from service.store.redis import retrying
 
 if TYPE_CHECKING:
     from service.worker.runtime import WorkerRuntime
@@ -308,6 +316,7 @@ class RecipeContext(Generic[SpecT]):
             maxsize=defaults.FLUSH_BATCH * 4
         )
         self._sink_task: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Future[None] | None = None  # resolved by stop(); see _call
         self.generator = self.model(spec.generator)
         self._mix = [(self.model(g), g.weight) for g in spec.mix]
         self._base_meta = {"spec_hash": spec_hash, "seed": self.seed, "recipe": self.recipe}
@@ -316,6 +325,7 @@ class RecipeContext(Generic[SpecT]):
     # -- lifecycle ----------------------------------------------------------------
 
     def start(self) -> None:
+        self._stopping = asyncio.get_running_loop().create_future()
         self._sink_task = asyncio.create_task(self._sink(), name=f"sink:{self.job_id}")
 
     async def drain(self) -> None:
@@ -356,6 +366,8 @@ class RecipeContext(Generic[SpecT]):
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
+        if self._stopping is not None and not self._stopping.done():
+            self._stopping.set_result(None)
 
     @property
     def stopped(self) -> bool:
@@ -401,8 +413,17 @@ class RecipeContext(Generic[SpecT]):
     async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
         self.check()
         self.requests_made += 1
+        call = asyncio.ensure_future(aw)
+        if self._stopping is not None:
+            # Race the call against stop(): a cancel must not wait for a provider that
+            # hangs (up to timeout x retries). The cancelled call frees its lane at once.
+            await asyncio.wait((call, self._stopping), return_when=asyncio.FIRST_COMPLETED)
+            if not call.done():
+                call.cancel()
+                await asyncio.gather(call, return_exceptions=True)
+                raise Stopped(self.stop_reason)
         try:
-            c = await aw
+            c = await call
         except ProviderError as exc:
             if exc.fatal:
                 self.fatal = exc
@@ -587,7 +608,11 @@ class RecipeContext(Generic[SpecT]):
                 q.task_done()
 
     async def flush(self, batch: list[tuple[str, str, bytes, str, str, str]]) -> None:
-        codes = await self.store.commit(self.job_id, self.target, batch, self.stats.take())
+        counters = self.stats.take()
+        # Retried until Redis answers: a sink that died here would leave the producers
+        # blocked on the full queue for good (and the job running forever).
+        codes = await retrying(lambda: self.store.commit(self.job_id, self.target, batch, counters),
+                               f"job {self.job_id}: commit")
         stored = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code == 1)
         dropped = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code != 1)
         if stored:

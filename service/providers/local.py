@@ -4,18 +4,31 @@ llama-cpp-python inside the worker process.
 The model is loaded once per process and shared by every job the worker runs. llama.cpp
 is not re-entrant, so calls are serialised by a lock and run in a thread: the event
 loop keeps flushing records and heartbeats while the model computes.
+
+A worker checks the model once at start (`start_probe`): a tiny generation in a child
+process, so a llama.cpp build that cannot run on this CPU (SIGILL on an instruction the
+CPU lacks, a fault in AMX code a VM advertises but does not enable) is a logged error
+naming the cause, and jobs on the local provider fail with it, instead of a worker that
+dies on its first call and a job that never moves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from service import defaults
 from service.extras import require
 from service.providers.base import CallStats, Completion, Provider, ProviderError, ProviderKind
+
+log = logging.getLogger("synthgen.local")
 
 MODEL_ID = "smollm2-135m-instruct"
 _PARAMS = ("temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty", "stop", "seed")
@@ -45,6 +58,73 @@ def _load(path: str, n_ctx: int, n_threads: int) -> Any:
         return _models[key]
 
 
+class _Probe:
+    """The outcome of the start-up check, shared by every job of the process."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: str | None = None
+
+
+_probes: dict[str, _Probe] = {}  # model path -> its check
+
+
+def _explain(code: int, stderr: str) -> str:
+    if code == -signal.SIGILL:
+        return ("the llama.cpp build uses a CPU instruction this machine lacks (SIGILL); "
+                "rebuild it portable: make clean install LLAMA_CPU=baseline")
+    if code == -signal.SIGSEGV:
+        return ("llama.cpp crashed (SIGSEGV), typically CPU-specific code (AMX, AVX-512) a VM advertises "
+                "but does not enable; rebuild it portable: make clean install (LLAMA_CPU=portable)")
+    if code < 0:
+        return f"llama.cpp died by {signal.Signals(-code).name}"
+    tail = stderr.strip().splitlines()[-1:] or ["no output"]
+    return f"the model check exited with status {code}: {tail[0][:300]}"
+
+
+def check_model(path: str, n_threads: int) -> str | None:
+    """Load the model and generate one token in a child process; None if that worked,
+    else why not."""
+    cmd = [sys.executable, "-m", "service.providers.local", path, str(n_threads)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=defaults.LOCAL_PROBE_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return f"the model check did not finish in {defaults.LOCAL_PROBE_TIMEOUT_SECONDS:.0f} s"
+    return None if out.returncode == 0 else _explain(out.returncode, out.stderr)
+
+
+def start_probe(model_path: str | None, n_threads: int) -> None:
+    """Check a local model in the background; calls to it wait for the verdict."""
+    from service.extras import MissingExtra, installed
+
+    try:
+        if not installed("local"):  # jobs on it fail naming the missing extra; nothing to check
+            return
+        path = model_path or default_model_path()
+    except (ImportError, MissingExtra):
+        return
+    except Exception as exc:
+        log.error("local model unusable: %s", exc)
+        return
+    if path in _probes:
+        return
+    probe = _probes[path] = _Probe()
+
+    def work() -> None:
+        started = time.monotonic()
+        try:
+            probe.error = check_model(path, n_threads)
+        except Exception as exc:
+            probe.error = f"{type(exc).__name__}: {exc}"
+        if probe.error:
+            log.error("local model %s unusable on this machine: %s", Path(path).name, probe.error)
+        else:
+            log.info("local model %s checked in %.1f s", Path(path).name, time.monotonic() - started)
+        probe.done.set()
+
+    threading.Thread(target=work, daemon=True, name="local-probe").start()
+
+
 class LocalLlama:
     """A provider running a GGUF model in-process with llama-cpp-python."""
 
@@ -64,6 +144,11 @@ class LocalLlama:
         self._stats = stats
 
     def _call(self, fn_name: str, arg: Any, params: dict[str, Any]) -> dict[str, Any]:
+        probe = _probes.get(self._path)
+        if probe is not None:
+            probe.done.wait()
+            if probe.error:
+                raise ProviderError(f"{self.name}: local model unusable on this machine: {probe.error}", fatal=True)
         llm = _load(self._path, self._n_ctx, self._n_threads)
         kwargs = {k: v for k, v in params.items() if k in _PARAMS and v is not None}
         with _lock:
@@ -75,6 +160,9 @@ class LocalLlama:
         start = time.perf_counter()
         try:
             out = await asyncio.to_thread(self._call, fn_name, arg, params)
+        except ProviderError:
+            self._stats.request(self.name, model, "error", time.perf_counter() - start)
+            raise
         except ValueError as exc:  # e.g. prompt longer than the context window
             self._stats.request(self.name, model, "error", time.perf_counter() - start)
             raise ProviderError(f"{self.name}: {exc}") from None
@@ -112,3 +200,8 @@ class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields
     def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
         return LocalLlama(name=name, models=self.models, model_path=self.model_path, n_ctx=self.n_ctx,
                           n_threads=self.n_threads, licence=self.licence, stats=stats)
+
+
+if __name__ == "__main__":  # the child of check_model: exits 0 once one token came out
+    _llm = _load(sys.argv[1], 256, int(sys.argv[2]))
+    _llm.create_completion(prompt="Hello", max_tokens=1)

@@ -1,8 +1,19 @@
 """OpenAI-compatible provider over aiohttp (vLLM, llama.cpp server, Ollama, TGI, OpenAI).
 
-Retries 429, 5xx, timeouts and connection errors with exponential backoff and full
-jitter, honouring Retry-After (seconds or HTTP date). 401/403/404 are fatal: a wrong
-key or base URL will not fix itself, so the job fails instead of burning its budget.
+Retries 429, 5xx, timeouts, connection errors and malformed 200 answers (a body that is
+not JSON, is empty or has no choices: a proxy cutting a response, a server restarting
+mid-write) with exponential backoff and full jitter, honouring Retry-After (seconds or
+HTTP date); only when retries run out does the item become a reject. Each attempt is
+counted in synthgen_provider_requests_total{outcome=ok|malformed|error|http_NNN}.
+401/403/404 are fatal: a wrong key or base URL will not fix itself, so the job fails
+instead of burning its budget.
+
+Two timeouts bound a call: `timeout` (total, per attempt) and `stall_timeout` (no bytes
+read for that long). The stall timeout frees a lane held by a hung connection (a server
+that accepted the request and went silent) without waiting for the total. A
+non-streaming answer arrives in one piece when the model is done, so the stall clock
+covers the model's compute time too: keep stall_timeout above the slowest single
+answer you expect (the default, 60 s, covers ~2k tokens at 35 tokens/s).
 """
 
 from __future__ import annotations
@@ -80,7 +91,7 @@ class OpenAICompatible:
     def __init__(
         self, *, name: str, base_url: str, models: list[str], api_key_env: str | None,
         concurrency: int, timeout: float, max_retries: int, licence: str,
-        supports_raw: bool, stats: CallStats,
+        supports_raw: bool, stats: CallStats, stall_timeout: float = defaults.PROVIDER_STALL_SECONDS,
     ):
         self.name = name
         self.models = models
@@ -97,7 +108,10 @@ class OpenAICompatible:
         self._session = aiohttp.ClientSession(
             headers=headers,
             connector=aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300),
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=aiohttp.ClientTimeout(
+                total=timeout, sock_read=min(stall_timeout, timeout),
+                sock_connect=min(defaults.PROVIDER_CONNECT_SECONDS, timeout),
+            ),
         )
 
     async def chat(self, messages: list[dict[str, str]], *, model: str, params: dict[str, Any]) -> Completion:
@@ -137,32 +151,30 @@ class OpenAICompatible:
                     status, raw, retry_after = None, str(exc).encode(), None
             elapsed = time.perf_counter() - start
             if status == 200:
-                self._limit.succeeded()
-                self._stats.request(self.name, model, "ok", elapsed)
-                try:
-                    resp = decoder.decode(raw)
-                except msgspec.DecodeError as exc:
-                    raise ProviderError(f"{self.name}: unreadable response: {exc}") from None
-                if not resp.choices:
-                    raise ProviderError(f"{self.name}: response has no choices")
-                return resp
-            outcome = "error" if status is None else f"http_{status}"
+                resp, why = self._decode(raw, decoder)
+                if resp is not None:
+                    self._limit.succeeded()
+                    self._stats.request(self.name, model, "ok", elapsed)
+                    return resp
+                outcome = "malformed"
+            else:
+                outcome = why = "error" if status is None else f"http_{status}"
             self._stats.request(self.name, model, outcome, elapsed)
             if status in FATAL_STATUS:
                 raise ProviderError(
                     f"{self.name} answered {status} for {path}; check its base_url, model and key",
                     status=status, fatal=True,
                 )
-            if status is not None and status not in RETRY_STATUS:
+            if status is not None and status != 200 and status not in RETRY_STATUS:
                 raise ProviderError(f"{self.name} answered {status}: {snippet(raw)}", status=status)
             if status == 429:
                 self._limit.throttled()
                 wait = retry_after_seconds(retry_after)
-            elif status is not None:
+            elif status is not None and status != 200:
                 wait = retry_after_seconds(retry_after)
             if attempt >= self._max_retries:
                 raise ProviderError(
-                    f"{self.name}: gave up after {attempt + 1} attempts ({outcome})", status=status
+                    f"{self.name}: gave up after {attempt + 1} attempts ({why})", status=status
                 )
             if wait is None:
                 cap = min(defaults.PROVIDER_MAX_BACKOFF_SECONDS, defaults.PROVIDER_BACKOFF_SECONDS * 2**attempt)
@@ -170,6 +182,19 @@ class OpenAICompatible:
             attempt += 1
             self._stats.retry(self.name)
             await asyncio.sleep(min(wait, defaults.PROVIDER_MAX_BACKOFF_SECONDS))
+
+    @staticmethod
+    def _decode(raw: bytes, decoder: msgspec.json.Decoder) -> tuple[Any, str]:
+        """The parsed answer, or (None, why it is unusable)."""
+        if not raw.strip():
+            return None, "empty body"
+        try:
+            resp = decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            return None, f"unreadable response: {exc}"
+        if not resp.choices:
+            return None, "response has no choices"
+        return resp, "ok"
 
     async def aclose(self) -> None:
         await self._session.close()
@@ -181,6 +206,7 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
     base_url: str | None = None
     api_key_env: str | None = None
     timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_TIMEOUT_SECONDS
+    stall_timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_STALL_SECONDS
     max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
 
     def check(self, name: str) -> None:
@@ -192,6 +218,6 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
     def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
         return OpenAICompatible(
             name=name, base_url=self.base_url or "", models=self.models, api_key_env=self.api_key_env,
-            concurrency=min(self.concurrency, concurrency), timeout=self.timeout,
+            concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, supports_raw=self.supports_raw, stats=stats,
         )

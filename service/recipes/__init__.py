@@ -6,6 +6,7 @@ body picks the recipe's spec type and reports unknown recipes and wrong types by
 
 from __future__ import annotations
 
+import os
 from typing import Any, Union
 
 import msgspec
@@ -38,6 +39,10 @@ RECIPES: dict[str, Recipe[Any]] = {
         persona_hub.RECIPE,
     )
 }
+if os.environ.get("SYNTHGEN_TEST_RECIPES") == "1":  # supervision tests only; see the module
+    from service.testing import crash_recipe
+
+    RECIPES[crash_recipe.RECIPE.name] = crash_recipe.RECIPE
 
 JobSpec = Union[tuple(r.Spec for r in RECIPES.values())]  # type: ignore[valid-type]
 

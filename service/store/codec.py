@@ -75,8 +75,9 @@ def _f(raw: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def from_hash(raw: dict[str, str]) -> Job:
-    """Build the caller's view from the job hash (decoded to str)."""
+def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
+    """Build the caller's view from the job hash (decoded to str). With `live_workers`
+    0, a queued or running job shows `waiting_for_worker` (never stored: see Status)."""
     jid = raw["id"]
     by_reason = {
         k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
@@ -95,7 +96,8 @@ def from_hash(raw: dict[str, str]) -> Job:
     base = f"/v1/jobs/{jid}"
     return Job(
         id=jid,
-        status=raw["status"],  # type: ignore[arg-type]
+        status="waiting_for_worker" if live_workers == 0 and raw["status"] in ("queued", "running")
+        else raw["status"],  # type: ignore[arg-type]
         recipe=raw["recipe"],
         created_at=rfc3339(_f(raw, "created_at")) or "",
         started_at=rfc3339(_f(raw, "started_at")),

@@ -8,6 +8,8 @@ Keys (prefix `sg`):
 - `sg:job:{id}:lease`      string with TTL: the worker running the job, refreshed by heartbeat
 - `sg:tenant:{t}:jobs`     sorted set of the tenant's job ids by creation time
 - `sg:jobs:active`         set of jobs not yet final, scanned by the reaper
+- `sg:workers`             sorted set: worker id -> time of its last heartbeat (live if recent)
+- `sg:workers:exits`       hash: worker id -> how its process ended, written by its supervisor
 - `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
 - `sg:job:{id}:spot`       list: the spot-check sample (record JSON lines); `:spot:info` how it was drawn
 - `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
@@ -24,7 +26,11 @@ Invariants kept by the Lua scripts, which run atomically in Redis:
 - an item id is committed at most once, so a resumed worker that redoes an item
   cannot duplicate it, and a crash between two commits loses nothing already written;
 - kept never exceeds target, even with several workers on one job;
-- a final status is never changed again.
+- a final status is never changed again;
+- a job whose worker died on it `max_crashes` times ends `failed` (worker-crashed) instead
+  of being re-enqueued to take the next worker down: a death is a lease that expired
+  while its holder stopped heartbeating; an expired lease of a live holder (a stall, a
+  Redis outage) is re-enqueued without counting.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
+from service.domain.errors import ERRORS_BASE
 from service.store.codec import COUNTERS
 
 P = defaults.KEY_PREFIX
@@ -107,30 +114,96 @@ end
 return cur
 """
 
+# A dead lease holder's death, counted once, by whoever finds it first (a reaper, or a
+# claim that takes the job over). 'none': no holder on record (already counted);
+# 'alive': the holder still heartbeats (a stall, not a death); else the holder is
+# forgotten and the job 'resume's, or at `max` deaths ends 'failed' (worker-crashed).
+DEATH = """
+local function death(job, workers, exits, active, id, now, window, max, prefix)
+  local holder = redis.call('HGET', job, 'worker')
+  if not holder then return 'none', '' end
+  local seen = redis.call('ZSCORE', workers, holder)
+  if seen and tonumber(seen) >= now - window then return 'alive', '' end
+  local exit = redis.call('HGET', exits, holder) or 'no supervisor saw how it ended'
+  local crashes = redis.call('HINCRBY', job, 'crashes', 1)
+  redis.call('HDEL', job, 'worker')
+  redis.call('HSET', job, 'last_exit', exit)
+  if crashes < max then return 'resume', exit end
+  local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..
+    '); the records made so far are kept'
+  redis.call('HSET', job, 'status', 'failed', 'finished_at', now,
+    'error', cjson.encode({type = prefix .. 'worker-crashed', title = 'The job keeps crashing its worker',
+                           status = 500, detail = detail}))
+  redis.call('SREM', active, id)
+  return 'failed', exit
+end
+"""
+
 # A worker claims a job: only if it is runnable and no live worker holds the lease.
-# ARGV: worker id, lease ms, now. Returns 'ok', 'busy', or the status that forbids running.
-CLAIM = """
+# KEYS: job, lease, workers, exits, active. ARGV: worker id, lease ms, now, job id, live
+# window s, max crashes, error type prefix. Returns 'ok', 'busy', or the status that
+# forbids running ('failed' when this claim found the last death it may have).
+CLAIM = DEATH + """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return 'missing' end
 if cur ~= 'queued' and cur ~= 'running' and cur ~= 'cancelling' then return cur end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return 'busy' end
+if not holder and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] then
+  -- Taking over before any reaper looked: the previous holder's death counts here, or a
+  -- claim racing the reaper would let a poison job crash workers without limit.
+  if death(KEYS[1], KEYS[3], KEYS[4], KEYS[5], ARGV[4], tonumber(ARGV[3]), tonumber(ARGV[5]),
+           tonumber(ARGV[6]), ARGV[7]) == 'failed' then return 'failed' end
+end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
 if not redis.call('HGET', KEYS[1], 'started_at') then
   redis.call('HSET', KEYS[1], 'started_at', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'worker', ARGV[1])
 return 'ok'
 """
 
-# Heartbeat: extend the lease only while we still hold it. Returns 1 if held.
+# Heartbeat: extend the lease while we hold it, or take it back if it expired and
+# nobody took it meanwhile (Redis was unreachable longer than a lease: the run is still
+# ours, no need to stop and resume). Returns 1 if held, 0 if another worker owns it.
 RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
+if not holder then
+  local cur = redis.call('HGET', KEYS[2], 'status')
+  if cur == 'running' or cur == 'cancelling' then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 1
+  end
+end
 return 0
+"""
+
+# The reaper's decision for one job with no lease. KEYS: job, lease, requeue lock,
+# workers, exits, active. ARGV: job id, now, live window s, lock ms, max crashes, error
+# type prefix. Returns {action, last exit}: 'skip' (not abandoned, or another reaper got
+# it this round), 'requeue' (holder alive: a stall), 'again' (no holder since the last
+# death: still waiting for a claim), 'resume' (holder dead, attempts left) or 'failed'.
+REAP = DEATH + """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur ~= 'running' and cur ~= 'cancelling' then return {'skip', ''} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
+local verdict, exit = death(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
+                            tonumber(ARGV[5]), ARGV[6])
+if verdict == 'none' then
+  -- Enqueued again in case that enqueue was lost; rarely (15 lock periods), or a long
+  -- stretch without workers would pile copies of the job onto the queue.
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) * 15)
+  return {'again', ''}
+end
+if verdict == 'alive' then return {'requeue', ''} end
+return {verdict, exit}
 """
 
 
@@ -139,6 +212,8 @@ return 0
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
+  -- A hand-back is not a death: forget the holder, or the next claim would count it.
+  redis.call('HDEL', KEYS[2], 'worker')
   return 1
 end
 return 0
@@ -254,6 +329,14 @@ def tenant_key(tenant: str) -> str:
 
 
 ACTIVE = f"{P}:jobs:active"
+ERROR_TYPE_PREFIX = ERRORS_BASE  # the Lua scripts mint `worker-crashed` (service.domain.errors)
+WORKERS = f"{P}:workers"
+WORKER_EXITS = f"{P}:workers:exits"
+
+
+def live_since(now: float | None = None) -> float:
+    """Heartbeats at or after this time mean a live worker."""
+    return (now or time.time()) - defaults.WORKER_LIVE_SECONDS
 
 
 def idem_key(tenant: str, key: str) -> str:
@@ -433,15 +516,19 @@ class JobStore:
 
     # -- worker side ------------------------------------------------------------------
 
-    async def claim(self, job_id: str, worker_id: str, lease_s: float) -> str:
+    async def claim(self, job_id: str, worker_id: str, lease_s: float, max_crashes: int) -> str:
         res = await self._claim(
-            keys=[job_key(job_id), lease_key(job_id)],
-            args=[worker_id, int(lease_s * 1000), repr(time.time())],
+            keys=[job_key(job_id), lease_key(job_id), WORKERS, WORKER_EXITS, ACTIVE],
+            args=[worker_id, int(lease_s * 1000), repr(time.time()), job_id, defaults.WORKER_LIVE_SECONDS,
+                  max_crashes, ERROR_TYPE_PREFIX],
         )
         return res.decode()
 
     async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
-        return bool(await self._renew(keys=[lease_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+        return bool(await self._renew(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
+
+    async def live_workers(self) -> int:
+        return int(await self._r.zcount(WORKERS, live_since(), "+inf"))
 
     # -- shared -------------------------------------------------------------------------
 
@@ -460,20 +547,20 @@ class JobStore:
         """Record `digest` in an exact-dedup set (exact_key); False when already there."""
         return bool(await self._r.sadd(set_key, digest))
 
-    async def gauges(self, queue_keys: tuple[str, str, str, str]) -> tuple[Any, ...]:
+    async def gauges(self, queue_keys: tuple[str, str, str]) -> tuple[Any, ...]:
         """One read of what GET /metrics reports: (counters hash, histograms hash, queued,
-        started, failed, workers, job counts by status of the active jobs).
+        started, failed, live workers, job counts by status of the active jobs).
         `queue_keys` are RQ's (store.queue.rq_keys)."""
         from service import metrics
 
-        queued_key, wip_key, failed_key, workers_key = queue_keys
+        queued_key, wip_key, failed_key = queue_keys
         async with self._r.pipeline(transaction=False) as p:
             p.hgetall(metrics.COUNTERS_KEY)
             p.hgetall(metrics.HISTOGRAMS_KEY)
             p.llen(queued_key)
             p.zcard(wip_key)
             p.zcard(failed_key)
-            p.scard(workers_key)
+            p.zcount(WORKERS, live_since(), "+inf")
             p.smembers(ACTIVE)
             counters, hists, queued, started, failed, workers, active = await p.execute()
         async with self._r.pipeline(transaction=False) as p:
@@ -491,7 +578,7 @@ class JobStore:
         await self._r.hset(job_key(job_id), "note", note)
 
     async def release(self, job_id: str, worker_id: str) -> bool:
-        return bool(await self._release(keys=[lease_key(job_id)], args=[worker_id]))
+        return bool(await self._release(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id]))
 
     async def status(self, job_id: str) -> str | None:
         s = await self._r.hget(job_key(job_id), "status")

@@ -10,7 +10,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from service import defaults
-from service.store.jobs import ACTIVE, job_key, lease_key, requeue_lock_key
+from service.store.jobs import job_key, requeue_lock_key
 
 log = logging.getLogger("synthgen.worker")
 
@@ -32,23 +32,9 @@ def enqueue(conn: redis.Redis, name: str, job_id: str) -> str:
     return rq_id
 
 
-def rq_keys(name: str) -> tuple[str, str, str, str]:
-    """RQ's keys for queue `name`: (queued list, started registry, failed registry, workers)."""
-    return f"rq:queue:{name}", f"rq:wip:{name}", f"rq:failed:{name}", "rq:workers"
-
-
-def requeue_expired(conn: redis.Redis, name: str, lease_seconds: float) -> list[str]:
-    """Re-enqueue jobs that are running but whose worker stopped renewing the lease."""
-    requeued = []
-    for raw in conn.smembers(ACTIVE):
-        job_id = raw.decode()
-        status = conn.hget(job_key(job_id), "status")
-        if status not in (b"running", b"cancelling") or conn.exists(lease_key(job_id)):
-            continue
-        if requeue(conn, name, lease_seconds, job_id):
-            requeued.append(job_id)
-            log.warning("job %s: worker lease expired; re-enqueued to resume", job_id)
-    return requeued
+def rq_keys(name: str) -> tuple[str, str, str]:
+    """RQ's keys for queue `name`: (queued list, started registry, failed registry)."""
+    return f"rq:queue:{name}", f"rq:wip:{name}", f"rq:failed:{name}"
 
 
 def requeue(conn: redis.Redis, name: str, lease_seconds: float, job_id: str) -> bool:

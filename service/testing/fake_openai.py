@@ -12,11 +12,13 @@ vectors, so texts sharing words are close). Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
-latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, retry_after, fail_first,
-rate_limit_first, bad_request_first, hang_first, default_words, context_tokens,
-follow_formats, fault_endpoints, scripts),
+latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
+retry_after, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
+default_words, context_tokens, follow_formats, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
-``GET /_control/requests?limit=N``. With ``follow_formats`` (or ``--follow-formats``)
+``GET /_control/requests?limit=N``. A malformed answer is a 200 whose body is, in
+turn, truncated JSON, empty, or JSON without choices; a hang accepts the request and
+never answers. With ``follow_formats`` (or ``--follow-formats``)
 unscripted replies take the format each recipe's prompt asks for (numbered task
 lists, ``Score: N``, ``Rating:`` blocks, template prefixes; see format_replies.py), so
 every recipe yields records against it.
@@ -105,11 +107,14 @@ class Config:
     fail_rate: float = 0.0
     rate_limit_rate: float = 0.0
     bad_request_rate: float = 0.0
+    malformed_rate: float = 0.0
+    hang_rate: float = 0.0
     retry_after: float = 0.1
     fail_first: int = 0
     rate_limit_first: int = 0
     bad_request_first: int = 0
     hang_first: int = 0
+    malformed_first: int = 0
     default_words: int = 40
     context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
     follow_formats: bool = False
@@ -117,8 +122,12 @@ class Config:
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "retry_after")
-_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "hang_first", "default_words", "context_tokens")
+_FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "malformed_rate",
+           "hang_rate", "retry_after")
+_INTS = ("fail_first", "rate_limit_first", "bad_request_first", "malformed_first", "hang_first", "default_words",
+         "context_tokens")
+# The bodies of malformed 200 answers, served in turn.
+MALFORMED_BODIES = (b'{"id": "cmpl-cut", "choices": [{"index": 0, "mess', b"", b'{"id": "cmpl-empty", "choices": []}')
 
 
 @dataclasses.dataclass
@@ -171,7 +180,7 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}
         self.replies = 0
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -233,12 +242,18 @@ class FakeState:
         elif cfg.bad_request_first > 0:
             cfg.bad_request_first -= 1
             fault = "400"
-        elif cfg.fail_rate and random.random() < cfg.fail_rate:
-            fault = "500"
-        elif cfg.rate_limit_rate and random.random() < cfg.rate_limit_rate:
-            fault = "429"
-        elif cfg.bad_request_rate and random.random() < cfg.bad_request_rate:
-            fault = "400"
+        elif cfg.malformed_first > 0:
+            cfg.malformed_first -= 1
+            fault = "malformed"
+        else:
+            # One draw for all rates, so they add up as the fault mix asks.
+            x = random.random()
+            for name, rate in (("500", cfg.fail_rate), ("429", cfg.rate_limit_rate), ("400", cfg.bad_request_rate),
+                               ("malformed", cfg.malformed_rate), ("hang", cfg.hang_rate)):
+                if x < rate:
+                    fault = name
+                    break
+                x -= rate
         if fault:
             self.faults[fault] += 1
         return fault
@@ -399,6 +414,9 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
         after = state.config.retry_after
         headers = {"Retry-After": f"{after:g}", "retry-after-ms": str(round(after * 1000))}
         return _error(429, "Rate limit reached (injected)", "rate_limit_error", headers)
+    if fault == "malformed":
+        body_bytes = MALFORMED_BODIES[(state.faults["malformed"] - 1) % len(MALFORMED_BODIES)]
+        return web.Response(body=body_bytes, status=200, content_type="application/json")
     if fault == "400":
         key = request.headers.get("Authorization", "").partition(" ")[2]
         return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "

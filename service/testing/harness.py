@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import signal
 from typing import Any, Callable
 
 import msgspec
@@ -208,7 +209,14 @@ class LocalWorker:
         if not q.count:
             return
         w = SimpleWorker([q], connection=self.conn, serializer=JSONSerializer)
-        w.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        # RQ installs its own SIGINT/SIGTERM handlers; give the test process its own back
+        # (a Ctrl-C during the suite must stop pytest, not ask a finished worker to stop).
+        saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            w.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        finally:
+            for s, handler in saved.items():
+                signal.signal(s, handler)
 
     def close(self) -> None:
         self.runtime.close()

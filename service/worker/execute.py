@@ -7,6 +7,11 @@ the next run resumes from the ids already committed, so nothing is lost or doubl
 If the lease is lost while running (a long stall), the run stops without touching the
 job's status: the worker that took over owns it.
 
+Redis outages: the watcher keeps polling through ConnectionErrors (the run goes on
+buffering, its sink retries), takes its lease back if it expired meanwhile and nobody
+took over, and the final transition is retried, so one worker alone resumes within a
+second or so of Redis returning.
+
 Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
 run stops between items, its commits flushed, and the job is handed back: the lease is
 released and the job re-enqueued at once, still `running`, so another worker resumes it
@@ -32,7 +37,7 @@ from service.recipes import RECIPES, decode_spec
 from service.redact import redact
 from service.settings import Settings
 from service.store.jobs import JobStore
-from service.store.redis import async_client
+from service.store.redis import OUTAGE, async_client, retrying
 from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.worker")
@@ -50,21 +55,33 @@ def _problem(slug: str, detail: str) -> bytes:
 
 async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
     last_renew = last_flush = time.monotonic()
+    outage = False
     while True:
         await asyncio.sleep(0.25)
         now = time.monotonic()
-        if await store.status(run.job_id) == "cancelling":
-            run.stop("cancelled")
-        elif DRAINING.is_set():
-            run.stop("handoff")
-        if now - last_renew >= settings.heartbeat_seconds:
-            last_renew = now
-            if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
-                log.warning("job %s: lease lost; another worker owns it now", run.job_id)
-                run.stop("lease")
-        if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
-            last_flush = now
-            await store.flush_metrics(buffer)
+        try:
+            if await store.status(run.job_id) == "cancelling":
+                run.stop("cancelled")
+            elif DRAINING.is_set():
+                run.stop("handoff")
+            if now - last_renew >= settings.heartbeat_seconds:
+                if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
+                    log.warning("job %s: lease lost; another worker owns it now", run.job_id)
+                    run.stop("lease")
+                last_renew = now
+            if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
+                last_flush = now
+                await store.flush_metrics(buffer)
+        except OUTAGE as exc:
+            # A watcher that died here would stop renewing the lease and polling cancel
+            # for good, while the run itself waits out the outage.
+            if not outage:
+                log.warning("job %s: Redis unavailable (%s); watcher keeps trying", run.job_id, type(exc).__name__)
+            outage = True
+            continue
+        if outage:
+            log.info("job %s: Redis answered again", run.job_id)
+            outage = False
 
 
 async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
@@ -87,7 +104,7 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
-        claim = await store.claim(job_id, worker_id, settings.lease_seconds)
+        claim = await store.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
         if claim != "ok":
             log.info("job %s: not run (%s)", job_id, claim)
             return
@@ -102,7 +119,10 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
             await store.transition(job_id, "failed", stamp="finished_at",
                                    error=_problem("job-failed", f"{type(exc).__name__}: {exc}"))
     finally:
-        await store.flush_metrics(buffer)
+        try:
+            await store.flush_metrics(buffer)
+        except OUTAGE:  # losing a few seconds of counters beats a job that never ends
+            log.warning("job %s: metrics not flushed (Redis unavailable)", job_id)
         await client.aclose()
 
 
@@ -143,7 +163,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
         await _hand_back(job_id, store, settings, worker_id)
         return
-    if run.stop_reason == "cancelled" or await store.status(job_id) == "cancelling":
+    if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"
     else:
         after = await store.get(job_id) or {}
@@ -152,10 +172,12 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         if settled.problem is not None:
             error = _problem(settled.problem, settled.detail or "")
     if note:
-        await store.set_note(job_id, note)
+        shown = note
+        await retrying(lambda: store.set_note(job_id, shown), f"job {job_id}: note")
     if final == "failed":
         log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
-    prev = await store.transition(job_id, final, stamp="finished_at", error=error)
+    prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
+                          f"job {job_id}: final status")
     if prev not in ("succeeded", "failed", "cancelled"):
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)

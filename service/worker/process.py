@@ -1,8 +1,13 @@
-"""A worker process: an RQ SimpleWorker plus the reaper thread.
+"""A worker process: an RQ SimpleWorker plus the heartbeat-and-reaper thread.
 
 SimpleWorker runs jobs in this process instead of forking a work horse per job: the
 local model stays loaded, there is no fork cost per job, and a SIGKILL takes the job
 down with the worker, which is exactly the case the lease + reaper recover from.
+
+The thread beats `sg:workers` every WORKER_HEARTBEAT_SECONDS (the live-worker gauge,
+and how a reaper tells a dead lease holder from a stalled one) and reaps. The reaper
+also runs in every API process (`synthgen serve`), so abandoned jobs are resumed, or
+failed as poison, even while no worker is alive.
 """
 
 from __future__ import annotations
@@ -19,15 +24,66 @@ from rq.serializers import JSONSerializer
 
 from service import defaults
 from service.settings import Settings
-from service.store.queue import queue, requeue_expired
+from service.store import jobs as keys
+from service.store.queue import enqueue, queue
 from service.store.redis import sync_client
 
 log = logging.getLogger("synthgen.worker")
 
 
-def reap_once(conn: Any, settings: Settings) -> list[str]:
-    """Re-enqueue jobs that are running but whose worker stopped renewing the lease."""
-    return requeue_expired(conn, settings.queue, settings.lease_seconds)
+def worker_id(pid: int | None = None) -> str:
+    """How a worker process names itself in leases and sg:workers."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
+
+
+def requeue(conn, settings: Settings, job_id: str) -> bool:
+    """Enqueue a leaseless running job to resume it. One caller wins per lease period
+    (the reapers of every worker, and a worker handing its job back), so the job is
+    enqueued once, not once per worker."""
+    lock = f"{keys.job_key(job_id)}:requeue"
+    if conn.set(lock, "1", nx=True, px=int(settings.lease_seconds * 1000)):
+        enqueue(conn, settings.queue, job_id)
+        return True
+    return False
+
+
+def reap_once(conn, settings: Settings) -> list[str]:
+    """Re-enqueue running jobs whose lease expired; fail those that keep killing workers."""
+    active = [m.decode() for m in conn.smembers(keys.ACTIVE)]
+    if not active:
+        return []
+    # One round trip to find candidates; the Lua script decides atomically per candidate.
+    with conn.pipeline(transaction=False) as p:
+        for job_id in active:
+            p.hget(keys.job_key(job_id), "status")
+            p.exists(keys.lease_key(job_id))
+        answers = p.execute()
+    reap = conn.register_script(keys.REAP)
+    requeued = []
+    for i, job_id in enumerate(active):
+        status, leased = answers[2 * i], answers[2 * i + 1]
+        if status not in (b"running", b"cancelling") or leased:
+            continue
+        # The lock makes one reaper win per lease period, so a dead job is enqueued once.
+        action, last_exit = reap(
+            keys=[keys.job_key(job_id), keys.lease_key(job_id), f"{keys.job_key(job_id)}:requeue",
+                  keys.WORKERS, keys.WORKER_EXITS, keys.ACTIVE],
+            args=[job_id, repr(time.time()), defaults.WORKER_LIVE_SECONDS, int(settings.lease_seconds * 1000),
+                  settings.max_worker_crashes, keys.ERROR_TYPE_PREFIX],
+        )
+        action, last_exit = action.decode(), last_exit.decode()
+        if action == "failed":
+            log.error("job %s: failed, its worker died %d times on it (last: %s)", job_id,
+                      settings.max_worker_crashes, last_exit)
+        elif action != "skip":
+            enqueue(conn, settings.queue, job_id)
+            requeued.append(job_id)
+            if action == "again":
+                log.debug("job %s: still unclaimed; enqueued again", job_id)
+            else:
+                why = "worker stalled" if action == "requeue" else f"worker died: {last_exit}"
+                log.warning("job %s: lease expired (%s); re-enqueued to resume", job_id, why)
+    return requeued
 
 
 class DrainingWorker(SimpleWorker):
@@ -42,26 +98,57 @@ class DrainingWorker(SimpleWorker):
         super().request_stop(signum, frame)
 
 
-def _reaper(settings: Settings, stop: threading.Event) -> None:
+def heartbeat(conn, wid: str) -> None:
+    now = time.time()
+    with conn.pipeline(transaction=False) as p:
+        p.zadd(keys.WORKERS, {wid: now})
+        # Entries of workers gone for an hour only cost memory.
+        p.zremrangebyscore(keys.WORKERS, "-inf", now - 3600)
+        p.execute()
+
+
+def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) -> None:
+    """Heartbeat (when `wid` is given) and reap until `stop` is set."""
     conn = sync_client(settings.redis_url or "")
-    interval = min(defaults.REAPER_INTERVAL_SECONDS, settings.lease_seconds / 2)
+    interval = min(defaults.REAPER_INTERVAL_SECONDS, defaults.WORKER_HEARTBEAT_SECONDS, settings.lease_seconds / 2)
+    judge_after = 0.0
     while not stop.is_set():
         try:
-            reap_once(conn, settings)
+            if wid:
+                heartbeat(conn, wid)
+            # After an outage every heartbeat in Redis is stale: judging leases before the
+            # live workers have beaten again would count them as dead (a false crash).
+            if time.monotonic() >= judge_after:
+                reap_once(conn, settings)
         except Exception:  # Redis restarting: try again next round
-            log.exception("reaper round failed")
+            log.warning("reaper round failed", exc_info=log.isEnabledFor(logging.DEBUG))
+            judge_after = time.monotonic() + defaults.WORKER_LIVE_SECONDS
         stop.wait(interval)
+    if wid:
+        try:
+            conn.zrem(keys.WORKERS, wid)  # a clean exit leaves the gauge at once
+        except Exception:
+            pass
 
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
     from service.worker import tasks
     from service.worker.runtime import WorkerRuntime
 
-    # Build the runtime (providers, imports) before the first job arrives.
-    runtime = tasks.install(WorkerRuntime(settings))
+    # Build the runtime (providers, redaction, imports) before the first job arrives.
+    runtime = tasks.install(WorkerRuntime(settings, worker_id=worker_id()))
+    # The job code too (recipes, datasketch, numpy: ~1 s idle, 18 s measured on a loaded
+    # 2-core box): imported lazily it delayed a takeover after a worker death by as much.
+    import service.worker.execute  # noqa: F401
+    from service.providers.local import LocalConfig, start_probe
+
+    for cfg in runtime.registry.configs.values():
+        if isinstance(cfg, LocalConfig):
+            start_probe(cfg.model_path, cfg.n_threads)
     conn = sync_client(settings.redis_url or "")
     stop = threading.Event()
-    threading.Thread(target=_reaper, args=(settings, stop), daemon=True, name="reaper").start()
+    beat = threading.Thread(target=reaper, args=(settings, stop, worker_id()), daemon=True, name="reaper")
+    beat.start()
     name = f"synthgen-{socket.gethostname()}-{os.getpid()}-{int(time.time())}"
     worker = DrainingWorker([queue(conn, settings.queue)], connection=conn, serializer=JSONSerializer, name=name)
     try:
@@ -70,4 +157,5 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         worker.work(burst=burst, logging_level=rq_level, with_scheduler=False)
     finally:
         stop.set()
+        beat.join(2)
         runtime.close()

@@ -593,7 +593,7 @@ export interface components {
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
             started_at: string | null;
             /** @enum {unknown} */
-            status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded";
+            status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
         };
         /** JobLinks */
         JobLinks: {
@@ -1600,7 +1600,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page. */
                 cursor?: string | null;
                 /** @description Only jobs in this status. */
-                status?: "queued" | "running" | "succeeded" | "failed" | "cancelling" | "cancelled" | null;
+                status?: "queued" | "running" | "waiting_for_worker" | "succeeded" | "failed" | "cancelling" | "cancelled" | null;
             };
             header?: never;
             path?: never;

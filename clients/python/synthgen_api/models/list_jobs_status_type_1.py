@@ -8,6 +8,7 @@ class ListJobsStatusType1(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    WAITING_FOR_WORKER = "waiting_for_worker"
 
     def __str__(self) -> str:
         return str(self.value)
