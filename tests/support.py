@@ -10,7 +10,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +175,7 @@ class Serve:
     def start(self) -> "Serve":
         self.starts += 1
         log = open(self.log_dir / f"serve-{self.starts}.log", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", str(self.n)],
-                                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = synthgen(["serve", "--workers", str(self.n)], self.env, log)
         wait_http_ok(f"{self.url}/readyz", timeout=60)
         return self
 
@@ -206,45 +204,6 @@ class Serve:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-
-
-class Api:
-    """A tenant's view of the API."""
-
-    def __init__(self, url: str, key: str):
-        self.url = url
-        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-
-    def submit(self, spec: dict[str, Any], **headers: str) -> httpx.Response:
-        return self.client.post("/v1/jobs", json=spec, headers=headers)
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        r = self.client.get(f"/v1/jobs/{job_id}")
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"), timeout: float = 60) -> dict[str, Any]:
-        return wait_for(lambda: (j := self.job(job_id))["status"] in statuses and j, timeout=timeout,
-                        what=f"job {job_id} to reach {statuses}")
-
-    def lines(self, job_id: str, kind: str = "records", limit: int | None = None) -> list[dict[str, Any]]:
-        import json
-
-        out, cursor = [], None
-        while True:
-            params: dict[str, Any] = {}
-            if cursor:
-                params["cursor"] = cursor
-            if limit:
-                params["limit"] = limit
-            r = self.client.get(f"/v1/jobs/{job_id}/{kind}", params=params)
-            assert r.status_code == 200, r.text
-            assert r.headers["content-type"].startswith("application/x-ndjson")
-            page = [json.loads(line) for line in r.text.splitlines()]
-            out.extend(page)
-            cursor = r.headers["x-next-cursor"]
-            if not cursor or not page:
-                return out
 
 
 def scrape_metrics(api_url: str) -> dict[str, float]:
