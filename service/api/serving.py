@@ -134,9 +134,11 @@ class JobService:
             spec_hash=spec_hash(spec), target=target,
             seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
         )
+        # Read before enqueueing: the 202 then always shows the job as accepted (queued),
+        # never whatever a fast worker made of it in the meantime.
+        job = await self.get(tenant, job_id)
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
         await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
-        job = await self.get(tenant, job_id)
         return job, True
 
     async def _await_job(self, job_id: str, tenant: str) -> Job:
