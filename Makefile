@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow test-faults test-all openapi clients bench bench-quick clean docs-assets
+.PHONY: install run test test-slow test-faults test-all lint openapi clients bench bench-quick clean docs-assets
 
 # llama.cpp is built as a PORTABLE wheel by default: GGML_NATIVE=OFF drops -march=native,
 # so the library uses the x86-64-v3 set (SSE4.2, AVX, AVX2, FMA, F16C, BMI2) and never
@@ -65,6 +65,11 @@ $(AXE): tests/js/package.json tests/js/package-lock.json
 ## Fast suite: real Redis, real worker processes, fake OpenAI-compatible server on loopback.
 test: install $(AXE)
 	$(PY) -m pytest
+
+## The gates CI runs before the tests: ruff (lint + import order) and mypy (service/).
+lint: install
+	$(VENV)/bin/ruff check service tests bench
+	$(VENV)/bin/mypy
 
 ## Tests that run the embedded SmolLM2 model.
 test-slow: install

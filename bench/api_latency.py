@@ -23,8 +23,20 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import (KEY, ROOT, CpuMeter, Profiler, Stack, free_port, log, prompts, redis_server_pid, run_job,
-                          stop_proc, wait_until)
+from bench.common import (
+    KEY,
+    ROOT,
+    CpuMeter,
+    Profiler,
+    Stack,
+    free_port,
+    log,
+    prompts,
+    redis_server_pid,
+    run_job,
+    stop_proc,
+    wait_until,
+)
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 

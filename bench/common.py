@@ -7,6 +7,8 @@ The stack is what `make bench` starts on this machine, all on loopback:
   in-flight meter), latency changed between sections through its control API;
 - the synthgen API (`synthgen serve --workers 0`, uvicorn) and one RQ worker
   (`synthgen worker`), both from this checkout, restartable per section.
+
+The parts are service/testing/stack.py's, the same the end-to-end tests start.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,9 @@ from typing import Any
 import aiohttp
 import redis
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from service.testing.stack import free_port, open_redis, start_fake, stop_proc, synthgen, wait_for  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 KEY = "bench-key"
@@ -39,22 +43,12 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(pred, timeout: float = 60.0, what: str = "a component") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if pred():
-                return
-        except Exception:
-            pass
-        time.sleep(0.05)
-    raise SystemExit(f"bench: {what} did not start in {timeout:.0f}s")
+    """wait_for, ending the benchmark run (not raising AssertionError) on a timeout."""
+    try:
+        wait_for(pred, timeout=timeout, what=what, ignore=(Exception,))
+    except AssertionError:
+        raise SystemExit(f"bench: {what} did not start in {timeout:.0f}s") from None
 
 
 def prompts(n: int) -> list[str]:
@@ -72,17 +66,6 @@ def http_json(method: str, url: str, body: Any = None, key: str | None = KEY, ti
     with urllib.request.urlopen(req, timeout=timeout) as r:
         raw = r.read()
     return json.loads(raw) if raw else None
-
-
-def stop_proc(p: subprocess.Popen | None, timeout: float = 10) -> None:
-    if p is None or p.poll() is not None:
-        return
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(5)
 
 
 class Stack:
@@ -106,22 +89,11 @@ class Stack:
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> "Stack":
-        try:
-            redis.Redis.from_url(self.redis_url, socket_connect_timeout=1).ping()
-        except redis.exceptions.ConnectionError:
-            sys.path.insert(0, str(ROOT))
-            from service.store.redis import EmbeddedRedis
-
-            self.embedded = EmbeddedRedis(str(self.tmp / "redis"))
-            self.redis_url = self.embedded.url
+        self.redis_url, self.embedded = open_redis(self.redis_url, self.tmp / "redis")
+        if self.embedded is not None:
             log(f"  (no Redis at {REDIS_URL}; using an embedded redis-server)")
-        redis.Redis.from_url(self.redis_url).flushdb()
-        ready = self.tmp / "fake-url"
-        self.fake_proc = subprocess.Popen(
-            [sys.executable, str(BENCH / "fake_server.py"), "--latency", str(self.latency), "--ready-file", str(ready)],
-            cwd=ROOT, stdout=subprocess.DEVNULL)
-        wait_until(lambda: ready.exists() and ready.read_text().strip(), what="the model server")
-        self.fake = ready.read_text().strip()
+        self.fake_proc, self.fake = start_fake(self.tmp / "fake-url", "--latency", str(self.latency),
+                                               script=str(BENCH / "fake_server.py"))
         self.start_service()
         return self
 
@@ -149,8 +121,8 @@ class Stack:
         env = self.env()
         port = free_port()
         env["SYNTHGEN_PORT"] = str(port)
-        self.api_proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--workers", "0"], cwd=ROOT, env=env)
-        self.worker_proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=env)
+        self.api_proc = synthgen(["serve", "--workers", "0"], env)
+        self.worker_proc = synthgen(["worker"], env)
         self.api = f"http://127.0.0.1:{port}"
         wait_until(lambda: urllib.request.urlopen(f"{self.api}/readyz", timeout=1).status == 200, what="the API")
         r = redis.Redis.from_url(self.redis_url)

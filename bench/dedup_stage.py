@@ -60,13 +60,13 @@ async def embed_alone(embedder, items: list[str], batch: int = 64, inflight: int
     return len(items) / (time.perf_counter() - start)
 
 
-async def through_stage(settings, items: list[str], inflight: int = 256) -> tuple[float, int]:
+async def through_stage(runtime, items: list[str], inflight: int = 256) -> tuple[float, int]:
     from service.domain.specs import DedupSpec, EmbeddingDedup
     from service.pipeline.dedup import DedupStage
     from service.pipeline.stages import Candidate
 
     job_id = f"bench{random.randrange(10**9)}"
-    run = SimpleNamespace(job_id=job_id, tenant="bench", env=SimpleNamespace(settings=settings),
+    run = SimpleNamespace(job_id=job_id, tenant="bench", env=runtime.env, runtime=runtime,
                           item_id=lambda key: f"{job_id}.{key}")
     stage = DedupStage(DedupSpec(field="response", exact=False, embedding=EmbeddingDedup(threshold=0.95)), run)
     sem = asyncio.Semaphore(inflight)
@@ -106,22 +106,22 @@ async def main() -> None:
     ap.add_argument("--embedder", choices=["fake", "minilm"], default="fake")
     args = ap.parse_args()
 
-    from service.pipeline import embedding
     from service.settings import from_env
+    from service.worker.runtime import WorkerRuntime
 
     proc = None
     env = {"SYNTHGEN_REDIS_URL": "redis://127.0.0.1:6379/12", "SYNTHGEN_STATE_DIR": tempfile.mkdtemp()}
     if args.embedder == "fake":
         proc, url = start_fake()
         env |= {"SYNTHGEN_EMBEDDINGS_URL": f"{url}/v1", "SYNTHGEN_EMBEDDINGS_MODEL": "fake-embedding"}
-    settings = from_env(env)
+    runtime = WorkerRuntime(from_env(env))
     try:
-        embedder, index = await embedding.backend(settings)
+        embedder, index = await runtime.backend()
         rows = []
         for n in args.sizes:
             items = texts(n, seed=n)
             alone = await embed_alone(embedder, items)
-            staged, rejected, collection = await through_stage(settings, items)
+            staged, rejected, collection = await through_stage(runtime, items)
             rows.append((n, alone, staged, rejected))
             recall = ivf_recall(index, collection)
             extra = f", IVF recall vs exact {recall:.1%}" if recall is not None else ", exact search"

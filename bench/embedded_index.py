@@ -45,7 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.store.vectors import NumpyIndex, QdrantServerIndex, unit_rows
+from service.store.vectors import NumpyIndex, QdrantServerIndex, unit_rows  # noqa: E402 (after the sys.path line)
 
 DIM = 384
 BATCH = 64

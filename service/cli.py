@@ -174,7 +174,17 @@ def openapi(args: argparse.Namespace) -> None:
         Path(args.output).write_text(text)
 
 
+def fake_openai_main(argv: list[str]) -> None:
+    from service.testing.fake_openai import main as fake_main
+
+    fake_main(argv)
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fake-provider"]:  # its own options, parsed by the fake server
+        fake_openai_main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="synthgen", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("serve", help="run the API (and, embedded, Redis and workers)")
@@ -188,6 +198,9 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("openapi", help="print the OpenAPI document generated from the app")
     p.add_argument("--output", default="-")
     p.set_defaults(fn=openapi)
+    p = sub.add_parser("fake-provider", add_help=False,
+                       help="run the fake OpenAI-compatible model server (for trying and testing without a model)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="its options: --port, --latency, --host, --ready-file")
     args = parser.parse_args(argv)
     args.fn(args)
 

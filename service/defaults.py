@@ -80,6 +80,11 @@ LOCAL_PROBE_TIMEOUT_SECONDS = 120.0
 # Share of a job's target that may be lost to provider errors after retries before the
 # job fails: small, so a provider dropping 5% of answers is a failure, not a "success".
 ERROR_BUDGET = 0.02
+# Without a target, an input-driven job succeeds when at least this fraction of its inputs
+# gave a record: below half, the generator or the filters are wrong for the job.
+MIN_YIELD = 0.5
+# A failed job's detail names this many dominant reject reasons (enough to act on).
+TOP_REASONS = 3
 # A job gives up after this many generation requests per kept record (bad model / filters).
 MAX_REQUESTS_PER_RECORD = 20
 # Spot-check reject reasons offered when a sample is drawn without its own list: the

@@ -15,7 +15,7 @@ Raw provider bodies are never stored whole: `snippet` keeps a short, single-line
 redacted excerpt (SNIPPET_CHARS) for error messages.
 
 Where it is applied, once each: ProviderError (every provider failure message), the
-completion text a recipe receives (JobRun._call), a failed job's problem detail
+completion text a recipe receives (RecipeContext._call), a failed job's problem detail
 (worker), and a logging filter on every handler (cli).
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Iterable
+from typing import Iterable, Mapping
 
 MARK = "[redacted]"
 # Long enough to say what a provider answered, short enough that a body cannot be stored.
@@ -64,8 +64,8 @@ class Redactor:
 
 def configured_secrets(key_envs: Iterable[str | None], env: dict[str, str] | None = None) -> list[str]:
     """The values of the env vars that hold provider keys, as this process sees them."""
-    env = os.environ if env is None else env
-    return [env[name] for name in key_envs if name and env.get(name)]
+    seen: Mapping[str, str] = os.environ if env is None else env
+    return [seen[name] for name in key_envs if name and seen.get(name)]
 
 
 _current = Redactor()
@@ -80,7 +80,8 @@ def configure(secrets: Iterable[str]) -> Redactor:
 
 def configure_process(registry: object, settings: object) -> Redactor:
     """configure() from a Registry and Settings: every provider's key and the embedder's."""
-    envs = [c.api_key_env for c in getattr(registry, "configs", {}).values()]
+    # Only some provider kinds carry a key (service.providers.registry.KINDS).
+    envs = [getattr(c, "api_key_env", None) for c in getattr(registry, "configs", {}).values()]
     envs.append(getattr(settings, "embeddings_key_env", None))
     return configure(configured_secrets(envs))
 

@@ -1,27 +1,8 @@
 """Settings: read once from SYNTHGEN_* environment variables.
 
-| variable | default | meaning |
-|---|---|---|
-| SYNTHGEN_REDIS_URL | (unset: embedded redis-server) | Redis/Valkey URL shared by API and workers |
-| SYNTHGEN_QDRANT_URL | (unset: embedded) | Qdrant server for near-duplicate detection |
-| SYNTHGEN_PROVIDERS | (unset: the embedded `local` SmolLM2 provider) | path of the providers TOML file |
-| SYNTHGEN_API_KEYS | (unset: embedded mode makes one key) | `key=tenant` pairs, comma separated |
-| SYNTHGEN_API_KEYS_FILE | | file with one `key=tenant` per line |
-| SYNTHGEN_SEED_FILES | | `name=path` pairs: seed task files jobs may name |
-| SYNTHGEN_PROMPT_FILES | | `name=path` pairs: prompt files jobs may name |
-| SYNTHGEN_BENCHMARKS | | `name=path` pairs: benchmark sets for decontamination (JSONL with `prompt`, or text lines) |
-| SYNTHGEN_EMBEDDINGS_URL | (unset: embedded MiniLM) | OpenAI-compatible /v1 base URL serving /embeddings |
-| SYNTHGEN_EMBEDDINGS_MODEL | | model name sent to that server |
-| SYNTHGEN_EMBEDDINGS_KEY_ENV | | name of the env var holding that server's key |
-| SYNTHGEN_EMBEDDINGS_DIM | 384 | dimension that server returns (checked on every answer) |
-| SYNTHGEN_HOST / SYNTHGEN_PORT | 127.0.0.1 / 8000 | where `synthgen serve` listens |
-| SYNTHGEN_STATE_DIR | .synthgen | embedded Redis data, generated API key, logs |
-| SYNTHGEN_WORKERS | 1 | worker processes `synthgen serve` starts in embedded mode |
-| SYNTHGEN_LEASE_SECONDS | 4 | a running job whose worker is silent this long is resumed elsewhere |
-| SYNTHGEN_MAX_WORKER_CRASHES | 3 | worker deaths on one job before it ends `failed` (worker-crashed) |
-| SYNTHGEN_REDIS_POOL | 64 | async Redis connections per API process; a burst waits for one (bounded) |
-| SYNTHGEN_QUEUE | synthgen | RQ queue name |
-| SYNTHGEN_LOG_LEVEL | INFO | log level |
+Every variable is declared once, in `SETTINGS` (name, default as documented, help);
+`from_env` reads them from there, and the README's configuration table is
+`markdown_table()` (tests/test_registries.py fails when the two differ).
 """
 
 from __future__ import annotations
@@ -30,6 +11,7 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable, Mapping
 
 import msgspec
 
@@ -87,36 +69,91 @@ def _pairs(raw: str | None, sep: str = ",") -> dict[str, str]:
     return out
 
 
-def from_env(env: dict[str, str] | None = None) -> Settings:
+class Setting(msgspec.Struct, frozen=True):
+    """One SYNTHGEN_* variable: the `field` of Settings it sets (None when it feeds
+    another field, e.g. API_KEYS_FILE), how its text is read, what it means, and what
+    leaving it unset does when the field's default does not say it."""
+
+    name: str
+    field: str | None
+    parse: Callable[[str], Any]
+    help: str
+    unset: str = ""
+
+    @property
+    def env(self) -> str:
+        return f"SYNTHGEN_{self.name}"
+
+    @property
+    def shown_default(self) -> str:
+        """The default column of the README: the field's default, or the unset text."""
+        default = _FIELD_DEFAULTS.get(self.field or "")
+        if self.unset or default in (None, "", msgspec.NODEFAULT):
+            return self.unset
+        return f"{default:g}" if isinstance(default, float) else str(default)
+
+
+_FIELD_DEFAULTS = {f.name: f.default for f in msgspec.structs.fields(Settings)}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("REDIS_URL", "redis_url", str, "Redis/Valkey URL shared by API and workers", "unset: embedded redis-server"),
+    Setting("QDRANT_URL", "qdrant_url", str, "Qdrant server for embedding dedup, shared by all workers",
+            "unset: embedded index"),
+    Setting("PROVIDERS", "providers_file", str, "path of the providers TOML file", "unset: the embedded `local` SmolLM2"),
+    Setting("API_KEYS", None, _pairs, "`key=tenant` pairs, comma separated", "unset: embedded mode makes one key"),
+    Setting("API_KEYS_FILE", None, str, "file with one `key=tenant` per line"),
+    Setting("SEED_FILES", "seed_files", _pairs, "`name=path` pairs of seed task files (JSONL) jobs may name"),
+    Setting("PROMPT_FILES", "prompt_files", _pairs,
+            "`name=path` pairs of prompt files (JSONL with `prompt`, or text lines)"),
+    Setting("BENCHMARKS", "benchmark_files", _pairs,
+            "`name=path` pairs of benchmark sets for decontamination (JSONL with `prompt`, or text lines)"),
+    Setting("EMBEDDINGS_URL", "embeddings_url", str, "OpenAI-compatible /v1 base URL serving /embeddings, for dedup",
+            "unset: embedded MiniLM"),
+    Setting("EMBEDDINGS_MODEL", "embeddings_model", str, "model name sent to that server"),
+    Setting("EMBEDDINGS_KEY_ENV", "embeddings_key_env", str, "name of the variable holding that server's key"),
+    Setting("EMBEDDINGS_DIM", "embeddings_dim", int, "dimension that server returns (checked on every answer)"),
+    Setting("HOST", "host", str, "where `synthgen serve` listens"),
+    Setting("PORT", "port", int, "the port `synthgen serve` listens on"),
+    Setting("STATE_DIR", "state_dir", str, "embedded Redis data, the generated API key, logs"),
+    Setting("WORKERS", "workers", int, "worker processes `synthgen serve` starts in embedded mode"),
+    Setting("LEASE_SECONDS", "lease_seconds", float,
+            "a running job whose worker is silent this long is resumed elsewhere"),
+    Setting("MAX_WORKER_CRASHES", "max_worker_crashes", lambda v: max(1, int(v)),
+            "worker deaths on one job before it ends `failed` (`worker-crashed`)"),
+    Setting("REDIS_POOL", "redis_pool", int,
+            "async Redis connections per API process; a burst waits (up to 10 s) for a free one instead of failing"),
+    Setting("QUEUE", "queue", str, "RQ queue name"),
+    Setting("LOG_LEVEL", "log_level", str, "log level"),
+)
+
+
+def markdown_table() -> str:
+    """The README's configuration table, from SETTINGS."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.env}` | {s.shown_default} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `env` (default: os.environ); an empty variable counts as unset.
+    Defaults are the Settings fields' own: nothing is written twice."""
     env = dict(os.environ if env is None else env)
-    g = lambda name, default=None: env.get(f"SYNTHGEN_{name}") or default  # noqa: E731
-    keys = _pairs(g("API_KEYS"))
-    if g("API_KEYS_FILE"):
-        keys.update(_pairs(Path(g("API_KEYS_FILE")).read_text(), sep="\n"))
-    lease = float(g("LEASE_SECONDS", defaults.LEASE_SECONDS))
-    return Settings(
-        redis_url=g("REDIS_URL"),
-        qdrant_url=g("QDRANT_URL"),
-        providers_file=g("PROVIDERS"),
-        api_key_hashes={hash_key(k): t for k, t in keys.items()},
-        seed_files=_pairs(g("SEED_FILES")),
-        prompt_files=_pairs(g("PROMPT_FILES")),
-        benchmark_files=_pairs(g("BENCHMARKS")),
-        embeddings_url=g("EMBEDDINGS_URL"),
-        embeddings_model=g("EMBEDDINGS_MODEL"),
-        embeddings_key_env=g("EMBEDDINGS_KEY_ENV"),
-        embeddings_dim=int(g("EMBEDDINGS_DIM", 384)),
-        host=g("HOST", "127.0.0.1"),
-        port=int(g("PORT", defaults.PORT)),
-        state_dir=g("STATE_DIR", ".synthgen"),
-        workers=int(g("WORKERS", 1)),
-        lease_seconds=lease,
-        heartbeat_seconds=min(defaults.HEARTBEAT_SECONDS, lease / 3),
-        max_worker_crashes=max(1, int(g("MAX_WORKER_CRASHES", defaults.MAX_WORKER_CRASHES))),
-        redis_pool=int(g("REDIS_POOL", defaults.REDIS_POOL_SIZE)),
-        queue=g("QUEUE", defaults.QUEUE_NAME),
-        log_level=g("LOG_LEVEL", "INFO"),
-    )
+    raw = {s.name: env.get(s.env) or None for s in SETTINGS}
+    fields: dict[str, Any] = {}
+    for s in SETTINGS:
+        value = raw[s.name]
+        if s.field is not None and value is not None:
+            try:
+                fields[s.field] = s.parse(value)
+            except ValueError as exc:
+                raise ValueError(f"{s.env}: {exc}") from None
+    keys = _pairs(raw["API_KEYS"])
+    if raw["API_KEYS_FILE"]:
+        keys.update(_pairs(Path(raw["API_KEYS_FILE"]).read_text(), sep="\n"))
+    fields["api_key_hashes"] = {hash_key(k): t for k, t in keys.items()}
+    lease = fields.get("lease_seconds", defaults.LEASE_SECONDS)
+    fields["heartbeat_seconds"] = min(defaults.HEARTBEAT_SECONDS, lease / 3)
+    return Settings(**fields)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import Api, responses_spec
+from support import Api, responses_spec
 
 PROBLEM = "application/problem+json"
 
@@ -176,7 +176,7 @@ def test_redis_down_is_503_with_retry_after(service_env: dict, tmp_path) -> None
     import subprocess
     import sys
 
-    from conftest import KEYS, ROOT, free_port, wait_http_ok
+    from support import KEYS, ROOT, free_port, wait_http_ok
 
     port = free_port()
     env = dict(service_env, SYNTHGEN_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", SYNTHGEN_PORT=str(port))

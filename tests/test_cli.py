@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import KEYS, ROOT, Api, Workers, responses_spec
+from support import KEYS, ROOT, Api, Workers, responses_spec
 
 pytest.importorskip("synthgen_client", reason="clients/python is not installed (make install does)")
 pytest.importorskip("rich", reason="the synthgen[cli] extra is not installed (make install does)")

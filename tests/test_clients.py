@@ -17,11 +17,17 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import KEYS, ROOT, Api, Workers, responses_spec, wait_for
+from support import KEYS, ROOT, Api, Workers, responses_spec, wait_for
 
 synthgen_client = pytest.importorskip("synthgen_client", reason="clients/python is not installed (make install does)")
 from synthgen_client import (  # noqa: E402
-    AsyncSynthgenClient, Conflict, InvalidRequest, NotFound, RateLimited, RetryPolicy, SynthgenClient,
+    AsyncSynthgenClient,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RetryPolicy,
+    SynthgenClient,
 )
 
 TS = ROOT / "clients" / "typescript"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from conftest import KEYS, Api, Fake, Workers, responses_spec
+from support import KEYS, Api, Fake, LocalApi, Workers, responses_spec
 
 PROBLEM = "application/problem+json"
 MARKER = "sk-fake-secret-value-123"  # FAKE_PROVIDER_KEY in conftest: the fake provider's key
@@ -199,31 +199,29 @@ def test_redaction_of_configured_values_and_key_shapes() -> None:
 # -- 6. jobs that "succeeded" with nothing ---------------------------------------------------
 
 
-def test_a_closed_port_and_an_always_400_provider_fail_naming_the_provider(alice: Api, fake: Fake,
-                                                                           worker: Workers) -> None:
-    job = alice.wait(alice.submit(responses_spec(6) | {"generator": {"provider": "closed"}}).json()["id"], timeout=60)
+def test_a_closed_port_and_an_always_400_provider_fail_naming_the_provider(local: LocalApi, fake: Fake) -> None:
+    job = local.wait(local.submit(responses_spec(6) | {"generator": {"provider": "closed"}}).json()["id"], timeout=60)
     assert job["status"] == "failed", job
     assert job["error"]["type"].endswith("/provider-errors") and "'closed'" in job["error"]["detail"]
     assert "most rejects: provider_error" in job["error"]["detail"]
     fake.configure(bad_request_rate=1.0)
-    job = alice.wait(alice.submit(responses_spec(6)).json()["id"], timeout=60)
+    job = local.wait(local.submit(responses_spec(6)).json()["id"], timeout=60)
     assert job["status"] == "failed" and job["progress"]["kept"] == 0
     assert "'fake'" in job["error"]["detail"] and "HTTP 400" in job["error"]["detail"]
 
 
-def test_losses_within_the_error_budget_still_succeed(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_losses_within_the_error_budget_still_succeed(local: LocalApi, fake: Fake) -> None:
     fake.configure(bad_request_first=1)
-    job = alice.wait(alice.submit(responses_spec(10, concurrency=1, error_budget=0.1)).json()["id"])
+    job = local.wait(local.submit(responses_spec(10, concurrency=1, error_budget=0.1)).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 9, job
     fake.configure(bad_request_first=1)
-    job = alice.wait(alice.submit(responses_spec(10, concurrency=1)).json()["id"])  # default budget: 2% of 10
+    job = local.wait(local.submit(responses_spec(10, concurrency=1)).json()["id"])  # default budget: 2% of 10
     assert job["status"] == "failed" and job["error"]["type"].endswith("/provider-errors"), job
 
 
-def test_a_job_that_kept_nothing_fails_naming_its_dominant_reject_reason(alice: Api, fake: Fake,
-                                                                          worker: Workers) -> None:
+def test_a_job_that_kept_nothing_fails_naming_its_dominant_reject_reason(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"replies": ["I'm sorry, but I cannot help with that."]}])
-    job = alice.wait(alice.submit(responses_spec(3)).json()["id"])
+    job = local.wait(local.submit(responses_spec(3)).json()["id"])
     assert job["status"] == "failed" and job["progress"]["kept"] == 0
     assert job["error"]["type"].endswith("/nothing-kept")
     assert "most rejects: refusal (3 of 3)" in job["error"]["detail"], job

@@ -26,7 +26,8 @@ import yaml
 
 from service import defaults
 from service.extras import EXTRAS
-from tests.conftest import ROOT, Api, Workers, responses_spec
+
+from support import ROOT, Api, Workers, responses_spec
 
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"

@@ -10,18 +10,17 @@ without the extras looks like to the code. deploy/README.md shows the real slim 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
 
 from service.extras import EXTRAS
-from tests.conftest import KEYS, ROOT, free_port, responses_spec, wait_for, wait_http_ok
+
+from support import KEYS, ROOT, free_port, responses_spec, wait_for, wait_http_ok
 
 HEAVY = EXTRAS["local"] + EXTRAS["minilm"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import Api, Fake, Workers, responses_spec, scrape_metrics, wait_for
+from support import Api, Fake, LocalApi, Workers, responses_spec, scrape_metrics, wait_for
 
 SEED_COPY = "Classify the sentiment of this product review as Positive, Negative, or Neutral."
 NOVEL = [
@@ -42,15 +42,15 @@ def script_self_instruct(fake: Fake) -> None:
     ])
 
 
-def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(local: LocalApi, fake: Fake) -> None:
     script_self_instruct(fake)
-    r = alice.submit({"recipe": "self-instruct", "target": 6, "concurrency": 3, "seed": 1,
+    r = local.submit({"recipe": "self-instruct", "target": 6, "concurrency": 3, "seed": 1,
                       "generator": {"provider": "fake"}})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 6
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert len(records) == 6 and len({r["id"] for r in records}) == 6
     assert {r["instruction"] for r in records} <= set(NOVEL)
     for rec in records:
@@ -58,7 +58,7 @@ def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(alice: Api, 
         assert rec["is_classification"] is False
         assert rec["meta"]["provider"] == "fake" and rec["meta"]["model"] == "fake-model"
         assert rec["meta"]["licence"] == "test-only" and rec["meta"]["spec_hash"] == job["spec_hash"]
-    rejects = alice.lines(job["id"], "rejects")
+    rejects = local.lines(job["id"], "rejects")
     reasons = {x["reason"] for x in rejects}
     assert {"blacklist", "length", "rouge", "prefix"} <= reasons, reasons
     assert job["progress"]["rejected_by_reason"]["rouge"] >= 1
@@ -72,17 +72,17 @@ def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(alice: Api, 
     assert all(b["stop"] == ["\n\n", "\n16", "16.", "16 ."] for b in sent)
 
 
-def test_alpaca_job_parses_instruction_input_output(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_alpaca_job_parses_instruction_input_output(local: LocalApi, fake: Fake) -> None:
     chunks = [
         " {task}\n4. Input:\n<noinput>\n4. Output:\nA concise and useful answer.\n###\n"
         "5. Instruction: Create a flowchart of the hiring process.\n5. Input:\n<noinput>\n5. Output:\nSteps.\n###\n"
         "6. Instruction: Missing its other fields entirely\n###\n"
     ]
     fake.configure(scripts=[{"match": "List of 20 tasks", "replies": [chunks[0].replace("{task}", t) for t in NOVEL]}])
-    job = alice.wait(alice.submit({"recipe": "alpaca", "target": 4, "concurrency": 2,
+    job = local.wait(local.submit({"recipe": "alpaca", "target": 4, "concurrency": 2,
                                    "generator": {"provider": "fake"}}).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 4, job
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert all(r["input"] == "" and r["output"] == "A concise and useful answer." for r in records)
     reasons = job["progress"]["rejected_by_reason"]
     assert reasons.get("blacklist", 0) >= 1 and reasons.get("parse", 0) >= 1, reasons
@@ -90,40 +90,40 @@ def test_alpaca_job_parses_instruction_input_output(alice: Api, fake: Fake, work
     assert prompt.count("###\n") == 4 and prompt.endswith("###\n4. Instruction:")
 
 
-def test_responses_job_filters_and_streams_with_cursor(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_responses_job_filters_and_streams_with_cursor(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": "topic 3 ", "replies": ["I'm sorry, but as an AI language model I cannot help with that."]},
         {"match": "topic 5 ", "replies": ["Too long " * 50], "finish_reason": "length"},
     ])
-    job = alice.wait(alice.submit(responses_spec(20, filters={"max_words": 200})).json()["id"])
+    job = local.wait(local.submit(responses_spec(20, filters={"max_words": 200})).json()["id"])
     assert job["status"] == "succeeded"
     assert job["progress"]["kept"] == 18 and job["progress"]["rejected"] == 2
     assert job["progress"]["rejected_by_reason"] == {"refusal": 1, "truncated": 1}
     assert job["progress"]["requests"] == 20 and job["progress"]["tokens_out"] > 0
-    paged = alice.lines(job["id"], limit=7)
-    assert len(paged) == 18 and paged == alice.lines(job["id"])
-    rejects = alice.lines(job["id"], "rejects")
+    paged = local.lines(job["id"], limit=7)
+    assert len(paged) == 18 and paged == local.lines(job["id"])
+    rejects = local.lines(job["id"], "rejects")
     assert {(x["reason"], x["prompt"].split(":")[0]) for x in rejects} == {
         ("refusal", "Question number 3"), ("truncated", "Question number 5")}
-    r = alice.client.get(f"/v1/jobs/{job['id']}/records", params={"limit": 5})
+    r = local.client.get(f"/v1/jobs/{job['id']}/records", params={"limit": 5})
     assert r.headers["x-next-cursor"]
-    r = alice.client.get(f"/v1/jobs/{job['id']}/records", params={"limit": 18})
+    r = local.client.get(f"/v1/jobs/{job['id']}/records", params={"limit": 18})
     assert r.headers["x-next-cursor"] == ""
 
 
-def test_provider_retries_on_429_and_5xx(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_provider_retries_on_429_and_5xx(local: LocalApi, fake: Fake) -> None:
     fake.configure(rate_limit_first=3, fail_first=0, retry_after=0.05)
-    job = alice.wait(alice.submit(responses_spec(4, concurrency=1)).json()["id"])
+    job = local.wait(local.submit(responses_spec(4, concurrency=1)).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 4
     assert job["progress"]["retries"] == 3 and job["progress"]["requests"] == 7
     fake.configure(fail_first=2)
-    job = alice.wait(alice.submit(responses_spec(3, concurrency=1)).json()["id"])
+    job = local.wait(local.submit(responses_spec(3, concurrency=1)).json()["id"])
     assert job["progress"]["kept"] == 3 and job["progress"]["retries"] == 2
 
 
-def test_unreachable_or_refusing_provider_fails_the_job_with_a_reason(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_unreachable_or_refusing_provider_fails_the_job_with_a_reason(local: LocalApi, fake: Fake) -> None:
     fake.configure(fail_rate=1.0)
-    job = alice.wait(alice.submit(responses_spec(2, concurrency=1)).json()["id"], timeout=90)
+    job = local.wait(local.submit(responses_spec(2, concurrency=1)).json()["id"], timeout=90)
     # The first call lost after retries exceeds a 2-prompt job's error budget: failed, not
     # "succeeded with nothing"; the problem names the provider and the dominant reason.
     assert job["status"] == "failed" and job["progress"]["kept"] == 0
@@ -200,24 +200,24 @@ def test_metrics_add_up_across_worker_processes(api_url: str, alice: Api, fake: 
     assert all(p.poll() is None for p in busy)
 
 
-def test_registered_prompt_file_and_seed_file(alice: Api, fake: Fake, worker: Workers) -> None:
-    job = alice.wait(alice.submit({"recipe": "responses", "generator": {"provider": "fake", "model": "fake-model-2"},
+def test_registered_prompt_file_and_seed_file(local: LocalApi, fake: Fake) -> None:
+    job = local.wait(local.submit({"recipe": "responses", "generator": {"provider": "fake", "model": "fake-model-2"},
                                    "params": {"prompt_file": "eval-prompts", "system_prompt": "Be brief."}}).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["target"] == 5 and job["progress"]["kept"] == 5
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert {r["prompt"] for r in records} == {f"Registered prompt {i}" for i in range(5)}
     assert all(r["messages"][0] == {"role": "system", "content": "Be brief."} for r in records)
     assert all(r["meta"]["model"] == "fake-model-2" for r in records)
     fake.configure(scripts=[{"match": "Come up with a list", "replies": bootstrap_replies()},
                             {"match": "Is it classification", "replies": [" No"]},
                             {"match": "Write examples", "replies": ["Input: x\nOutput: y"]}])
-    job = alice.wait(alice.submit({"recipe": "self-instruct", "target": 2, "generator": {"provider": "fake"},
+    job = local.wait(local.submit({"recipe": "self-instruct", "target": 2, "generator": {"provider": "fake"},
                                    "params": {"seed_file": "tiny", "demos": 4}}).json()["id"])
     assert job["status"] == "succeeded", job
     prompts = [q["body"]["prompt"] for q in fake.requests() if "Come up with a list" in q["body"].get("prompt", "")]
     assert prompts and all("Seed task number" in p for p in prompts)
     inline = [{"instruction": f"Inline seed {w} task for testing purposes."} for w in ("alpha", "beta", "gamma")]
-    job = alice.wait(alice.submit({"recipe": "self-instruct", "target": 1, "generator": {"provider": "fake"},
+    job = local.wait(local.submit({"recipe": "self-instruct", "target": 1, "generator": {"provider": "fake"},
                                    "params": {"seeds": inline, "demos": 3, "instances": False}}).json()["id"])
     assert job["status"] == "succeeded", job
     last = [q["body"]["prompt"] for q in fake.requests(5) if "Come up with a list" in q["body"].get("prompt", "")]

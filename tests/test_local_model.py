@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Api, Workers
+from support import Api, Workers
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from conftest import free_port, wait_for
+from support import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 ALIAS = "smollm2-135m-instruct"

@@ -7,11 +7,20 @@ import random
 
 import pytest
 
-from conftest import Api, Fake, Workers
 from service.recipes.evol_instruct import (
-    OPERATIONS, Seed, copied_marker, equality_prompt, evolve_prompt, instruction_of, is_sorry, only_stopwords,
-    parse_equal, restore_chains,
+    OPERATIONS,
+    Seed,
+    copied_marker,
+    equality_prompt,
+    evolve_prompt,
+    instruction_of,
+    is_sorry,
+    only_stopwords,
+    parse_equal,
+    restore_chains,
 )
+
+from support import Api, Fake, LocalApi, Workers
 
 EVOLVE = r"#(Rewritten|Created) Prompt#:\s*$"
 JUDGE = r"Judgement:\s*$"
@@ -62,17 +71,17 @@ def user_text(body: dict) -> str:
     return next(m["content"] for m in body["messages"] if m["role"] == "user")
 
 
-def test_elimination_rules_lineage_and_exact_target(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_elimination_rules_lineage_and_exact_target(local: LocalApi, fake: Fake) -> None:
     script(fake)
     seeds = [f"Seed instruction {w} for the evolution test." for w in
              ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")]
-    r = alice.submit({"recipe": "evol-instruct", "target": 4, "concurrency": 1, "seed": 3,
+    r = local.submit({"recipe": "evol-instruct", "target": 4, "concurrency": 1, "seed": 3,
                       "generator": {"provider": "fake"}, "params": {"instructions": seeds, "rounds": 3}})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 4
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert len(records) == 4
     by_text = {rec["instruction"]: rec for rec in records}
     assert set(by_text) == {EVOLUTIONS[0], EVOLUTIONS[1], EVOLUTIONS[2], EVOLUTIONS[8]}
@@ -93,7 +102,7 @@ def test_elimination_rules_lineage_and_exact_target(alice: Api, fake: Fake, work
     assert by_text[EVOLUTIONS[1]]["output"] == SORRY_120 and len(SORRY_120.split()) == 120
     # Each elimination rule is a reject with its own reason.
     assert job["progress"]["rejected_by_reason"] == {"copied_prompt": 2, "no_gain": 1, "sorry": 1, "stopwords": 1}
-    rejects = {x["instruction"]: x for x in alice.lines(job["id"], "rejects")}
+    rejects = {x["instruction"]: x for x in local.lines(job["id"], "rejects")}
     assert {x["stage"] for x in rejects.values()} == {"eliminate"}
     assert rejects[EVOLUTIONS[3]]["reason"] == "copied_prompt" and rejects[EVOLUTIONS[3]]["detail"] == "#rewritten prompt#"
     assert rejects[EVOLUTIONS[7]]["reason"] == "copied_prompt" and rejects[EVOLUTIONS[7]]["detail"] == "given prompt"
@@ -118,16 +127,16 @@ def test_elimination_rules_lineage_and_exact_target(alice: Api, fake: Fake, work
                for b in judge)
 
 
-def test_include_seeds_breadth_only_and_a_separate_judge(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_include_seeds_breadth_only_and_a_separate_judge(local: LocalApi, fake: Fake) -> None:
     script(fake, evolutions=None)  # evolutions: the fake's default replies
-    r = alice.submit({"recipe": "evol-instruct", "target": 8, "concurrency": 2,
+    r = local.submit({"recipe": "evol-instruct", "target": 8, "concurrency": 2,
                       "generator": {"provider": "fake"},
                       "params": {"seed_file": "tiny", "rounds": 1, "include_seeds": True, "operations": ["breadth"],
                                  "judge": {"provider": "fake", "model": "fake-model-2"}}})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 8, job
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     seeds = {rec["seed_id"]: rec for rec in records if rec["round"] == 0}
     assert set(seeds) == {f"seed_{i}" for i in range(4)}
     for sid, rec in seeds.items():
@@ -147,11 +156,11 @@ def test_include_seeds_breadth_only_and_a_separate_judge(alice: Api, fake: Fake,
     assert len(evolve) == 4 and all(user_text(b).rstrip().endswith("#Created Prompt#:") for b in evolve)
 
 
-def test_every_chain_eliminated_fails_with_target_not_reached(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_every_chain_eliminated_fails_with_target_not_reached(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"match": EVOLVE, "replies": ["#Created Prompt#: a copied marker"]}])
-    r = alice.submit({"recipe": "evol-instruct", "target": 2, "generator": {"provider": "fake"},
+    r = local.submit({"recipe": "evol-instruct", "target": 2, "generator": {"provider": "fake"},
                       "params": {"instructions": ["Describe a lighthouse.", "Describe a harbour."], "rounds": 1}})
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "failed" and job["progress"]["kept"] == 0, job
     assert "target-not-reached" in str(job)
     assert job["progress"]["rejected_by_reason"] == {"copied_prompt": 2}
@@ -170,21 +179,21 @@ def test_every_chain_eliminated_fails_with_target_not_reached(alice: Api, fake: 
     ({"rounds": 0}, 1, "params.rounds"),
     ({"seed_file": "nope"}, 1, "params.seed_file"),
 ])
-def test_invalid_specs_name_the_field(alice: Api, params: dict, target: int | None, field: str) -> None:
+def test_invalid_specs_name_the_field(local: LocalApi, params: dict, target: int | None, field: str) -> None:
     spec = {"recipe": "evol-instruct", "generator": {"provider": "fake"}, "params": params}
     if target is not None:
         spec["target"] = target
-    r = alice.submit(spec)
+    r = local.submit(spec)
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
 
 
-def test_valid_spec_on_a_chat_only_provider_is_accepted(alice: Api) -> None:
-    r = alice.submit({"recipe": "evol-instruct", "target": 8, "generator": {"provider": "chatonly"},
+def test_valid_spec_on_a_chat_only_provider_is_accepted(local: LocalApi) -> None:
+    r = local.submit({"recipe": "evol-instruct", "target": 8, "generator": {"provider": "chatonly"},
                       "params": {"instructions": ["a", "b"], "rounds": 3, "include_seeds": True,
                                  "judge": {"provider": "chatonly"}}})
     assert r.status_code == 202, r.text
-    alice.client.post(f"/v1/jobs/{r.json()['id']}/cancel")
+    local.client.post(f"/v1/jobs/{r.json()['id']}/cancel")
 
 
 # -- pure parts -----------------------------------------------------------------------------

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers
 from service.recipes import magpie
+
+from support import Api, Fake, LocalApi, Workers
 
 LLAMA3_PRE_QUERY = "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n"
 SMOLLM_PRE_QUERY = (
@@ -111,13 +112,13 @@ QUESTIONS = [
 ]
 
 
-def test_instruction_prompt_is_the_pre_query_template_and_nothing_else(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_instruction_prompt_is_the_pre_query_template_and_nothing_else(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"endpoint": "completions", "replies": QUESTIONS}])
-    r = alice.submit(spec(3, {"template": "llama-3"}))
+    r = local.submit(spec(3, {"template": "llama-3"}))
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 3, job
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert {rec["instruction"] for rec in records} == {q.split("\n")[0] for q in QUESTIONS}
     for rec in records:
         assert rec["template"] == "llama-3" and rec["turns"] == 1
@@ -148,8 +149,8 @@ def test_instruction_prompt_is_the_pre_query_template_and_nothing_else(alice: Ap
     (spec(2, {"template": "vicuna"}), "params.template"),
     ({**spec(2, {"template": "llama-3"}), "target": None}, "target"),
 ])
-def test_unrunnable_magpie_specs_get_422_naming_the_field(alice: Api, body: dict[str, Any], field: str) -> None:
-    r = alice.submit({k: v for k, v in body.items() if v is not None})
+def test_unrunnable_magpie_specs_get_422_naming_the_field(local: LocalApi, body: dict[str, Any], field: str) -> None:
+    r = local.submit({k: v for k, v in body.items() if v is not None})
     assert r.status_code == 422, r.text
     problem = r.json()
     assert field in [e["field"] for e in problem["errors"]], problem
@@ -159,7 +160,7 @@ def test_unrunnable_magpie_specs_get_422_naming_the_field(alice: Api, body: dict
         assert "params.template" in problem["errors"][0]["message"]
 
 
-def test_trailing_colon_empty_and_duplicate_instructions_are_rejected(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_trailing_colon_empty_and_duplicate_instructions_are_rejected(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"endpoint": "completions", "cycle": False, "replies": [
         "Here are some interesting questions:",
         "\nA question hidden behind a newline?",  # early stopping leaves nothing
@@ -167,10 +168,10 @@ def test_trailing_colon_empty_and_duplicate_instructions_are_rejected(alice: Api
         "  what is the   CAPITAL of peru? ",
         "Name one noble gas.",
     ]}])
-    job = alice.wait(alice.submit(spec(2, {"template": "chatml"}, concurrency=1)).json()["id"])
+    job = local.wait(local.submit(spec(2, {"template": "chatml"}, concurrency=1)).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 2, job
-    assert {rec["instruction"] for rec in alice.lines(job["id"])} == {"What is the capital of Peru?", "Name one noble gas."}
-    rejects = {x["reason"]: x for x in alice.lines(job["id"], "rejects")}
+    assert {rec["instruction"] for rec in local.lines(job["id"])} == {"What is the capital of Peru?", "Name one noble gas."}
+    rejects = {x["reason"]: x for x in local.lines(job["id"], "rejects")}
     assert set(rejects) == {"trailing_colon", "empty", "duplicate"}, rejects
     assert rejects["trailing_colon"]["stage"] == "instruction"
     assert rejects["trailing_colon"]["instruction"] == "Here are some interesting questions:"
@@ -181,16 +182,16 @@ def test_trailing_colon_empty_and_duplicate_instructions_are_rejected(alice: Api
     assert all(b["prompt"] == SMOLLM_PRE_QUERY for b in sent(fake, "completions"))
 
 
-def test_multi_turn_conversations_alternate_user_and_assistant(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_multi_turn_conversations_alternate_user_and_assistant(local: LocalApi, fake: Fake) -> None:
     follow_ups = ["Can you give a concrete example of that?", "How would that differ in winter?"]
     firsts = ["How do plants make food from sunlight?", "What causes the ocean tides?"]
     fake.configure(scripts=[
         {"match": "<\\|im_start\\|>assistant", "endpoint": "completions", "replies": follow_ups},
         {"endpoint": "completions", "replies": firsts},
     ])
-    job = alice.wait(alice.submit(spec(2, {"template": "chatml", "turns": 3})).json()["id"])
+    job = local.wait(local.submit(spec(2, {"template": "chatml", "turns": 3})).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 2, job
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert {rec["instruction"] for rec in records} == set(firsts)
     for rec in records:
         msgs = rec["messages"]
@@ -215,31 +216,31 @@ def test_multi_turn_conversations_alternate_user_and_assistant(alice: Api, fake:
     assert all(m[0]["role"] == "user" for m in chats)
 
 
-def test_a_bad_follow_up_turn_drops_the_conversation(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_a_bad_follow_up_turn_drops_the_conversation(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": "<\\|start_header_id\\|>assistant", "endpoint": "completions", "cycle": False,
          "replies": ["Here are my follow-up questions:", "And how does that work at night?"]},
         {"endpoint": "completions", "cycle": False,
          "replies": ["How do solar panels store energy?", "What is a leap year?"]},
     ])
-    job = alice.wait(alice.submit(spec(1, {"template": "llama-3", "turns": 2}, concurrency=1)).json()["id"])
+    job = local.wait(local.submit(spec(1, {"template": "llama-3", "turns": 2}, concurrency=1)).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
-    [rec] = alice.lines(job["id"])
+    [rec] = local.lines(job["id"])
     assert [m["content"] for m in rec["messages"][::2]] == ["What is a leap year?", "And how does that work at night?"]
-    [rej] = alice.lines(job["id"], "rejects")
+    [rej] = local.lines(job["id"], "rejects")
     assert (rej["stage"], rej["reason"], rej["detail"]) == ("instruction", "trailing_colon", "user turn 2")
     assert rej["instruction"] == "How do solar panels store energy?"
     assert [m["role"] for m in rej["messages"]] == ["user", "assistant"]
 
 
-def test_custom_template_without_early_stopping(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_custom_template_without_early_stopping(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"endpoint": "completions", "replies": ["Sort this list:\n3, 1, 2\nin ascending order."]}])
     custom = "### Instruction:\n\n"
-    job = alice.wait(alice.submit(spec(
+    job = local.wait(local.submit(spec(
         1, {"custom_template": custom, "early_stopping": False, "stop": ["###"]},
         generator={"provider": "fake", "sampling": {"max_tokens": 60}})).json()["id"])
     assert job["status"] == "succeeded", job
-    [rec] = alice.lines(job["id"])
+    [rec] = local.lines(job["id"])
     assert rec["instruction"] == "Sort this list:\n3, 1, 2\nin ascending order."
     assert rec["template"] == "custom"
     [body] = sent(fake, "completions")
@@ -248,10 +249,10 @@ def test_custom_template_without_early_stopping(alice: Api, fake: Fake, worker: 
     assert chat["max_tokens"] == 60
 
 
-def test_output_formats_carry_the_conversation(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_output_formats_carry_the_conversation(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"endpoint": "completions", "replies": ["Why is the sea salty?"]}])
-    job = alice.wait(alice.submit(spec(1, {"template": "qwen2"}, format="alpaca")).json()["id"])
-    [rec] = alice.lines(job["id"])
+    job = local.wait(local.submit(spec(1, {"template": "qwen2"}, format="alpaca")).json()["id"])
+    [rec] = local.lines(job["id"])
     assert rec["instruction"] == "Why is the sea salty?" and rec["input"] == "" and rec["output"].strip()
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers, wait_for
 from service.recipes import orca
 from service.recipes.orca import MULTIPLE_CHOICE_ONLY, POOLS, SYSTEM_MESSAGES, Item, pool_for
+
+from support import Api, Fake, LocalApi, Workers, wait_for
 
 BY_TEXT = {text: sid for sid, text in SYSTEM_MESSAGES.items()}
 COLLECTIONS = ("cot", "niv2", "t0", "flan2021")
@@ -118,9 +119,9 @@ def test_schedule_never_gives_multiple_choice_only_messages_to_other_items() -> 
 # -- through the service ----------------------------------------------------------------
 
 
-def test_system_messages_sent_and_stored_respect_pools_and_multiple_choice(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_system_messages_sent_and_stored_respect_pools_and_multiple_choice(local: LocalApi, fake: Fake) -> None:
     queries = mixed_queries(80)
-    job = submit(alice, {"queries": queries}, seed=7, concurrency=4)
+    job = submit(local, {"queries": queries}, seed=7, concurrency=4)
     assert job["status"] == "succeeded", job
     assert job["progress"]["target"] == 80 and job["progress"]["kept"] == 80
     by_query = {q["query"]: q for q in queries}
@@ -143,7 +144,7 @@ def test_system_messages_sent_and_stored_respect_pools_and_multiple_choice(alice
 
     assert ids_sent == expected_system_ids(queries, 7)
 
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert len(records) == 80
     for rec in records:
         q = by_query[rec["question"]]
@@ -162,37 +163,37 @@ def test_system_messages_sent_and_stored_respect_pools_and_multiple_choice(alice
 
     # Same seed, other concurrency, smaller target: the same (query, system) pairs, the
     # first ones of the same schedule (FLAN-1M is a subset of FLAN-5M).
-    small = submit(alice, {"queries": queries}, seed=7, concurrency=1, target=12)
+    small = submit(local, {"queries": queries}, seed=7, concurrency=1, target=12)
     assert small["status"] == "succeeded" and small["progress"]["kept"] == 12
     pairs = {(r["question"], r["system_id"]) for r in records}
-    small_pairs = {(r["question"], r["system_id"]) for r in alice.lines(small["id"])}
+    small_pairs = {(r["question"], r["system_id"]) for r in local.lines(small["id"])}
     assert len(small_pairs) == 12 and small_pairs <= pairs
 
 
-def test_prompt_file_queries_share_the_params_collection(alice: Api, fake: Fake, worker: Workers) -> None:
-    job = submit(alice, {"prompt_file": "eval-prompts", "collection": "cot"}, seed=3)
+def test_prompt_file_queries_share_the_params_collection(local: LocalApi, fake: Fake) -> None:
+    job = submit(local, {"prompt_file": "eval-prompts", "collection": "cot"}, seed=3)
     assert job["status"] == "succeeded" and job["progress"]["target"] == 5 and job["progress"]["kept"] == 5
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert {r["question"] for r in records} == {f"Registered prompt {i}" for i in range(5)}
     assert all(r["collection"] == "cot" and r["multiple_choice"] is False and "task" not in r for r in records)
     assert all(r["system_id"] in (6, 11, 16) and r["messages"][0]["content"] == r["system"] for r in records)
 
 
-def test_empty_system_turn_option_and_filter_rejects(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_empty_system_turn_option_and_filter_rejects(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"match": "Query 003:", "replies": ["I'm sorry, but I cannot help with that."]}])
     queries = [{"query": f"Query {i:03d}: define term {i}.", "collection": "t0"} for i in range(12)]
-    job = submit(alice, {"queries": queries, "empty_system": "empty"}, seed=2, concurrency=3,
+    job = submit(local, {"queries": queries, "empty_system": "empty"}, seed=2, concurrency=3,
                  format="sharegpt")
     assert job["status"] == "succeeded", job
     assert job["progress"]["target"] == 12 and job["progress"]["kept"] == 11
     assert job["progress"]["rejected_by_reason"] == {"refusal": 1} and job["note"]
-    (reject,) = alice.lines(job["id"], "rejects")
+    (reject,) = local.lines(job["id"], "rejects")
     assert reject["question"].startswith("Query 003:") and reject["system"] == SYSTEM_MESSAGES[reject["system_id"]]
     sent = chat_requests(fake, 50)
     assert all(msgs[0]["role"] == "system" for msgs in sent.values())
     empties = [q for q, msgs in sent.items() if msgs[0]["content"] == ""]
     assert empties, "seed 2 should draw the empty system message at least once"
-    for rec in alice.lines(job["id"]):
+    for rec in local.lines(job["id"]):
         conv = rec["conversations"]
         assert [c["from"] for c in conv] == ["system", "human", "gpt"]
         assert conv[0]["value"] == rec["meta"]["fields"]["system"]
@@ -209,8 +210,8 @@ def test_empty_system_turn_option_and_filter_rejects(alice: Api, fake: Fake, wor
     ({"prompt_file": "unregistered"}, {}, "params.prompt_file"),
     ({"queries": [{"query": "a"}], "order": "random"}, {}, "params.order"),
 ])
-def test_invalid_orca_specs_name_the_field(alice: Api, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
-    r = alice.submit({"recipe": "orca", "generator": {"provider": "fake"}, "params": params, **extra})
+def test_invalid_orca_specs_name_the_field(local: LocalApi, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
+    r = local.submit({"recipe": "orca", "generator": {"provider": "fake"}, "params": params, **extra})
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
 

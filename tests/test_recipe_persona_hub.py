@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers
 from service.recipes import persona_hub as ph
+
+from support import Api, Fake, LocalApi, Workers
 
 # 30 distinct words; the near-duplicate swaps the last one: Jaccard 29/31 = 0.935 (>= 0.9).
 KEEPER_WORDS = (
@@ -91,7 +92,7 @@ def _user(messages: list[dict[str, str]]) -> str:
     return next(m["content"] for m in messages if m["role"] == "user")
 
 
-def test_math_job_dedups_personas_checks_outputs_and_records_the_persona(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_math_job_dedups_personas_checks_outputs_and_records_the_persona(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": "Write a math problem.*lighthouse", "replies": [
             "Math problem: A lighthouse beam sweeps 12 degrees per second; find when two beams align."]},
@@ -103,16 +104,16 @@ def test_math_job_dedups_personas_checks_outputs_and_records_the_persona(alice: 
         {"match": "^A (lighthouse beam|clinic vaccinates)", "replies": ["Let t be the time; then t = 30 seconds."]},
     ])
     personas = [KEEPER, NURSE, KEEPER_TWIN, DISPATCHER, BEEKEEPER]
-    r = alice.submit({"recipe": "persona-hub", "generator": {"provider": "fake"}, "concurrency": 2, "seed": 3,
+    r = local.submit({"recipe": "persona-hub", "generator": {"provider": "fake"}, "concurrency": 2, "seed": 3,
                       "params": {"template": "math", "personas": personas}})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 2
     assert job["progress"]["rejected_by_reason"] == {"duplicate_persona": 1, "missing_prefix": 1, "has_solution": 1}
     assert "2 records from 4 unique personas" in (job.get("note") or "")
 
-    records = {rec["persona"]: rec for rec in alice.lines(job["id"])}
+    records = {rec["persona"]: rec for rec in local.lines(job["id"])}
     assert set(records) == {KEEPER, NURSE}
     keeper = records[KEEPER]
     assert keeper["template"] == "math" and keeper["persona_id"] == "g0"
@@ -124,7 +125,7 @@ def test_math_job_dedups_personas_checks_outputs_and_records_the_persona(alice: 
     assert keeper["finish_reason"] == "stop" and keeper["meta"]["sampling"]["temperature"] == 0.7
     assert records[NURSE]["prompt"].startswith("A clinic vaccinates")
 
-    rejects = {x["persona"]: x for x in alice.lines(job["id"], "rejects")}
+    rejects = {x["persona"]: x for x in local.lines(job["id"], "rejects")}
     twin = rejects[KEEPER_TWIN]
     assert (twin["stage"], twin["reason"], twin["duplicate_of"]) == ("persona", "duplicate_persona", KEEPER)
     assert twin["jaccard"] == pytest.approx(29 / 31, abs=1e-4)
@@ -145,7 +146,7 @@ PERSONA_T0_E1 = "A teenage student in the instructor's summer sailing class who 
 PERSONA_T1_E1 = "The baker's neighbour, a retired chemist who measures fermentation temperatures."
 
 
-def test_text_to_persona_then_persona_to_persona_then_prompt(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_text_to_persona_then_persona_to_persona_then_prompt(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": "likely to read the text below.*Penobscot", "replies": [f"Persona: {PERSONA_T0}"]},
         {"match": "likely to read the text below.*sourdough", "replies": [PERSONA_T1]},
@@ -156,12 +157,12 @@ def test_text_to_persona_then_persona_to_persona_then_prompt(alice: Api, fake: F
     ])
     texts = ["Tide tables for Penobscot Bay, with slack water times for each harbour.",
              "A sourdough recipe: feed the starter twice a day and bake at 250 degrees."]
-    job = alice.wait(alice.submit({
+    job = local.wait(local.submit({
         "recipe": "persona-hub", "generator": {"provider": "fake"}, "concurrency": 2,
         "params": {"texts": texts, "expand_iterations": 1},
     }).json()["id"])
     assert job["status"] == "succeeded", job
-    records = {rec["persona_id"]: rec for rec in alice.lines(job["id"])}
+    records = {rec["persona_id"]: rec for rec in local.lines(job["id"])}
     assert {k: r["persona"] for k, r in records.items()} == {
         "t0-read": PERSONA_T0, "t1-read": PERSONA_T1, "t0-read-e1": PERSONA_T0_E1, "t1-read-e1": PERSONA_T1_E1}
     assert records["t0-read"]["persona_source"] == {"from": "text", "index": 0, "relation": "read"}
@@ -188,7 +189,7 @@ def test_text_to_persona_then_persona_to_persona_then_prompt(alice: Api, fake: F
         assert asked < answered
 
 
-def test_registered_text_file_relations_and_an_exact_target(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_registered_text_file_relations_and_an_exact_target(local: LocalApi, fake: Fake) -> None:
     personas = [f"A {job} from {town} who keeps careful notes about {thing}." for job, town, thing in [
         ("glassblower", "Murano", "furnace colours"), ("ferry captain", "Oslo", "fog banks"),
         ("archivist", "Cusco", "colonial land deeds"), ("cartographer", "Tromso", "glacier retreat"),
@@ -199,13 +200,13 @@ def test_registered_text_file_relations_and_an_exact_target(alice: Api, fake: Fa
         {"match": "likely to (read|write) the text below", "replies": personas},
         {"match": "guess one request", "replies": ["User prompt: Request {n} for this persona."]},
     ])
-    job = alice.wait(alice.submit({
+    job = local.wait(local.submit({
         "recipe": "persona-hub", "generator": {"provider": "fake"}, "target": 3, "concurrency": 2,
         "params": {"text_file": "eval-prompts", "relations": ["read", "write"], "respond": False},
     }).json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["target"] == 3 and job["progress"]["kept"] == 3
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     assert len(records) == 3 and all(r["persona"] in personas for r in records)
     assert all("response" not in r and "messages" not in r for r in records)
     asked = [_user(m) for _, m in _chat_prompts(fake) if "likely to" in _user(m)]
@@ -214,26 +215,26 @@ def test_registered_text_file_relations_and_an_exact_target(alice: Api, fake: Fa
     assert sum("likely to write" in a for a in asked) == 5
 
 
-def test_npc_keeps_its_prefix_and_a_second_attempt_replaces_a_rejected_output(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_npc_keeps_its_prefix_and_a_second_attempt_replaces_a_rejected_output(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"match": "non-player character", "cycle": False, "replies": [
         "They would surely become a smith.", "Name: Brannoc Ironhand\nRace: Dwarf\nHe sells armour to players."]}])
     smith = "A village blacksmith who forges horseshoes and repairs farm tools."
-    job = alice.wait(alice.submit({
+    job = local.wait(local.submit({
         "recipe": "persona-hub", "generator": {"provider": "fake"}, "target": 1, "concurrency": 1,
         "params": {"template": "npc", "personas": [smith], "attempts": 2},
     }).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
-    (rec,) = alice.lines(job["id"])
+    (rec,) = local.lines(job["id"])
     assert rec["persona"] == smith and rec["template"] == "npc" and rec["persona_id"] == "g0"
     assert rec["prompt"].startswith("Name: Brannoc Ironhand") and "response" not in rec
-    (rej,) = alice.lines(job["id"], "rejects")
+    (rej,) = local.lines(job["id"], "rejects")
     assert rej["reason"] == "missing_prefix" and rej["persona"] == smith
     assert rej["id"].endswith(".g0-npc0") and rec["id"].endswith(".g0-npc1")
 
 
-def test_too_few_passing_personas_for_a_given_target_fail_the_job(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_too_few_passing_personas_for_a_given_target_fail_the_job(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"match": "Write a math problem", "replies": ["No prefix here at all."]}])
-    job = alice.wait(alice.submit({
+    job = local.wait(local.submit({
         "recipe": "persona-hub", "generator": {"provider": "fake"}, "target": 2,
         "params": {"template": "math", "personas": [NURSE, DISPATCHER]},
     }).json()["id"])
@@ -253,15 +254,15 @@ def test_too_few_passing_personas_for_a_given_target_fail_the_job(alice: Api, fa
     ({"personas": ["A pilot."], "template": "poem"}, {}, "params.template"),
     ({"personas": ["A pilot."], "expand_iterations": 11}, {}, "params.expand_iterations"),
 ])
-def test_invalid_specs_name_the_field(alice: Api, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
-    r = alice.submit({"recipe": "persona-hub", "generator": {"provider": "fake"}, "params": params, **extra})
+def test_invalid_specs_name_the_field(local: LocalApi, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
+    r = local.submit({"recipe": "persona-hub", "generator": {"provider": "fake"}, "params": params, **extra})
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
 
 
 def test_sigkill_then_restart_reuses_committed_personas_and_duplicates_nothing(
         alice: Api, fake: Fake, workers: Workers) -> None:
-    from conftest import wait_for
+    from support import wait_for
 
     n = 30
     fake.configure(latency=0.1, scripts=[

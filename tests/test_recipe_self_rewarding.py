@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers
-from service.pipeline.judge import judge_prompt as _judge_prompt, parse_score
+from service.pipeline.judge import judge_prompt as _judge_prompt
+from service.pipeline.judge import parse_score
 from service.recipes.self_rewarding import mean_score, pick_pair
+
+from support import Api, Fake, LocalApi, Workers
 
 
 def judge_prompt(prompt: str, response: str) -> str:
@@ -98,7 +100,7 @@ PROMPT = "Which answer is best?"
 PROMPT_RE = "Which answer is best\\?"
 
 
-def test_scores_2_4_3_4_give_a_4_vs_2_pair(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_scores_2_4_3_4_give_a_4_vs_2_pair(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         judge_rule("Answer A", "Relevant but thin.\nScore: 2"),
         judge_rule("Answer B", "Useful and clear.\nScore: 4"),
@@ -106,13 +108,13 @@ def test_scores_2_4_3_4_give_a_4_vs_2_pair(alice: Api, fake: Fake, worker: Worke
         judge_rule("Answer D", "Direct and organised.\nScore: 4"),
         sample_rule(PROMPT_RE, "Answer A", "Answer B", "Answer C", "Answer D"),
     ])
-    r = alice.submit(spec([PROMPT]))
+    r = local.submit(spec([PROMPT]))
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected"] == 0
     assert job["progress"]["requests"] == 4 + 4 * 3
-    (rec,) = alice.lines(job["id"])
+    (rec,) = local.lines(job["id"])
     assert rec["prompt"] == PROMPT
     assert rec["chosen"] in ("Answer B", "Answer D") and rec["rejected"] == "Answer A"
     assert rec["score_chosen"] == 4 and rec["score_rejected"] == 2
@@ -143,7 +145,7 @@ def test_scores_2_4_3_4_give_a_4_vs_2_pair(alice: Api, fake: Fake, worker: Worke
 
 
 def test_unparseable_judgement_is_dropped_and_an_unscored_prompt_gives_no_pair(
-        alice: Api, fake: Fake, worker: Workers) -> None:
+        local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         judge_rule("Answer A", "Score: 4", "no idea", "Score: 2"),
         judge_rule("Answer B", "Excellent.\nScore: 5"),
@@ -152,19 +154,19 @@ def test_unparseable_judgement_is_dropped_and_an_unscored_prompt_gives_no_pair(
         sample_rule("First question", "Answer A", "Answer B"),
         sample_rule("Second question", "Reply X", "Reply Y"),
     ])
-    job = alice.wait(alice.submit(spec(["First question", "Second question"], samples=2,
+    job = local.wait(local.submit(spec(["First question", "Second question"], samples=2,
                                        judge_sampling={"temperature": 0.0}, keep_judgements=False)).json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"unscored": 1}
-    assert job["note"] and "1 of 2 prompts gave no pair" in job["note"]
-    (rec,) = alice.lines(job["id"])
+    assert job["note"] and job["note"].startswith("kept 1 of 2 (50%; min_yield 50%); most rejects: unscored (1 of 1)")
+    (rec,) = local.lines(job["id"])
     assert rec["prompt"] == "First question"
     assert (rec["chosen"], rec["score_chosen"]) == ("Answer B", 5)
     assert (rec["rejected"], rec["score_rejected"]) == ("Answer A", 3)  # (4 + 2) / 2, "no idea" dropped
     a = rec["samples"][rec["rejected_index"]]
     assert sorted(a["scores"]) == [2, 4] and a["mean"] == 3
     assert "judgements" not in rec
-    (rej,) = alice.lines(job["id"], "rejects")
+    (rej,) = local.lines(job["id"], "rejects")
     assert (rej["stage"], rej["reason"], rej["prompt"]) == ("pair", "unscored", "Second question")
     assert {s["text"]: (s["scores"], s["mean"]) for s in rej["samples"]} == {
         "Reply X": ([], None), "Reply Y": ([3, 3, 3], 3)}
@@ -172,7 +174,7 @@ def test_unparseable_judgement_is_dropped_and_an_unscored_prompt_gives_no_pair(
     assert len(judges) == 12 and all(b["temperature"] == 0.0 for b in judges)
 
 
-def test_equal_scores_give_no_pair(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_equal_scores_give_no_pair(local: LocalApi, fake: Fake) -> None:
     def script() -> None:
         fake.configure(scripts=[
             *(judge_rule(f"Same {x}", "Fine.\nScore: 3") for x in "ABCD"),
@@ -182,49 +184,49 @@ def test_equal_scores_give_no_pair(alice: Api, fake: Fake, worker: Workers) -> N
         ])
 
     script()
-    job = alice.wait(alice.submit({**spec(["Tied question", "Split question"]), "format": "preference"}).json()["id"])
+    job = local.wait(local.submit({**spec(["Tied question", "Split question"]), "format": "preference"}).json()["id"])
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"tie": 1}
-    (rec,) = alice.lines(job["id"])
+    (rec,) = local.lines(job["id"])
     assert {k: rec[k] for k in ("prompt", "chosen", "rejected", "score_chosen", "score_rejected")} == {
         "prompt": "Split question", "chosen": "Good", "rejected": "Poor", "score_chosen": 5, "score_rejected": 1}
     assert "samples" not in rec and len(rec["meta"]["fields"]["samples"]) == 4
-    (rej,) = alice.lines(job["id"], "rejects")
+    (rej,) = local.lines(job["id"], "rejects")
     assert (rej["stage"], rej["reason"], rej["prompt"]) == ("pair", "tie", "Tied question")
     assert [s["mean"] for s in rej["samples"]] == [3, 3, 3, 3]
     assert len(rej["judgements"]) == 4
 
     # An explicit target the prompts cannot fill fails with the reason.
     script()
-    job = alice.wait(alice.submit({**spec(["Tied question", "Split question"]), "target": 2}).json()["id"])
+    job = local.wait(local.submit({**spec(["Tied question", "Split question"]), "target": 2}).json()["id"])
     assert job["status"] == "failed" and job["progress"]["kept"] == 1, job
     assert job["error"]["type"].endswith("target-not-reached") and "made 1 of 2 pairs" in job["error"]["detail"]
 
 
-def test_target_below_prompts_moves_past_ties(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_target_below_prompts_moves_past_ties(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         *(judge_rule(f"Same {x}", "Score: 2") for x in "AB"),
         judge_rule("Good", "Score: 4"), judge_rule("Poor", "Score: 0"),
         sample_rule("Tied question", "Same A", "Same B"),
         sample_rule("Split question \\d", "Good", "Poor"),
     ])
-    job = alice.wait(alice.submit({**spec(["Tied question", "Split question 1", "Split question 2"],
+    job = local.wait(local.submit({**spec(["Tied question", "Split question 1", "Split question 2"],
                                           samples=2, judge_repeats=1), "target": 1, "concurrency": 1}).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
     assert job["progress"]["rejected_by_reason"] == {"tie": 1}
-    assert [r["prompt"] for r in alice.lines(job["id"])] == ["Split question 1"]
+    assert [r["prompt"] for r in local.lines(job["id"])] == ["Split question 1"]
     assert job["progress"]["requests"] == 2 * (2 + 2)
 
 
-def test_registered_prompt_file_and_invalid_specs(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_registered_prompt_file_and_invalid_specs(local: LocalApi, fake: Fake) -> None:
     # The fake's default replies carry no "Score: N": every prompt ends unscored.
-    job = alice.wait(alice.submit({"recipe": "self-rewarding", "generator": {"provider": "fake"},
+    job = local.wait(local.submit({"recipe": "self-rewarding", "generator": {"provider": "fake"},
                                    "params": {"prompt_file": "eval-prompts", "samples": 2,
                                               "judge_repeats": 1}}).json()["id"])
     # Nothing kept is a failure (issue 9), naming the dominant reject reason.
     assert job["status"] == "failed" and job["progress"]["kept"] == 0, job
     assert job["error"]["type"].endswith("/nothing-kept") and "most rejects: unscored (5 of 5)" in job["error"]["detail"]
-    assert job["progress"]["rejected_by_reason"] == {"unscored": 5} and "5 of 5" in job["note"]
+    assert job["progress"]["rejected_by_reason"] == {"unscored": 5}
     assert job["progress"]["requests"] == 5 * (2 + 2)
 
     bad = [
@@ -238,7 +240,7 @@ def test_registered_prompt_file_and_invalid_specs(alice: Api, fake: Fake, worker
         (spec(["a"], judge="fake"), "params.judge"),
     ]
     for body, field in bad:
-        r = alice.submit(body)
+        r = local.submit(body)
         assert r.status_code == 422, (body, r.text)
         assert field in [e["field"] for e in r.json()["errors"]], (field, r.json())
 

@@ -14,11 +14,18 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers, wait_for
 from service.recipes import ultrachat
 from service.recipes.ultrachat import (
-    DEFAULT_META_TOPICS, NO_EMOTIONS, SECTOR_ROUNDS, UltraChatParams, clean_turn, draw_plans, parse_subtopics,
+    DEFAULT_META_TOPICS,
+    NO_EMOTIONS,
+    SECTOR_ROUNDS,
+    UltraChatParams,
+    clean_turn,
+    draw_plans,
+    parse_subtopics,
 )
+
+from support import Api, Fake, LocalApi, Workers, wait_for
 
 SIM = "playing the part of a human user"  # in the simulator's system prompt
 FOLLOW_UPS = ["User: Could you give me a concrete example of that?", "**Human:** Why does that matter in practice?"]
@@ -45,9 +52,9 @@ def assert_dialogue(rec: dict[str, Any], lo: int, hi: int) -> None:
     assert rec["prompt"] == rec["messages"][0]["content"]
 
 
-def test_world_dialogues_alternate_from_the_user_within_3_to_7_rounds(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_world_dialogues_alternate_from_the_user_within_3_to_7_rounds(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[{"match": SIM, "replies": FOLLOW_UPS}])
-    job, records = run_job(alice, spec({"sector": "world", "openings": OPENINGS}))
+    job, records = run_job(local, spec({"sector": "world", "openings": OPENINGS}))
     assert job["status"] == "succeeded", job
     assert job["progress"]["target"] == 6 and job["progress"]["kept"] == 6
     assert {r["id"] for r in records} == {f"{job['id']}.d{i}_0" for i in range(6)}  # keys from the seed index
@@ -70,17 +77,17 @@ def test_world_dialogues_alternate_from_the_user_within_3_to_7_rounds(alice: Api
     assert all(b["messages"][0]["content"] in OPENINGS and b["messages"][-1]["role"] == "user" for b in asst)
 
 
-def test_rounds_override_and_writing_and_materials_ranges(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_rounds_override_and_writing_and_materials_ranges(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": SIM, "replies": FOLLOW_UPS},
         {"match": "wants an AI assistant to write", "replies": ["Request: Write a haiku about autumn leaves for my class."]},
         {"match": "Below is a passage of text", "replies": ["What does the text say about the harbour?"]},
     ])
-    job, records = run_job(alice, spec({"openings": OPENINGS[:3], "min_rounds": 2, "max_rounds": 2}))
+    job, records = run_job(local, spec({"openings": OPENINGS[:3], "min_rounds": 2, "max_rounds": 2}))
     assert job["status"] == "succeeded" and len(records) == 3
     assert all(r["rounds"] == 2 and len(r["messages"]) == 4 for r in records)
 
-    job, records = run_job(alice, spec({"sector": "writing", "topics": ["a haiku"], "dialogues_per_seed": 5}))
+    job, records = run_job(local, spec({"sector": "writing", "topics": ["a haiku"], "dialogues_per_seed": 5}))
     assert job["status"] == "succeeded" and job["progress"]["target"] == 5 and len(records) == 5, job
     assert {r["id"] for r in records} == {f"{job['id']}.d0_{j}" for j in range(5)}
     for rec in records:
@@ -90,7 +97,7 @@ def test_rounds_override_and_writing_and_materials_ranges(alice: Api, fake: Fake
 
     passages = ["The harbour of the old town was rebuilt in 1820 after a storm destroyed its walls.",
                 "Bees communicate the direction of flowers through a waggle dance inside the hive."]
-    job, records = run_job(alice, spec({"sector": "materials", "passages": passages, "dialogues_per_seed": 2}))
+    job, records = run_job(local, spec({"sector": "materials", "passages": passages, "dialogues_per_seed": 2}))
     assert job["status"] == "succeeded" and len(records) == 4, job
     for rec in records:
         assert_dialogue(rec, *SECTOR_ROUNDS["materials"])
@@ -99,13 +106,13 @@ def test_rounds_override_and_writing_and_materials_ranges(alice: Api, fake: Fake
         assert rec["opening"] == "What does the text say about the harbour?"
 
 
-def test_default_world_topics_go_meta_topic_to_subtopic_to_question(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_default_world_topics_go_meta_topic_to_subtopic_to_question(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": SIM, "replies": FOLLOW_UPS},
         {"match": "specific subtopics within", "replies": ["Here are some:\n1. Volcano formation\n2. Ocean currents\n3. Glacier retreat"]},
         {"match": "is curious about", "replies": ["Question: What should I know about this subject?"]},
     ])
-    job, records = run_job(alice, spec({}, target=3))
+    job, records = run_job(local, spec({}, target=3))
     assert job["status"] == "succeeded" and len(records) == 3, job
     for rec in records:
         assert_dialogue(rec, 3, 7)
@@ -116,18 +123,18 @@ def test_default_world_topics_go_meta_topic_to_subtopic_to_question(alice: Api, 
     assert len(asked) == 3 and all(any(s in a for s in ("Volcano formation", "Ocean currents", "Glacier retreat")) for a in asked)
 
 
-def test_a_dialogue_where_the_assistant_has_no_emotions_is_rejected_whole(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_a_dialogue_where_the_assistant_has_no_emotions_is_rejected_whole(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         {"match": SIM, "replies": ["User: And how does that make you feel?"]},
         {"match": "rainy days.*make you feel", "replies": ["As an assistant I do NOT have emotions, but rain is lovely."]},
     ])
     openings = ["Tell me about rainy days in London.", "Explain how photosynthesis works in plants."]
-    job, records = run_job(alice, spec({"openings": openings, "min_rounds": 3, "max_rounds": 3}))
+    job, records = run_job(local, spec({"openings": openings, "min_rounds": 3, "max_rounds": 3}))
     assert job["status"] == "succeeded", job
     assert job["progress"]["kept"] == 1 and job["progress"]["rejected_by_reason"] == {"no_emotions": 1}
     assert job["note"] and "1 of 2" in job["note"]
     assert [r["opening"] for r in records] == [openings[1]]
-    (reject,) = alice.lines(job["id"], "rejects")
+    (reject,) = local.lines(job["id"], "rejects")
     assert reject["id"] == f"{job['id']}.d0_0" and reject["stage"] == "filter" and reject["reason"] == "no_emotions"
     assert reject["detail"].startswith("assistant turn 2")
     # The whole dialogue goes, and it stops at the offending turn: no third round was asked for.
@@ -162,7 +169,7 @@ def test_sigkill_then_restart_resumes_by_seed_index_with_the_same_plans(alice: A
     ({"provider": "fake", "model": "fake-model-2"}, "fake-model-2"),
     ({"provider": "chatonly"}, "fake-chat"),
 ])
-def test_user_simulator_and_assistant_are_different_models(alice: Api, fake: Fake, worker: Workers,
+def test_user_simulator_and_assistant_are_different_models(local: LocalApi, fake: Fake,
                                                            sim_ref: dict[str, Any], sim_model: str) -> None:
     fake.configure(scripts=[
         {"match": SIM, "replies": FOLLOW_UPS},
@@ -170,7 +177,7 @@ def test_user_simulator_and_assistant_are_different_models(alice: Api, fake: Fak
     ])
     body = spec({"topics": ["The printing press", "Medieval trade routes"], "subtopics": 0,
                  "min_rounds": 2, "max_rounds": 3, "user_simulator": sim_ref})
-    job, records = run_job(alice, body)
+    job, records = run_job(local, body)
     assert job["status"] == "succeeded" and len(records) == 2, job
     sent = [q["body"] for q in fake.requests(500)]
     simulator = [b for b in sent if SIM in b["messages"][0]["content"] or "is curious about" in b["messages"][0]["content"]]
@@ -200,8 +207,8 @@ def test_user_simulator_and_assistant_are_different_models(alice: Api, fake: Fak
     ({"sector": "space"}, {}, "params.sector"),
     ({"openings": []}, {}, "params.openings"),
 ])
-def test_invalid_ultrachat_specs_name_the_field(alice: Api, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
-    r = alice.submit(spec(params, **extra))
+def test_invalid_ultrachat_specs_name_the_field(local: LocalApi, params: dict[str, Any], extra: dict[str, Any], field: str) -> None:
+    r = local.submit(spec(params, **extra))
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]], r.json()
 

@@ -12,10 +12,17 @@ from typing import Any
 
 import pytest
 
-from conftest import Api, Fake, Workers
 from service.recipes.ultrafeedback import (
-    ASPECTS, PRINCIPLE_PROMPTS, binarize, draw_principle, judge_prompt, mean_rating, parse_judgement,
+    ASPECTS,
+    PRINCIPLE_PROMPTS,
+    binarize,
+    draw_principle,
+    judge_prompt,
+    mean_rating,
+    parse_judgement,
 )
+
+from support import Fake, LocalApi
 
 THREE = [
     {"provider": "fake", "model": "fake-model"},
@@ -146,7 +153,7 @@ def spec(prompts: list[str] | None, **params: Any) -> dict[str, Any]:
             "params": {k: v for k, v in given.items() if v is not None}}
 
 
-def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(local: LocalApi, fake: Fake) -> None:
     texts = {"ALPHA": "ALPHA answer with the full derivation.",
              "BETA": "BETA answer that skips a step.",
              "GAMMA": "GAMMA answer that is off topic."}
@@ -158,11 +165,11 @@ def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(alice: Api
     # Concurrency 1: the three completions of a prompt take the three replies in turn.
     fake.configure(scripts=[*judge_rules(rate), {"endpoint": "chat", "replies": list(texts.values())}])
     prompts = ["Explain why the sky is blue.", "Explain how tides work.", "Explain what a prime number is."]
-    r = alice.submit(spec(prompts))
+    r = local.submit(spec(prompts))
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 3, job
-    records = alice.lines(job["id"])
+    records = local.lines(job["id"])
     sent = completer_requests(fake)
     assert len(sent) == 9
     for rec in records:
@@ -201,7 +208,7 @@ def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(alice: Api
     assert len(firsts) >= 2
 
 
-def test_equal_averages_are_rejected_as_ties(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_equal_averages_are_rejected_as_ties(local: LocalApi, fake: Fake) -> None:
     texts = {"ONE": "ONE first answer.", "TWO": "TWO second answer.", "SIX": "SIX third answer."}
     even = {n: {"instruction_following": 4, "honesty": "N/A", "truthfulness": 4, "helpfulness": 4} for n in texts}
     # Different ratings that still average the same: all three tie at 3.5.
@@ -211,25 +218,27 @@ def test_equal_averages_are_rejected_as_ties(alice: Api, fake: Fake, worker: Wor
     ranked = {"ONE": dict.fromkeys(ASPECTS, 2), "TWO": dict.fromkeys(ASPECTS, 5), "SIX": dict.fromkeys(ASPECTS, 3)}
     fake.configure(scripts=[*judge_rules(even, "TIE-EVEN"), *judge_rules(split, "TIE-SPLIT"),
                             *judge_rules(ranked, "RANKED"), {"endpoint": "chat", "replies": list(texts.values())}])
-    r = alice.submit({**spec(["TIE-EVEN prompt.", "TIE-SPLIT prompt.", "RANKED prompt."]), "format": "preference"})
+    # 1 pair from 3 prompts is below the default min_yield (0.5); this job accepts a third.
+    r = local.submit({**spec(["TIE-EVEN prompt.", "TIE-SPLIT prompt.", "RANKED prompt."]), "format": "preference",
+                      "min_yield": 0.3})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
     assert job["progress"]["rejected_by_reason"] == {"tie": 2}
-    assert "2 of 3 prompts gave no pair" in job["note"]
-    (rec,) = alice.lines(job["id"])
+    assert job["note"].startswith("kept 1 of 3 (33%; min_yield 30%); most rejects: tie (2 of 2)"), job["note"]
+    (rec,) = local.lines(job["id"])
     assert set(rec) >= {"prompt", "chosen", "rejected", "score_chosen", "score_rejected"}
     assert "completions" not in rec and rec["meta"]["fields"]["chosen_model"]
     assert (rec["prompt"], rec["chosen"], rec["score_chosen"]) == ("RANKED prompt.", texts["TWO"], 5.0)
     assert rec["score_rejected"] in (2.0, 3.0)
-    rejects = {x["prompt"]: x for x in alice.lines(job["id"], "rejects")}
+    rejects = {x["prompt"]: x for x in local.lines(job["id"], "rejects")}
     assert set(rejects) == {"TIE-EVEN prompt.", "TIE-SPLIT prompt."}
     for x in rejects.values():
         assert (x["stage"], x["reason"]) == ("pair", "tie")
         assert [c["mean"] for c in x["completions"]] in ([4.0] * 3, [3.5] * 3)
 
 
-def test_unparseable_judgement_is_retried_then_rejected(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_unparseable_judgement_is_retried_then_rejected(local: LocalApi, fake: Fake) -> None:
     good, poor = "GOOD answer in detail.", "POOR answer."
     rank = {"GOOD": dict.fromkeys(ASPECTS, 5), "POOR": dict.fromkeys(ASPECTS, 2)}
     help_hdr = HEADERS["helpfulness"]
@@ -240,9 +249,9 @@ def test_unparseable_judgement_is_retried_then_rejected(alice: Api, fake: Fake, 
         {"endpoint": "chat", "replies": [good, poor]},
     ])
     # Three completers, K=2: each prompt draws two distinct ones.
-    r = alice.submit(spec(["RETRY-ONCE prompt.", "ALWAYS-BAD prompt.", "Plain prompt."], k=2, max_judge_retries=1))
+    r = local.submit(spec(["RETRY-ONCE prompt.", "ALWAYS-BAD prompt.", "Plain prompt."], k=2, max_judge_retries=1))
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 2, job
     assert job["progress"]["rejected_by_reason"] == {"judge_unparseable": 1}
     # The bad reply was retried once and then the good one parsed.
@@ -250,16 +259,16 @@ def test_unparseable_judgement_is_retried_then_rejected(alice: Api, fake: Fake, 
     assert len(judge_requests(fake, help_hdr, "Plain prompt")) == 1
     # Always unparseable: 1 + max_judge_retries calls, then the prompt is rejected.
     assert len(judge_requests(fake, help_hdr, "ALWAYS-BAD")) == 2
-    (x,) = alice.lines(job["id"], "rejects")
+    (x,) = local.lines(job["id"], "rejects")
     assert (x["prompt"], x["stage"], x["reason"]) == ("ALWAYS-BAD prompt.", "judge", "judge_unparseable")
     assert x["detail"].startswith("helpfulness: 2 judge replies") and len(x["completions"]) == 2
-    for rec in alice.lines(job["id"]):
+    for rec in local.lines(job["id"]):
         assert rec["chosen"] == good and rec["rejected"] == poor
         assert len({(c["provider"], c["model"]) for c in rec["completions"]}) == 2
         assert {c["text"]: c["ratings"]["helpfulness"]["rating"] for c in rec["completions"]} == {good: 5, poor: 2}
 
 
-def test_fixed_principle_and_a_separate_judge(alice: Api, fake: Fake, worker: Workers) -> None:
+def test_fixed_principle_and_a_separate_judge(local: LocalApi, fake: Fake) -> None:
     fake.configure(scripts=[
         *judge_rules({"GOOD": dict.fromkeys(ASPECTS, 4), "POOR": dict.fromkeys(ASPECTS, 1)}),
         {"endpoint": "chat", "replies": ["GOOD answer.", "POOR answer."]},
@@ -267,11 +276,11 @@ def test_fixed_principle_and_a_separate_judge(alice: Api, fake: Fake, worker: Wo
     # A registered prompt file of 5 prompts and target 1: one prompt is worked on.
     body = spec(None, prompt_file="eval-prompts", completers=THREE[:2], k=2, principles=["harmlessness"],
                 judge={"provider": "chatonly"})
-    r = alice.submit({**body, "target": 1})
+    r = local.submit({**body, "target": 1})
     assert r.status_code == 202, r.text
-    job = alice.wait(r.json()["id"])
+    job = local.wait(r.json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 1, job
-    (rec,) = alice.lines(job["id"])
+    (rec,) = local.lines(job["id"])
     assert {c["principle"] for c in rec["completions"]} == {"harmlessness"}
     assert rec["meta"]["judge"] == {"provider": "chatonly", "model": "fake-chat", "licence": "unknown"}
     judged = [q["body"] for q in fake.requests() if "<text 1>" in q["body"]["messages"][-1]["content"]]
@@ -292,14 +301,14 @@ def test_fixed_principle_and_a_separate_judge(alice: Api, fake: Fake, worker: Wo
     ({"k": 1}, "params.k"),
     ({"prompts": None}, "params.prompts"),
 ])
-def test_invalid_ultrafeedback_specs_name_the_field(alice: Api, params: dict[str, Any], field: str) -> None:
+def test_invalid_ultrafeedback_specs_name_the_field(local: LocalApi, params: dict[str, Any], field: str) -> None:
     body = spec(["One prompt.", "Two prompt."])
     body["params"] = {k: v for k, v in {**body["params"], **params}.items() if v is not None}
-    assert_problem(alice.submit(body), field)
+    assert_problem(local.submit(body), field)
 
 
-def test_target_beyond_the_prompts_is_refused(alice: Api) -> None:
-    assert_problem(alice.submit({**spec(["Only one."]), "target": 2}), "target")
+def test_target_beyond_the_prompts_is_refused(local: LocalApi) -> None:
+    assert_problem(local.submit({**spec(["Only one."]), "target": 2}), "target")
     body = spec(None, prompt_file="eval-prompts")
-    assert_problem(alice.submit({**body, "target": 6}), "target")
-    assert_problem(alice.submit({**spec(["x"], prompt_file="eval-prompts")}), "params.prompts")
+    assert_problem(local.submit({**body, "target": 6}), "target")
+    assert_problem(local.submit({**spec(["x"], prompt_file="eval-prompts")}), "params.prompts")

@@ -7,7 +7,12 @@ import random
 import pytest
 
 from service.pipeline.text import (
-    ALPACA_BLACKLIST, SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason, lcs_length, rouge_l,
+    ALPACA_BLACKLIST,
+    SELF_INSTRUCT_BLACKLIST,
+    RougePool,
+    instruction_reject_reason,
+    lcs_length,
+    rouge_l,
     rouge_tokens,
 )
 from service.recipes import alpaca, self_instruct

@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 import redis
 
-from conftest import KEYS, Api, Fake, Serve, assert_finished_intact, free_port, job_midway, responses_spec, wait_for
+from support import KEYS, Api, Fake, Serve, assert_finished_intact, free_port, job_midway, responses_spec, wait_for
 
 pytestmark = pytest.mark.faults
 

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from conftest import Api, Fake, Workers, responses_spec, scrape_metrics, wait_for
+from support import Api, Fake, Workers, responses_spec, scrape_metrics, wait_for
 
 
 def test_malformed_answers_are_retried_and_no_record_is_lost(api_url: str, alice: Api, fake: Fake,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import Api, Fake, Workers, responses_spec, wait_for
+from support import Api, Fake, LocalApi, Workers, responses_spec, wait_for
 
 
 def finished_mixed_job(alice: Api, fake: Fake, n: int = 30) -> dict:
@@ -21,9 +21,9 @@ def finished_mixed_job(alice: Api, fake: Fake, n: int = 30) -> dict:
     return alice.wait(alice.submit(spec).json()["id"])
 
 
-def test_report_shows_distributions_yield_and_diversity(alice: Api, fake: Fake, worker: Workers) -> None:
-    job = finished_mixed_job(alice, fake)
-    r = alice.client.get(f"/v1/jobs/{job['id']}/report")
+def test_report_shows_distributions_yield_and_diversity(local: LocalApi, fake: Fake) -> None:
+    job = finished_mixed_job(local, fake)
+    r = local.client.get(f"/v1/jobs/{job['id']}/report")
     assert r.status_code == 200, r.text
     rep = r.json()
     assert rep["records"] == 30
@@ -33,14 +33,14 @@ def test_report_shows_distributions_yield_and_diversity(alice: Api, fake: Fake, 
     assert sum(g["kept"] for g in rep["generators"].values()) == 30
     assert 0 < rep["prompt_diversity"]["distinct_1"] < rep["prompt_diversity"]["distinct_2"] <= 1
     assert rep["judge_scores"] is None and rep["nearest_similarity"] is None
-    assert alice.client.get(f"/v1/jobs/{job['id']}/report", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert local.client.get(f"/v1/jobs/{job['id']}/report", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-def test_spotcheck_sample_is_stratified_and_verdicts_add_up(alice: Api, bob: Api, fake: Fake, worker: Workers) -> None:
-    job = finished_mixed_job(alice, fake)
+def test_spotcheck_sample_is_stratified_and_verdicts_add_up(local: LocalApi, local_bob: LocalApi, fake: Fake) -> None:
+    job = finished_mixed_job(local, fake)
     base = f"/v1/jobs/{job['id']}/spotcheck"
-    assert alice.client.get(base).status_code == 404
-    r = alice.client.post(base, json={"size": 9, "guidelines": "Check facts first.", "reasons": ["wrong", "tone"]})
+    assert local.client.get(base).status_code == 404
+    r = local.client.post(base, json={"size": 9, "guidelines": "Check facts first.", "reasons": ["wrong", "tone"]})
     assert r.status_code == 201, r.text
     sc = r.json()
     assert sc["summary"]["size"] == 9 and len({i["record"]["id"] for i in sc["items"]}) == 9
@@ -52,15 +52,15 @@ def test_spotcheck_sample_is_stratified_and_verdicts_add_up(alice: Api, bob: Api
     kept = {g: c["kept"] for g, c in job["generators"].items()}
     for g, n in counts.items():
         assert abs(n - 9 * kept[g] / 30) <= 1, (counts, kept)
-    assert alice.client.post(base, json={"size": 3}).json()["summary"]["size"] == 9  # drawn once
+    assert local.client.post(base, json={"size": 3}).json()["summary"]["size"] == 9  # drawn once
     items = sc["items"]
     ids = [i["record"]["id"] for i in items]
     for rid, v in zip(ids[:3], ["accept", "reject", "accept"]):
         body = {"verdict": v, "note": f"n-{v}", "reviewer": "Ada", "reasons": ["wrong"] if v == "reject" else []}
-        assert alice.client.put(f"{base}/{rid}", json=body).status_code == 200
-    r = alice.client.put(f"{base}/{ids[1]}", json={"verdict": "accept", "note": "changed my mind", "reviewer": "Ada"})
+        assert local.client.put(f"{base}/{rid}", json=body).status_code == 200
+    r = local.client.put(f"{base}/{ids[1]}", json={"verdict": "accept", "note": "changed my mind", "reviewer": "Ada"})
     assert r.status_code == 200 and r.json()["reviewer"] == "Ada" and r.json()["accepted"] is True
-    s = alice.job(job["id"])["spotcheck"]
+    s = local.job(job["id"])["spotcheck"]
     assert (s["size"], s["reviewed"], s["accepted"], s["rejected"], s["acceptance_rate"]) == (9, 3, 3, 0, 1.0)
     assert s["by_reason"] == {} and s["by_verdict"] == {"accept": 3}  # the changed verdict's reason was taken back
     assert sum(a["reviewed"] for a in s["by_generator"].values()) == 3
@@ -72,13 +72,13 @@ def test_spotcheck_sample_is_stratified_and_verdicts_add_up(alice: Api, bob: Api
            ({"verdict": "reject", "reviewer": "Ada", "reasons": ["unsafe"]}, "reasons[0]"),
            ({"verdict": "tie", "reviewer": "Ada"}, "verdict")]
     for body, field in bad:
-        r = alice.client.put(f"{base}/{ids[0]}", json=body)
+        r = local.client.put(f"{base}/{ids[0]}", json=body)
         assert r.status_code in (400, 422) and r.headers["content-type"].startswith("application/problem+json"), (body, r.text)
         assert field in r.text, (body, r.text)
-    assert alice.job(job["id"])["spotcheck"]["reviewed"] == 3
-    assert alice.client.put(f"{base}/not-a-sampled-id", json={"verdict": "accept", "reviewer": "Ada"}).status_code == 404
-    assert bob.client.get(base).status_code == 404
-    export = alice.client.get(f"{base}/export")
+    assert local.job(job["id"])["spotcheck"]["reviewed"] == 3
+    assert local.client.put(f"{base}/not-a-sampled-id", json={"verdict": "accept", "reviewer": "Ada"}).status_code == 404
+    assert local_bob.client.get(base).status_code == 404
+    export = local.client.get(f"{base}/export")
     lines = [json.loads(line) for line in export.text.splitlines() if line]
     assert export.headers["content-type"].startswith("application/x-ndjson") and len(lines) == 4
     head, verdicts = lines[0], lines[1:]
@@ -162,7 +162,7 @@ def offline_page(browser: Any, width: int = 1280, height: int = 1000) -> tuple[A
 
 
 def open_review(page: Any, api_url: str, job_id: str, until: str = "#card:not([hidden])") -> None:
-    from conftest import KEYS
+    from support import KEYS
 
     page.goto(f"{api_url}/review?job={job_id}")
     page.fill("#key", KEYS["alice"])
@@ -313,7 +313,8 @@ def test_a_double_click_records_one_verdict(api_url: str, alice: Api, fake: Fake
 
 
 def pair_job(alice: Api, fake: Fake) -> dict:
-    from test_recipe_ultrafeedback import judge_rules, spec as uf_spec
+    from test_recipe_ultrafeedback import judge_rules
+    from test_recipe_ultrafeedback import spec as uf_spec
 
     texts = {"ALPHA": "ALPHA answer with the **full** derivation:\n\n```python\nprint(1 + 1)\n```",
              "BETA": "BETA answer that skips a step.", "GAMMA": "GAMMA answer that is off topic."}

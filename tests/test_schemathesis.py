@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEYS, Api
+from support import KEYS, Api
 
 RELAXED = {
     "createJob": ["2xx", "401", "404", "409", "422", "429", "5xx"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 import time
 
-from tests.conftest import Api, Workers, responses_spec, wait_for
+from support import Api, Workers, responses_spec, wait_for
 
 
 def test_sigterm_hands_the_running_job_back(alice: Api, fake, workers: Workers, redis_url: str) -> None:

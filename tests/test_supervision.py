@@ -15,7 +15,7 @@ import psutil
 import pytest
 import redis
 
-from conftest import KEYS, Api, Fake, Serve, assert_finished_intact, job_midway, responses_spec, wait_for
+from support import KEYS, Api, Fake, Serve, assert_finished_intact, job_midway, responses_spec, wait_for
 
 pytestmark = pytest.mark.faults  # ~1 min of killed processes: make test-faults
 

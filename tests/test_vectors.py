@@ -25,7 +25,6 @@ import msgspec
 import numpy as np
 import pytest
 from aiohttp import web
-from conftest import ROOT, Fake
 
 from service.providers.base import ProviderError
 from service.providers.embedders import (
@@ -43,6 +42,8 @@ from service.store.vectors import (
     point_id,
 )
 from service.testing.fake_openai import embed as fake_embed
+
+from support import ROOT, Fake
 
 DIM = 8
 QDRANT_URL = os.environ.get("SYNTHGEN_TEST_QDRANT_URL") or os.environ.get("QDRANT_URL")

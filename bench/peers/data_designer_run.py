@@ -30,8 +30,8 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    import pandas as pd
     import data_designer.config as dd
+    import pandas as pd
     from data_designer.interface import DataDesigner
 
     with open(args.prompts) as fh:

@@ -12,15 +12,16 @@ from litestar import Litestar
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.static_files import create_static_files_router
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import __version__, defaults, redact, settings as settings_mod
+from service import __version__, defaults, redact
+from service import settings as settings_mod
 from service.api import meta, openapi
 from service.api.jobs import JobController
-from service.api.review import ReviewController, review_page
 from service.api.problems import HANDLERS
+from service.api.review import ReviewController, review_page
 from service.api.serving import JobService, ReviewService
 from service.providers.registry import Registry
 from service.settings import Settings
@@ -140,9 +141,9 @@ def _fix_allow_headers(app: Litestar) -> None:
 def schema_types() -> list[object]:
     """The msgspec types the API reads and writes, for service.api.openapi."""
     from service.api.meta import BenchmarkList, Health, ProviderList, RecipeList
-    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
     from service.domain.job import Job, JobPage, Problem
     from service.domain.report import JobReport
+    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
     from service.recipes import RECIPES
 
     return [*(r.Spec for r in RECIPES.values()), Job, JobPage, Problem, SpotCheck, SpotCheckRequest, Verdict,

@@ -17,17 +17,16 @@ async def require_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> Non
     Async on purpose: Litestar runs a sync guard in a worker thread, which cost ~300 us
     per request (docs/benchmarks.md)."""
     header = connection.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
+    scheme, _sep, key = header.partition(" ")
     settings = connection.app.state.settings
     tenant = settings.tenant_for_key(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
     if tenant is None:
-        raise ApiError(401, "unauthorized", "Unauthorized", "a valid API key is required (Authorization: Bearer <key>)",
-                       headers={"WWW-Authenticate": 'Bearer realm="synthgen"'})
+        raise ApiError.of("unauthorized", "a valid API key is required (Authorization: Bearer <key>)",
+                          headers={"WWW-Authenticate": 'Bearer realm="synthgen"'})
     connection.scope["state"]["tenant"] = tenant
 
 
 async def require_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     ctype = connection.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
-        raise ApiError(415, "unsupported-media-type", "Unsupported media type",
-                       "send the job spec as application/json")
+        raise ApiError.of("unsupported-media-type", "send the job spec as application/json")

@@ -75,8 +75,7 @@ def malformed(raw: bytes, exc: Exception | None = None) -> ApiError:
     nul = raw.find(b"\x00")
     if nul >= 0:
         message += f"; the body holds a NUL byte at {where(raw, nul)}"
-    return ApiError(400, "malformed-json", "Malformed JSON body", f"$: {message}",
-                    [FieldError(field="$", message=message)])
+    return ApiError.of("malformed-json", f"$: {message}", errors=[FieldError(field="$", message=message)])
 
 
 async def bounded_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -85,5 +84,4 @@ async def bounded_json(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     at = too_deep_at(raw)
     if at is not None:
         message = f"nested deeper than {defaults.MAX_JSON_DEPTH} levels at {where(raw, at)}"
-        raise ApiError(400, "too-deep", "JSON nested too deeply", f"$: {message}",
-                       [FieldError(field="$", message=message)])
+        raise ApiError.of("too-deep", f"$: {message}", errors=[FieldError(field="$", message=message)])

@@ -14,7 +14,7 @@ from service import metrics
 from service.api.auth import require_tenant
 from service.providers.registry import ProviderInfo
 from service.recipes import RECIPES
-from service.store import jobs as keys
+from service.store.queue import rq_keys
 
 
 class RecipeInfo(msgspec.Struct):
@@ -22,6 +22,8 @@ class RecipeInfo(msgspec.Struct):
     summary: str
     raw_completion: str
     spec_schema: dict[str, Any]
+    # Whether the spec's `mix` is honoured (drawn per item); else a mix is a 422 naming it.
+    mix: bool = False
 
 
 class RecipeList(msgspec.Struct):
@@ -43,8 +45,8 @@ def _recipes() -> RecipeList:
     out = []
     for name, r in RECIPES.items():
         schema = msgspec.json.schema(r.Spec)
-        raw = "never" if name == "responses" else "unless params.mode is 'chat'"
-        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=raw, spec_schema=schema))
+        out.append(RecipeInfo(name=name, summary=r.summary, raw_completion=r.raw_completion, spec_schema=schema,
+                              mix=r.mixes))
     return RecipeList(data=out)
 
 
@@ -86,7 +88,7 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> Response[Health]:
     store = request.app.state.store
     try:
-        await store.r.ping()
+        await store.ping()
         live = await store.live_workers()
     except Exception as exc:  # any failure means not ready; say which
         return Response(Health(status="unavailable", checks={"redis": type(exc).__name__}), status_code=503,
@@ -99,26 +101,10 @@ async def readyz(request: Request) -> Response[Health]:
 @get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST,
      summary="Prometheus metrics, summed over every API and worker process")
 async def metrics_route(request: Request) -> Response[bytes]:
-    r = request.app.state.store.r
     queue = request.app.state.settings.queue
-    async with r.pipeline(transaction=False) as p:
-        p.hgetall(metrics.COUNTERS_KEY)
-        p.hgetall(metrics.HISTOGRAMS_KEY)
-        p.llen(f"rq:queue:{queue}")
-        p.zcard(f"rq:wip:{queue}")
-        p.zcard(f"rq:failed:{queue}")
-        p.zcount(keys.WORKERS, keys.live_since(), "+inf")
-        p.smembers(keys.ACTIVE)
-        counters, hists, queued, started, failed, workers, active = await p.execute()
-    async with r.pipeline(transaction=False) as p:
-        for jid in active:
-            p.hget(keys.job_key(jid.decode()), "status")
-        statuses = await p.execute()
-    by_status: dict[tuple, float] = {(s,): 0.0 for s in ("queued", "running", "cancelling")}
-    for s in statuses:
-        if s:
-            by_status[(s.decode(),)] = by_status.get((s.decode(),), 0.0) + 1
-    gauges = {
+    counters, hists, queued, started, failed, workers, statuses = await request.app.state.store.gauges(rq_keys(queue))
+    by_status: dict[tuple[Any, ...], float] = {(s,): float(n) for s, n in statuses.items()}
+    gauges: dict[str, dict[tuple[Any, ...], float]] = {
         "synthgen_queue_jobs": {(queue, "queued"): queued, (queue, "started"): started, (queue, "failed"): failed},
         "synthgen_jobs": by_status,
         "synthgen_workers": {(): workers},

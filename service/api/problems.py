@@ -15,12 +15,11 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from service.domain.errors import FieldError, InvalidSpec
+from service.domain.errors import FieldError, InvalidSpec, problem_type
 from service.domain.job import Problem
 from service.store.redis import PoolExhausted
 
 log = logging.getLogger("synthgen.api")
-ERR = "https://synthgen.dev/errors/"
 MEDIA = "application/problem+json"
 
 
@@ -34,13 +33,20 @@ class ApiError(Exception):
         self.status, self.kind, self.title, self.detail = status, kind, title, detail
         self.errors, self.headers, self.job_status = errors, headers or {}, job_status
 
+    @classmethod
+    def of(cls, slug: str, detail: str | None = None, **kw: Any) -> "ApiError":
+        """The error of catalogued problem type `slug` (service/domain/errors.py)."""
+        t = problem_type(slug)
+        return cls(t.status, t.slug, t.title, detail, **kw)
+
 
 def not_found(what: str = "job") -> ApiError:
-    return ApiError(404, "not-found", "Not found", f"no such {what}")
+    return ApiError.of("not-found", f"no such {what}")
 
 
 def bad_field(field: str, message: str, value: Any = None, status: int = 400) -> ApiError:
-    return ApiError(status, "invalid-request", "Invalid request", f"{field}: {message}",
+    t = problem_type("invalid-request")
+    return ApiError(status, t.slug, t.title, f"{field}: {message}",
                     [FieldError(field=field, message=message, value=value)])
 
 
@@ -48,7 +54,7 @@ def problem_response(request: Request, status: int, kind: str, title: str, detai
                      errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
                      job_status: str | None = None) -> Response[Problem]:
     body = Problem(
-        type=ERR + kind, title=title, status=status, detail=detail, instance=request.url.path,
+        type=problem_type(kind).uri, title=title, status=status, detail=detail, instance=request.url.path,
         errors=[msgspec.to_builtins(e) for e in errors] if errors else None, job_status=job_status,
     )
     return Response(body, status_code=status, media_type=MEDIA, headers=headers)
@@ -94,7 +100,8 @@ def handle_api_error(request: Request, exc: ApiError) -> Response[Problem]:
 
 
 def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]:
-    return problem_response(request, 422, "invalid-spec", "Invalid job spec", str(exc), exc.errors)
+    t = problem_type("invalid-spec")
+    return problem_response(request, t.status, t.slug, t.title, str(exc), exc.errors)
 
 
 def _strict_body_error(request: Request) -> ApiError | None:
@@ -153,8 +160,9 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
 
 def handle_redis_down(request: Request, exc: Exception) -> Response[Problem]:
     log.error("redis unavailable: %s", type(exc).__name__)
-    return problem_response(request, 503, "unavailable", "Storage unavailable",
-                            "the job store is unreachable; retry later", headers={"Retry-After": "5"})
+    t = problem_type("unavailable")
+    return problem_response(request, t.status, t.slug, t.title, "the job store is unreachable; retry later",
+                            headers={"Retry-After": "5"})
 
 
 def handle_busy(request: Request, exc: Exception) -> Response[Problem]:
@@ -166,8 +174,8 @@ def handle_busy(request: Request, exc: Exception) -> Response[Problem]:
 def handle_internal(request: Request, exc: Exception) -> Response[Problem]:
     rid = request.scope.get("state", {}).get("request_id", "")
     log.exception("request %s failed", rid, exc_info=exc)
-    return problem_response(request, 500, "internal", "Internal error",
-                            f"an internal error occurred (request id {rid})")
+    t = problem_type("internal")
+    return problem_response(request, t.status, t.slug, t.title, f"an internal error occurred (request id {rid})")
 
 
 HANDLERS = {

@@ -12,8 +12,8 @@ from service.api.auth import require_tenant, tenant_of
 from service.api.bodies import bounded_json
 from service.api.jobs import NDJSON, JobId, _problems, _replayed
 from service.api.serving import ReviewService
-from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 from service.domain.report import JobReport
+from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
 
 PAGE = (Path(__file__).parent / "static" / "review.html").read_bytes()
 RecordId = Annotated[str, PathParameter(description="A record id from the spot-check sample.")]

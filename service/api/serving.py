@@ -14,21 +14,21 @@ import hashlib
 import re
 import secrets
 import time
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
-from msgspec import Meta
 
 from service import defaults, metrics
 from service.api.problems import ApiError, bad_field, not_found, spec_error
-from service.domain.errors import invalid
 from service.domain import review
-from service.domain.job import FINAL, Job, JobPage, from_hash, new_job_id, rfc3339
+from service.domain.errors import invalid
+from service.domain.job import FINAL, Job, JobPage, new_job_id, rfc3339
 from service.domain.specs import spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env, check_generator
 from service.settings import Settings
+from service.store.codec import from_hash
 from service.store.jobs import JobStore
 from service.store.queue import enqueue
 
@@ -102,25 +102,16 @@ class JobService:
             if licence in spec.refuse_licences:
                 raise invalid(f"{field}.provider", f"provider {ref.provider!r} carries licence {licence!r}, "
                               "which this job refuses (refuse_licences)", ref.provider)
-        if spec.judge is not None and spec.judge.rubric != "additive5":
-            if "{prompt}" not in spec.judge.rubric or "{response}" not in spec.judge.rubric:
-                raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
-        if spec.decontamination is not None:
-            d = spec.decontamination
-            for i, name in enumerate(d.benchmarks):
-                if name not in self.settings.benchmark_files:
-                    raise invalid(f"decontamination.benchmarks[{i}]", f"no benchmark set named {name!r} is registered; "
-                                  "see GET /v1/benchmarks", name)
-            if not d.benchmarks and not d.inline:
-                raise invalid("decontamination.benchmarks", "name at least one benchmark set or give one inline")
-        if spec.dedup is not None and spec.dedup.embedding is not None:
-            e = spec.dedup.embedding
-            if e.scope == "collection" and not e.collection:
-                raise invalid("dedup.embedding.collection", "scope 'collection' needs a collection name")
+        for stage in spec.stage_specs():
+            stage.check(self.env)
+        if spec.mix and not recipe.mixes:
+            raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
+                          f"{recipe.mixes_not or 'it has no single generator role'}")
+        if spec.min_yield is not None and spec.target is not None:
+            raise invalid("min_yield", "min_yield applies to jobs without a target; with a target, "
+                          "the job fails unless it keeps exactly target records", spec.min_yield)
         if spec.format == "preference" and not recipe.pairs:
             raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
-        if spec.filters.min_words > spec.filters.max_words:
-            raise invalid("filters.min_words", "min_words exceeds max_words", spec.filters.min_words)
         return spec, recipe.validate(spec, self.env)
 
     async def submit(self, tenant: str, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
@@ -135,8 +126,7 @@ class JobService:
             if stored is not None:
                 old_id, _, old_hash = stored.partition(" ")
                 if old_hash != body_hash:
-                    raise ApiError(422, "idempotency-key-reused", "Idempotency key reused",
-                                   "this Idempotency-Key was used with a different body")
+                    raise ApiError.of("idempotency-key-reused", "this Idempotency-Key was used with a different body")
                 return await self._await_job(old_id, tenant), False
         spec_json = msgspec.json.encode(spec)
         await self.store.create(
@@ -148,7 +138,7 @@ class JobService:
         # never whatever a fast worker made of it in the meantime.
         job = await self.get(tenant, job_id)
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
-        await self.store.r.hincrbyfloat(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]), 1)
+        await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         return job, True
 
     async def _await_job(self, job_id: str, tenant: str) -> Job:
@@ -158,9 +148,9 @@ class JobService:
             if raw is not None:
                 return from_hash(raw)
             await asyncio.sleep(0.02)
-        raise ApiError(409, "idempotency-in-progress", "Request in progress",
-                       "a request with this Idempotency-Key is still being processed; retry",
-                       headers={"Retry-After": "1"})
+        raise ApiError.of("idempotency-in-progress",
+                          "a request with this Idempotency-Key is still being processed; retry",
+                          headers={"Retry-After": "1"})
 
     # -- read -----------------------------------------------------------------------
 
@@ -189,8 +179,7 @@ class JobService:
             raise not_found()
         prev = await self.store.cancel(job_id)
         if prev in FINAL:
-            raise ApiError(409, "job-final", "Job already finished",
-                           f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
+            raise ApiError.of("job-final", f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
         return await self.get(tenant, job_id)
 
     async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
@@ -243,14 +232,13 @@ class ReviewService:
         if job.spotcheck is not None and not req.redraw:
             return await self.get(tenant, job_id), False
         if job.status not in FINAL and not req.interim:
-            raise ApiError(409, "job-not-final", "Job still running",
-                           f"the job is {job.status}: a sample now would be drawn from the {job.progress.kept} "
-                           "records made so far, not from the job; wait until it finishes, or ask for an "
-                           "interim sample with interim: true", job_status=job.status)
+            raise ApiError.of("job-not-final",
+                              f"the job is {job.status}: a sample now would be drawn from the {job.progress.kept} "
+                              "records made so far, not from the job; wait until it finishes, or ask for an "
+                              "interim sample with interim: true", job_status=job.status)
         records = await self.store.all_records(job_id)
         if not records:
-            raise ApiError(409, "no-records", "Nothing to review", "the job has no kept records yet",
-                           job_status=job.status)
+            raise ApiError.of("no-records", "the job has no kept records yet", job_status=job.status)
         seed = req.seed if req.seed is not None else (job.seed or 0)
         sample = review.stratified_sample(records, req.size, seed)
         info = review.SampleInfo(
@@ -260,8 +248,7 @@ class ReviewService:
         drawn = await self.store.spot_draw(job_id, [msgspec.json.encode(r) for r in sample], info.draw,
                                            msgspec.json.encode(info), interim=info.interim, redraw=req.redraw)
         if drawn < 0:
-            raise ApiError(409, "spotcheck-reviewed", "Sample already reviewed",
-                           "the sample has verdicts; it can only be redrawn before the first one")
+            raise ApiError.of("spotcheck-reviewed", "the sample has verdicts; it can only be redrawn before the first one")
         return await self.get(tenant, job_id), drawn == 1
 
     async def _sample(self, tenant: str, job_id: str) -> tuple[Job, list[dict[str, Any]], dict[bytes, bytes], review.SampleInfo]:
@@ -308,8 +295,7 @@ class ReviewService:
             generator=review.generator_of(rec))
         if not await self.store.spot_verdict(job_id, info.draw, record_id, msgspec.json.encode(stored),
                                              stored.verdict, stored.accepted, stored.generator, reasons):
-            raise ApiError(409, "spotcheck-redrawn", "Sample redrawn",
-                           "the sample was redrawn while this verdict was sent; reload it")
+            raise ApiError.of("spotcheck-redrawn", "the sample was redrawn while this verdict was sent; reload it")
         return stored
 
     async def export(self, tenant: str, job_id: str) -> bytes:

@@ -1,4 +1,5 @@
-"""Job state as callers read it, and how it maps to the job's Redis hash."""
+"""Job state as callers read it (the API's types). How it is stored in the job's Redis
+hash, and decoded from it, is store/codec.py's."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from typing import Any, Literal
 
 import msgspec
 
-from service.domain.review import SpotCheckSummary, summary_from_hash
+from service.domain.review import SpotCheckSummary
 
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
 # no worker process is alive, so a stalled job says why instead of claiming to run.
 Status = Literal["queued", "running", "waiting_for_worker", "succeeded", "failed", "cancelling", "cancelled"]
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
-# Counters the worker increments in the job hash; names are the Progress fields.
-COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
-REJECT_PREFIX = "rej:"
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -51,6 +49,19 @@ class StageCount(msgspec.Struct):
     stage: str
     entered: int | None
     rejected: int
+
+
+class OutcomeCount(msgspec.Struct):
+    """How attempts ended: every attempt counted (a model repeating itself is counted
+    each time, while the stored rejects are unique), with the provider requests spent
+    on them. Kept records are stage "kept", reason "kept"; requests that no outcome
+    took are "generate"/"no_outcome". The requests of all outcomes add up to
+    `progress.requests`."""
+
+    stage: str
+    reason: str
+    attempts: int
+    requests: int
 
 
 class GeneratorCount(msgspec.Struct):
@@ -89,6 +100,7 @@ class Job(msgspec.Struct):
     note: str | None
     seed: int | None
     funnel: list[StageCount]
+    outcomes: list[OutcomeCount]
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     links: JobLinks
@@ -111,54 +123,4 @@ def rfc3339(ts: float | None) -> str | None:
         return None
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z"
-    )
-
-
-def _f(raw: dict[str, str], key: str) -> float | None:
-    value = raw.get(key)
-    return float(value) if value else None
-
-
-def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
-    """Build the caller's view from the job hash (decoded to str)."""
-    jid = raw["id"]
-    by_reason = {
-        k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
-    }
-    target = raw.get("target")
-    error = raw.get("error")
-    entered = {k[7:]: int(v) for k, v in raw.items() if k.startswith("stg_in:")}
-    rejected = {k[4:]: int(v) for k, v in raw.items() if k.startswith("stg:")}
-    order = list(entered) + [st for st in rejected if st not in entered]
-    funnel = [StageCount(stage=st, entered=entered.get(st), rejected=rejected.get(st, 0)) for st in order]
-    generators: dict[str, GeneratorCount] = {}
-    for k, v in raw.items():
-        if k.startswith("gen:"):
-            label, _, what = k[4:].rpartition(":")
-            setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    base = f"/v1/jobs/{jid}"
-    return Job(
-        id=jid,
-        status="waiting_for_worker" if live_workers == 0 and raw["status"] in ("queued", "running")
-        else raw["status"],  # type: ignore[arg-type]
-        recipe=raw["recipe"],
-        created_at=rfc3339(_f(raw, "created_at")) or "",
-        started_at=rfc3339(_f(raw, "started_at")),
-        finished_at=rfc3339(_f(raw, "finished_at")),
-        progress=Progress(
-            target=int(target) if target else None,
-            rejected_by_reason=dict(sorted(by_reason.items())),
-            **{c: int(raw.get(c) or 0) for c in COUNTERS},
-        ),
-        spec_hash=raw.get("spec_hash", ""),
-        error=msgspec.json.decode(error, type=Problem) if error else None,
-        note=raw.get("note"),
-        seed=int(raw["seed"]) if raw.get("seed") else None,
-        funnel=funnel,
-        generators=dict(sorted(generators.items())),
-        spotcheck=summary_from_hash(raw),
-        links=JobLinks(
-            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
-            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
-        ),
     )

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import msgspec
 
 from service.domain.review import SpotCheckSummary
-from service.pipeline.formats import messages_of
+from service.pipeline.records import prompt_and_response
 
 
 class Bucket(msgspec.Struct):
@@ -100,20 +100,6 @@ def distinct(texts: list[str]) -> Diversity | None:
     if not n1:
         return None
     return Diversity(distinct_1=round(len(uni) / n1, 4), distinct_2=round(len(bi) / n2, 4) if n2 else 0.0)
-
-
-def prompt_and_response(record: dict[str, Any]) -> tuple[str, str]:
-    data = {k: v for k, v in record.items() if k not in ("id", "meta")}
-    if "conversations" in data:
-        role = {"system": "system", "human": "user", "gpt": "assistant"}
-        data = {"messages": [{"role": role.get(m["from"], "user"), "content": m["value"]} for m in data["conversations"]]}
-    try:
-        msgs, _ = messages_of(data)
-    except ValueError:
-        return str(data.get("prompt", "")), str(data.get("response", ""))
-    user = next((m["content"] for m in msgs if m["role"] == "user"), "")
-    answer = next((m["content"] for m in reversed(msgs) if m["role"] == "assistant"), "")
-    return user, answer
 
 
 def build(job: Any, records: list[dict[str, Any]]) -> JobReport:

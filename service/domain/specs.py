@@ -3,16 +3,26 @@
 A recipe's own spec subclasses `JobSpecBase` with `tag=<recipe name>` and a
 `params` field; the API decodes the tagged union of all registered recipes, so an
 unknown recipe or a wrong type is reported by msgspec with the offending path.
+
+Stage specs describe themselves: each `StageSpec` checks what msgspec cannot
+(`check(env)`, raising InvalidSpec naming the field) and builds its stage
+(`build(ctx)`, importing the stage module only then). `JobSpecBase.stage_specs()`
+lists the job's stages in the order candidates pass them. Adding a stage kind is its
+module under service/pipeline/ (spec Struct + stage class), and one field here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 from service import defaults
+from service.domain.errors import invalid
+
+if TYPE_CHECKING:
+    from service.pipeline.stages import Stage
 
 Target = Annotated[int, Meta(ge=1, le=defaults.MAX_TARGET, description="Kept records to make.")]
 Concurrency = Annotated[
@@ -47,7 +57,18 @@ class GeneratorRef(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     sampling: Sampling = msgspec.field(default_factory=Sampling)
 
 
-class Filters(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class StageSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The spec of one stage kind (a JobSpecBase field)."""
+
+    def check(self, env: Any) -> None:
+        """Raise InvalidSpec for what cannot run here (env: providers and settings)."""
+
+    def build(self, ctx: Any) -> "Stage":
+        """The stage, for one job run (`ctx`: the run's RecipeContext)."""
+        raise NotImplementedError
+
+
+class Filters(StageSpec, kw_only=True, forbid_unknown_fields=True):
     """Quality filters on the text a recipe proposes, before a record is kept."""
 
     min_words: Annotated[int, Meta(ge=0)] = 1
@@ -71,8 +92,17 @@ class Filters(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         "Reject when more than this share of the words lies in 10-word sequences that occur twice or more "
         "(a long loop); 1 turns the check off."))] = 0.3
 
+    def check(self, env: Any) -> None:
+        if self.min_words > self.max_words:
+            raise invalid("filters.min_words", "min_words exceeds max_words", self.min_words)
 
-class JudgeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    def build(self, ctx: Any) -> "Stage":
+        from service.pipeline.stages import ResponseFilter
+
+        return ResponseFilter(self)
+
+
+class JudgeSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
     """LLM-as-judge pass: score every candidate, keep those at or above min_score."""
 
     generator: GeneratorRef | None = None
@@ -83,6 +113,16 @@ class JudgeSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     min_score: Annotated[float, Meta(ge=0, le=100)] = 3.0
     repeats: Annotated[int, Meta(ge=1, le=10)] = 1
     max_retries: Annotated[int, Meta(ge=0, le=10)] = 2
+
+    def check(self, env: Any) -> None:
+        # The judge's generator is checked with the job's other generators (and licences).
+        if self.rubric != "additive5" and ("{prompt}" not in self.rubric or "{response}" not in self.rubric):
+            raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
+
+    def build(self, ctx: Any) -> "Stage":
+        from service.pipeline.judge import JudgeStage
+
+        return JudgeStage(self, ctx)
 
 
 class MinHashDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -101,7 +141,7 @@ class EmbeddingDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ] | None = None
 
 
-class DedupSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class DedupSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
     """Drop duplicates: exact (normalised hash), MinHash, and embedding near-duplicates."""
 
     field: Literal["prompt", "response", "both"] = "both"
@@ -109,8 +149,18 @@ class DedupSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minhash: MinHashDedup | None = None
     embedding: EmbeddingDedup | None = None
 
+    def check(self, env: Any) -> None:
+        e = self.embedding
+        if e is not None and e.scope == "collection" and not e.collection:
+            raise invalid("dedup.embedding.collection", "scope 'collection' needs a collection name")
 
-class DecontaminationSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    def build(self, ctx: Any) -> "Stage":
+        from service.pipeline.dedup import DedupStage
+
+        return DedupStage(self, ctx)
+
+
+class DecontaminationSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
     """Remove candidates that overlap benchmark items (n-gram overlap)."""
 
     benchmarks: Annotated[list[Name], Meta(description="Registered benchmark sets (GET /v1/benchmarks).")] = []
@@ -124,6 +174,19 @@ class DecontaminationSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
         float, Meta(ge=0.0, le=1.0, description="coverage mode: fraction of a benchmark item's tokens covered.")
     ] = 0.5
     field: Literal["prompt", "response", "both"] = "prompt"
+
+    def check(self, env: Any) -> None:
+        for i, name in enumerate(self.benchmarks):
+            if name not in env.settings.benchmark_files:
+                raise invalid(f"decontamination.benchmarks[{i}]", f"no benchmark set named {name!r} is registered; "
+                              "see GET /v1/benchmarks", name)
+        if not self.benchmarks and not self.inline:
+            raise invalid("decontamination.benchmarks", "name at least one benchmark set or give one inline")
+
+    def build(self, ctx: Any) -> "Stage":
+        from service.pipeline.decontam import DecontaminationStage
+
+        return DecontaminationStage(self, ctx.runtime)
 
 
 class WeightedGenerator(GeneratorRef, kw_only=True, forbid_unknown_fields=True):
@@ -146,6 +209,10 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         list[WeightedGenerator],
         Meta(description="Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default."),
     ] = []
+    min_yield: Annotated[Probability, Meta(
+        description="Without a target (input-driven recipes): the fraction of inputs that must give a record "
+                    "for the job to succeed; default 0.5.",
+    )] | None = None
     judge: JudgeSpec | None = None
     dedup: DedupSpec | None = None
     decontamination: DecontaminationSpec | None = None
@@ -160,7 +227,12 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
 
     @property
     def recipe(self) -> str:
-        return type(self).__struct_config__.tag  # type: ignore[return-value]
+        return str(type(self).__struct_config__.tag)
+
+    def stage_specs(self) -> list[StageSpec]:
+        """The job's stages, in the order a candidate passes them."""
+        optional = (self.judge, self.dedup, self.decontamination)
+        return [self.filters, *(s for s in optional if s is not None)]
 
 
 def spec_hash(spec: JobSpecBase) -> str:

@@ -17,15 +17,13 @@ are built once per worker process per (set, n) and shared by the jobs it runs.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import msgspec
 
 from service.domain.specs import DecontaminationSpec
 from service.pipeline.stages import Candidate, Verdict
-from service.settings import Settings
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -83,18 +81,13 @@ def read_benchmark(path: str) -> list[str]:
     return [line.decode() for line in raw if line.strip()]
 
 
-@lru_cache(maxsize=32)
-def registered_index(name: str, path: str, n: int) -> NgramIndex:
-    return NgramIndex(name, read_benchmark(path), n)
-
-
 class DecontaminationStage:
     name = "decontamination"
 
-    def __init__(self, spec: DecontaminationSpec, settings: Settings):
+    def __init__(self, spec: DecontaminationSpec, runtime: Any):
         self.spec = spec
         self.n = spec.ngram or (13 if spec.mode == "ngram" else 8)
-        self.indexes = [registered_index(b, settings.benchmark_files[b], self.n) for b in spec.benchmarks]
+        self.indexes = [runtime.benchmark_index(b, self.n) for b in spec.benchmarks]
         self.indexes += [NgramIndex(name, items, self.n) for name, items in spec.inline.items()]
 
     async def check(self, c: Candidate) -> Verdict | None:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from typing import Any
+from typing import Any, Callable
 
-from service import defaults
 from service.domain.specs import DedupSpec
+from service.pipeline.minhash import MinHashIndex
+from service.pipeline.records import prompt_and_response
 from service.pipeline.stages import Candidate, Verdict
+from service.store.jobs import exact_key as exact_set_key
 from service.store.redis import retrying
 
 _PUNCT = re.compile(r"[^\w\s]+")
@@ -43,31 +45,12 @@ def exact_key(text: str) -> str:
     return hashlib.blake2b(normalise(text).encode(), digest_size=12).hexdigest()
 
 
-class _MinHashIndex:
-    def __init__(self, threshold: float, num_perm: int, n: int):
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.num_perm = num_perm
-        self.n = n
-
-    def signature(self, text: str) -> Any:
-        from datasketch import MinHash
-
+def ngrams(n: int) -> Callable[[str], set[str]]:
+    """The word n-grams of a normalised text (the text itself when shorter than n)."""
+    def shingles(text: str) -> set[str]:
         toks = normalise(text).split()
-        grams = {" ".join(toks[i: i + self.n]) for i in range(max(1, len(toks) - self.n + 1))}
-        m = MinHash(num_perm=self.num_perm, seed=1)
-        m.update_batch([g.encode() for g in grams])
-        return m
-
-    def seen(self, key: str, text: str) -> str | None:
-        """The key of a near-duplicate already indexed, else index this one and None."""
-        m = self.signature(text)
-        hits = self.lsh.query(m)
-        if hits:
-            return hits[0]
-        self.lsh.insert(key, m)
-        return None
+        return {" ".join(toks[i: i + n]) for i in range(max(1, len(toks) - n + 1))}
+    return shingles
 
 
 class _Pending:
@@ -88,10 +71,10 @@ class DedupStage:
         self.run = run
         emb = spec.embedding
         scope = f"{run.tenant}:{emb.collection}" if emb and emb.scope == "collection" and emb.collection else None
-        self.exact_set = (f"{defaults.KEY_PREFIX}:dedup:{scope}:exact" if scope
-                          else f"{defaults.KEY_PREFIX}:job:{run.job_id}:exact")
+        self.exact_set = exact_set_key(run.job_id, scope)
         self.collection = ("c_" + hashlib.sha1(scope.encode()).hexdigest()[:24]) if scope else f"job_{run.job_id}"
-        self.minhash = _MinHashIndex(spec.minhash.threshold, spec.minhash.num_perm, spec.minhash.ngram) if spec.minhash else None
+        mh = spec.minhash
+        self.minhash = MinHashIndex(mh.threshold, mh.num_perm, ngrams(mh.ngram)) if mh else None
         self._minhash_loaded = False
         self._pending: list[_Pending] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -106,17 +89,17 @@ class DedupStage:
         # Retried through a Redis outage. A SADD applied whose reply was lost reads as a
         # duplicate on the retry: rare (the connection must drop mid-reply) and it costs
         # one reject, never a duplicate record.
-        if self.spec.exact and not await retrying(lambda: self.run.store.r.sadd(self.exact_set, exact_key(text)),
+        if self.spec.exact and not await retrying(lambda: self.run.store.add_exact(self.exact_set, exact_key(text)),
                                                   f"job {self.run.job_id}: exact dedup"):
             return Verdict(self.name, "duplicate", "exact duplicate (normalised text)")
         if self.minhash is not None:
             if not self._minhash_loaded:
                 self._minhash_loaded = True
                 for rec in await self.run.store.all_records(self.run.job_id):
-                    self.minhash.seen(rec["id"], self._record_text(rec))
-            twin = self.minhash.seen(self.run.item_id(c.key), text)
+                    self.minhash.add(rec["id"], self._record_text(rec))
+            twin = self.minhash.add(self.run.item_id(c.key), text)
             if twin is not None:
-                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.spec.minhash.threshold} with {twin}")
+                return Verdict(self.name, "near_duplicate", f"MinHash Jaccard >= {self.minhash.threshold} with {twin[0]}")
         if self.spec.embedding is not None:
             fut: asyncio.Future[Verdict | None] = asyncio.get_running_loop().create_future()
             self._pending.append(_Pending(c, text, fut))
@@ -128,9 +111,8 @@ class DedupStage:
         return None
 
     def _record_text(self, rec: dict[str, Any]) -> str:
-        data = {k: v for k, v in rec.items() if k not in ("id", "meta")}
-        c = Candidate(key="", data=data, text=str(data.get("response") or data.get("output") or data.get("chosen") or ""))
-        return self.text_of(c)
+        prompt, response = prompt_and_response(rec)
+        return self.text_of(Candidate(key="", data={}, text=response, prompt=prompt))
 
     def _flush_soon(self, delay: float) -> None:
         if self._timer is not None:
@@ -148,9 +130,7 @@ class DedupStage:
         prev, done = self._tail, asyncio.get_running_loop().create_future()
         self._tail = done
         try:
-            from service.pipeline.embedding import backend
-
-            embedder, index = self._backend or await backend(self.run.env.settings)
+            embedder, index = self._backend or await self.run.runtime.backend()
             self._backend = (embedder, index)
             vecs = await embedder.embed([p.text for p in batch])
             if prev is not None:
@@ -167,6 +147,7 @@ class DedupStage:
     async def _index_batch(self, batch: list[_Pending], vecs: Any, index: Any) -> list[Verdict | None]:
         import numpy as np
 
+        assert self.spec.embedding is not None  # only embedding dedup batches
         thr = self.spec.embedding.threshold
         n = len(batch)
         await index.ensure(self.collection, vecs.shape[1])

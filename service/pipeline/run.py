@@ -1,14 +1,31 @@
-"""One job run inside a worker: what a recipe drives, from provider call to stored record.
+"""One job run inside a worker: the `RecipeContext` a recipe drives, from provider call
+to stored record.
 
-A recipe calls `chat`/`complete`, proposes candidates with `offer`, and records its own
-rejects with `reject`. A candidate passes the job's stages, then goes through a bounded
-queue to the sink task, which commits batches to Redis (one round trip per batch) with
-their counters. The queue bound is the back-pressure: if Redis slows down, the recipe's
+A recipe calls `chat`/`complete` (or a `Model` handle), takes a target slot with
+`ctx.slot()`, and settles it with `slot.offer(candidate)` or `slot.reject(...)`; its own
+rejects that never held a slot (a parse failure before any work was reserved) go through
+`ctx.reject`. A candidate passes the job's stages, then goes through a bounded queue to
+the sink task, which commits batches to Redis (one round trip per batch) with their
+counters. The queue bound is the back-pressure: if Redis slows down, the recipe's
 producers wait instead of piling records up in memory.
 
-Exactly `target`: a producer takes a slot with `reserve()` before it spends work on a
-candidate; a kept record consumes the slot, a reject frees it. The sink's Lua commit is
-the last guard (kept never exceeds target) when several workers share one job.
+Exactly `target`: a producer takes a slot before it spends work on a candidate; a kept
+record consumes the slot, a reject frees it, and a slot left unsettled (an exception, a
+`Stopped`, an early `continue`) releases itself when its `async with` block exits. The
+sink's Lua commit is the last guard (kept never exceeds target) when several workers
+share one job.
+
+Resume: `ctx.is_done(key)` says whether an item was committed (kept or rejected) by an
+earlier run; `await ctx.committed()` returns what was committed, for recipes that
+rebuild state from it (Self-Instruct's pool, Evol-Instruct's chains). A recipe's
+`run()` returns a `RunOutcome` (a note for the caller, or a shortfall that fails the
+job); the context never reads it back from attributes the recipe set.
+
+Units of work: every item a recipe produces has a deterministic key (an index into the
+job's inputs, or a hash of the item's own text: `text_key`), so a record's id is the
+same in every run and a second worker can tell a committed item from a new one. The
+state an item needs beyond the spec and its key is named by the recipe's
+`shared_state` (see recipes/base.py), which is what the scale-out work must share.
 
 Redis outages: the sink retries its commit until Redis answers (store.redis.retrying;
 the commit is idempotent by item id), so producers wait on the full queue instead of
@@ -21,11 +38,13 @@ calls in flight, so a hung provider cannot hold a cancelled job for timeout x re
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import random
 import time
 from collections import Counter, defaultdict
-from typing import Any, Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import msgspec
 
@@ -34,24 +53,43 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
-from service.providers.registry import Registry
 from service.redact import redact
+from service.store.codec import attempt_counter, requests_counter, stage_entered
 from service.store.jobs import JobStore
 from service.store.redis import retrying
 
+if TYPE_CHECKING:
+    from service.worker.runtime import WorkerRuntime
+
 log = logging.getLogger("synthgen.run")
 _enc = msgspec.json.Encoder()
+SpecT = TypeVar("SpecT", bound=JobSpecBase)
+T = TypeVar("T")
 
 
 async def gather_all(aws: Iterable[Awaitable[Any]]) -> list[Any]:
     """Await every call (none is left running when one fails), then raise the first
     failure, a Stopped first: a recipe fanning out calls inside one item keeps
-    JobRun.each's handling of ProviderError and Stopped."""
+    RecipeContext.each's handling of ProviderError and Stopped."""
     results = await asyncio.gather(*aws, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise next((e for e in errors if isinstance(e, Stopped)), errors[0])
     return results
+
+
+# Requests spent since the current lane's last outcome. Each lane (a task of its own,
+# see RecipeContext.lanes) holds one list; the tasks a lane spawns share it, since a
+# task copies its parent's context. A provider counts every HTTP request it sends
+# (retries too) into it, and the next outcome settled in that lane (a kept record or a
+# reject) takes the count, so the funnel's requests add up to the job's `requests`.
+_spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("synthgen_spent", default=None)
+
+# The funnel's outcome for requests no outcome took: a lane that ended after calls
+# that produced no candidate (a parse that found nothing, a provider error before
+# any slot), or calls made outside any lane.
+UNSETTLED = ("generate", "no_outcome")
+KEPT = ("kept", "kept")
 
 
 def _label(provenance: dict[str, Any] | None) -> str:
@@ -99,6 +137,77 @@ class Stopped(Exception):
     """Raised inside a recipe when the run must end (cancelled, lease lost, fatal error)."""
 
 
+class RunOutcome(msgspec.Struct, frozen=True):
+    """What a recipe's run() tells the worker: a `note` for the caller (e.g. how many
+    prompts gave no record), a `shortfall` (the recipe's account of why it made fewer
+    than asked), and `inputs` when the recipe learns its number of inputs only while
+    running (PersonaHub's unique personas). Which status follows is decided once, by
+    pipeline/outcome.py, never by the recipe."""
+
+    note: str | None = None
+    shortfall: str | None = None
+    inputs: int | None = None
+
+
+DONE = RunOutcome()
+
+
+class Committed(msgspec.Struct, frozen=True):
+    """What earlier runs of a job committed: every id (kept or rejected), the records,
+    and (when asked for) the rejects, as decoded lines. `key(line)` is the recipe's item
+    key of a line (its id without the job prefix)."""
+
+    job_id: str
+    ids: frozenset[str]
+    records: list[dict[str, Any]]
+    rejects: list[dict[str, Any]]
+
+    def key(self, line: dict[str, Any]) -> str:
+        rid = str(line.get("id", ""))
+        return rid[len(self.job_id) + 1:] if rid.startswith(self.job_id + ".") else rid
+
+
+class Slot:
+    """One reserved place toward the job's target, as an async context manager.
+
+    `offer` or `reject` settles it (a kept record consumes it, a reject frees it); a
+    slot still unsettled when its block exits (an exception, `Stopped`, an early
+    `continue`) is released there, so no path can leak a reservation and stall `fill`.
+    """
+
+    __slots__ = ("_ctx", "settled")
+
+    def __init__(self, ctx: "RecipeContext[Any]"):
+        self._ctx = ctx
+        self.settled = False
+
+    async def __aenter__(self) -> "Slot":
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> bool:
+        if not self.settled:
+            self.settled = True
+            self._ctx._release()
+            self._ctx.stats.unsettled()  # its requests gave no outcome (a spawned task may outlive its lane)
+        return False  # the exception (Stopped included) is the lane's to handle
+
+    async def offer(self, c: Candidate) -> bool:
+        """Run `c` through the stages and keep or reject it; True when kept."""
+        self._settle()
+        return await self._ctx._offer(c, reserved=True)
+
+    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
+                     provenance: dict[str, Any] | None = None) -> None:
+        self._settle()
+        await self._ctx._reject(key, verdict, data, reserved=True, provenance=provenance)
+
+    def _settle(self) -> None:
+        if self.settled:
+            raise RuntimeError("a slot is settled once: by one offer or one reject")
+        self.settled = True
+
+
 class JobStats:
     """CallStats for one job: feeds the job hash counters and the process metrics."""
 
@@ -108,6 +217,11 @@ class JobStats:
 
     def request(self, provider: str, model: str, outcome: str, seconds: float) -> None:
         self.pending["requests"] += 1
+        spent = _spent.get()
+        if spent is None:
+            self.pending[requests_counter(*UNSETTLED)] += 1
+        else:
+            spent[0] += 1
         self._buf.inc("synthgen_provider_requests", provider=provider, model=model, outcome=outcome)
         self._buf.observe("synthgen_provider_request_duration_seconds", seconds, provider=provider, model=model)
 
@@ -121,6 +235,22 @@ class JobStats:
         self._buf.inc("synthgen_provider_tokens", tokens_in, provider=provider, model=model, direction="in")
         self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
 
+    def outcome(self, stage: str, reason: str) -> None:
+        """One attempt ended in (stage, reason) (KEPT for a kept record): count it, and
+        charge it the requests its lane spent since the lane's last outcome."""
+        self.pending[attempt_counter(stage, reason)] += 1
+        spent = _spent.get()
+        if spent is not None and spent[0]:
+            self.pending[requests_counter(stage, reason)] += spent[0]
+            spent[0] = 0
+
+    def unsettled(self) -> None:
+        """A lane ended: requests no outcome took are charged to UNSETTLED."""
+        spent = _spent.get()
+        if spent is not None and spent[0]:
+            self.pending[requests_counter(*UNSETTLED)] += spent[0]
+            spent[0] = 0
+
     def take(self) -> dict[str, int]:
         out, self.pending = self.pending, defaultdict(int)
         return out
@@ -129,7 +259,7 @@ class JobStats:
 class Model:
     """One model at one provider, as a recipe calls it; carries its provenance."""
 
-    def __init__(self, run: "JobRun", provider: Provider, model: str, ref: GeneratorRef):
+    def __init__(self, run: "RecipeContext[Any]", provider: Provider, model: str, ref: GeneratorRef):
         self.run = run
         self.provider = provider
         self.model = model
@@ -152,34 +282,33 @@ class Model:
         return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
 
 
-class JobRun:
-    """The context a recipe runs in. See the module docstring."""
+class RecipeContext(Generic[SpecT]):
+    """The context a recipe runs in, typed by the recipe's spec. See the module docstring."""
 
     def __init__(
-        self, *, job_id: str, spec: JobSpecBase, spec_hash: str, store: JobStore,
-        registry: Registry, stats: JobStats, buffer: metrics.Buffer, done: set[str], kept: int,
-        target: int | None, env: Any, tenant: str = "", seed: int | None = None,
+        self, *, job_id: str, spec: SpecT, spec_hash: str, store: JobStore, runtime: WorkerRuntime,
+        stats: JobStats, done: set[str], kept: int, target: int | None, tenant: str = "",
+        seed: int | None = None,
     ):
         self.job_id = job_id
         self.spec = spec
         self.spec_hash = spec_hash
         self.recipe = spec.recipe
         self.store = store
-        self.registry = registry
+        self.runtime = runtime
+        self.registry = runtime.registry
         self._providers: dict[str, Provider] = {}
         self.tenant = tenant
         self.stats = stats
-        self.buffer = buffer
+        self.buffer = runtime.buffer
         self.done = done
         self.kept = kept
         self.target = target
-        self.env = env
+        self.env = runtime.env
         self.seed = seed if seed is not None else spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**31)
         self.rng = random.Random(self.seed)
         self.stop_reason: str | None = None
         self.fatal: ProviderError | None = None
-        self.note: str | None = None
-        self.shortfall: str | None = None
         self.requests_made = 0
         self.errors = ErrorBudget(spec.error_budget, target)
         self._reserved = 0
@@ -254,14 +383,15 @@ class JobRun:
     def full(self) -> bool:
         return self.target is not None and self.kept + self._reserved >= self.target
 
-    def reserve(self) -> bool:
-        """Take a slot toward target; False when kept + in-flight already reach it."""
+    def slot(self) -> Slot | None:
+        """A slot toward target (use it as `async with`); None when the job stopped or
+        kept + in-flight already reach the target."""
         if self.stopped or self.full:
-            return False
+            return None
         self._reserved += 1
-        return True
+        return Slot(self)
 
-    def release(self) -> None:
+    def _release(self) -> None:
         self._reserved -= 1
 
     def budget_left(self) -> bool:
@@ -309,51 +439,84 @@ class JobRun:
     def item_id(self, key: str) -> str:
         return f"{self.job_id}.{key}"
 
-    async def offer(self, c: Candidate, *, reserved: bool = True) -> bool:
-        """Run `c` through the stages; keep it or reject it. Settles a reserved slot."""
+    def is_done(self, key: str) -> bool:
+        """True when item `key` was committed (kept or rejected) by this or an earlier run."""
+        return self.item_id(key) in self.done
+
+    def items(self, values: Sequence[T], prefix: str = "p") -> Iterator[tuple[str, T]]:
+        """(key, value) for the values not committed yet, lazily (a list of 100k pairs was
+        10 MB of worker memory). Keys are `prefix` + the zero-padded index, so an item's
+        key depends only on the job's inputs."""
+        width = len(str(len(values)))
+        for i, value in enumerate(values):
+            key = f"{prefix}{i:0{width}d}"
+            if not self.is_done(key):
+                yield key, value
+
+    async def committed(self, *, rejects: bool = False) -> Committed:
+        """What earlier runs committed (records always; rejects when asked: they can be
+        many). Read in pages, so Redis is never blocked long."""
+        if not self.done:
+            return Committed(self.job_id, frozenset(), [], [])
+        return Committed(self.job_id, frozenset(self.done), await self.store.all_lines(self.job_id, "records"),
+                         await self.store.all_lines(self.job_id, "rejects") if rejects else [])
+
+    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
+                     provenance: dict[str, Any] | None = None) -> None:
+        """Record a reject of an item that held no slot (e.g. a parse failure before any
+        work was reserved for it); a slot's item is rejected with `slot.reject`."""
+        await self._reject(key, verdict, data, reserved=False, provenance=provenance)
+
+    async def _offer(self, c: Candidate, *, reserved: bool) -> bool:
         rid = self.item_id(c.key)
         if rid in self.done:
             if reserved:
-                self.release()
+                self._release()
             return False
         source = c.provenance or self.generator.provenance
         for stage in self.stages:
-            self.stats.pending[f"stg_in:{stage.name}"] += 1
+            self.stats.pending[stage_entered(stage.name)] += 1
             verdict = await stage.check(c)
             if verdict is not None:
-                await self.reject(c.key, verdict, c.data, reserved=reserved, provenance=source)
+                await self._reject(c.key, verdict, c.data, reserved=reserved, provenance=source)
                 return False
         if rid in self.done:  # committed meanwhile (a concurrent twin passed the stages first)
             if reserved:
-                self.release()
+                self._release()
             return False
         meta = {**source, **self._base_meta, "sampling": c.sampling, "finish_reason": c.finish_reason,
                 **c.annotations, "created_at": time.time()}
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
+        self.stats.outcome(*KEPT)
         await self._queue.put(("r", rid, _enc.encode(record), "", "", _label(source)))
         if reserved:
-            self.release()
+            self._release()
         self.kept += 1
         return True
 
-    async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool = False,
-                     provenance: dict[str, Any] | None = None) -> None:
+    async def _reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool,
+                      provenance: dict[str, Any] | None = None) -> None:
         rid = self.item_id(key)
         line = {"id": rid, "stage": verdict.stage, "reason": verdict.reason,
                 "detail": verdict.detail, **data}
         if provenance:
             line["meta"] = {**provenance, "spec_hash": self.spec_hash}
         self.done.add(rid)
+        # Counted on every attempt, also when `rid` is already stored (a model repeating
+        # itself): the stored rejects are unique, the attempts explain the requests.
+        self.stats.outcome(verdict.stage, verdict.reason)
         await self._queue.put(("x", rid, _enc.encode(line), verdict.reason, verdict.stage, _label(provenance)))
         self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
         if reserved:
-            self.release()
+            self._release()
 
     # -- concurrency helpers -----------------------------------------------------------
 
-    async def each(self, items: Iterable[Any], fn: Callable[[Any], Awaitable[None]]) -> None:
-        """Run fn over (key, ...) items with the job's concurrency, each holding one target slot.
+    async def each(self, items: Iterable[tuple[Any, ...]],
+                   fn: Callable[[Slot, Any], Awaitable[None]]) -> None:
+        """Run fn(slot, item) over (key, ...) items with the job's concurrency, each item
+        holding one target slot.
 
         Stops taking items when the job stops or the target is covered; an item whose
         provider call failed for good is rejected with reason provider_error.
@@ -362,33 +525,44 @@ class JobRun:
 
         async def lane() -> None:
             for item in it:
-                if not self.reserve():
+                slot = self.slot()
+                if slot is None:
                     return
-                try:
-                    await fn(item)
-                except Stopped:
-                    self.release()
-                    return
-                except ProviderError as exc:
-                    if self.stopped and self.stop_reason != "errors":
-                        self.release()
-                        return
-                    await self.reject(item[0], Verdict("generate", "provider_error", str(exc)[:500]), {}, reserved=True)
-                    if self.stopped:
-                        return
+                async with slot:
+                    try:
+                        await fn(slot, item)
+                    except ProviderError as exc:
+                        # A loss that exhausted the error budget is still this item's reject.
+                        if self.stopped and self.stop_reason != "errors":
+                            return
+                        if not slot.settled:
+                            await slot.reject(item[0], Verdict.from_error("generate", "provider_error", exc), {})
+                        if self.stopped:
+                            return
 
-        await asyncio.gather(*(lane() for _ in range(self.spec.concurrency)))
+        await self.lanes(lane)
 
     async def lanes(self, fn: Callable[[], Awaitable[None]]) -> None:
-        """Run `concurrency` copies of a producer loop until they return."""
-        await asyncio.gather(*(fn() for _ in range(self.spec.concurrency)))
+        """Run `concurrency` copies of a producer loop until they return; a lane that
+        meets `Stopped` ends there (its slot, if any, released itself)."""
+        async def guarded() -> None:
+            _spent.set([0])  # this lane's own count (guarded runs as a task of its own)
+            try:
+                await fn()
+            except Stopped:
+                return
+            finally:
+                self.stats.unsettled()
+
+        await asyncio.gather(*(guarded() for _ in range(self.spec.concurrency)))
 
     async def fill(self, lane: Callable[[], Awaitable[None]],
-                   settle: Callable[[], Awaitable[None]] | None = None) -> None:
+                   settle: Callable[[], Awaitable[None]] | None = None) -> RunOutcome:
         """Run producer lanes until `target` records are kept, the job stops or its
-        request budget is spent; then mark a shortfall. Lanes return once reserve()
-        fails, but a reserved candidate can still be rejected later and free its slot,
-        so the lanes start again until the committed count settles."""
+        request budget is spent; a shortfall when the target was not reached. Lanes
+        return once no slot is left, but a reserved candidate can still be rejected
+        later and free its slot, so the lanes start again until the committed count
+        settles."""
         while not self.stopped:
             await self.lanes(lane)
             if settle is not None:
@@ -397,7 +571,8 @@ class JobRun:
             if self.stopped or self.kept >= (self.target or 0) or not self.budget_left():
                 break
         if not self.stopped and self.target is not None and self.kept < self.target:
-            self.shortfall = f"made {self.kept} of {self.target} after {self.requests_made} requests"
+            return RunOutcome(shortfall=f"made {self.kept} of {self.target} after {self.requests_made} requests")
+        return DONE
 
     # -- sink ---------------------------------------------------------------------------
 

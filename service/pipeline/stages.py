@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import msgspec
 
 from service.domain.specs import Filters, JobSpecBase
+from service.pipeline.records import prompt_of
 
 
 class Candidate(msgspec.Struct):
@@ -33,17 +34,7 @@ class Candidate(msgspec.Struct):
     annotations: dict[str, Any] = {}
 
     def prompt_text(self) -> str:
-        if self.prompt is not None:
-            return self.prompt
-        d = self.data
-        if "instruction" in d:
-            return d["instruction"] + (f"\n\n{d['input']}" if d.get("input") else "")
-        if "prompt" in d:
-            return str(d["prompt"])
-        for m in d.get("messages", ()):
-            if m.get("role") == "user":
-                return m.get("content", "")
-        return ""
+        return self.prompt if self.prompt is not None else prompt_of(self.data)
 
     def texts(self, field: str) -> list[str]:
         if field == "prompt":
@@ -53,10 +44,23 @@ class Candidate(msgspec.Struct):
         return [self.prompt_text(), self.text]
 
 
+def error_detail(exc: BaseException) -> str:
+    """An exception's message as a reject's detail: cut to what a reject line should hold."""
+    return str(exc)[:500]
+
+
 class Verdict(msgspec.Struct):
+    """Why a stage (or a recipe step) rejected a candidate: `stage`, a short `reason`
+    code the job's counters are keyed by, and a free-text `detail`."""
+
     stage: str
     reason: str
     detail: str | None = None
+
+    @classmethod
+    def from_error(cls, stage: str, reason: str, exc: BaseException) -> "Verdict":
+        """A reject caused by an exception, its message cut to a size a reject line holds."""
+        return cls(stage, reason, error_detail(exc))
 
 
 class Stage(Protocol):
@@ -82,6 +86,15 @@ REFUSAL_PHRASES = (
     "i cannot provide",
     "as an ai assistant",
 )
+
+
+def refusal_pattern(filters: Filters) -> re.Pattern[str] | None:
+    """The job's refusal phrases (built-in plus `filters.refusal_phrases`) as one
+    pattern over lowercased text; None when `filters.drop_refusals` is off."""
+    if not filters.drop_refusals:
+        return None
+    phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
+    return re.compile("|".join(re.escape(p) for p in phrases))
 
 
 _WORDS = re.compile(r"\w+")
@@ -160,8 +173,7 @@ class ResponseFilter:
 
     def __init__(self, filters: Filters):
         self.f = filters
-        phrases = REFUSAL_PHRASES + tuple(p.lower() for p in filters.refusal_phrases)
-        self._refusal = re.compile("|".join(re.escape(p) for p in phrases)) if filters.drop_refusals else None
+        self._refusal = refusal_pattern(filters)
         self._char_run = re.compile(r"(.)\1{%d,}" % filters.max_char_run, re.S)
 
     async def check(self, c: Candidate) -> Verdict | None:
@@ -177,11 +189,11 @@ class ResponseFilter:
             return Verdict(self.name, "empty")
         if f.drop_truncated and finish_reason == "length":
             return Verdict(self.name, "truncated", "the provider stopped at max_tokens")
-        words = len(text.split())
-        if words < f.min_words or len(text) < f.min_chars:
-            return Verdict(self.name, "too_short", f"{words} words, {len(text)} chars")
-        if words > f.max_words or len(text) > f.max_chars:
-            return Verdict(self.name, "too_long", f"{words} words, {len(text)} chars")
+        n_words = len(text.split())
+        if n_words < f.min_words or len(text) < f.min_chars:
+            return Verdict(self.name, "too_short", f"{n_words} words, {len(text)} chars")
+        if n_words > f.max_words or len(text) > f.max_chars:
+            return Verdict(self.name, "too_long", f"{n_words} words, {len(text)} chars")
         if self._refusal is not None:
             m = self._refusal.search(text.lower())
             if m:
@@ -209,17 +221,4 @@ class ResponseFilter:
 
 def build_stages(spec: JobSpecBase, run: Any) -> list[Stage]:
     """The job's stages in order; optional ones only when the spec asks for them."""
-    stages: list[Stage] = [ResponseFilter(spec.filters)]
-    if spec.judge is not None:
-        from service.pipeline.judge import JudgeStage
-
-        stages.append(JudgeStage(spec.judge, run))
-    if spec.dedup is not None:
-        from service.pipeline.dedup import DedupStage
-
-        stages.append(DedupStage(spec.dedup, run))
-    if spec.decontamination is not None:
-        from service.pipeline.decontam import DecontaminationStage
-
-        stages.append(DecontaminationStage(spec.decontamination, run.env.settings))
-    return stages
+    return [s.build(run) for s in spec.stage_specs()]

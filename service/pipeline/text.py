@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 import string
+from typing import Iterable
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -55,7 +56,7 @@ def rouge_l(a: list[str], b: list[str]) -> float:
 class RougePool:
     """Instructions accepted so far; a candidate is novel when its best ROUGE-L is low."""
 
-    def __init__(self, texts: list[str] = ()):  # type: ignore[assignment]
+    def __init__(self, texts: Iterable[str] = ()):
         self.texts: list[str] = []
         self._masks: list[tuple[dict[str, int], int]] = []
         for t in texts:

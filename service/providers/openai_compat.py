@@ -23,13 +23,14 @@ import email.utils
 import os
 import random
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import aiohttp
 import msgspec
+from msgspec import Meta
 
 from service import defaults
-from service.providers.base import AdaptiveLimit, CallStats, Completion, ProviderError
+from service.providers.base import AdaptiveLimit, CallStats, Completion, Provider, ProviderError, ProviderKind
 from service.redact import snippet
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -197,3 +198,26 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         await self._session.close()
+
+
+class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True, forbid_unknown_fields=True):
+    """`kind = "openai-compatible"`: vLLM, llama.cpp server, Ollama, TGI, OpenAI."""
+
+    base_url: str | None = None
+    api_key_env: str | None = None
+    timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_TIMEOUT_SECONDS
+    stall_timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_STALL_SECONDS
+    max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
+
+    def check(self, name: str) -> None:
+        if not self.base_url:
+            raise ValueError(f"provider {name!r}: base_url is required")
+        if not self.models:
+            raise ValueError(f"provider {name!r}: models must list at least one model")
+
+    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+        return OpenAICompatible(
+            name=name, base_url=self.base_url or "", models=self.models, api_key_env=self.api_key_env,
+            concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
+            max_retries=self.max_retries, licence=self.licence, supports_raw=self.supports_raw, stats=stats,
+        )

@@ -25,7 +25,7 @@ from service.recipes import (
 )
 from service.recipes.base import Recipe
 
-RECIPES: dict[str, Recipe] = {
+RECIPES: dict[str, Recipe[Any]] = {
     r.name: r for r in (
         responses.RECIPE,
         self_instruct.RECIPE,

@@ -26,12 +26,11 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import RecipeContext, RunOutcome
 from service.pipeline.stages import Candidate, Verdict
 from service.pipeline.text import ALPACA_BLACKLIST, RougePool, instruction_reject_reason
 from service.providers.base import ProviderError
-from service.recipes.base import Env, SeedTask, load_seeds
-from service.recipes.self_instruct import text_key
+from service.recipes.base import Env, Recipe, SeedTask, load_seeds, text_key
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 3072}
 STOP = ["\n20", "20."]
@@ -104,11 +103,13 @@ def parse(text: str, first_index: int, truncated: bool) -> list[tuple[str, str, 
     return out
 
 
-class Alpaca:
+class Alpaca(Recipe[AlpacaJob]):
     name = "alpaca"
     summary = "Instruction, input and output generated together from 3 seed demos (Alpaca)."
     Spec = AlpacaJob
-    pairs = False
+    raw_completion = "when params.mode is 'completion'"
+    shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
+    mixes = True  # per request: one call writes a batch of records
 
     def needs_raw(self, spec: AlpacaJob) -> bool:
         return spec.params.mode == "completion"
@@ -121,48 +122,52 @@ class Alpaca:
             raise invalid("params.seeds", f"need at least {spec.params.demos} seed tasks", len(seeds))
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: AlpacaJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[AlpacaJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        seeds = load_seeds(p.seeds, p.seed_file, run.env.settings, "params")
-        pool = RougePool([s.instruction for s in seeds] + [r["instruction"] for r in await run.store.all_records(run.job_id)])
-        params = run.sampling(SAMPLING) | {"stop": STOP}
+        seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
+        pool = RougePool([s.instruction for s in seeds] + [r["instruction"] for r in (await ctx.committed()).records])
 
         async def lane() -> None:
-            while not run.stopped and not run.full and run.budget_left():
-                demos = run.rng.sample(seeds, p.demos)
+            while not ctx.stopped and not ctx.full and ctx.budget_left():
+                demos = ctx.rng.sample(seeds, p.demos)
                 prompt = build_prompt(demos)
+                model = ctx.pick(text_key("b", prompt))  # the mix, drawn per request
+                params = model.sampling(SAMPLING) | {"stop": STOP}
                 try:
                     if p.mode == "completion":
-                        c = await run.complete(prompt, params)
+                        c = await model.complete(prompt, params)
                     else:
-                        c = await run.chat([{"role": "user", "content": prompt}], params)
+                        c = await model.chat([{"role": "user", "content": prompt}], params)
                 except ProviderError:
                     continue
                 for item in parse(c.text, p.demos + 1, c.finish_reason == "length"):
                     if isinstance(item, str):
-                        await run.reject(text_key("c", item), Verdict("parse", "parse", "chunk lacks Instruction/Input/Output"), {"chunk": item[:2000]})
+                        await ctx.reject(text_key("c", item), Verdict("parse", "parse", "chunk lacks Instruction/Input/Output"), {"chunk": item[:2000]})
                         continue
                     inst, inp, out = item
                     reason = instruction_reject_reason(inst, ALPACA_BLACKLIST) if inst else "parse"
                     if reason:
-                        await run.reject(text_key("x", inst), Verdict("filter", reason), {"instruction": inst, "input": inp, "output": out})
+                        await ctx.reject(text_key("x", inst), Verdict("filter", reason), {"instruction": inst, "input": inp, "output": out})
                         continue
                     best, top, avg = pool.nearest(inst)
                     if best > p.rouge_threshold:
-                        await run.reject(text_key("x", inst), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                        await ctx.reject(text_key("x", inst), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
                                          {"instruction": inst, "most_similar_instructions": dict(list(top.items())[:3])})
                         continue
-                    if not run.reserve():
+                    slot = ctx.slot()
+                    if slot is None:
                         return
-                    pool.add(inst)
-                    await run.offer(Candidate(
-                        key=text_key("i", inst), text=out, sampling=params,
-                        data={"instruction": inst, "input": inp, "output": out,
-                              "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
-                    ))
+                    async with slot:
+                        pool.add(inst)
+                        await slot.offer(Candidate(
+                            key=text_key("i", inst), text=out, sampling=params, finish_reason=c.finish_reason,
+                            provenance=model.provenance,
+                            data={"instruction": inst, "input": inp, "output": out,
+                                  "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
+                        ))
 
-        await run.fill(lane)
+        return await ctx.fill(lane)
 
 
 RECIPE = Alpaca()

@@ -1,22 +1,27 @@
-"""The recipe protocol, and the inputs recipes share (seed tasks, prompt files).
+"""The recipe base class, and the inputs recipes share (seed tasks, prompt files).
 
 A recipe is one module under service/recipes/ that defines its job spec (a
-`JobSpecBase` subclass tagged with the recipe name, holding a `params` Struct), checks
-what msgspec cannot (`validate`), and drives a `JobRun` (`run`). Register it in
-service/recipes/__init__.py.
+`JobSpecBase` subclass tagged with the recipe name, holding a `params` Struct), a
+`Recipe[ThatSpec]` subclass that checks what msgspec cannot (`validate`) and drives a
+`RecipeContext[ThatSpec]` (`run`, returning a `RunOutcome`), and `RECIPE = ThatRecipe()`.
+Register it with one line in service/recipes/__init__.py and document it in
+docs/recipes.md (tests/test_registries.py checks both). Its first test is an
+in-process one: service/testing/harness.py runs it against a scripted provider and
+the real test Redis.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-from typing import Annotated, ClassVar, Protocol
+from typing import Annotated, ClassVar, Generic, Literal, Protocol
 
 import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import RecipeContext, RunOutcome, SpecT
 from service.providers.registry import Registry
 from service.settings import Settings
 
@@ -31,18 +36,55 @@ class Env(msgspec.Struct):
     settings: Settings
 
 
-class Recipe(Protocol):
+RawUse = Literal["never", "always", "when params.mode is 'completion'"]
+
+
+class Recipe(Generic[SpecT]):
+    """A recipe: its catalogue entry, its spec type, and how it checks and runs a job.
+
+    The defaults are what most recipes want: records are not preference pairs, the
+    recipe never needs raw completion, and the effective target is the spec's.
+    """
+
     name: ClassVar[str]
     summary: ClassVar[str]
     Spec: ClassVar[type[JobSpecBase]]
     # True for recipes whose records are preference pairs (format "preference" allowed).
-    pairs: ClassVar[bool]
-    # True when the recipe calls raw completion (unless its params choose chat mode).
-    def needs_raw(self, spec: JobSpecBase) -> bool: ...
-    def validate(self, spec: JobSpecBase, env: Env) -> int | None:
+    pairs: ClassVar[bool] = False
+    # When the recipe calls raw completion (GET /v1/recipes says so; needs_raw decides per spec).
+    raw_completion: ClassVar[RawUse] = "never"
+    # State shared between a job's items beyond the spec and the item's key (empty: items
+    # are independent, so several workers could take a job's items at once).
+    shared_state: ClassVar[tuple[str, ...]] = ()
+    # True when the job's `mix` is honoured: each item draws its generator by weight
+    # (RecipeContext.pick). Otherwise a spec with a mix is refused naming `mix`, for
+    # the reason in `mixes_not`.
+    mixes: ClassVar[bool] = False
+    mixes_not: ClassVar[str] = ""
+
+    def needs_raw(self, spec: SpecT) -> bool:
+        """True when this spec calls raw completion (its generator must offer it); a
+        recipe whose `raw_completion` depends on its params overrides this."""
+        return self.raw_completion == "always"
+
+    def validate(self, spec: SpecT, env: Env) -> int | None:
         """Raise InvalidSpec for what cannot run; return the effective target."""
-        ...
-    async def run(self, run: JobRun) -> None: ...
+        return spec.target
+
+    async def run(self, ctx: RecipeContext[SpecT]) -> RunOutcome:
+        raise NotImplementedError
+
+
+def system_turn(text: str | None) -> list[dict[str, str]]:
+    """The chat's system message, or none for an unset/empty system prompt."""
+    return [{"role": "system", "content": text}] if text else []
+
+
+def text_key(prefix: str, text: str) -> str:
+    """A content-derived item key. Prefixes keep outcomes apart: "i" is an accepted
+    instruction (record, or its later reject), "x" a candidate filtered out before
+    acceptance (a duplicate of an accepted one must not collide with its record)."""
+    return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = False) -> None:
@@ -110,11 +152,27 @@ def load_prompts(inline: list[str] | None, name: str | None, settings: Settings,
     return [ln.decode() for ln in lines]
 
 
-def prompts_target(spec: JobSpecBase, env: Env, unit: str = "prompts") -> int:
+class PromptListParams(Protocol):
+    """Params of a recipe fed a prompt list: inline `prompts` or a registered `prompt_file`."""
+
+    @property
+    def prompts(self) -> list[str] | None: ...
+    @property
+    def prompt_file(self) -> str | None: ...
+
+
+class PromptListSpec(Protocol):
+    @property
+    def params(self) -> PromptListParams: ...
+    @property
+    def target(self) -> int | None: ...
+
+
+def prompts_target(spec: PromptListSpec, env: Env, unit: str = "prompts") -> int:
     """For recipes fed a prompt list (`params.prompts` or `params.prompt_file`): check
     exactly one is given and `target` fits, and return the effective target (default:
     one record per prompt)."""
-    p = spec.params  # type: ignore[attr-defined]
+    p = spec.params
     if (p.prompts is None) == (p.prompt_file is None):
         raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
     n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))

@@ -7,7 +7,7 @@ Algorithm (shared/reference/recipes.md section 3):
   `params.seeds` (SeedTask; the text evolved is the instruction, plus a newline and the
   first instance's input when it has one), a registered `seed_file`, or the default
   seed set.
-- Each evolution picks one operation uniformly at random (`run.rng`) from
+- Each evolution picks one operation uniformly at random (`ctx.rng`) from
   `params.operations`: the in-depth ones (add_constraints, deepening, concretizing,
   increase_reasoning, complicate_input: code, a table or a formula) and in-breadth.
   In-depth prompts end "#The Given Prompt#: ... #Rewritten Prompt#:" and allow only 10
@@ -34,10 +34,13 @@ Algorithm (shared/reference/recipes.md section 3):
 Rounds and target. An evolution depends only on its parent, so the paper's
 round-by-round schedule and a per-seed chain (seed -> round 1 -> ... -> round M) make
 the same data; they differ only in which items exist when `target` stops the job.
-This recipe runs chains: each lane takes the next seed of a shuffled pool (`run.rng`)
+This recipe runs chains: each lane takes the next seed of a shuffled pool (`ctx.rng`)
 and evolves it round after round until M rounds are done or an evolution is
 eliminated, reserving a target slot before every step and stopping as soon as
-`reserve()` fails. So a job with target << |D0| x M still gets every depth (about as
+no slot is left; a lane starts a new chain only while kept + the steps the chains in
+flight may still take stay below target (run()'s `flight`), so the concurrency never
+spreads a small target over round 1 of many chains. So a job with target << |D0| x M
+still gets every depth at any concurrency (about as
 many round-t items as the paper's rounds would give per seed), on a random subset of
 the seeds, rather than round 1 only. `target` is required (it bounds the work) and
 counts kept records; it may not exceed |D0| x (M + include_seeds). When every chain is
@@ -74,20 +77,21 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
-from service.pipeline.run import JobRun, Model, Stopped
-from service.pipeline.stages import Candidate, Verdict
+from service.pipeline.records import prompt_and_response
+from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
+from service.pipeline.stages import Candidate, Verdict, error_detail
 from service.providers.base import ProviderError
-from service.recipes.base import Env, SeedTask, Text, check_generator, load_seeds
+from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds, system_turn
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 0.95, "max_tokens": 2048}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 16}
 SYSTEM = "You are a helpful assistant."
 
 Operation = Literal["add_constraints", "deepening", "concretizing", "increase_reasoning", "complicate_input", "breadth"]
-OPERATIONS: tuple[str, ...] = ("add_constraints", "deepening", "concretizing", "increase_reasoning",
+OPERATIONS: tuple[Operation, ...] = ("add_constraints", "deepening", "concretizing", "increase_reasoning",
                                "complicate_input", "breadth")
 Check = Literal["no_gain", "sorry", "stopwords", "copied_prompt"]
-CHECKS: tuple[str, ...] = ("no_gain", "sorry", "stopwords", "copied_prompt")
+CHECKS: tuple[Check, ...] = ("no_gain", "sorry", "stopwords", "copied_prompt")
 
 DEPTH_TEMPLATE = """Act as a Prompt Rewriter.
 Turn the prompt below into a more complex version of itself, one that well-known AI assistants (ChatGPT, GPT-4 and the like) would find somewhat harder to deal with.
@@ -258,9 +262,7 @@ def instruction_of(record: dict[str, Any]) -> str:
     """The instruction of a stored record, whatever output format the job chose."""
     if "instruction" in record:
         return record["instruction"]
-    if "messages" in record:
-        return next(m["content"] for m in record["messages"] if m["role"] == "user")
-    return next(c["value"] for c in record["conversations"] if c["from"] == "human")
+    return prompt_and_response(record)[0]
 
 
 def restore_chains(seeds: list[Seed], records: list[dict[str, Any]], done: set[str], job_id: str,
@@ -288,14 +290,12 @@ def restore_chains(seeds: list[Seed], records: list[dict[str, Any]], done: set[s
 
 # -- the recipe -----------------------------------------------------------------------------
 
-class EvolInstruct:
+class EvolInstruct(Recipe[EvolInstructJob]):
     name = "evol-instruct"
     summary = "Evolve seed instructions in depth and breadth over rounds, answer them, drop failures (Evol-Instruct)."
     Spec = EvolInstructJob
-    pairs = False
-
-    def needs_raw(self, spec: EvolInstructJob) -> bool:
-        return False
+    shared_state = ("each chain's last kept evolution (a round evolves its parent)",)
+    mixes = True  # per chain: one drawn generator evolves and answers a seed's whole lineage
 
     def validate(self, spec: EvolInstructJob, env: Env) -> int:
         p = spec.params
@@ -317,55 +317,62 @@ class EvolInstruct:
                                     f"{p.rounds} rounds", spec.target)
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: EvolInstructJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[EvolInstructJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        seeds = seed_pool(p, run.env.settings)
+        seeds = seed_pool(p, ctx.env.settings)
         width = len(str(len(seeds)))
-        params = run.sampling(SAMPLING)
-        judge: Model = run.model(p.judge) if p.judge is not None else run.generator
-        judge_params = judge.sampling(JUDGE_SAMPLING)
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
+        judge_ref: Model | None = ctx.model(p.judge) if p.judge is not None else None
+        system = system_turn(p.system_prompt)
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated
-        todo = restore_chains(seeds, await run.store.all_records(run.job_id), run.done, run.job_id,
+        todo = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
                               p.rounds, p.include_seeds)
-        run.rng.shuffle(todo)
+        ctx.rng.shuffle(todo)
         queue: deque[Chain] = deque(todo)
 
-        async def ask(text: str) -> Any:
-            return await run.chat([*system, {"role": "user", "content": text}], params)
+        def model_of(c: Chain) -> Model:
+            return ctx.pick(f"e{c.index}")
 
-        async def seed_record(c: Chain) -> None:
+        async def ask(model: Model, text: str) -> Any:
+            return await model.chat([*system, {"role": "user", "content": text}], model.sampling(SAMPLING))
+
+        async def seed_record(slot: Slot, c: Chain) -> None:
             key = item_key(c.index, 0, width)
             data: dict[str, Any] = {"instruction": c.seed.text, "output": c.seed.output, "parent_id": None,
                                     "round": 0, "operation": "seed", "seed_id": c.seed.id}
-            finish = None
+            model = model_of(c)
             if not c.seed.output:
                 try:
-                    r = await ask(c.seed.text)
+                    r = await ask(model, c.seed.text)
                 except ProviderError as exc:
-                    await run.reject(key, Verdict("generate", "provider_error", str(exc)[:500]), data, reserved=True)
+                    await slot.reject(key, Verdict.from_error("generate", "provider_error", exc), data)
                     return
-                data["output"], finish = r.text, r.finish_reason
-            await run.offer(Candidate(key=key, data=data, text=data["output"], finish_reason=finish,
-                                      sampling=params if finish else None))
+                data["output"] = r.text
+                await slot.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
+                                          sampling=model.sampling(SAMPLING), provenance=model.provenance))
+                return
+            # A seed's own output was written by a person, not by a call: its provenance
+            # says so (no model, no sampling) instead of naming the generator.
+            await slot.offer(Candidate(key=key, data=data, text=data["output"], finish_reason="given",
+                                      provenance={"provider": "seed", "model": "", "licence": "seed"}))
 
-        async def evolve(c: Chain) -> bool:
+        async def evolve(slot: Slot, c: Chain) -> bool:
             """One evolution of chain `c` (holding a slot); True when it was kept."""
             t = c.round + 1
             key = item_key(c.index, t, width)
-            op = run.rng.choice(p.operations)
+            model = model_of(c)
+            judge = judge_ref or model
+            op = ctx.rng.choice(p.operations)
             data: dict[str, Any] = {"instruction": "", "parent_id": c.parent_id, "round": t, "operation": op,
                                     "seed_id": c.seed.id}
 
             async def drop(stage: str, reason: str, detail: str | None = None) -> bool:
-                await run.reject(key, Verdict(stage, reason, detail), {**data, "parent_instruction": c.text},
-                                 reserved=True)
+                await slot.reject(key, Verdict(stage, reason, detail), {**data, "parent_instruction": c.text})
                 return False
 
             try:
-                ev = await ask(evolve_prompt(op, c.text))
+                ev = await ask(model, evolve_prompt(op, c.text))
                 data["instruction"] = instruction = ev.text.strip()
                 if not instruction:
                     return await drop("evolve", "empty")
@@ -375,14 +382,14 @@ class EvolInstruct:
                     return await drop("eliminate", "copied_prompt", marker)
                 if "no_gain" in checks:
                     question = [*system, {"role": "user", "content": equality_prompt(c.text, instruction)}]
-                    verdict = await judge.chat(question, judge_params)
+                    verdict = await judge.chat(question, judge.sampling(JUDGE_SAMPLING))
                     if parse_equal(verdict.text):
                         return await drop("eliminate", "no_gain", verdict.text.strip()[:200])
-                r = await ask(instruction)
+                r = await ask(model, instruction)
             except ProviderError as exc:
-                if run.stopped:
-                    raise Stopped(run.stop_reason or "provider") from None
-                return await drop("generate", "provider_error", str(exc)[:500])
+                if ctx.stopped:
+                    raise Stopped(ctx.stop_reason or "provider") from None
+                return await drop("generate", "provider_error", error_detail(exc))
             data["output"] = r.text
             if "sorry" in checks and is_sorry(r.text, p.sorry_max_words):
                 return await drop("eliminate", "sorry", f"{len(r.text.split())} words < {p.sorry_max_words}")
@@ -390,46 +397,64 @@ class EvolInstruct:
                 return await drop("eliminate", "stopwords")
             record = {"instruction": instruction, "output": r.text, "parent_id": c.parent_id, "round": t,
                       "operation": op, "seed_id": c.seed.id}
-            kept = await run.offer(Candidate(key=key, data=record, text=r.text, finish_reason=r.finish_reason,
-                                             sampling=params))
+            kept = await slot.offer(Candidate(key=key, data=record, text=r.text, finish_reason=r.finish_reason,
+                                             sampling=model.sampling(SAMPLING), provenance=model.provenance))
             if kept:
-                c.round, c.text, c.parent_id = t, instruction, run.item_id(key)
+                c.round, c.text, c.parent_id = t, instruction, ctx.item_id(key)
             return kept
 
         async def advance(c: Chain) -> bool:
             """Drive chain `c` as far as it goes; False when it must wait for a slot."""
             if p.include_seeds and not c.seed_done:
-                if not run.reserve():
+                slot = ctx.slot()
+                if slot is None:
                     return False
-                await seed_record(c)
+                async with slot:
+                    await seed_record(slot, c)
                 c.seed_done = True
             while not c.ended and c.round < p.rounds:
-                if not run.budget_left() or not run.reserve():
+                slot = ctx.slot() if ctx.budget_left() else None
+                if slot is None:
                     return False
-                if not await evolve(c):
-                    c.ended = True
+                async with slot:
+                    if not await evolve(slot, c):
+                        c.ended = True
             return True
 
+        target = ctx.target or 0
+        # Advance chains in flight before starting new ones: a chain claims the steps it
+        # may still take (its remaining rounds, and its seed record when asked for), and
+        # a lane starts a new chain only while kept + those claims stay below target.
+        # Without this, a small target at a high concurrency is filled by round 1 of
+        # `target` chains and never reaches the deeper rounds.
+        flight: list[Chain] = []
+
+        def steps_left(c: Chain) -> int:
+            return (0 if c.ended else p.rounds - c.round) + (1 if p.include_seeds and not c.seed_done else 0)
+
         async def lane() -> None:
-            while queue and not run.stopped and not run.full and run.budget_left():
+            while queue and not ctx.stopped and not ctx.full and ctx.budget_left():
+                if flight and ctx.kept + sum(map(steps_left, flight)) >= target:
+                    return  # the chains in flight can fill the target; their lanes go on
                 c = queue.popleft()
+                flight.append(c)
                 try:
-                    finished = await advance(c)
-                except Stopped:
-                    run.release()
-                    return
-                if not finished:
+                    moved = await advance(c)
+                finally:
+                    flight.remove(c)
+                if not moved:
                     queue.appendleft(c)
                     return
 
-        while not run.stopped:
-            await run.lanes(lane)
-            await run.drain()
-            if run.stopped or run.kept >= spec.target or not queue or not run.budget_left():
+        while not ctx.stopped:
+            await ctx.lanes(lane)
+            await ctx.drain()
+            if ctx.stopped or ctx.kept >= target or not queue or not ctx.budget_left():
                 break
-        if not run.stopped and run.kept < spec.target:
-            run.shortfall = (f"made {run.kept} of {spec.target}: every chain of evolutions ended"
-                             if not queue else f"made {run.kept} of {spec.target} after {run.requests_made} requests")
+        if not ctx.stopped and ctx.kept < target:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {target}: every chain of evolutions ended" if not queue
+                              else f"made {ctx.kept} of {target} after {ctx.requests_made} requests")
+        return DONE
 
 
 RECIPE = EvolInstruct()

@@ -22,10 +22,11 @@ Algorithm (shared/reference/recipes.md section 7):
    (without that system message, as gen_mt.py does). Any turn failing clean-up, or an
    intermediate response that is empty or cut by max_tokens, drops the conversation.
 
-Records: {instruction, response, output, messages, template, turns}. `instruction` and
+Records: {instruction, response, messages, template, turns}. `instruction` and
 `response` are the first exchange (the original's fields); `messages` holds every turn
-(user/assistant alternating, no system); `output` repeats `response` so the "alpaca"
-output format gets the answer (formats.shape reads `output` when `instruction` exists).
+(user/assistant alternating, no system). There is no `output` field: the "alpaca"
+output format takes the answer from `response` (formats.shape reads `output`, else
+`response`, when `instruction` exists).
 Keys are a content hash of the normalized first instruction.
 
 Templates come from the original's configs/model_configs.json, by family (`template`),
@@ -58,11 +59,10 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase, Sampling
-from service.pipeline.run import JobRun, Stopped
+from service.pipeline.run import RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion, ProviderError
-from service.recipes.base import Env
-from service.recipes.self_instruct import text_key
+from service.recipes.base import Env, Recipe, text_key
 
 INSTRUCTION_SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 256}
 RESPONSE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 1024}
@@ -219,14 +219,14 @@ def clean_instruction(text: str) -> tuple[str, str | None]:
     return inst, None
 
 
-class Magpie:
+class Magpie(Recipe[MagpieJob]):
     name = "magpie"
     summary = "Instructions written by the model from its pre-query chat template alone, then answered (Magpie)."
     Spec = MagpieJob
-    pairs = False
-
-    def needs_raw(self, spec: MagpieJob) -> bool:
-        return True
+    mixes_not = ("the pre-query template belongs to one model family and the same model answers; "
+                 "run one job per generator")
+    raw_completion = "always"
+    shared_state = ("the instructions taken so far (the exact-duplicate check)",)
 
     def validate(self, spec: MagpieJob, env: Env) -> int:
         p = spec.params
@@ -246,24 +246,24 @@ class Magpie:
                           p.template) from None
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: MagpieJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[MagpieJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        gen = run.generator
+        gen = ctx.generator
         name, family, pre_query = resolve(p, gen.model)
         ins_params = p.instruction_sampling.over(INSTRUCTION_SAMPLING) | {
             "stop": stop_strings(family, p.early_stopping, p.stop)}
-        resp_params = run.sampling(RESPONSE_SAMPLING)
+        resp_params = ctx.sampling(RESPONSE_SAMPLING)
         record_sampling = {**resp_params, "instruction_sampling": ins_params}
         drop_truncated = spec.filters.drop_truncated
         mt_system = p.mt_system_prompt or (family.default_system if family else None)
         taken: set[str] = set()
 
         async def write_user_turn(prompt: str) -> Completion:
-            params = ins_params if "seed" in ins_params else ins_params | {"seed": run.rng.randrange(2**31)}
+            params = ins_params if "seed" in ins_params else ins_params | {"seed": ctx.rng.randrange(2**31)}
             return await gen.complete(prompt, params)
 
-        async def converse(key: str, instruction: str) -> None:
+        async def converse(slot: Slot, key: str, instruction: str) -> None:
             messages = [{"role": "user", "content": instruction}]
             data: dict[str, Any] = {"instruction": instruction, "template": name, "turns": p.turns}
             answers: list[Completion] = []
@@ -275,8 +275,8 @@ class Magpie:
                     if why is None and drop_truncated and c.finish_reason == "length":
                         why = "truncated"
                     if why:
-                        await run.reject(key, Verdict("instruction", why, f"user turn {turn}"),
-                                         data | {"messages": messages, "follow_up": follow_up}, reserved=True)
+                        await slot.reject(key, Verdict("instruction", why, f"user turn {turn}"),
+                                          data | {"messages": messages, "follow_up": follow_up})
                         return
                     messages.append({"role": "user", "content": follow_up})
                 a = await gen.chat(messages, resp_params)
@@ -286,13 +286,13 @@ class Magpie:
                     why = "empty" if not a.text.strip() else (
                         "truncated" if drop_truncated and a.finish_reason == "length" else None)
                     if why:
-                        await run.reject(key, Verdict("filter", why, f"response to turn {turn}"),
-                                         data | {"messages": messages}, reserved=True)
+                        await slot.reject(key, Verdict("filter", why, f"response to turn {turn}"),
+                                          data | {"messages": messages})
                         return
             first = answers[0].text
             data |= {"response": first, "messages": messages}
             cut = any(a.finish_reason == "length" for a in answers)
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, data=data, text="\n\n".join(a.text for a in answers),
                 finish_reason="length" if cut else answers[-1].finish_reason, sampling=record_sampling,
             ))
@@ -300,39 +300,35 @@ class Magpie:
         async def lane() -> None:
             # The slot is taken before the instruction is written, so the job stops
             # sampling as soon as kept + in-flight covers the target.
-            while not run.stopped and run.budget_left() and run.reserve():
-                try:
-                    c = await write_user_turn(pre_query)
-                except Stopped:
-                    run.release()
-                    return
-                except ProviderError:
-                    run.release()
-                    continue
-                inst, why = clean_instruction(c.text)
-                if why is None and drop_truncated and c.finish_reason == "length":
-                    why = "truncated"
-                if why:
-                    await run.reject(text_key("x", inst), Verdict("instruction", why),
-                                     {"instruction": inst, "template": name}, reserved=True)
-                    continue
-                norm = normalize(inst)
-                key = text_key("i", norm)
-                if norm in taken or run.item_id(key) in run.done:
-                    await run.reject(text_key("d", norm), Verdict("dedup", "duplicate", "same instruction as an earlier item"),
-                                     {"instruction": inst, "template": name}, reserved=True)
-                    continue
-                taken.add(norm)
-                try:
-                    await converse(key, inst)
-                except Stopped:
-                    run.release()
-                    return
-                except ProviderError as exc:
-                    await run.reject(key, Verdict("generate", "provider_error", str(exc)[:500]),
-                                     {"instruction": inst, "template": name}, reserved=True)
+            while not ctx.stopped and ctx.budget_left() and (slot := ctx.slot()) is not None:
+                async with slot:
+                    try:
+                        c = await write_user_turn(pre_query)
+                    except ProviderError:
+                        continue
+                    inst, why = clean_instruction(c.text)
+                    if why is None and drop_truncated and c.finish_reason == "length":
+                        why = "truncated"
+                    if why:
+                        await slot.reject(text_key("x", inst), Verdict("instruction", why),
+                                          {"instruction": inst, "template": name})
+                        continue
+                    norm = normalize(inst)
+                    key = text_key("i", norm)
+                    if norm in taken or ctx.is_done(key):
+                        await slot.reject(text_key("d", norm),
+                                          Verdict("dedup", "duplicate", "same instruction as an earlier item"),
+                                          {"instruction": inst, "template": name})
+                        continue
+                    taken.add(norm)
+                    try:
+                        await converse(slot, key, inst)
+                    except ProviderError as exc:
+                        if not slot.settled:
+                            await slot.reject(key, Verdict.from_error("generate", "provider_error", exc),
+                                              {"instruction": inst, "template": name})
 
-        await run.fill(lane)
+        return await ctx.fill(lane)
 
 
 RECIPE = Magpie()

@@ -26,7 +26,8 @@ Algorithm (shared/reference/recipes.md section 4):
   {system, system_id, question, response, messages (system first), collection,
   multiple_choice, task (when given)}. The response passes the job's filters like any
   record; a rejected query is not retried (as in the `responses` recipe), so `kept` may
-  end below `target`, and the job's note says so.
+  end below `target`; how the job then ends is pipeline/outcome.py's one rule
+  (an explicit target fails; without one, `min_yield` decides).
 - `target` defaults to the number of queries and may not exceed it.
 
 Determinism: the order and every query's system message come from one RNG seeded by the
@@ -60,9 +61,9 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Text, load_prompts
+from service.recipes.base import Env, Recipe, Text, load_prompts
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 2048}
 
@@ -212,14 +213,11 @@ def build_messages(system_id: int, query: str, empty_system: str = "omit") -> li
     return [*head, {"role": "user", "content": query}]
 
 
-class Orca:
+class Orca(Recipe[OrcaJob]):
     name = "orca"
     summary = "Explanation traces: each query answered under a system message from its collection's pool (Orca)."
     Spec = OrcaJob
-    pairs = False
-
-    def needs_raw(self, spec: OrcaJob) -> bool:
-        return False
+    mixes = True
 
     def validate(self, spec: OrcaJob, env: Env) -> int:
         p = spec.params
@@ -230,26 +228,27 @@ class Orca:
             raise invalid("target", f"target {spec.target} exceeds the {n} queries given", spec.target)
         return spec.target or n
 
-    async def run(self, run: JobRun) -> None:
-        spec: OrcaJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[OrcaJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        items = resolve(p, run.env.settings)
-        params = run.sampling(DEFAULT_SAMPLING)
+        items = resolve(p, ctx.env.settings)
         width = len(str(len(items)))
 
         def todo() -> Iterator[tuple[str, int, int]]:
-            # Lazy: run.each pulls items one at a time, in schedule order, so the RNG is
+            # Lazy: ctx.each pulls items one at a time, in schedule order, so the RNG is
             # consumed the same way whatever the concurrency or timing.
-            for i, sid in schedule(items, p.order, run.rng):
+            for i, sid in schedule(items, p.order, ctx.rng):
                 key = f"q{i:0{width}d}"
-                if run.item_id(key) not in run.done:
+                if not ctx.is_done(key):
                     yield key, i, sid
 
-        async def one(entry: tuple[str, int, int]) -> None:
+        async def one(slot: Slot, entry: tuple[str, int, int]) -> None:
             key, i, sid = entry
             it = items[i]
             messages = build_messages(sid, it.query, p.empty_system)
-            c = await run.chat(messages, params)
+            model = ctx.pick(key)
+            params = model.sampling(DEFAULT_SAMPLING)
+            c = await model.chat(messages, params)
             data: dict[str, Any] = {
                 "system": SYSTEM_MESSAGES[sid], "system_id": sid, "question": it.query,
                 "response": c.text, "messages": [*messages, {"role": "assistant", "content": c.text}],
@@ -257,13 +256,13 @@ class Orca:
             }
             if it.task is not None:
                 data["task"] = it.task
-            await run.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
-                                      sampling=params, data=data))
+            await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
+                                      sampling=params, provenance=model.provenance, data=data))
 
-        await run.each(todo(), one)
-        if run.kept < (run.target or 0) and not run.stopped:
-            run.note = (f"{run.target - run.kept} of {run.target} records missing: the queries ran out "
-                        "after rejects; see the job's rejects")
+        await ctx.each(todo(), one)
+        if ctx.kept < (ctx.target or 0) and not ctx.stopped:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target}: the queries ran out after rejects")
+        return DONE
 
 
 RECIPE = Orca()

@@ -69,15 +69,16 @@ import re
 from typing import Annotated, Any, Iterator, Literal
 
 import msgspec
-from datasketch import MinHash, MinHashLSH
 from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
-from service.pipeline.run import JobRun, Model, Stopped
-from service.pipeline.stages import REFUSAL_PHRASES, Candidate, Verdict
+from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
+from service.pipeline.records import field_of
+from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
+from service.pipeline.stages import Candidate, Verdict, error_detail, refusal_pattern
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Text, check_generator, load_prompts
+from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, system_turn
 
 Template = Literal["instruction", "math", "knowledge", "npc"]
 Relation = Literal["read", "write", "like", "dislike"]
@@ -238,11 +239,7 @@ def words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
-class PersonaDedup:
+class PersonaDedup(MinHashIndex):
     """Near-duplicate personas by MinHash LSH over word unigrams, confirmed by exact Jaccard.
 
     `add` returns None for a new persona (now indexed), or (key, jaccard) of the earliest
@@ -250,39 +247,7 @@ class PersonaDedup:
     """
 
     def __init__(self, threshold: float = 0.9, num_perm: int = MINHASH_PERM):
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-        self.sets: dict[str, set[str]] = {}
-        self.order: dict[str, int] = {}
-
-    def _minhash(self, tokens: set[str]) -> MinHash:
-        m = MinHash(num_perm=self.num_perm, seed=MINHASH_SEED)
-        m.update_batch([t.encode() for t in sorted(tokens)])
-        return m
-
-    def find(self, persona: str) -> tuple[str, float] | None:
-        tokens = words(persona)
-        hits = [(self.order[k], k, jaccard(tokens, self.sets[k])) for k in self.lsh.query(self._minhash(tokens))]
-        hits = [h for h in hits if h[2] >= self.threshold]
-        if not hits:
-            return None
-        _, key, sim = min(hits)
-        return key, sim
-
-    def index(self, key: str, persona: str) -> None:
-        if key in self.sets:
-            return
-        tokens = words(persona)
-        self.lsh.insert(key, self._minhash(tokens))
-        self.sets[key] = tokens
-        self.order[key] = len(self.order)
-
-    def add(self, key: str, persona: str) -> tuple[str, float] | None:
-        dup = self.find(persona)
-        if dup is None:
-            self.index(key, persona)
-        return dup
+        super().__init__(threshold, num_perm, words, seed=MINHASH_SEED, weights=LSH_WEIGHTS, confirm=True)
 
 
 def dedup(personas: list[str], threshold: float = 0.9) -> tuple[list[int], dict[int, int]]:
@@ -310,21 +275,13 @@ class Node(msgspec.Struct):
     root: str = ""
 
 
-def _field(line: dict[str, Any], name: str) -> Any:
-    """A recipe field of a committed line, whatever output format shaped it."""
-    if name in line:
-        return line[name]
-    return (line.get("meta") or {}).get("fields", {}).get(name)
-
-
-class PersonaHub:
+class PersonaHub(Recipe[PersonaHubJob]):
     name = "persona-hub"
     summary = "Persona-driven prompts (and responses): personas from texts or given, expanded, deduplicated (PersonaHub)."
     Spec = PersonaHubJob
-    pairs = False
-
-    def needs_raw(self, spec: PersonaHubJob) -> bool:
-        return False
+    mixes_not = ("personas are expanded and deduplicated across the job by one generator; "
+                 "name a second model as params.responder")
+    shared_state = ("the persona lineage and the persona near-duplicate index (stages 1-2 run once per job)",)
 
     def validate(self, spec: PersonaHubJob, env: Env) -> int | None:
         p = spec.params
@@ -357,44 +314,42 @@ class PersonaHub:
                 raise invalid("target", f"target {spec.target} exceeds the {n} {what} (one record per persona)", spec.target)
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: PersonaHubJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[PersonaHubJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        params = run.sampling(DEFAULT_SAMPLING)
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
-        prior = await self._committed(run)
+        params = ctx.sampling(DEFAULT_SAMPLING)
+        system = system_turn(p.system_prompt)
+        prior = await self._committed(ctx)
 
-        nodes = await self._personas(run, p, params, system, prior)
-        if run.stopped:
-            return
-        unique = await self._dedup(run, p, nodes, prior)
-        if run.stopped:
-            return
-        await self._synthesize(run, p, params, system, unique, prior)
-        await run.drain()
-        if run.stopped:
-            return
-        if spec.target is not None and run.kept < spec.target:
-            run.shortfall = (f"made {run.kept} of {spec.target}: {len(unique)} unique personas, "
-                             f"{p.attempts} attempt(s) each; see the job's rejects")
-        elif spec.target is None and run.kept < len(unique):
-            run.note = (f"{run.kept} records from {len(unique)} unique personas; "
-                        f"{len(unique) - run.kept} were rejected, see the job's rejects")
+        nodes = await self._personas(ctx, p, params, system, prior)
+        if ctx.stopped:
+            return DONE
+        unique = await self._dedup(ctx, p, nodes, prior)
+        if ctx.stopped:
+            return DONE
+        await self._synthesize(ctx, p, params, system, unique, prior)
+        await ctx.drain()
+        if ctx.stopped:
+            return DONE
+        if spec.target is not None and ctx.kept < spec.target:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {spec.target}: {len(unique)} unique personas, "
+                                        f"{p.attempts} attempt(s) each; see the job's rejects")
+        if spec.target is None:
+            return RunOutcome(inputs=len(unique), note=f"{ctx.kept} records from {len(unique)} unique personas")
+        return DONE
 
     # -- resume ------------------------------------------------------------------------
 
-    async def _committed(self, run: JobRun) -> dict[str, Any]:
+    async def _committed(self, ctx: RecipeContext[PersonaHubJob]) -> dict[str, Any]:
         """What earlier runs of this job committed: personas by lineage key, decided
         persona-stage outcomes, lineage keys used by synthesis, and record keys."""
         out: dict[str, Any] = {"persona": {}, "decided": set(), "used": set(), "records": set()}
-        if not run.done:
+        if not ctx.done:
             return out
-        cut = len(run.job_id) + 1
-        records = await run.store.all_records(run.job_id)
-        rejects = [msgspec.json.decode(line) for line in await run.store.read(run.job_id, "rejects", 0, 10**12)]
-        for line in records + rejects:
-            node, persona = _field(line, "persona_id"), _field(line, "persona")
-            key = str(line.get("id", ""))[cut:]
+        committed = await ctx.committed(rejects=True)
+        for line in committed.records + committed.rejects:
+            node, persona = field_of(line, "persona_id"), field_of(line, "persona")
+            key = committed.key(line)
             if not node:
                 continue
             if persona:
@@ -403,94 +358,85 @@ class PersonaHub:
                 out["decided"].add(node)
             else:
                 out["used"].add(node)
-        out["records"] = {str(r.get("id", ""))[cut:] for r in records}
+        out["records"] = {committed.key(r) for r in committed.records}
         return out
 
     # -- 1. personas -------------------------------------------------------------------
 
-    async def _personas(self, run: JobRun, p: PersonaHubParams, params: dict[str, Any],
+    async def _personas(self, ctx: RecipeContext[PersonaHubJob], p: PersonaHubParams, params: dict[str, Any],
                         system: list[dict[str, str]], prior: dict[str, Any]) -> list[Node]:
         if p.personas is not None or p.persona_file is not None:
-            given = load_prompts(p.personas, p.persona_file, run.env.settings, "params")
+            given = load_prompts(p.personas, p.persona_file, ctx.env.settings, "params")
             w = len(str(len(given)))
             level = [Node(f"g{i:0{w}d}", {"from": "given", "index": i}, persona.strip() or None)
                      for i, persona in enumerate(given)]
             for n in level:
-                if not n.persona and run.item_id(f"{n.key}-p") not in run.done:
-                    await self._persona_reject(run, n, "empty_persona", "the given persona is blank")
+                if not n.persona and not ctx.is_done(f"{n.key}-p"):
+                    await self._persona_reject(ctx, n, "empty_persona", "the given persona is blank")
         else:
-            texts = load_prompts(p.texts, p.text_file, run.env.settings, "params")
+            texts = load_prompts(p.texts, p.text_file, ctx.env.settings, "params")
             relations = list(dict.fromkeys(p.relations or ["read"]))
             w = len(str(len(texts)))
             level = [Node(f"t{i:0{w}d}-{rel}", {"from": "text", "index": i, "relation": rel})
                      for i in range(len(texts)) for rel in relations]
-            await self._make(run, level, lambda n: text_to_persona_prompt(texts[n.source["index"]], n.source["relation"]),
+            await self._make(ctx, level, lambda n: text_to_persona_prompt(texts[n.source["index"]], n.source["relation"]),
                              params, system, prior)
         nodes = [n for n in level if n.persona]
         for k in range(1, p.expand_iterations + 1):
-            if run.stopped:
+            if ctx.stopped:
                 break
             parents = [n for n in level if n.persona]
             level = [Node(f"{n.root or n.key}-e{k}", {"from": "persona", "parent": n.key, "iteration": k},
                           root=n.root or n.key)
                      for n in parents]
             by_key = {n.key: n for n in parents}
-            await self._make(run, level, lambda n: persona_to_persona_prompt(by_key[n.source["parent"]].persona or ""),
+            await self._make(ctx, level, lambda n: persona_to_persona_prompt(by_key[n.source["parent"]].persona or ""),
                              params, system, prior)
             nodes.extend(n for n in level if n.persona)
         return nodes
 
-    async def _make(self, run: JobRun, level: list[Node], prompt_of: Any, params: dict[str, Any],
+    async def _make(self, ctx: RecipeContext[PersonaHubJob], level: list[Node], prompt_of: Any, params: dict[str, Any],
                     system: list[dict[str, str]], prior: dict[str, Any]) -> None:
         """Fill `persona` of the nodes of one level by the model (or from committed data)."""
-        refusals = self._refusals(run.spec)  # type: ignore[arg-type]
+        refusals = refusal_pattern(ctx.spec.filters)
         todo: Iterator[Node] = iter(level)
 
         async def lane() -> None:
             for node in todo:
-                if run.stopped:
+                if ctx.stopped:
                     return
                 if node.key in prior["persona"]:
                     node.persona = prior["persona"][node.key]
                     continue
-                if node.key in prior["decided"] or run.item_id(f"{node.key}-p") in run.done:
+                if node.key in prior["decided"] or ctx.is_done(f"{node.key}-p"):
                     continue  # its creation failed in an earlier run
                 prompt = prompt_of(node)
                 try:
-                    c = await run.chat([*system, {"role": "user", "content": prompt}], params)
-                except Stopped:
-                    return
+                    c = await ctx.chat([*system, {"role": "user", "content": prompt}], params)
                 except ProviderError as exc:
-                    await self._persona_reject(run, node, "provider_error", str(exc)[:500])
+                    await self._persona_reject(ctx, node, "provider_error", error_detail(exc))
                     continue
                 persona = clean_persona(c.text)
                 if not persona:
-                    await self._persona_reject(run, node, "empty_persona", None, c.text)
-                elif c.finish_reason == "length" and run.spec.filters.drop_truncated:
-                    await self._persona_reject(run, node, "truncated", "the provider stopped at max_tokens", persona)
+                    await self._persona_reject(ctx, node, "empty_persona", None, c.text)
+                elif c.finish_reason == "length" and ctx.spec.filters.drop_truncated:
+                    await self._persona_reject(ctx, node, "truncated", "the provider stopped at max_tokens", persona)
                 elif refusals is not None and (m := refusals.search(persona.lower())):
-                    await self._persona_reject(run, node, "refusal", m.group(0), persona)
+                    await self._persona_reject(ctx, node, "refusal", m.group(0), persona)
                 else:
                     node.persona = persona
 
-        await run.lanes(lane)
+        await ctx.lanes(lane)
 
-    @staticmethod
-    def _refusals(spec: PersonaHubJob) -> re.Pattern[str] | None:
-        if not spec.filters.drop_refusals:
-            return None
-        phrases = REFUSAL_PHRASES + tuple(x.lower() for x in spec.filters.refusal_phrases)
-        return re.compile("|".join(re.escape(x) for x in phrases))
-
-    async def _persona_reject(self, run: JobRun, node: Node, reason: str, detail: str | None,
+    async def _persona_reject(self, ctx: RecipeContext[PersonaHubJob], node: Node, reason: str, detail: str | None,
                               text: str | None = None) -> None:
-        await run.reject(f"{node.key}-p", Verdict("persona", reason, detail),
+        await ctx.reject(f"{node.key}-p", Verdict("persona", reason, detail),
                          {"persona_id": node.key, "persona_source": node.source,
                           **({"persona_text": text} if text else {})})
 
     # -- 2. dedup -------------------------------------------------------------------------
 
-    async def _dedup(self, run: JobRun, p: PersonaHubParams, nodes: list[Node], prior: dict[str, Any]) -> list[Node]:
+    async def _dedup(self, ctx: RecipeContext[PersonaHubJob], p: PersonaHubParams, nodes: list[Node], prior: dict[str, Any]) -> list[Node]:
         d = PersonaDedup(p.dedup_threshold)
         # Personas an earlier run already used stay; new ones are measured against them.
         for n in nodes:
@@ -510,7 +456,8 @@ class PersonaHub:
                 unique.append(n)
                 continue
             other, sim = hit
-            await run.reject(f"{n.key}-p", Verdict("persona", "duplicate_persona", f"Jaccard {sim:.3f} with {other}"),
+            assert sim is not None  # confirmed hits carry their Jaccard
+            await ctx.reject(f"{n.key}-p", Verdict("persona", "duplicate_persona", f"Jaccard {sim:.3f} with {other}"),
                              {"persona": n.persona, "persona_id": n.key, "persona_source": n.source,
                               "duplicate_of": by_key[other].persona, "duplicate_of_id": other,
                               "jaccard": round(sim, 4)})
@@ -518,13 +465,13 @@ class PersonaHub:
 
     # -- 3. synthesis (and 4. response) ------------------------------------------------------
 
-    async def _synthesize(self, run: JobRun, p: PersonaHubParams, params: dict[str, Any],
+    async def _synthesize(self, ctx: RecipeContext[PersonaHubJob], p: PersonaHubParams, params: dict[str, Any],
                           system: list[dict[str, str]], unique: list[Node], prior: dict[str, Any]) -> None:
         respond = responds(p)
         strip = strips(p)
-        responder: Model = run.model(p.responder) if p.responder is not None else run.generator
+        responder: Model = ctx.model(p.responder) if p.responder is not None else ctx.generator
         rparams = responder.sampling(DEFAULT_SAMPLING)
-        drop_truncated = run.spec.filters.drop_truncated
+        drop_truncated = ctx.spec.filters.drop_truncated
 
         def keys(n: Node) -> list[str]:
             return [f"{n.key}-{p.template}{a}" for a in range(p.attempts)]
@@ -533,61 +480,58 @@ class PersonaHub:
             ks = keys(n)
             if any(k in prior["records"] for k in ks):
                 return []
-            return [k for k in ks if run.item_id(k) not in run.done]
+            return [k for k in ks if not ctx.is_done(k)]
 
         todo = iter([(n, pending(n)) for n in unique])
 
-        async def attempt(n: Node, key: str) -> bool:
+        async def attempt(slot: Slot, n: Node, key: str) -> bool:
             """One try for persona `n`; True when it became a record."""
             assert n.persona is not None
             base: dict[str, Any] = {"persona": n.persona, "persona_id": n.key, "persona_source": n.source,
                                     "template": p.template}
             prompt = synthesis_prompt(p.template, n.persona)
             try:
-                c = await run.chat([*system, {"role": "user", "content": prompt}], params)
+                c = await ctx.chat([*system, {"role": "user", "content": prompt}], params)
             except ProviderError as exc:
-                await run.reject(key, Verdict("generate", "provider_error", str(exc)[:500]), base, reserved=True)
+                await slot.reject(key, Verdict.from_error("generate", "provider_error", exc), base)
                 return False
             reason, body = check_output(p.template, c.text)
             shown = body if strip else c.text.strip()
             data = {**base, "prompt": shown, "finish_reason": c.finish_reason}
             if c.finish_reason == "length" and drop_truncated:
-                await run.reject(key, Verdict("generate", "truncated", "the synthesis stopped at max_tokens"),
-                                 data, reserved=True)
+                await slot.reject(key, Verdict("generate", "truncated", "the synthesis stopped at max_tokens"), data)
                 return False
             if reason is not None:
                 detail = (f"the output does not start with {PREFIXES[p.template]!r}" if reason == "missing_prefix"
                           else "the math problem comes with a solution or answer")
-                await run.reject(key, Verdict("check", reason, detail), data, reserved=True)
+                await slot.reject(key, Verdict("check", reason, detail), data)
                 return False
             if not respond:
-                return await run.offer(Candidate(key=key, data=data, text=c.text, finish_reason=c.finish_reason,
-                                                 sampling=params))
+                return await slot.offer(Candidate(key=key, data=data, text=c.text, finish_reason=c.finish_reason,
+                                                  sampling=params))
             user = [{"role": "user", "content": body}]
             try:
                 r = await responder.chat(user, rparams)
             except ProviderError as exc:
-                await run.reject(key, Verdict("respond", "provider_error", str(exc)[:500]), data, reserved=True)
+                await slot.reject(key, Verdict.from_error("respond", "provider_error", exc), data)
                 return False
             data |= {"response": r.text, "messages": [*user, {"role": "assistant", "content": r.text}]}
             if p.responder is not None:
                 data["responder"] = {**responder.provenance, "sampling": rparams}
-            return await run.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
-                                             sampling=params))
+            return await slot.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
+                                              sampling=params))
 
         async def lane() -> None:
             for n, ks in todo:
                 for key in ks:
-                    if not run.reserve():
+                    slot = ctx.slot()
+                    if slot is None:
                         return
-                    try:
-                        if await attempt(n, key):
+                    async with slot:
+                        if await attempt(slot, n, key):
                             break
-                    except Stopped:
-                        run.release()
-                        return
 
-        await run.lanes(lane)
+        await ctx.lanes(lane)
 
 
 RECIPE = PersonaHub()

@@ -5,7 +5,8 @@ each prompt draws its generator by weight. The job gives prompts (inline or a
 registered file) and an optional system prompt; every prompt is sent once by chat, the
 answer passes the job's filters, and the record is {prompt, response, messages}.
 A rejected answer is not retried: the prompt's reject says why, so `kept` may end
-below the number of prompts, and the job's note says by how much.
+below the number of prompts: without an explicit target the job succeeds when the
+kept share reaches `min_yield`, its note stating the shortfall (pipeline/outcome.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env, Text, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target, system_turn
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
 
@@ -37,45 +38,35 @@ class ResponsesJob(JobSpecBase, tag="responses", kw_only=True, forbid_unknown_fi
     params: ResponsesParams
 
 
-class Responses:
+class Responses(Recipe[ResponsesJob]):
     name = "responses"
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
-    pairs = False
-
-    def needs_raw(self, spec: ResponsesJob) -> bool:
-        return False
+    mixes = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
         return prompts_target(spec, env)
 
-    async def run(self, run: JobRun) -> None:
-        spec: ResponsesJob = run.spec  # type: ignore[assignment]
-        p = spec.params
-        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
-        system = [{"role": "system", "content": p.system_prompt}] if p.system_prompt else []
-        width = len(str(len(prompts)))
-        todo = (  # lazy: a list of 100k (key, prompt) pairs was 10 MB of worker memory
-            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
-            if run.item_id(f"p{i:0{width}d}") not in run.done
-        )
+    async def run(self, ctx: RecipeContext[ResponsesJob]) -> RunOutcome:
+        p = ctx.spec.params
+        prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
+        system = system_turn(p.system_prompt)
 
-        async def one(item: tuple[str, str]) -> None:
+        async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
-            model = run.pick(key)
+            model = ctx.pick(key)
             messages = [*system, {"role": "user", "content": prompt}]
             params = model.sampling(DEFAULT_SAMPLING)
             c = await model.chat(messages, params)
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
                 provenance=model.provenance, prompt=prompt,
                 data={"prompt": prompt, "response": c.text,
                       "messages": [*messages, {"role": "assistant", "content": c.text}]},
             ))
 
-        await run.each(todo, one)
-        if run.kept < (run.target or 0) and not run.stopped:
-            run.note = f"{run.target - run.kept} of {run.target} prompts were rejected; see the job's rejects"
+        await ctx.each(ctx.items(prompts), one)
+        return DONE
 
 
 RECIPE = Responses()

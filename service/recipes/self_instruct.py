@@ -28,7 +28,6 @@ poorly; raw completion is the default). top_p 0 for instances is left out (tempe
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,11 +37,11 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
 from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason
-from service.providers.base import ProviderError
-from service.recipes.base import SEEDS_DIR, Env, Instance, SeedTask, load_seeds
+from service.providers.base import Completion, ProviderError
+from service.recipes.base import SEEDS_DIR, Env, Instance, Recipe, SeedTask, load_seeds, text_key
 
 BOOTSTRAP_SAMPLING: dict[str, Any] = {
     "temperature": 0.7, "top_p": 0.5, "max_tokens": 1024,
@@ -97,13 +96,6 @@ class SelfInstructJob(JobSpecBase, tag="self-instruct", kw_only=True, forbid_unk
     """A Self-Instruct job: `target` new instructions with instances."""
 
     params: SelfInstructParams = msgspec.field(default_factory=SelfInstructParams)
-
-
-def text_key(prefix: str, text: str) -> str:
-    """A content-derived item key. Prefixes keep outcomes apart: "i" is an accepted
-    instruction (record, or its later reject), "x" a candidate filtered out before
-    acceptance (a duplicate of an accepted one must not collide with its record)."""
-    return prefix + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def clean(text: str, capitalize: str = "first") -> str:
@@ -224,11 +216,13 @@ def clf_examples() -> list[tuple[str, bool]]:
     return [(e.task, e.is_classification) for e in map(dec.decode, path.read_bytes().splitlines()) if e.task]
 
 
-class SelfInstruct:
+class SelfInstruct(Recipe[SelfInstructJob]):
     name = "self-instruct"
     summary = "Bootstrap new instructions from seed tasks, then input/output instances (Self-Instruct)."
     Spec = SelfInstructJob
-    pairs = False
+    raw_completion = "when params.mode is 'completion'"
+    shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
+    mixes = True  # per bootstrap prompt (that model also writes the instances of its tasks)
 
     def needs_raw(self, spec: SelfInstructJob) -> bool:
         return spec.params.mode == "completion"
@@ -243,95 +237,114 @@ class SelfInstruct:
             raise invalid("params.classification_only", "no seed task is marked is_classification")
         return spec.target
 
-    async def run(self, run: JobRun) -> None:
-        spec: SelfInstructJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[SelfInstructJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        seeds = load_seeds(p.seeds, p.seed_file, run.env.settings, "params")
+        seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
         if p.classification_only:
             seeds = [s for s in seeds if s.is_classification]
-        machine = [r["instruction"] for r in await run.store.all_records(run.job_id)]
+        machine = [r["instruction"] for r in (await ctx.committed()).records]
         pool = RougePool([s.instruction for s in seeds] + machine)
-        params = run.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
+
+        def boot_params(model: Model) -> dict[str, Any]:
+            return model.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
         clf_shots = clf_examples()
         with_instances = [s for s in seeds if s.instances]
         pending: set[asyncio.Task[None]] = set()
 
-        async def generate() -> list[str]:
+        async def generate() -> tuple[Model, Completion | None, list[str]]:
             n_machine = min(p.machine_demos, len(machine))
-            demos = run.rng.sample(machine, n_machine) + run.rng.sample(
+            demos = ctx.rng.sample(machine, n_machine) + ctx.rng.sample(
                 [s.instruction for s in seeds], min(p.demos - n_machine, len(seeds))
             )
-            run.rng.shuffle(demos)
+            ctx.rng.shuffle(demos)
             prompt = bootstrap_prompt(demos, p.classification_only)
+            # The mix is drawn per bootstrap prompt; that model also writes the instances
+            # of the tasks it proposed, so a record is one model's work.
+            model = ctx.pick(text_key("b", prompt))
             if p.mode == "completion":
-                c = await run.complete(prompt, params)
+                c = await model.complete(prompt, boot_params(model))
             else:
                 tail = CHAT_TAIL.format(n=len(demos) + 1)
-                c = await run.chat([{"role": "user", "content": prompt + tail}], params)
+                c = await model.chat([{"role": "user", "content": prompt + tail}], boot_params(model))
             if c.finish_reason == "length":
-                await run.reject(text_key("t", c.text), Verdict("generate", "truncated", "response cut by max_tokens"), {"response": c.text})
-                return []
-            return parse_bootstrap(c.text, p.capitalize)
+                await ctx.reject(text_key("t", c.text), Verdict("generate", "truncated", "response cut by max_tokens"),
+                                 {"response": c.text}, provenance=model.provenance)
+                return model, None, []
+            return model, c, parse_bootstrap(c.text, p.capitalize)
 
-        async def is_classification(task: str) -> bool:
+        async def call(model: Model, prompt: str, sampling: dict[str, Any]) -> Completion:
+            return await (model.complete(prompt, sampling) if p.mode == "completion"
+                          else model.chat([{"role": "user", "content": prompt}], sampling))
+
+        async def is_classification(model: Model, task: str) -> bool:
             if p.classification_only:
                 return True
-            prompt = clf_prompt(clf_shots, task)
-            if p.mode == "completion":
-                c = await run.complete(prompt, CLF_SAMPLING)
-            else:
-                c = await run.chat([{"role": "user", "content": prompt}], CLF_SAMPLING)
+            c = await call(model, clf_prompt(clf_shots, task), CLF_SAMPLING)
             return c.text.strip().lower().startswith("yes")
 
-        async def finish(task: str, top: dict[str, float], avg: float) -> None:
+        async def finish(slot: Slot, model: Model, boot: Completion, task: str, top: dict[str, float],
+                         avg: float) -> None:
+            async with slot:
+                await instances(slot, model, boot, task, top, avg)
+
+        async def instances(slot: Slot, model: Model, boot: Completion, task: str, top: dict[str, float],
+                            avg: float) -> None:
             data: dict[str, Any] = {"instruction": task, "input": "", "output": "",
                                     "most_similar_instructions": top,
                                     "avg_similarity_score": round(avg, 4)}
             key = text_key("i", task)
+            # Provenance is the call that wrote the record's text: the instance call when
+            # there are instances (it wrote input/output), else the bootstrap call.
+            sampling, finish_reason = boot_params(model), boot.finish_reason
             try:
                 if p.instances:
-                    clf = await is_classification(task)
+                    clf = await is_classification(model, task)
                     data["is_classification"] = clf
                     pool_demos = [s for s in with_instances if s.is_classification == clf] or with_instances
-                    demos = run.rng.sample(pool_demos, min(3, len(pool_demos)))
+                    demos = ctx.rng.sample(pool_demos, min(3, len(pool_demos)))
                     prompt = instance_prompt(demos, task, output_first=clf)
                     ip = INSTANCE_SAMPLING | {"max_tokens": 350 if clf else 300, "stop": INSTANCE_STOP}
-                    c = await (run.complete(prompt, ip) if p.mode == "completion"
-                               else run.chat([{"role": "user", "content": prompt}], ip))
+                    c = await call(model, prompt, ip)
+                    sampling, finish_reason = ip, c.finish_reason
                     insts, why = clean_instances(
                         parse_instances(c.text, clf, c.finish_reason == "length"), p.max_instances
                     )
                     if why:
-                        await run.reject(key, Verdict("instances", why), data, reserved=True)
+                        await slot.reject(key, Verdict("instances", why), data, provenance=model.provenance)
                         return
                     data["instances"] = [msgspec.to_builtins(i) for i in insts]
                     data["input"], data["output"] = insts[0].input, insts[0].output
             except ProviderError as exc:
-                await run.reject(key, Verdict("instances", "provider_error", str(exc)[:500]), data, reserved=True)
+                await slot.reject(key, Verdict.from_error("instances", "provider_error", exc), data,
+                                  provenance=model.provenance)
                 return
-            await run.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=params))
+            await slot.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=sampling,
+                                      finish_reason=finish_reason, provenance=model.provenance))
 
         async def lane() -> None:
-            while not run.stopped and not run.full and run.budget_left():
+            while not ctx.stopped and not ctx.full and ctx.budget_left():
                 try:
-                    candidates = await generate()
+                    model, boot, candidates = await generate()
                 except ProviderError:
                     continue
                 for task in candidates:
                     reason = instruction_reject_reason(task, SELF_INSTRUCT_BLACKLIST)
                     if reason:
-                        await run.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
+                        await ctx.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
                         continue
                     best, top, avg = pool.nearest(task)
                     if best > p.rouge_threshold:
-                        await run.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
+                        await ctx.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
                                          {"instruction": task, "most_similar_instructions": dict(list(top.items())[:3])})
                         continue
-                    if not run.reserve():
+                    slot = ctx.slot()
+                    if slot is None:
                         return
                     pool.add(task)
                     machine.append(task)
-                    t = asyncio.create_task(finish(task, top, avg))
+                    assert boot is not None  # candidates come from a completed bootstrap call
+                    t = asyncio.create_task(finish(slot, model, boot, task, top, avg))
                     pending.add(t)
                     t.add_done_callback(pending.discard)
 
@@ -339,7 +352,7 @@ class SelfInstruct:
             while pending:
                 await asyncio.gather(*list(pending))
 
-        await run.fill(lane, settle)
+        return await ctx.fill(lane, settle)
 
 
 RECIPE = SelfInstruct()

@@ -30,9 +30,9 @@ Prompts come from the caller as in the `responses` recipe (inline `prompts` or a
 registered `prompt_file`); `target` defaults to the number of prompts. Prompts are
 taken in order, one target slot each, so a prompt that ties frees its slot for the
 next one. When the prompts run out first: with the default target the job succeeds
-and its note says how many prompts gave no pair (ties are expected: the paper discards
-them); with an explicit target it fails with target-not-reached, since the caller
-asked for that many pairs. The work is bounded by the prompt list
+if the pairs reach `min_yield` of the prompts, its note stating the shortfall (ties are
+expected: the paper discards them); with an explicit target it fails with
+target-not-reached, since the caller asked for that many pairs (pipeline/outcome.py). The work is bounded by the prompt list
 (samples * (1 + judge_repeats) calls per prompt), so the generic per-record request
 budget is not applied.
 
@@ -60,14 +60,14 @@ from msgspec import Meta
 
 from service.domain.specs import JobSpecBase, Sampling
 from service.pipeline.judge import judge_prompt, parse_score
-from service.pipeline.run import JobRun, gather_all
+from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.providers.base import Completion
-from service.recipes.base import Env, Text, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target
 
 SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.7, "top_p": 0.9, "max_tokens": 256}
-def mean_score(scores: list[int | None]) -> float | None:
+def mean_score(scores: list[int | None] | list[float | None]) -> float | None:
     """The average of the parseable judgements; None when there is none."""
     valid = [s for s in scores if s is not None]
     return sum(valid) / len(valid) if valid else None
@@ -103,39 +103,33 @@ class SelfRewardingJob(JobSpecBase, tag="self-rewarding", kw_only=True, forbid_u
     params: SelfRewardingParams
 
 
-class SelfRewarding:
+class SelfRewarding(Recipe[SelfRewardingJob]):
     name = "self-rewarding"
     summary = "The model samples N responses, judges them itself (5-point additive), best vs worst -> pairs."
     Spec = SelfRewardingJob
     pairs = True
-
-    def needs_raw(self, spec: SelfRewardingJob) -> bool:
-        return False
+    mixes = True  # per prompt: the drawn model samples and judges its own responses
 
     def validate(self, spec: SelfRewardingJob, env: Env) -> int:
         return prompts_target(spec, env, unit="prompts (one pair per prompt at most)")
 
-    async def run(self, run: JobRun) -> None:
-        spec: SelfRewardingJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[SelfRewardingJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
-        params = run.sampling(SAMPLING)
+        prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
         judge_params = p.judge_sampling.over(JUDGE_SAMPLING)
-        width = len(str(len(prompts)))
-        todo = [
-            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
-            if run.item_id(f"p{i:0{width}d}") not in run.done
-        ]
 
-        async def judged(prompt: str) -> tuple[Completion, list[str]]:
-            c = await run.chat([{"role": "user", "content": prompt}], params)
+        async def judged(model: Model, params: dict[str, Any], prompt: str) -> tuple[Completion, list[str]]:
+            c = await model.chat([{"role": "user", "content": prompt}], params)
             ask = [{"role": "user", "content": judge_prompt("additive5", prompt, c.text)}]
-            judgements = await gather_all([run.chat(ask, judge_params) for _ in range(p.judge_repeats)])
+            judgements = await gather_all([model.chat(ask, judge_params) for _ in range(p.judge_repeats)])
             return c, [j.text for j in judgements]
 
-        async def one(item: tuple[str, str]) -> None:
+        async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
-            results = await gather_all([judged(prompt) for _ in range(p.samples)])
+            model = ctx.pick(key)
+            params = model.sampling(SAMPLING)
+            results = await gather_all([judged(model, params, prompt) for _ in range(p.samples)])
             samples, texts, means = [], [], []
             for c, judgements in results:
                 scores = [parse_score(j) for j in judgements]
@@ -153,7 +147,7 @@ class SelfRewarding:
                     data["judgements"] = texts
                 detail = ("all sampled responses got the same score" if pair == "tie"
                           else "fewer than 2 responses got a parseable score")
-                await run.reject(key, Verdict("pair", pair, detail), data, reserved=True)
+                await slot.reject(key, Verdict("pair", pair, detail), data)
                 return
             hi, lo = pair
             data.update({
@@ -163,23 +157,21 @@ class SelfRewarding:
             })
             if p.keep_judgements:
                 data["judgements"] = texts
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, data=data, text=samples[hi]["text"], finish_reason=samples[hi]["finish_reason"],
+                provenance=model.provenance,
                 sampling={**params, "judge": judge_params},
             ))
 
-        await run.each(todo, one)
-        if run.stopped:
-            return
-        await run.drain()
-        target = run.target or 0
-        if run.kept < target:
-            if spec.target is None:
-                run.note = (f"{target - run.kept} of {target} prompts gave no pair (tie, unscored, filtered "
-                            "or failed); see the job's rejects")
-            else:
-                run.shortfall = (f"made {run.kept} of {target} pairs from {len(prompts)} prompts; the others "
-                                 "tied, were unscored, filtered or failed (see the job's rejects)")
+        await ctx.each(ctx.items(prompts), one)
+        if ctx.stopped:
+            return DONE
+        await ctx.drain()
+        target = ctx.target or 0
+        if ctx.kept < target:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {target} pairs from {len(prompts)} prompts; the "
+                                        "others tied, were unscored, filtered or failed (see the job's rejects)")
+        return DONE
 
 
 RECIPE = SelfRewarding()

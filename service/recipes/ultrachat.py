@@ -49,9 +49,12 @@ topic/subtopic or passage_index, user_simulator {provider, model, licence, sampl
 so a resumed worker skips committed dialogues and never duplicates one.
 
 Target: by default one dialogue per seed (`dialogues_per_seed`, default 1) for every
-seed given; a smaller `target` stops early. When rejects leave the job short, a
-default target gives a job note (as `responses` does); an explicit target fails the
-job with target-not-reached.
+seed given; a smaller `target` stops early. When rejects leave the job short, the
+one rule of pipeline/outcome.py decides: an explicit target fails the job with
+target-not-reached; a default one succeeds when the dialogues reach `min_yield` of
+the plan, the shortfall in the job's note. A topic whose subtopic list gives no
+subtopic rejects its dialogues (`no_subtopics`) rather than asking about the bare
+meta-topic.
 
 Deviations: the paper's writing expansion is a second ChatGPT call on a finished
 instruction; here it is one call with a "make it detailed" prompt at the same rate.
@@ -69,10 +72,10 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
-from service.pipeline.run import JobRun, Model
+from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, ResponseFilter, Verdict
 from service.providers.base import Completion
-from service.recipes.base import Env, Text, check_generator
+from service.recipes.base import Env, Recipe, Text, check_generator
 
 Sector = Literal["world", "writing", "materials"]
 SECTOR_ROUNDS: dict[str, tuple[int, int]] = {"world": (3, 7), "writing": (2, 4), "materials": (2, 4)}
@@ -307,14 +310,11 @@ def _with_detail(v: Verdict, where: str) -> Verdict:
     return Verdict(v.stage, v.reason, f"{where}: {v.detail}" if v.detail else where)
 
 
-class UltraChat:
+class UltraChat(Recipe[UltraChatJob]):
     name = "ultrachat"
     summary = "Multi-turn dialogues between a user simulator and an assistant, seeded by sector (UltraChat)."
     Spec = UltraChatJob
-    pairs = False
-
-    def needs_raw(self, spec: UltraChatJob) -> bool:
-        return False
+    mixes_not = "it has two roles (generator: the assistant; params.user_simulator: the user); name one model per role"
 
     def validate(self, spec: UltraChatJob, env: Env) -> int:
         p = spec.params
@@ -332,12 +332,12 @@ class UltraChat:
                                     f"({len(seeds)} seeds x dialogues_per_seed {p.dialogues_per_seed})", spec.target)
         return spec.target or n
 
-    async def run(self, run: JobRun) -> None:
-        spec: UltraChatJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[UltraChatJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
         kind, seeds = seeds_of(p)
-        assistant = run.generator
-        sim: Model = run.model(p.user_simulator) if p.user_simulator is not None else assistant
+        assistant = ctx.generator
+        sim: Model = ctx.model(p.user_simulator) if p.user_simulator is not None else assistant
         a_params = assistant.sampling(ASSISTANT_SAMPLING)
         s_params = sim.sampling(SIMULATOR_SAMPLING) | {"stop": SIMULATOR_STOP}
         t_params = sim.sampling(SUBTOPIC_SAMPLING)
@@ -345,9 +345,9 @@ class UltraChat:
         assistant_filter = ResponseFilter(msgspec.structs.replace(spec.filters, max_words=10**9))
         user_filter = ResponseFilter(msgspec.structs.replace(spec.filters, min_words=0, max_words=10**9))
         width = len(str(len(seeds) - 1))
-        plans = draw_plans(p, len(seeds), run.rng)
+        plans = draw_plans(p, len(seeds), ctx.rng)
         keyed = [(item_key(plan, width), plan) for plan in plans]
-        todo = [(key, plan) for key, plan in keyed if run.item_id(key) not in run.done]
+        todo = [(key, plan) for key, plan in keyed if not ctx.is_done(key)]
         subtopic_lists: dict[int, asyncio.Task[list[str]]] = {}
 
         async def list_subtopics(topic: str) -> list[str]:
@@ -359,8 +359,9 @@ class UltraChat:
             c = await sim.chat(messages, s_params)
             return clean_turn(c.text), c
 
-        async def opening(plan: Plan, seed: str, data: dict[str, Any]) -> tuple[str, str, Completion | None]:
-            """(opening request, first user turn, the simulator's completion if it wrote it)."""
+        async def opening(plan: Plan, seed: str, data: dict[str, Any]) -> tuple[str, str, Completion | None] | None:
+            """(opening request, first user turn, the simulator's completion if it wrote it);
+            None when the topic's subtopic list gave no subtopic (the dialogue is rejected)."""
             if kind == "opening":
                 return seed, seed, None
             if kind == "passage":
@@ -378,13 +379,14 @@ class UltraChat:
                         # first dialogue of this topic, or the shared list call failed: (re)try it
                         task = subtopic_lists[plan.seed] = asyncio.ensure_future(list_subtopics(seed))
                     subs = await task
-                    if subs:
-                        subject = data["subtopic"] = subs[plan.subtopic % len(subs)]
+                    if not subs:
+                        return None
+                    subject = data["subtopic"] = subs[plan.subtopic % len(subs)]
                 prompt = WORLD_PROMPT.format(subject=subject, style=WORLD_STYLES[plan.style])
             request, c = await simulate([{"role": "user", "content": prompt}])
             return request, request, c
 
-        async def one(item: tuple[str, Plan]) -> None:
+        async def one(slot: Slot, item: tuple[str, Plan]) -> None:
             key, plan = item
             seed = seeds[plan.seed]
             data: dict[str, Any] = {"sector": p.sector, "seed_index": plan.seed, "dialogue": plan.dialogue,
@@ -396,9 +398,15 @@ class UltraChat:
             data["user_simulator"] = sim_info
 
             async def drop(verdict: Verdict, messages: list[dict[str, str]]) -> None:
-                await run.reject(key, verdict, {**data, "messages": messages}, reserved=True)
+                await slot.reject(key, verdict, {**data, "messages": messages})
 
-            request, first, c = await opening(plan, seed, data)
+            opened = await opening(plan, seed, data)
+            if opened is None:
+                # Never the bare meta-topic instead: the docs promise dialogues on subtopics.
+                await drop(Verdict("simulator", "no_subtopics",
+                                   f"the subtopic list of {seed!r} gave no subtopic (one per line expected)"), [])
+                return
+            request, first, c = opened
             if c is not None:
                 v = user_filter.verdict(request, c.finish_reason)
                 if v is not None:
@@ -430,19 +438,16 @@ class UltraChat:
                     return
                 messages.append({"role": "user", "content": turn})
             record = {"messages": messages, "prompt": first, "opening": request, **data}
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, data=record, text="\n\n".join(answers),
                 finish_reason=last.finish_reason if last else None, sampling=a_params,
             ))
 
-        await run.each(todo, one)
-        await run.drain()
-        if not run.stopped and run.target is not None and run.kept < run.target:
-            why = f"{run.target - run.kept} of {run.target} dialogues were rejected; see the job's rejects"
-            if spec.target is None:
-                run.note = why
-            else:
-                run.shortfall = why
+        await ctx.each(todo, one)
+        await ctx.drain()
+        if not ctx.stopped and ctx.target is not None and ctx.kept < ctx.target:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target} dialogues: the others were rejected")
+        return DONE
 
 
 RECIPE = UltraChat()

@@ -49,7 +49,7 @@ Choices and deviations (each a parameter where it can be):
 - Best-mean ties: chosen is drawn at random among the completions sharing the best mean
   (Argilla takes the first), so a fixed completer order gives no positional bias.
 - Randomness: each prompt's draws (completers, principles, shuffles, rejected pick)
-  come from a random.Random seeded with the job's seed (run.rng's seed) and the
+  come from a random.Random seeded with the job's seed (ctx.rng's seed) and the
   prompt's key, so they do not depend on how concurrent lanes interleave or on resume.
 """
 
@@ -65,9 +65,9 @@ from msgspec import Meta
 
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase, Probability
-from service.pipeline.run import JobRun, gather_all
+from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
-from service.recipes.base import Env, Text, check_generator, load_prompts, prompts_target
+from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, prompts_target
 
 COMPLETION_SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 1024}
 JUDGE_SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 0.6, "max_tokens": 1024}
@@ -336,14 +336,12 @@ def _distinct_key(ref: GeneratorRef, env: Env) -> tuple[str, str]:
     return ref.provider, ref.model or env.providers.default_model(ref.provider)
 
 
-class UltraFeedback:
+class UltraFeedback(Recipe[UltraFeedbackJob]):
     name = "ultrafeedback"
     summary = "K completions from distinct models, judged on four aspects, binarized into preference pairs (UltraFeedback)."
     Spec = UltraFeedbackJob
+    mixes_not = "its completers are params.completers (K distinct per prompt); generator is the default judge"
     pairs = True
-
-    def needs_raw(self, spec: UltraFeedbackJob) -> bool:
-        return False
 
     def validate(self, spec: UltraFeedbackJob, env: Env) -> int:
         p = spec.params
@@ -366,19 +364,14 @@ class UltraFeedback:
             check_generator(p.judge, env, "params.judge")
         return target
 
-    async def run(self, run: JobRun) -> None:
-        spec: UltraFeedbackJob = run.spec  # type: ignore[assignment]
+    async def run(self, ctx: RecipeContext[UltraFeedbackJob]) -> RunOutcome:
+        spec = ctx.spec
         p = spec.params
-        prompts = load_prompts(p.prompts, p.prompt_file, run.env.settings, "params")
-        completers = [run.model(ref) for ref in p.completers or []]
-        judge = run.model(p.judge) if p.judge is not None else run.generator
+        prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
+        completers = [ctx.model(ref) for ref in p.completers or []]
+        judge = ctx.model(p.judge) if p.judge is not None else ctx.generator
         judge_params = judge.sampling(JUDGE_SAMPLING)
         pool = tuple(p.principles) if p.principles else DEFAULT_PRINCIPLES
-        width = len(str(len(prompts)))
-        todo = [
-            (f"p{i:0{width}d}", prompt) for i, prompt in enumerate(prompts)
-            if run.item_id(f"p{i:0{width}d}") not in run.done
-        ]
 
         async def rate(aspect: str, prompt: str, texts: list[str], rng: random.Random) -> list[dict[str, Any]]:
             """One aspect's ratings for the K texts, in the texts' own order."""
@@ -398,9 +391,9 @@ class UltraFeedback:
                     return mapped
             raise JudgeUnparseable(aspect, p.max_judge_retries + 1, last)
 
-        async def one(item: tuple[str, str]) -> None:
+        async def one(slot: Slot, item: tuple[str, str]) -> None:
             key, prompt = item
-            rng = random.Random(f"{run.seed}:{key}")
+            rng = random.Random(f"{ctx.seed}:{key}")
             picked = rng.sample(completers, p.k)
             principles = [draw_principle(rng, pool, p.calibration_rate) for _ in picked]
             systems = [rng.choice(PRINCIPLE_PROMPTS[pr]) for pr in principles]
@@ -421,8 +414,8 @@ class UltraFeedback:
             except JudgeUnparseable as exc:
                 detail = (f"{exc.aspect}: {exc.calls} judge replies did not parse into {p.k} rated blocks; "
                           f"last reply: {exc.last[:300]}")
-                await run.reject(key, Verdict("judge", "judge_unparseable", detail),
-                                 {"prompt": prompt, "completions": completions}, reserved=True)
+                await slot.reject(key, Verdict("judge", "judge_unparseable", detail),
+                                  {"prompt": prompt, "completions": completions})
                 return
             means: list[Fraction | None] = []
             for i, comp in enumerate(completions):
@@ -432,8 +425,8 @@ class UltraFeedback:
                 means.append(m)
             pair = binarize(means, rng)
             if pair is None:
-                await run.reject(key, Verdict("pair", "tie", f"all {p.k} completions have mean {completions[0]['mean']}"),
-                                 {"prompt": prompt, "completions": completions}, reserved=True)
+                await slot.reject(key, Verdict("pair", "tie", f"all {p.k} completions have mean {completions[0]['mean']}"),
+                                  {"prompt": prompt, "completions": completions})
                 return
             ci, ri = pair
             chosen, rejected = completions[ci], completions[ri]
@@ -450,17 +443,18 @@ class UltraFeedback:
                 "completers": [m.provenance for m in picked],
                 "licences": sorted({m.provenance["licence"] for m in [*picked, judge]}),
             }
-            await run.offer(Candidate(
+            await slot.offer(Candidate(
                 key=key, data=data, text=chosen["text"], finish_reason=chosen["finish_reason"],
                 sampling={"completers": {f"{m.provenance['provider']}/{m.model}": sp for m, sp in zip(picked, sampling)},
                           "judge": judge_params},
                 provenance=provenance,
             ))
 
-        await run.each(todo, one)
-        if run.kept < (run.target or 0) and not run.stopped:
-            run.note = (f"{run.target - run.kept} of {run.target} prompts gave no pair (ties, unparseable "
-                        "judgements, filtered chosen answers or provider errors); see the job's rejects")
+        await ctx.each(ctx.items(prompts), one)
+        if ctx.kept < (ctx.target or 0) and not ctx.stopped:
+            return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target} pairs: the other prompts gave no pair "
+                                        "(ties, unparseable judgements, filtered chosen answers or provider errors)")
+        return DONE
 
 
 RECIPE = UltraFeedback()

@@ -13,6 +13,14 @@ Keys (prefix `sg`):
 - `sg:idem:{t}:{key}`      idempotency key -> "job_id body_hash"
 - `sg:job:{id}:spot`       list: the spot-check sample (record JSON lines); `:spot:info` how it was drawn
 - `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
+- `sg:job:{id}:exact`      set of exact-duplicate hashes of the job's dedup stage
+- `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
+- `sg:job:{id}:requeue`    string with TTL: one reaper re-enqueues a dead job per lease period
+- `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
+
+The client is private: every other module goes through a JobStore method (or, for
+the synchronous reaper and RQ, store/queue.py), so the key grammar above is the whole
+of what Redis holds.
 
 Invariants kept by the Lua scripts, which run atomically in Redis:
 - an item id is committed at most once, so a resumed worker that redoes an item
@@ -27,6 +35,7 @@ Invariants kept by the Lua scripts, which run atomically in Redis:
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any
 
@@ -34,7 +43,8 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
-from service.domain.job import COUNTERS
+from service.domain.errors import ERRORS_BASE
+from service.store.codec import COUNTERS
 
 P = defaults.KEY_PREFIX
 
@@ -319,7 +329,7 @@ def tenant_key(tenant: str) -> str:
 
 
 ACTIVE = f"{P}:jobs:active"
-ERROR_TYPE_PREFIX = "https://synthgen.dev/errors/"
+ERROR_TYPE_PREFIX = ERRORS_BASE  # the Lua scripts mint `worker-crashed` (service.domain.errors)
 WORKERS = f"{P}:workers"
 WORKER_EXITS = f"{P}:workers:exits"
 
@@ -333,6 +343,15 @@ def idem_key(tenant: str, key: str) -> str:
     return f"{P}:idem:{tenant}:{key}"
 
 
+def exact_key(job_id: str, scope: str | None) -> str:
+    """The exact-dedup set of a job, or of the tenant collection `scope` ("tenant:name")."""
+    return f"{P}:dedup:{scope}:exact" if scope else f"{P}:job:{job_id}:exact"
+
+
+def requeue_lock_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:requeue"
+
+
 def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items()}
 
@@ -341,7 +360,7 @@ class JobStore:
     """Async access to jobs in Redis, shared by the API and the worker."""
 
     def __init__(self, client: aredis.Redis):
-        self.r = client
+        self._r = client  # private: see the module docstring
         self._commit = client.register_script(COMMIT)
         self._transition = client.register_script(TRANSITION)
         self._cancel = client.register_script(CANCEL)
@@ -366,7 +385,7 @@ class JobStore:
         }
         if target is not None:
             fields["target"] = target
-        async with self.r.pipeline(transaction=True) as p:
+        async with self._r.pipeline(transaction=True) as p:
             p.hset(job_key(job_id), mapping=fields)
             p.zadd(tenant_key(tenant), {job_id: now})
             p.sadd(ACTIVE, job_id)
@@ -374,7 +393,7 @@ class JobStore:
 
     async def get(self, job_id: str, tenant: str | None = None) -> dict[str, str] | None:
         """The job hash, or None when missing or owned by another tenant."""
-        raw = await self.r.hgetall(job_key(job_id))
+        raw = await self._r.hgetall(job_key(job_id))
         if not raw:
             return None
         job = _str(raw)
@@ -398,22 +417,22 @@ class JobStore:
 
     async def spec(self, job_id: str, tenant: str) -> bytes | None:
         """The stored spec JSON, or None when missing or owned by another tenant."""
-        owner, spec = await self.r.hmget(job_key(job_id), ["tenant", "spec"])
+        owner, spec = await self._r.hmget(job_key(job_id), ["tenant", "spec"])
         if owner is None or owner.decode() != tenant:
             return None
         return spec
 
     async def list(
         self, tenant: str, *, limit: int, before: tuple[float, str] | None, status: str | None
-    ) -> tuple[list[dict[str, str]], tuple[float, str] | None]:
+    ) -> tuple[builtins.list[dict[str, str]], tuple[float, str] | None]:
         """Newest first. `before` is the (score, id) of the last job of the previous page."""
-        out: list[dict[str, str]] = []
+        out: builtins.list[dict[str, str]] = []
         max_score: float | str = "+inf"
         skip_until = None
         if before is not None:
             max_score, skip_until = before[0], before[1]
         while len(out) < limit:
-            batch = await self.r.zrevrangebyscore(
+            batch = await self._r.zrevrangebyscore(
                 tenant_key(tenant), max_score, "-inf", start=0, num=limit * 2 + 1,
                 withscores=True,
             )
@@ -441,41 +460,47 @@ class JobStore:
         )
         return prev.decode() if prev else None
 
-    async def read(self, job_id: str, kind: str, offset: int, limit: int) -> list[bytes]:
+    async def read(self, job_id: str, kind: str, offset: int, limit: int) -> builtins.list[bytes]:
         key = records_key(job_id) if kind == "records" else rejects_key(job_id)
-        return await self.r.lrange(key, offset, offset + limit - 1)
+        return await self._r.lrange(key, offset, offset + limit - 1)
 
     async def idempotent(self, tenant: str, key: str, job_id: str, body_hash: str) -> str | None:
         """Reserve `key` for `job_id`; if already taken, return the stored 'job_id hash'."""
         k = idem_key(tenant, key)
         value = f"{job_id} {body_hash}"
-        if await self.r.set(k, value, nx=True, ex=defaults.IDEMPOTENCY_TTL_SECONDS):
+        if await self._r.set(k, value, nx=True, ex=defaults.IDEMPOTENCY_TTL_SECONDS):
             return None
-        stored = await self.r.get(k)
+        stored = await self._r.get(k)
         return stored.decode() if stored else None
 
-    async def all_records(self, job_id: str, page: int = 5000) -> list[dict[str, Any]]:
-        """All of a job's records, read in pages (LRANGE) so Redis is never blocked long."""
-        out: list[dict[str, Any]] = []
+    async def all_records(self, job_id: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
+        """All of a job's records, decoded."""
+        return await self.all_lines(job_id, "records", page)
+
+    async def all_lines(self, job_id: str, kind: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
+        """All of a job's records or rejects, read in pages (LRANGE) so Redis is never
+        blocked long."""
+        key = records_key(job_id) if kind == "records" else rejects_key(job_id)
+        out: builtins.list[dict[str, Any]] = []
         dec = msgspec.json.Decoder()
         offset = 0
         while True:
-            lines = await self.r.lrange(records_key(job_id), offset, offset + page - 1)
+            lines = await self._r.lrange(key, offset, offset + page - 1)
             out.extend(dec.decode(line) for line in lines)
             if len(lines) < page:
                 return out
             offset += page
 
-    async def spot_draw(self, job_id: str, lines: list[bytes], draw: str, info_json: bytes,
+    async def spot_draw(self, job_id: str, lines: builtins.list[bytes], draw: str, info_json: bytes,
                         *, interim: bool, redraw: bool) -> int:
         """Store a spot-check sample: 1 drawn, 0 one exists (no redraw asked), -1 it has verdicts."""
         return int(await self._spot_draw(
             keys=[job_key(job_id), spot_key(job_id), verdicts_key(job_id), f"{spot_key(job_id)}:info"],
             args=["1" if redraw else "0", draw, "1" if interim else "0", info_json, *lines]))
 
-    async def spot_sample(self, job_id: str) -> tuple[list[bytes], dict[bytes, bytes], bytes | None]:
+    async def spot_sample(self, job_id: str) -> tuple[builtins.list[bytes], dict[bytes, bytes], bytes | None]:
         """The sample's lines, its verdicts by record id, and how it was drawn (JSON)."""
-        async with self.r.pipeline(transaction=True) as p:
+        async with self._r.pipeline(transaction=True) as p:
             p.lrange(spot_key(job_id), 0, -1)
             p.hgetall(verdicts_key(job_id))
             p.get(f"{spot_key(job_id)}:info")
@@ -483,7 +508,7 @@ class JobStore:
         return lines, verdicts, info
 
     async def spot_verdict(self, job_id: str, draw: str, record_id: str, verdict_json: bytes, verdict: str,
-                           accepted: bool, generator: str, reasons: list[str]) -> bool:
+                           accepted: bool, generator: str, reasons: builtins.list[str]) -> bool:
         """False when the sample was redrawn since `draw` was read."""
         return bool(await self._verdict(
             keys=[job_key(job_id), verdicts_key(job_id)],
@@ -503,13 +528,60 @@ class JobStore:
         return bool(await self._renew(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
 
     async def live_workers(self) -> int:
-        return int(await self.r.zcount(WORKERS, live_since(), "+inf"))
+        return int(await self._r.zcount(WORKERS, live_since(), "+inf"))
+
+    # -- shared -------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._r.ping()
+
+    async def flush_metrics(self, buffer: Any) -> None:
+        """Push a process's buffered metrics (service.metrics.Buffer) to Redis."""
+        await buffer.flush(self._r)
+
+    async def count(self, key: str, field: bytes, by: float = 1) -> None:
+        """Add `by` to one metrics counter (service.metrics' hashes)."""
+        await self._r.hincrbyfloat(key, field, by)
+
+    async def add_exact(self, set_key: str, digest: str) -> bool:
+        """Record `digest` in an exact-dedup set (exact_key); False when already there."""
+        return bool(await self._r.sadd(set_key, digest))
+
+    async def gauges(self, queue_keys: tuple[str, str, str]) -> tuple[Any, ...]:
+        """One read of what GET /metrics reports: (counters hash, histograms hash, queued,
+        started, failed, live workers, job counts by status of the active jobs).
+        `queue_keys` are RQ's (store.queue.rq_keys)."""
+        from service import metrics
+
+        queued_key, wip_key, failed_key = queue_keys
+        async with self._r.pipeline(transaction=False) as p:
+            p.hgetall(metrics.COUNTERS_KEY)
+            p.hgetall(metrics.HISTOGRAMS_KEY)
+            p.llen(queued_key)
+            p.zcard(wip_key)
+            p.zcard(failed_key)
+            p.zcount(WORKERS, live_since(), "+inf")
+            p.smembers(ACTIVE)
+            counters, hists, queued, started, failed, workers, active = await p.execute()
+        async with self._r.pipeline(transaction=False) as p:
+            for jid in active:
+                p.hget(job_key(jid.decode()), "status")
+            statuses = await p.execute()
+        by_status: dict[str, int] = {s: 0 for s in ("queued", "running", "cancelling")}
+        for st in statuses:
+            if st:
+                by_status[st.decode()] = by_status.get(st.decode(), 0) + 1
+        return counters, hists, queued, started, failed, workers, by_status
+
+    async def set_note(self, job_id: str, note: str) -> None:
+        """The recipe's note on a finished run (e.g. how many prompts gave no record)."""
+        await self._r.hset(job_key(job_id), "note", note)
 
     async def release(self, job_id: str, worker_id: str) -> bool:
         return bool(await self._release(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id]))
 
     async def status(self, job_id: str) -> str | None:
-        s = await self.r.hget(job_key(job_id), "status")
+        s = await self._r.hget(job_key(job_id), "status")
         return s.decode() if s else None
 
     async def transition(self, job_id: str, status: str, *, stamp: str = "", error: bytes = b"") -> str | None:
@@ -520,15 +592,15 @@ class JobStore:
         return prev.decode() if prev else None
 
     async def commit(
-        self, job_id: str, target: int | None, items: list[tuple[str, str, bytes, str, str, str]],
+        self, job_id: str, target: int | None, items: builtins.list[tuple[str, str, bytes, str, str, str]],
         counters: dict[str, int],
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Commit (kind 'r'|'x', id, line, reason, stage, generator) items and add counters,
         in one round trip."""
-        args: list[Any] = [target or 0]
+        args: builtins.list[Any] = [target or 0]
         for item in items:
             args.extend(item)
-        async with self.r.pipeline(transaction=False) as p:
+        async with self._r.pipeline(transaction=False) as p:
             if items:
                 await self._commit(
                     keys=[job_key(job_id), ids_key(job_id), records_key(job_id), rejects_key(job_id)],
@@ -541,4 +613,4 @@ class JobStore:
         return [int(x) for x in res[0]] if items else []
 
     async def committed_ids(self, job_id: str) -> set[str]:
-        return {m.decode() for m in await self.r.smembers(ids_key(job_id))}
+        return {m.decode() for m in await self._r.smembers(ids_key(job_id))}

@@ -18,13 +18,11 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 import redis
 import redis.asyncio as aredis
 import redis.exceptions
-
-from service import defaults
 
 from service import defaults
 
@@ -78,7 +76,7 @@ class BoundedPool(aredis.BlockingConnectionPool):
     redis-py raises ConnectionError("No connection available.") when the wait runs out,
     the same class as a refused connect; the API would call that "Redis down"."""
 
-    async def get_connection(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super().get_connection(*args, **kwargs)
         except redis.exceptions.ConnectionError as exc:

@@ -15,9 +15,9 @@ from typing import Literal
 import msgspec
 
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import JobRun
+from service.pipeline.run import DONE, RecipeContext, RunOutcome
 from service.pipeline.stages import Candidate
-from service.recipes.base import Env
+from service.recipes.base import Env, Recipe
 
 ENV_FLAG = "SYNTHGEN_TEST_RECIPES"
 
@@ -30,27 +30,28 @@ class CrashJob(JobSpecBase, tag="test-crash", kw_only=True, forbid_unknown_field
     params: CrashParams = msgspec.field(default_factory=CrashParams)
 
 
-class Crash:
+class Crash(Recipe[CrashJob]):
     name = "test-crash"
     summary = "Test only: commits one record, then kills its worker process."
     Spec = CrashJob
-    pairs = False
-
-    def needs_raw(self, spec: CrashJob) -> bool:
-        return False
 
     def validate(self, spec: CrashJob, env: Env) -> int:
         return spec.target or 100
 
-    async def run(self, run: JobRun) -> None:
-        key = f"attempt{len(run.done)}"
-        text = f"made by attempt {len(run.done)} before the crash"
-        await run.offer(Candidate(key=key, text=text, finish_reason="stop", sampling={},
-                                  provenance=None, prompt="", data={"response": text}), reserved=False)
-        await run.drain()
-        sig = getattr(signal, run.spec.params.signal)
+    async def run(self, ctx: RecipeContext[CrashJob]) -> RunOutcome:
+        key = f"attempt{len(ctx.done)}"
+        text = f"made by attempt {len(ctx.done)} before the crash"
+        slot = ctx.slot()
+        if slot is None:
+            return DONE
+        async with slot:
+            await slot.offer(Candidate(key=key, text=text, finish_reason="stop", sampling={},
+                                       provenance=None, prompt="", data={"response": text}))
+        await ctx.drain()
+        sig = getattr(signal, ctx.spec.params.signal)
         signal.signal(sig, signal.SIG_DFL)  # no Python-level handler: the kernel's default death
         os.kill(os.getpid(), sig)
+        return DONE
 
 
 RECIPE = Crash()

@@ -14,14 +14,19 @@ function of the prompt unless scripted.
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
 retry_after, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
-default_words, context_tokens, fault_endpoints, scripts), ``POST /_control/reset``. A
-malformed answer is a 200 whose body is, in turn, truncated JSON, empty, or JSON without
-choices; a hang accepts the request and never answers.
+default_words, context_tokens, follow_formats, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
-``GET /_control/requests?limit=N``.
+``GET /_control/requests?limit=N``. A malformed answer is a 200 whose body is, in
+turn, truncated JSON, empty, or JSON without choices; a hang accepts the request and
+never answers. With ``follow_formats`` (or ``--follow-formats``)
+unscripted replies take the format each recipe's prompt asks for (numbered task
+lists, ``Score: N``, ``Rating:`` blocks, template prefixes; see format_replies.py), so
+every recipe yields records against it.
 
-Run it with ``python -m service.testing.fake_openai --port 0 --latency 0.2``;
-it prints ``READY http://HOST:PORT`` once listening. In-process, use
+It is a documented part of the product, shipped in the wheel: try the service, a
+client or a recipe without a model with ``synthgen fake-provider --port 8001
+--latency 0.2`` (or ``python -m service.testing.fake_openai``) and a provider of kind
+"openai-compatible" at its /v1; it prints ``READY http://HOST:PORT`` once listening. In-process, use
 :func:`start`; the state lives at ``runner.app[STATE_KEY]``.
 """
 
@@ -44,6 +49,8 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+
+from service.testing import format_replies
 
 MODEL_ID = "fake-model"
 EMBEDDING_MODEL_ID = "fake-embedding"
@@ -110,6 +117,7 @@ class Config:
     malformed_first: int = 0
     default_words: int = 40
     context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
+    follow_formats: bool = False
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
@@ -160,13 +168,14 @@ class Rule:
 class FakeState:
     """Configuration, counters, scripted rules and the request log of one server."""
 
-    def __init__(self, latency: float = 0.0) -> None:
+    def __init__(self, latency: float = 0.0, follow_formats: bool = False) -> None:
         self.base_latency = latency
+        self.base_follow = follow_formats
         self.reset()
 
     def reset(self) -> None:
-        """Restore default config (CLI latency) and clear the log and counters."""
-        self.config = Config(latency=self.base_latency)
+        """Restore default config (CLI latency and format mode) and clear the log and counters."""
+        self.config = Config(latency=self.base_latency, follow_formats=self.base_follow)
         self.rules: list[Rule] = []
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
@@ -185,6 +194,10 @@ class FakeState:
                 if value < 0 or (key.endswith("_rate") and value > 1):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
+            elif key == "follow_formats":
+                if not isinstance(value, bool):
+                    raise ValueError("follow_formats must be true or false")
+                new.follow_formats = value
             elif key == "fault_endpoints":
                 if not isinstance(value, list) or any(v not in ENDPOINTS for v in value):
                     raise ValueError(f"fault_endpoints must be a subset of {ENDPOINTS}")
@@ -197,6 +210,14 @@ class FakeState:
             else:
                 raise ValueError(f"unknown config key {key!r}")
         self.config, self.rules = new, rules
+
+    def unscripted(self, prompt: str, last_user: str, body: dict[str, Any]) -> str:
+        """A reply no rule scripted: the deterministic default, or with `follow_formats`
+        the format the recipe's prompt asks for (service/testing/format_replies.py),
+        varied per request as a sampling model's would be."""
+        if not self.config.follow_formats:
+            return default_reply(prompt, self.config.default_words, last_user)
+        return following_reply(prompt, last_user, body.get("seed"), self.replies, self.config.default_words)
 
     def stats(self) -> dict[str, Any]:
         """Counters as served by ``GET /_control/stats``."""
@@ -269,7 +290,7 @@ class FakeState:
             finish = rule.finish_reason or "stop"
             break
         else:
-            text = default_reply(prompt, self.config.default_words, last_user)
+            text = self.unscripted(prompt, last_user, body)
         text = _apply_stop(text, body.get("stop"))
         limit = body.get("max_tokens", body.get("max_completion_tokens"))
         if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
@@ -277,6 +298,14 @@ class FakeState:
             if cut:
                 finish = "length"
         return text, finish
+
+
+def following_reply(prompt: str, last_user: str, seed: Any, n: int, words: int = 40) -> str:
+    """The format-following mode's reply: the recipe format `prompt` asks for
+    (format_replies.py), else the default reply; varied by the request's sampling
+    `seed`, or by `n` (a per-server reply count) when the request has none."""
+    variety = f"seed:{seed}" if isinstance(seed, int) and not isinstance(seed, bool) else f"n:{n}"
+    return format_replies.reply(prompt, last_user, variety) or default_reply(f"{prompt}\x00{variety}", words, last_user)
 
 
 def default_reply(prompt: str, n_words: int, focus: str | None = None) -> str:
@@ -412,7 +441,8 @@ def _over_context(request: web.Request, prompt: str, body: dict[str, Any]) -> we
     (tokens counted as words here)."""
     limit = request.app[STATE_KEY].config.context_tokens
     n_in = len(prompt.split())
-    n_out = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
+    asked = body.get("max_tokens")
+    n_out = asked if isinstance(asked, int) else 0
     if not limit or n_in + n_out <= limit:
         return None
     body_ = {"error": {"message": f"This model's maximum context length is {limit} tokens. However, you requested "
@@ -541,9 +571,9 @@ def build_app(state: FakeState) -> web.Application:
 
 
 async def start(host: str = "127.0.0.1", port: int = 0,
-                latency: float = 0.0) -> tuple[web.AppRunner, str]:
+                latency: float = 0.0, follow_formats: bool = False) -> tuple[web.AppRunner, str]:
     """Start serving in the running loop; returns the runner and the base URL."""
-    runner = web.AppRunner(build_app(FakeState(latency)), access_log=None, handle_signals=False,
+    runner = web.AppRunner(build_app(FakeState(latency, follow_formats)), access_log=None, handle_signals=False,
                            shutdown_timeout=1.0, handler_cancellation=True)
     await runner.setup()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -562,7 +592,7 @@ async def start(host: str = "127.0.0.1", port: int = 0,
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    runner, url = await start(args.host, args.port, args.latency)
+    runner, url = await start(args.host, args.port, args.latency, args.follow_formats)
     try:
         if args.ready_file:
             tmp = f"{args.ready_file}.tmp{os.getpid()}"
@@ -585,6 +615,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per model request")
+    parser.add_argument("--follow-formats", action="store_true",
+                        help="answer in each recipe's expected format (see service/testing/format_replies.py)")
     parser.add_argument("--ready-file", help="write the base URL here once listening")
     args = parser.parse_args(argv)
     try:

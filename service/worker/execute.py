@@ -24,70 +24,36 @@ import asyncio
 import logging
 import threading
 import time
+from typing import Any
 
 import msgspec
 
 from service import defaults, metrics
-from service.domain.job import REJECT_PREFIX, Problem
-from service.pipeline.run import JobRun, JobStats, Stopped
-from service.providers.registry import Registry
+from service.domain.errors import problem_type
+from service.domain.job import Problem
+from service.pipeline.outcome import settle
+from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
-from service.recipes.base import Env
 from service.redact import redact
 from service.settings import Settings
 from service.store.jobs import JobStore
 from service.store.redis import OUTAGE, async_client, retrying
+from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.worker")
-ERR = "https://synthgen.dev/errors/"
 # Set once by the worker's warm shutdown (process.DrainingWorker); never cleared: the
 # process is exiting.
 DRAINING = threading.Event()
 
 
-def _problem(kind: str, title: str, detail: str, status: int) -> bytes:
-    # The detail may quote a provider or an exception raised on its answer.
-    return msgspec.json.encode(Problem(type=ERR + kind, title=title, status=status, detail=redact(detail)))
+def _problem(slug: str, detail: str) -> bytes:
+    """A failed job's `error`, of a catalogued problem type. The detail may quote a
+    provider or an exception raised on its answer, so it is redacted."""
+    t = problem_type(slug)
+    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
 
 
-def dominant_reject(raw: dict[str, str]) -> str:
-    """'most rejects: provider_error (6 of 6)' from the job hash, or '' with no rejects."""
-    counts = {k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)}
-    if not counts:
-        return ""
-    reason = max(counts, key=lambda r: (counts[r], r))
-    return f"most rejects: {reason} ({counts[reason]} of {sum(counts.values())})"
-
-
-def outcome(run: JobRun, raw: dict[str, str], error: bytes) -> tuple[str, bytes]:
-    """The final status of a run that was not cancelled, and its problem.
-
-    Honest outcomes: a job that lost more provider calls than its error budget, or
-    kept nothing at all, is failed, never succeeded; every failure names its
-    dominant reject reason (and the provider, when one is to blame)."""
-    why = dominant_reject(raw)
-    then = f"; {why}" if why else ""
-    if run.fatal is not None:
-        return "failed", _problem("provider-unavailable", "A provider refused the job's requests",
-                                  f"{run.fatal}{then}", 502)
-    if run.errors.exceeded:
-        return "failed", _problem(
-            "provider-errors", "A provider lost more calls than the job's error budget allows",
-            f"{run.errors.summary()}; error_budget {run.spec.error_budget:g} of {max(run.target or 0, run.requests_made)}"
-            f" calls{then}", 502)
-    if error:
-        return "failed", error
-    if run.shortfall:
-        return "failed", _problem("target-not-reached", "The job could not reach its target",
-                                  f"{run.shortfall}{then}", 422)
-    if run.kept == 0:
-        lost = run.errors.summary()
-        return "failed", _problem("nothing-kept", "The job kept no record",
-                                  f"0 records kept after {run.requests_made} requests{then}" + (f"; {lost}" if lost else ""), 422)
-    return "succeeded", b""
-
-
-async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
+async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
     last_renew = last_flush = time.monotonic()
     outage = False
     while True:
@@ -105,7 +71,7 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
                 last_renew = now
             if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
                 last_flush = now
-                await buffer.flush(store.r)
+                await store.flush_metrics(buffer)
         except OUTAGE as exc:
             # A watcher that died here would stop renewing the lease and polling cancel
             # for good, while the run itself waits out the outage.
@@ -119,21 +85,22 @@ async def _watch(run: JobRun, store: JobStore, settings: Settings, worker_id: st
 
 
 async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+    from service.store.queue import requeue
     from service.store.redis import sync_client
-    from service.worker.process import requeue
 
     # Release first: a resumer's claim must find no lease. If the lease was already
     # lost, the worker holding it owns the job and nothing is re-enqueued.
     if await store.release(job_id, worker_id):
         conn = sync_client(settings.redis_url or "")
         try:
-            await asyncio.to_thread(requeue, conn, settings, job_id)
+            await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id)
         finally:
             conn.close()
         log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
 
 
-async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer: metrics.Buffer, worker_id: str) -> None:
+async def execute(job_id: str, runtime: WorkerRuntime) -> None:
+    settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
@@ -144,31 +111,31 @@ async def execute(job_id: str, *, settings: Settings, registry: Registry, buffer
         raw = await store.get(job_id)
         assert raw is not None
         try:
-            await _run(job_id, raw, store, settings, registry, buffer, worker_id)
+            await _run(job_id, raw, store, runtime)
         except Exception as exc:
             # Setting up the run failed (a spec this code cannot run, a provider that will
             # not open): fail the job now, or the reaper would re-enqueue it forever.
             log.exception("job %s: could not run", job_id)
             await store.transition(job_id, "failed", stamp="finished_at",
-                                   error=_problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500))
+                                   error=_problem("job-failed", f"{type(exc).__name__}: {exc}"))
     finally:
         try:
-            await buffer.flush(client)
+            await store.flush_metrics(buffer)
         except OUTAGE:  # losing a few seconds of counters beats a job that never ends
             log.warning("job %s: metrics not flushed (Redis unavailable)", job_id)
         await client.aclose()
 
 
-async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Settings, registry: Registry,
-               buffer: metrics.Buffer, worker_id: str) -> None:
+async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: WorkerRuntime) -> None:
+    settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     spec = decode_spec(raw["spec"].encode())
     recipe = RECIPES[spec.recipe]
     target = int(raw["target"]) if raw.get("target") else None
     stats = JobStats(buffer)
-    run = JobRun(
-        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, registry=registry,
-        stats=stats, buffer=buffer, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
-        target=target, env=Env(providers=registry, settings=settings), tenant=raw.get("tenant", ""),
+    run: RecipeContext[Any] = RecipeContext(
+        job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
+        stats=stats, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
+        target=target, tenant=raw.get("tenant", ""),
         seed=int(raw["seed"]) if raw.get("seed") else None,
     )
     started = float(raw.get("started_at") or time.time())
@@ -176,16 +143,18 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     run.start()
     watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
     error: bytes = b""
+    note: str | None = None
+    outcome: RunOutcome = DONE
     try:
         if raw.get("status") == "cancelling":
             run.stop("cancelled")
         elif target is None or run.kept < target:
-            await recipe.run(run)
+            outcome = await recipe.run(run)
     except Stopped:
         pass
     except Exception as exc:  # a bug or bad data: fail the job with the reason, keep the worker
         log.exception("job %s: recipe failed", job_id)
-        error = _problem("job-failed", "The job failed", f"{type(exc).__name__}: {exc}", 500)
+        error = _problem("job-failed", f"{type(exc).__name__}: {exc}")
     finally:
         watcher.cancel()
         await run.close()
@@ -197,10 +166,14 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, settings: Sett
     if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"
     else:
-        final, error = outcome(run, await store.get(job_id) or {}, error)
-    if run.note:
-        note = run.note
-        await retrying(lambda: store.r.hset(f"{defaults.KEY_PREFIX}:job:{job_id}", "note", note), f"job {job_id}: note")
+        after = await store.get(job_id) or {}
+        settled = settle(run, outcome, after, bool(error))
+        final, note = settled.status, settled.note
+        if settled.problem is not None:
+            error = _problem(settled.problem, settled.detail or "")
+    if note:
+        shown = note
+        await retrying(lambda: store.set_note(job_id, shown), f"job {job_id}: note")
     if final == "failed":
         log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),

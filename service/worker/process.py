@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import time
+from typing import Any
 
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
@@ -90,7 +91,7 @@ class DrainingWorker(SimpleWorker):
     runs to hand its work back (service.worker.execute.DRAINING) instead of running to
     the end: a rolling restart or a scale-down costs seconds, not a whole job."""
 
-    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+    def request_stop(self, signum: int, frame: Any) -> None:
         from service.worker.execute import DRAINING
 
         DRAINING.set()
@@ -132,15 +133,17 @@ def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) ->
 
 def run_worker(settings: Settings, burst: bool = False) -> None:
     from service.worker import tasks
+    from service.worker.runtime import WorkerRuntime
 
-    _, registry, _, _ = tasks._process()  # load providers and imports before the first job arrives
+    # Build the runtime (providers, redaction, imports) before the first job arrives.
+    runtime = tasks.install(WorkerRuntime(settings, worker_id=worker_id()))
     # The job code too (recipes, datasketch, numpy: ~1 s idle, 18 s measured on a loaded
     # 2-core box): imported lazily it delayed a takeover after a worker death by as much.
     import service.worker.execute  # noqa: F401
-    from service.providers.local import start_probe
+    from service.providers.local import LocalConfig, start_probe
 
-    for cfg in registry.configs.values():
-        if cfg.kind == "local":
+    for cfg in runtime.registry.configs.values():
+        if isinstance(cfg, LocalConfig):
             start_probe(cfg.model_path, cfg.n_threads)
     conn = sync_client(settings.redis_url or "")
     stop = threading.Event()
@@ -155,3 +158,4 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     finally:
         stop.set()
         beat.join(2)
+        runtime.close()

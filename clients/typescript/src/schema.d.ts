@@ -280,6 +280,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -443,6 +445,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -581,6 +585,7 @@ export interface components {
             note: string | null;
             /** @default job */
             object: string;
+            outcomes: components["schemas"]["OutcomeCount"][];
             progress: components["schemas"]["Progress"];
             recipe: string;
             seed: number | null;
@@ -680,6 +685,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -761,6 +768,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -820,6 +829,20 @@ export interface components {
             task: string | null;
         };
         /**
+         * OutcomeCount
+         * @description How attempts ended: every attempt counted (a model repeating itself is counted
+         *     each time, while the stored rejects are unique), with the provider requests spent
+         *     on them. Kept records are stage "kept", reason "kept"; requests that no outcome
+         *     took are "generate"/"no_outcome". The requests of all outcomes add up to
+         *     `progress.requests`.
+         */
+        OutcomeCount: {
+            attempts: number;
+            reason: string;
+            requests: number;
+            stage: string;
+        };
+        /**
          * PersonaHubJob
          * @description A PersonaHub job: one persona-driven prompt (and response) per unique persona.
          */
@@ -851,6 +874,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -960,6 +985,8 @@ export interface components {
         };
         /** RecipeInfo */
         RecipeInfo: {
+            /** @default false */
+            mix: boolean;
             name: string;
             raw_completion: string;
             spec_schema: Record<string, never>;
@@ -1003,6 +1030,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -1112,6 +1141,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -1194,6 +1225,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -1361,6 +1394,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []
@@ -1442,6 +1477,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @default null */
+            min_yield: number | null;
             /**
              * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
              * @default []

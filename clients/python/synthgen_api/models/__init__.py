@@ -60,6 +60,7 @@ from .orca_params_empty_system import OrcaParamsEmptySystem
 from .orca_params_order import OrcaParamsOrder
 from .orca_query import OrcaQuery
 from .orca_query_collection_type_0 import OrcaQueryCollectionType0
+from .outcome_count import OutcomeCount
 from .persona_hub_job import PersonaHubJob
 from .persona_hub_job_format import PersonaHubJobFormat
 from .persona_hub_job_metadata import PersonaHubJobMetadata
@@ -186,6 +187,7 @@ __all__ = (
     "OrcaParamsOrder",
     "OrcaQuery",
     "OrcaQueryCollectionType0",
+    "OutcomeCount",
     "PersonaHubJob",
     "PersonaHubJobFormat",
     "PersonaHubJobMetadata",

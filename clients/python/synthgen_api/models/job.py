@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.job_generators import JobGenerators
     from ..models.job_links import JobLinks
+    from ..models.outcome_count import OutcomeCount
     from ..models.problem import Problem
     from ..models.progress import Progress
     from ..models.spot_check_summary import SpotCheckSummary
@@ -38,6 +39,7 @@ class Job:
             id (str):
             links (JobLinks):
             note (None | str):
+            outcomes (list[OutcomeCount]):
             progress (Progress):
             recipe (str):
             seed (int | None):
@@ -56,6 +58,7 @@ class Job:
     id: str
     links: JobLinks
     note: None | str
+    outcomes: list[OutcomeCount]
     progress: Progress
     recipe: str
     seed: int | None
@@ -95,6 +98,11 @@ class Job:
         note: None | str
         note = self.note
 
+        outcomes = []
+        for outcomes_item_data in self.outcomes:
+            outcomes_item = outcomes_item_data.to_dict()
+            outcomes.append(outcomes_item)
+
         progress = self.progress.to_dict()
 
         recipe = self.recipe
@@ -129,6 +137,7 @@ class Job:
                 "id": id,
                 "links": links,
                 "note": note,
+                "outcomes": outcomes,
                 "progress": progress,
                 "recipe": recipe,
                 "seed": seed,
@@ -147,6 +156,7 @@ class Job:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.job_generators import JobGenerators
         from ..models.job_links import JobLinks
+        from ..models.outcome_count import OutcomeCount
         from ..models.problem import Problem
         from ..models.progress import Progress
         from ..models.spot_check_summary import SpotCheckSummary
@@ -197,6 +207,13 @@ class Job:
 
         note = _parse_note(d.pop("note"))
 
+        outcomes = []
+        _outcomes = d.pop("outcomes")
+        for outcomes_item_data in _outcomes:
+            outcomes_item = OutcomeCount.from_dict(outcomes_item_data)
+
+            outcomes.append(outcomes_item)
+
         progress = Progress.from_dict(d.pop("progress"))
 
         recipe = d.pop("recipe")
@@ -245,6 +262,7 @@ class Job:
             id=id,
             links=links,
             note=note,
+            outcomes=outcomes,
             progress=progress,
             recipe=recipe,
             seed=seed,

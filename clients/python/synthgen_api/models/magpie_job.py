@@ -39,6 +39,7 @@ class MagpieJob:
         format_ (MagpieJobFormat | Unset):  Default: MagpieJobFormat.NATIVE.
         judge (JudgeSpec | None | Unset):
         metadata (MagpieJobMetadata | Unset):
+        min_yield (float | None | Unset):
         mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
             `generator` stays the default.
         params (MagpieParams | Unset): Magpie knobs; defaults follow the original code except where the module says.
@@ -57,6 +58,7 @@ class MagpieJob:
     format_: MagpieJobFormat | Unset = MagpieJobFormat.NATIVE
     judge: JudgeSpec | None | Unset = UNSET
     metadata: MagpieJobMetadata | Unset = UNSET
+    min_yield: float | None | Unset = UNSET
     mix: list[WeightedGenerator] | Unset = UNSET
     params: MagpieParams | Unset = UNSET
     refuse_licences: list[str] | Unset = UNSET
@@ -112,6 +114,12 @@ class MagpieJob:
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
 
+        min_yield: float | None | Unset
+        if isinstance(self.min_yield, Unset):
+            min_yield = UNSET
+        else:
+            min_yield = self.min_yield
+
         mix: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.mix, Unset):
             mix = []
@@ -163,6 +171,8 @@ class MagpieJob:
             field_dict["judge"] = judge
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
+        if min_yield is not UNSET:
+            field_dict["min_yield"] = min_yield
         if mix is not UNSET:
             field_dict["mix"] = mix
         if params is not UNSET:
@@ -268,6 +278,15 @@ class MagpieJob:
         else:
             metadata = MagpieJobMetadata.from_dict(_metadata)
 
+        def _parse_min_yield(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        min_yield = _parse_min_yield(d.pop("min_yield", UNSET))
+
         _mix = d.pop("mix", UNSET)
         mix: list[WeightedGenerator] | Unset = UNSET
         if _mix is not UNSET:
@@ -315,6 +334,7 @@ class MagpieJob:
             format_=format_,
             judge=judge,
             metadata=metadata,
+            min_yield=min_yield,
             mix=mix,
             params=params,
             refuse_licences=refuse_licences,

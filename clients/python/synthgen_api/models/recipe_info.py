@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.recipe_info_spec_schema import RecipeInfoSpecSchema
 
@@ -21,12 +23,14 @@ class RecipeInfo:
         raw_completion (str):
         spec_schema (RecipeInfoSpecSchema):
         summary (str):
+        mix (bool | Unset):  Default: False.
     """
 
     name: str
     raw_completion: str
     spec_schema: RecipeInfoSpecSchema
     summary: str
+    mix: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +42,8 @@ class RecipeInfo:
 
         summary = self.summary
 
+        mix = self.mix
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -48,6 +54,8 @@ class RecipeInfo:
                 "summary": summary,
             }
         )
+        if mix is not UNSET:
+            field_dict["mix"] = mix
 
         return field_dict
 
@@ -64,11 +72,14 @@ class RecipeInfo:
 
         summary = d.pop("summary")
 
+        mix = d.pop("mix", UNSET)
+
         recipe_info = cls(
             name=name,
             raw_completion=raw_completion,
             spec_schema=spec_schema,
             summary=summary,
+            mix=mix,
         )
 
         recipe_info.additional_properties = d

@@ -40,6 +40,7 @@ class ResponsesJob:
         format_ (ResponsesJobFormat | Unset):  Default: ResponsesJobFormat.NATIVE.
         judge (JudgeSpec | None | Unset):
         metadata (ResponsesJobMetadata | Unset):
+        min_yield (float | None | Unset):
         mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
             `generator` stays the default.
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
@@ -58,6 +59,7 @@ class ResponsesJob:
     format_: ResponsesJobFormat | Unset = ResponsesJobFormat.NATIVE
     judge: JudgeSpec | None | Unset = UNSET
     metadata: ResponsesJobMetadata | Unset = UNSET
+    min_yield: float | None | Unset = UNSET
     mix: list[WeightedGenerator] | Unset = UNSET
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
@@ -114,6 +116,12 @@ class ResponsesJob:
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
 
+        min_yield: float | None | Unset
+        if isinstance(self.min_yield, Unset):
+            min_yield = UNSET
+        else:
+            min_yield = self.min_yield
+
         mix: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.mix, Unset):
             mix = []
@@ -162,6 +170,8 @@ class ResponsesJob:
             field_dict["judge"] = judge
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
+        if min_yield is not UNSET:
+            field_dict["min_yield"] = min_yield
         if mix is not UNSET:
             field_dict["mix"] = mix
         if refuse_licences is not UNSET:
@@ -267,6 +277,15 @@ class ResponsesJob:
         else:
             metadata = ResponsesJobMetadata.from_dict(_metadata)
 
+        def _parse_min_yield(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        min_yield = _parse_min_yield(d.pop("min_yield", UNSET))
+
         _mix = d.pop("mix", UNSET)
         mix: list[WeightedGenerator] | Unset = UNSET
         if _mix is not UNSET:
@@ -308,6 +327,7 @@ class ResponsesJob:
             format_=format_,
             judge=judge,
             metadata=metadata,
+            min_yield=min_yield,
             mix=mix,
             refuse_licences=refuse_licences,
             seed=seed,

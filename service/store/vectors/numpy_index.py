@@ -1,63 +1,5 @@
-"""Vector index for near-duplicate detection: a Qdrant server, or an embedded NumPy file.
+"""The embedded vector index: an exact NumPy matrix in append-only files, plus an IVF.
 
-`open_index(qdrant_url, state_dir)` gives the Qdrant server index when a URL is set
-(production: one collection shared by every worker on every machine) and otherwise
-the embedded `NumpyIndex`, persisted under ``{state_dir}/vectors/{collection}/``.
-
-Choice of the embedded index
-----------------------------
-Chosen: an exact NumPy matrix (`NumpyIndex`), measured with ``bench/embedded_index.py``
-(one batched `nearest` + one `upsert` per batch of 64 new random unit vectors, 384 dims,
-10k or 100k already stored). The machine has 2 cores and was busy with other people's
-test runs (load average 2-3.5), so every number is low and noisy by up to 2x; the
-ratios are what matter.
-
-| index (vectors/s) | 10k stored | 100k stored | fill 100k | note |
-|---|---|---|---|---|
-| numpy (exact, chosen) | 2328 | 547 | 2.2 s | one BLAS product per batch |
-| qdrant-edge-py, as written | 1667 | 223 | 5.3 s | plain segments, brute force per query |
-| qdrant-edge-py after optimize() | 925 | 582 | 4.7 s + 170 s build | HNSW; new points stay unindexed until the next build |
-| qdrant-client local mode | 92 | 6 | 287 s | pure-Python, warns above 20k points |
-
-Embedding on the same busy machine: MiniLM 72 sentences/s (the project's quiet-machine
-figure is 145/s; 165-199/s measured here in quieter moments), the fake server's
-/v1/embeddings 9.8k-13k texts/s.
-
-Why NumPy:
-- It is the fastest candidate at 10k and ties HNSW-after-build at 100k, with exact
-  answers. A dedup stream inserts every vector it queries, so an HNSW graph's build
-  cost is paid per vector: 0.9 ms (10k) to 1.7 ms (100k) for Edge's optimizer, more
-  than NumPy's whole search (0.4 / 1.8 ms). An ad-hoc check of faiss HNSW (M=16,
-  efConstruction=64; not kept, not a dependency) gave 451 vectors/s search+add at
-  100k: no better.
-- Several worker processes can share it (flock; below). Edge and local mode lock
-  their directory to one process: a second Edge shard fails with "Can't init WAL:
-  WouldBlock", a second local-mode client with "Storage folder ... is already
-  accessed by another instance". No dependency beyond NumPy.
-
-Against the targets (dedup stage adds <= 10% over embedding; <= 20% slower at 100k than
-at 10k), with MiniLM at the quiet 145 sentences/s (6.9 ms each): NumPy adds 0.43 ms
-(6%) at 10k and 1.8 ms (27%) at 100k, and the stage is 19% slower at 100k. Against the
-busy machine's 72/s: 3% and 13%, 10% slower. Search time grows linearly with the
-collection (about 0.3 ms + 15 ns per stored point per vector here), so the 10% budget
-holds up to a few tens of thousands of stored points per collection and not at 100k.
-No embedded candidate meets it at 100k on 2 cores, and none comes near the fake
-server's rate (it answers without a model, so the index sets the pace even at 10k).
-Large or shared collections belong on the Qdrant server (QDRANT_URL), which builds
-HNSW on its own cores.
-
-Since then the embedded index also keeps an inverted file (IVF) once a collection
-passes IVF_MIN_ROWS: spherical k-means clusters of ~128 rows (rebuilt when the
-collection has grown 4x), each cluster's vectors in one contiguous array, and a query
-probes its 10 closest clusters, so search cost stops growing with the collection
-instead of costing one dot product per stored row. Unlike HNSW, adding a vector costs
-one product with the centroids, which a dedup stream (every query is then inserted)
-can afford. It is approximate: tests/test_vectors.py checks that near-duplicates find
-their original exactly as exact search does, and bench/dedup_stage.py prints the
-recall against exact search at each size.
-
-Embedded index on disk and between processes
----------------------------------------------
 ``{state_dir}/vectors/{collection}/`` holds ``meta.json`` (format, dim), ``vectors.f32``
 (raw float32 rows, append-only), ``rows.jsonl`` (one ``{"id", "payload"}`` line per
 row, append-only; a line is the row's commit record) and ``lock``.
@@ -77,21 +19,6 @@ row, append-only; a line is the row's commit record) and ``lock``.
   of `nearest`, and `count` counts ids, not rows.
 - Each process keeps the collection in RAM (dim x 4 bytes per row: 150 MB at 100k rows
   of 384 dims), loaded on first use and topped up incrementally.
-
-Both indexes
-------------
-- Cosine similarity; vectors are L2-normalised here whatever the caller passed, and a
-  zero vector is refused.
-- `nearest` answers every row of the batch with one call: ``(id, similarity)`` of the
-  most similar stored point, or ``(None, 0.0)`` when the collection is empty.
-- Collection names: letters, digits, ``_``, ``-``, ``.``; at most 128 characters, not
-  starting with ``.`` or ``-`` (they are directory names in the embedded index).
-- A collection must be `ensure`d first; other calls on a missing one raise
-  `CollectionNotFound`. `ensure` with another dim than the existing collection's raises
-  `ValueError`.
-- Qdrant point ids are ``uuid5(POINT_NAMESPACE, caller_id)``, so a retried upsert
-  overwrites the same point; the caller's id is stored in the payload under ``"_id"``
-  and returned by `nearest`.
 """
 
 from __future__ import annotations
@@ -100,99 +27,19 @@ import asyncio
 import fcntl
 import hashlib
 import os
-import re
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import msgspec
 import numpy as np
 
-# Namespace of the Qdrant point ids derived from callers' ids.
-POINT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:synthgen:vector-point")
-# Payload key holding the caller's id in Qdrant.
-ID_KEY = "_id"
-# Points per Qdrant upsert request.
-QDRANT_UPSERT_BATCH = 256
+from service.store.vectors.base import CollectionNotFound, _check_batch, check_name, unit_rows
+
 # Format of the embedded index's files; a different number on disk is refused.
 FORMAT = 1
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-
-
-class CollectionNotFound(LookupError):
-    """A call on a collection that `ensure` has not created."""
-
-
-@runtime_checkable
-class VectorIndex(Protocol):
-    """Nearest-neighbour lookups for near-duplicate detection (cosine similarity)."""
-
-    async def ensure(self, collection: str, dim: int) -> None:
-        """Create `collection` for `dim`-dim vectors if it is missing."""
-        ...
-
-    async def nearest(self, collection: str, vectors: np.ndarray) -> list[tuple[str | None, float]]:
-        """For each row, (id of the most similar stored point, cosine similarity); (None, 0.0) when empty."""
-        ...
-
-    async def upsert(self, collection: str, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-        """Store rows under the callers' ids; storing the same id again replaces it."""
-        ...
-
-    async def count(self, collection: str) -> int: ...
-
-    async def aclose(self) -> None: ...
-
-
-def open_index(qdrant_url: str | None, state_dir: str, *, qdrant_api_key: str | None = None) -> VectorIndex:
-    """The Qdrant server at `qdrant_url`, or the embedded index under `state_dir`/vectors."""
-    if qdrant_url:
-        return QdrantServerIndex(qdrant_url, api_key=qdrant_api_key)
-    return NumpyIndex(Path(state_dir) / "vectors")
-
-
-def point_id(caller_id: str) -> str:
-    """The Qdrant point id of a caller's id (stable across processes and retries)."""
-    return str(uuid.uuid5(POINT_NAMESPACE, caller_id))
-
-
-def check_name(collection: str) -> str:
-    if not isinstance(collection, str) or not _NAME.match(collection):
-        raise ValueError(
-            f"collection name {collection!r}: use 1-128 letters, digits, '_', '-' or '.', "
-            "not starting with '.' or '-'"
-        )
-    return collection
-
-
-def unit_rows(vectors: np.ndarray, dim: int | None = None) -> np.ndarray:
-    """`vectors` as a C-contiguous float32 (n, dim) matrix of unit rows."""
-    m = np.asarray(vectors, dtype=np.float32)
-    if m.ndim == 1:
-        m = m.reshape(0 if m.size == 0 else 1, -1 if m.size else (dim or 0))
-    if m.ndim != 2 or (dim is not None and m.shape[0] and m.shape[1] != dim):
-        raise ValueError(f"vectors must have shape (n, {dim if dim is not None else 'dim'}), got {m.shape}")
-    if m.shape[0] == 0:
-        return np.empty((0, dim if dim is not None else m.shape[1]), dtype=np.float32)
-    norms = np.linalg.norm(m, axis=1)
-    bad = ~np.isfinite(norms) | (norms == 0.0)
-    if bad.any():
-        raise ValueError(f"vector row {int(np.argmax(bad))} is zero or not finite")
-    return np.ascontiguousarray(m / norms[:, None], dtype=np.float32)
-
-
-def _check_batch(ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-    if not (len(ids) == len(vectors) == len(payloads)):
-        raise ValueError(f"ids, vectors and payloads differ in length: {len(ids)}, {len(vectors)}, {len(payloads)}")
-    for i in ids:
-        if not isinstance(i, str) or not i:
-            raise ValueError(f"ids must be non-empty strings, got {i!r}")
-
-
-# --- Embedded: NumPy matrix in append-only files ------------------------------------
 
 _meta_decoder = msgspec.json.Decoder(dict[str, Any])
 _json = msgspec.json.Encoder()
@@ -528,114 +375,3 @@ class NumpyIndex:
     async def aclose(self) -> None:
         with self._guard:
             self._collections.clear()
-
-
-# --- Production: Qdrant server --------------------------------------------------------
-
-class QdrantServerIndex:
-    """A Qdrant server (shared by every worker) through qdrant-client's AsyncQdrantClient.
-
-    `client` lets a caller pass a ready client instead of a URL (the tests use
-    qdrant-client's in-memory mode to exercise these calls without a server).
-    """
-
-    def __init__(self, url: str | None = None, *, api_key: str | None = None, timeout: int = 30,
-                 client: Any = None):
-        if client is None:
-            if not url:
-                raise ValueError("QdrantServerIndex needs a url or a client")
-            from qdrant_client import AsyncQdrantClient
-
-            client = AsyncQdrantClient(url=url, api_key=api_key, timeout=timeout, check_compatibility=False)
-        self._client = client
-        self._dims: dict[str, int] = {}
-
-    async def _dim(self, collection: str) -> int:
-        dim = self._dims.get(collection)
-        if dim is None:
-            from qdrant_client.http.exceptions import UnexpectedResponse
-
-            try:
-                info = await self._client.get_collection(check_name(collection))
-            except UnexpectedResponse as exc:
-                if exc.status_code == 404:
-                    raise CollectionNotFound(f"collection {collection!r} does not exist; ensure() it first") from None
-                raise
-            except ValueError as exc:  # local/in-memory mode says "Collection ... not found"
-                if "not found" in str(exc).lower():
-                    raise CollectionNotFound(f"collection {collection!r} does not exist; ensure() it first") from None
-                raise
-            vectors = info.config.params.vectors
-            if isinstance(vectors, dict):
-                raise ValueError(f"collection {collection!r} has named vectors; synthgen expects one unnamed vector")
-            dim = self._dims[collection] = int(vectors.size)
-        return dim
-
-    async def ensure(self, collection: str, dim: int) -> None:
-        from qdrant_client import models
-
-        check_name(collection)
-        if not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim!r}")
-        if not await self._client.collection_exists(collection):
-            try:
-                await self._client.create_collection(
-                    collection, vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE))
-            except Exception:
-                if not await self._client.collection_exists(collection):  # not a lost race: a real error
-                    raise
-        have = await self._dim(collection)
-        if have != dim:
-            raise ValueError(f"collection {collection!r} holds {have}-dim vectors, not {dim}")
-
-    async def nearest(self, collection: str, vectors: np.ndarray) -> list[tuple[str | None, float]]:
-        from qdrant_client import models
-
-        queries = unit_rows(vectors, await self._dim(collection))
-        if len(queries) == 0:
-            return []
-        requests = [models.QueryRequest(query=q.tolist(), limit=1, with_payload=[ID_KEY]) for q in queries]
-        answers = await self._client.query_batch_points(collection, requests=requests)
-        out: list[tuple[str | None, float]] = []
-        for answer in answers:
-            if answer.points:
-                p = answer.points[0]
-                out.append(((p.payload or {}).get(ID_KEY), float(p.score)))
-            else:
-                out.append((None, 0.0))
-        return out
-
-    async def upsert(self, collection: str, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-        from qdrant_client import models
-
-        _check_batch(ids, vectors, payloads)
-        if not ids:
-            return
-        rows = unit_rows(vectors, await self._dim(collection))
-        last = {caller_id: i for i, caller_id in enumerate(ids)}  # the last duplicate in a batch wins
-        points = [
-            models.PointStruct(id=point_id(caller_id), vector=rows[i].tolist(), payload={**payloads[i], ID_KEY: caller_id})
-            for caller_id, i in last.items()
-        ]
-        for start in range(0, len(points), QDRANT_UPSERT_BATCH):
-            await self._client.upsert(collection, points=points[start:start + QDRANT_UPSERT_BATCH], wait=True)
-
-    async def count(self, collection: str) -> int:
-        await self._dim(collection)
-        return (await self._client.count(collection, exact=True)).count
-
-    async def aclose(self) -> None:
-        await self._client.close()
-
-
-__all__ = [
-    "ID_KEY",
-    "POINT_NAMESPACE",
-    "CollectionNotFound",
-    "NumpyIndex",
-    "QdrantServerIndex",
-    "VectorIndex",
-    "open_index",
-    "point_id",
-    "unit_rows",
-]

@@ -1,0 +1,94 @@
+"""How a finished run ends: the one rule every recipe's job follows.
+
+In this order, for a run that was not cancelled, handed back or stopped by a lost lease:
+
+1. A provider refused the job (bad key, unknown model): `failed`, provider-unavailable.
+2. Provider calls lost after retries exceeded the job's `error_budget`: `failed`,
+   provider-errors, naming the provider and what it answered.
+3. The recipe raised: `failed`, job-failed (the worker's problem, passed through).
+4. An explicit `target` is the number of kept records: a job short of it is `failed`,
+   target-not-reached, with the recipe's account of the shortfall (zero kept too).
+5. A job with zero kept records is never `succeeded`: without a target, `failed`,
+   nothing-kept.
+6. Without a target, an input-driven recipe (responses, orca, ultrachat, ultrafeedback,
+   self-rewarding; PersonaHub over the unique personas it found) keeps what passes its
+   stages: `succeeded` when kept / inputs reaches `min_yield` (spec field, default
+   `defaults.MIN_YIELD`), the shortfall stated in the job's note, else `failed`,
+   target-not-reached.
+
+Every failure and every shortfall note names the dominant reasons by attempts ("most
+rejects: refusal (12 of 15), rouge (3 of 15)"): every attempt counts, also a model
+repeating a reject already stored (the stored rejects are unique by content).
+Recipes only say what happened (`RunOutcome`); which status follows is decided here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import msgspec
+
+from service import defaults
+from service.pipeline.run import KEPT, UNSETTLED, RecipeContext, RunOutcome
+from service.store.codec import outcomes
+
+
+class Settled(msgspec.Struct, frozen=True):
+    """A run's final status; for a failure the catalogued problem type and its detail
+    (`problem` None with `failed`: the recipe's own error stands)."""
+
+    status: str
+    problem: str | None = None
+    detail: str | None = None
+    note: str | None = None
+
+
+def dominant_reasons(raw: dict[str, str], n: int = defaults.TOP_REASONS) -> str:
+    """'most rejects: refusal (12 of 15), rouge (3 of 15)' from the job hash's attempt
+    counters (every attempt, by reason), or '' when no attempt was rejected."""
+    counts: Counter[str] = Counter()
+    for o in outcomes(raw):
+        if (o.stage, o.reason) not in (KEPT, UNSETTLED):
+            counts[o.reason] += o.attempts
+    total = sum(counts.values())
+    if not total:
+        return ""
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return "most rejects: " + ", ".join(f"{reason} ({k} of {total})" for reason, k in top)
+
+
+def settle(run: RecipeContext[Any], result: RunOutcome, raw: dict[str, str], error: bool) -> Settled:
+    """The final status of `run` (see the module docstring). `raw` is the job hash after
+    the run's last commit (its counters); `error` says the recipe raised."""
+    spec, kept = run.spec, run.kept
+    requests = int(raw.get("requests") or 0)
+    why = dominant_reasons(raw)
+    then = f"; {why}" if why else ""
+    if run.fatal is not None:
+        return Settled("failed", "provider-unavailable", f"{run.fatal}{then}")
+    if run.errors.exceeded:
+        return Settled("failed", "provider-errors",
+                       f"{run.errors.summary()}; error_budget {spec.error_budget:g} of "
+                       f"{max(run.target or 0, run.requests_made)} calls{then}")
+    if error:
+        return Settled("failed")
+    account = result.shortfall or result.note
+    if spec.target is not None:
+        if kept >= spec.target:
+            return Settled("succeeded", note=result.note)
+        head = result.shortfall or f"made {kept} of {spec.target} after {requests} requests"
+        return Settled("failed", "target-not-reached", head + then)
+    if kept == 0:
+        lost = run.errors.summary()
+        return Settled("failed", "nothing-kept",
+                       f"0 records kept after {requests} requests{then}" + (f"; {lost}" if lost else ""))
+    inputs = result.inputs if result.inputs is not None else run.target
+    if inputs is None or kept >= inputs:
+        return Settled("succeeded", note=result.note)
+    floor = spec.min_yield if spec.min_yield is not None else defaults.MIN_YIELD
+    shortfall = f"kept {kept} of {inputs} ({kept / inputs:.0%}; min_yield {floor:.0%}){then}"
+    shortfall += f". {account}" if account else ""
+    if kept / inputs >= floor:
+        return Settled("succeeded", note=shortfall)
+    return Settled("failed", "target-not-reached", shortfall)

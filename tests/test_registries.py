@@ -1,0 +1,97 @@
+"""Declared once, checked here (datasette's test_docs.py habit): every recipe, provider
+kind, stage kind, setting and problem type is registered, documented and catalogued,
+and what the catalogue tells clients is true."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import msgspec
+
+from service.api.meta import _RECIPES
+from service.domain.errors import PROBLEM_TYPES
+from service.domain.specs import JobSpecBase, StageSpec
+from service.providers.registry import KINDS
+from service.recipes import RECIPES, decode_spec
+from service.settings import SETTINGS, markdown_table
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+RECIPES_DOC = (ROOT / "docs" / "recipes.md").read_text()
+TESTS = ROOT / "tests"
+
+
+def test_every_recipe_is_documented_in_the_readme_and_docs_and_has_a_test() -> None:
+    for name in RECIPES:
+        assert f"| `{name}` |" in README, f"README's recipe table lacks {name}"
+        assert f"\n## {name}\n" in RECIPES_DOC, f"docs/recipes.md has no section for {name}"
+        used = any(f'"recipe": "{name}"' in p.read_text() for p in TESTS.glob("test_*.py"))
+        assert used, f"no test submits a {name} job"
+
+
+def test_the_catalogue_says_which_recipes_need_raw_completion() -> None:
+    # A recipe that always calls raw completion, one that chooses by params.mode, and
+    # the rest, which never do: GET /v1/recipes must say so for each.
+    raw = {r.name: r.raw_completion for r in _RECIPES.data}
+    assert raw["magpie"] == "always"
+    assert raw["self-instruct"] == raw["alpaca"] == "when params.mode is 'completion'"
+    never = {n for n, v in raw.items() if v == "never"}
+    assert never == set(RECIPES) - {"magpie", "self-instruct", "alpaca"}
+    for name in ("self-instruct", "alpaca"):
+        recipe = RECIPES[name]
+        for mode, needs in (("completion", True), ("chat", False)):
+            spec = decode_spec(msgspec.json.encode({"recipe": name, "generator": {"provider": "p"}, "target": 1,
+                                                    "params": {"mode": mode}}))
+            assert recipe.needs_raw(spec) is needs, (name, mode)
+
+
+def test_every_provider_kind_is_documented() -> None:
+    for kind in KINDS:
+        tag = kind.__struct_config__.tag
+        assert f'kind = "{tag}"' in README, f"README's providers section lacks kind {tag}"
+        assert kind.__doc__, f"{kind.__name__} has no docstring"
+
+
+def test_every_stage_kind_is_a_job_spec_field_and_documented() -> None:
+    fields = {f.name: f.type for f in msgspec.structs.fields(JobSpecBase)}
+    stage_fields = [n for n, t in fields.items() if "Spec" in str(t) and n not in ("generator",)]
+    quality = (ROOT / "docs" / "quality.md").read_text()
+    for name in ["filters", *stage_fields]:
+        assert f"`{name}`" in quality, f"docs/quality.md does not document the {name} stage"
+    kinds = StageSpec.__subclasses__()
+    assert len(kinds) == 1 + len(stage_fields)
+    for cls in kinds:
+        assert cls.build is not StageSpec.build, f"{cls.__name__} does not build its stage"
+        assert cls.__doc__, f"{cls.__name__} has no docstring"
+
+
+def test_readme_settings_table_is_the_registry() -> None:
+    table = markdown_table()
+    assert table in README, "README's configuration table drifted from service/settings.py SETTINGS:\n" + table
+    documented = set(re.findall(r"`(SYNTHGEN_[A-Z_]+)`", README.split("## Configuration")[1].split("\n## ")[0]))
+    assert documented == {s.env for s in SETTINGS}
+
+
+def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
+    doc = (ROOT / "docs" / "problems.md").read_text()
+    for slug, t in PROBLEM_TYPES.items():
+        assert f"`{slug}`" in doc and str(t.status) in doc, f"docs/problems.md lacks {slug}"
+    minted: set[str] = set()
+    for path in (ROOT / "service").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                fn = node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                if name in ("of", "problem_type", "_problem"):
+                    minted.add(str(node.args[0].value))
+    assert minted and minted <= set(PROBLEM_TYPES), minted - set(PROBLEM_TYPES)
+
+
+def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
+    mixes = {r.name for r in _RECIPES.data if r.mix}
+    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
+    for name in set(RECIPES) - mixes:
+        assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"
