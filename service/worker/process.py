@@ -24,8 +24,7 @@ from rq.serializers import JSONSerializer
 
 from service import defaults
 from service.settings import Settings
-from service.store import jobs as keys
-from service.store.queue import enqueue, queue
+from service.store.queue import beat, enqueue, leaseless_jobs, leave, queue, reap
 from service.store.redis import sync_client
 
 log = logging.getLogger("synthgen.worker")
@@ -36,42 +35,12 @@ def worker_id(pid: int | None = None) -> str:
     return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
-def requeue(conn, settings: Settings, job_id: str) -> bool:
-    """Enqueue a leaseless running job to resume it. One caller wins per lease period
-    (the reapers of every worker, and a worker handing its job back), so the job is
-    enqueued once, not once per worker."""
-    lock = f"{keys.job_key(job_id)}:requeue"
-    if conn.set(lock, "1", nx=True, px=int(settings.lease_seconds * 1000)):
-        enqueue(conn, settings.queue, job_id)
-        return True
-    return False
-
-
 def reap_once(conn, settings: Settings) -> list[str]:
     """Re-enqueue running jobs whose lease expired; fail those that keep killing workers."""
-    active = [m.decode() for m in conn.smembers(keys.ACTIVE)]
-    if not active:
-        return []
-    # One round trip to find candidates; the Lua script decides atomically per candidate.
-    with conn.pipeline(transaction=False) as p:
-        for job_id in active:
-            p.hget(keys.job_key(job_id), "status")
-            p.exists(keys.lease_key(job_id))
-        answers = p.execute()
-    reap = conn.register_script(keys.REAP)
     requeued = []
-    for i, job_id in enumerate(active):
-        status, leased = answers[2 * i], answers[2 * i + 1]
-        if status not in (b"running", b"cancelling") or leased:
-            continue
-        # The lock makes one reaper win per lease period, so a dead job is enqueued once.
-        action, last_exit = reap(
-            keys=[keys.job_key(job_id), keys.lease_key(job_id), f"{keys.job_key(job_id)}:requeue",
-                  keys.WORKERS, keys.WORKER_EXITS, keys.ACTIVE],
-            args=[job_id, repr(time.time()), defaults.WORKER_LIVE_SECONDS, int(settings.lease_seconds * 1000),
-                  settings.max_worker_crashes, keys.ERROR_TYPE_PREFIX],
-        )
-        action, last_exit = action.decode(), last_exit.decode()
+    for job_id in leaseless_jobs(conn):
+        action, last_exit = reap(conn, job_id, lease_seconds=settings.lease_seconds,
+                                 max_crashes=settings.max_worker_crashes)
         if action == "failed":
             log.error("job %s: failed, its worker died %d times on it (last: %s)", job_id,
                       settings.max_worker_crashes, last_exit)
@@ -98,15 +67,6 @@ class DrainingWorker(SimpleWorker):
         super().request_stop(signum, frame)
 
 
-def heartbeat(conn, wid: str) -> None:
-    now = time.time()
-    with conn.pipeline(transaction=False) as p:
-        p.zadd(keys.WORKERS, {wid: now})
-        # Entries of workers gone for an hour only cost memory.
-        p.zremrangebyscore(keys.WORKERS, "-inf", now - 3600)
-        p.execute()
-
-
 def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) -> None:
     """Heartbeat (when `wid` is given) and reap until `stop` is set."""
     conn = sync_client(settings.redis_url or "")
@@ -115,7 +75,7 @@ def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) ->
     while not stop.is_set():
         try:
             if wid:
-                heartbeat(conn, wid)
+                beat(conn, wid)
             # After an outage every heartbeat in Redis is stale: judging leases before the
             # live workers have beaten again would count them as dead (a false crash).
             if time.monotonic() >= judge_after:
@@ -126,7 +86,7 @@ def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) ->
         stop.wait(interval)
     if wid:
         try:
-            conn.zrem(keys.WORKERS, wid)  # a clean exit leaves the gauge at once
+            leave(conn, wid)
         except Exception:
             pass
 
