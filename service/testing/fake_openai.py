@@ -230,21 +230,14 @@ class FakeState:
         if endpoint not in cfg.fault_endpoints:
             return None
         fault = None
-        if cfg.hang_first > 0:
-            cfg.hang_first -= 1
-            fault = "hang"
-        elif cfg.fail_first > 0:
-            cfg.fail_first -= 1
-            fault = "500"
-        elif cfg.rate_limit_first > 0:
-            cfg.rate_limit_first -= 1
-            fault = "429"
-        elif cfg.bad_request_first > 0:
-            cfg.bad_request_first -= 1
-            fault = "400"
-        elif cfg.malformed_first > 0:
-            cfg.malformed_first -= 1
-            fault = "malformed"
+        # The first-N counters are spent in this order, one request each.
+        for counter, name in (("hang_first", "hang"), ("fail_first", "500"), ("rate_limit_first", "429"),
+                              ("bad_request_first", "400"), ("malformed_first", "malformed")):
+            left = getattr(cfg, counter)
+            if left > 0:
+                setattr(cfg, counter, left - 1)
+                fault = name
+                break
         else:
             # One draw for all rates, so they add up as the fault mix asks.
             x = random.random()
