@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, ClassVar, Generic, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Literal, Protocol
 
 import msgspec
 from msgspec import Meta
@@ -22,8 +22,10 @@ from msgspec import Meta
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome, SpecT
-from service.providers.registry import Registry
 from service.settings import Settings
+
+if TYPE_CHECKING:  # the registry imports the provider kinds' HTTP clients; decoding a spec needs none
+    from service.providers.registry import Registry
 
 SEEDS_DIR = Path(__file__).parent / "seeds"
 Text = Annotated[str, Meta(min_length=1, max_length=100_000)]
