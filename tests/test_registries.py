@@ -16,6 +16,9 @@ import msgspec
 from service.api.meta import _RECIPES
 from service.domain.errors import PROBLEM_TYPES
 from service.domain.specs import JobSpecBase, StageSpec
+from service.providers import embedders
+from service.providers.embedders import KINDS as EMBEDDER_KINDS
+from service.providers.embedders import EmbedderKind
 from service.providers.registry import KINDS
 from service.recipes import RECIPES, decode_spec
 from service.settings import SETTINGS, markdown_table
@@ -65,6 +68,15 @@ def _stage_kind(t: object) -> type[StageSpec] | None:
         if isinstance(arg, type) and issubclass(arg, StageSpec):
             return arg
     return None
+
+
+def test_every_embedder_kind_is_documented_and_opens_itself() -> None:
+    doc = embedders.__doc__ or ""
+    for kind in EMBEDDER_KINDS:
+        tag = kind.__struct_config__.tag
+        assert f"| `{tag}`" in doc, f"the embedders' table (service/providers/embedders) lacks kind {tag}"
+        assert kind.__doc__, f"{kind.__name__} has no docstring"
+        assert kind.open is not EmbedderKind.open, f"{kind.__name__} does not open its embedder"
 
 
 def test_every_stage_kind_is_a_job_spec_field_and_documented() -> None:
