@@ -36,8 +36,10 @@ class JudgeSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
     repeats: Annotated[int, Meta(ge=1, le=10)] = 1
     max_retries: Annotated[int, Meta(ge=0, le=10)] = 2
 
+    def generators(self) -> list[tuple[str, GeneratorRef]]:
+        return [("judge.generator", self.generator)] if self.generator is not None else []
+
     def check(self, env: Any) -> None:
-        # The judge's generator is checked with the job's other generators (and licences).
         if self.rubric != "additive5" and ("{prompt}" not in self.rubric or "{response}" not in self.rubric):
             raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
 

@@ -33,6 +33,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import GeneratorRef
 from service.pipeline.records import prompt_of
 
 if TYPE_CHECKING:
@@ -96,6 +97,11 @@ class StageSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def check(self, env: Any) -> None:
         """Raise InvalidSpec for what cannot run here (env: providers and settings)."""
+
+    def generators(self) -> list[tuple[str, GeneratorRef]]:
+        """The generators this stage calls, by spec field: checked like the job's own
+        (configured, licence not refused) before the stage's `check`."""
+        return []
 
     def build(self, ctx: Any) -> Stage:
         """The stage, for one job run (`ctx`: the run's RecipeContext)."""
