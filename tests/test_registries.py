@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from service.api.meta import _RECIPES
+from service.api.catalogue.service import recipe_list
 from service.domain.errors import PROBLEM_TYPES
 from service.domain.specs import JobSpecBase, StageSpec
 from service.providers import embedders
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 RECIPES_DOC = (ROOT / "docs" / "recipes.md").read_text()
 TESTS = ROOT / "tests"
+CATALOGUE = recipe_list()  # what GET /v1/recipes answers
 # Libraries a spec decode must not import (the worker's: vectors, MinHash, models, HTTP clients).
 HEAVY = {"numpy", "scipy", "datasketch", "qdrant_client", "torch", "sentence_transformers", "llama_cpp", "aiohttp"}
 
@@ -42,7 +43,7 @@ def test_every_recipe_is_documented_in_the_readme_and_docs_and_has_a_test() -> N
 def test_the_catalogue_says_which_recipes_need_raw_completion() -> None:
     # A recipe that always calls raw completion, one that chooses by params.mode, and
     # the rest, which never do: GET /v1/recipes must say so for each.
-    raw = {r.name: r.raw_completion for r in _RECIPES.data}
+    raw = {r.name: r.raw_completion for r in CATALOGUE.data}
     assert raw["magpie"] == "always"
     assert raw["self-instruct"] == raw["alpaca"] == "when params.mode is 'completion'"
     never = {n for n, v in raw.items() if v == "never"}
@@ -92,7 +93,7 @@ def test_every_stage_kind_is_a_job_spec_field_and_documented() -> None:
         assert cls.build is not StageSpec.build, f"{cls.__name__} does not build its stage"
         assert cls.__doc__, f"{cls.__name__} has no docstring"
     # Catalogued: every recipe's spec schema in GET /v1/recipes offers every stage.
-    for info in _RECIPES.data:
+    for info in CATALOGUE.data:
         props = info.spec_schema["$defs"][info.spec_schema["$ref"].rsplit("/", 1)[1]]["properties"]
         assert set(stage_fields) <= set(props), (info.name, set(stage_fields) - set(props))
 
@@ -138,7 +139,7 @@ def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
 
 
 def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
-    mixes = {r.name for r in _RECIPES.data if r.mix}
+    mixes = {r.name for r in CATALOGUE.data if r.mix}
     assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
     for name in set(RECIPES) - mixes:
         assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"
