@@ -90,3 +90,23 @@ def test_handlers_never_reach_into_app_state() -> None:
     # guard (guards take no dependencies) read app state.
     readers = sorted(str(p.relative_to(SERVICE)) for p in (SERVICE / "api").rglob("*.py") if "app.state" in p.read_text())
     assert readers == ["api/app.py", "api/auth.py"], readers
+
+
+def test_bodies_are_read_as_they_always_were(redis_url: str) -> None:
+    # Spot-check bodies took Litestar's lax coercions (a number as a string, an integral
+    # float); job specs never did. Errors name what the strict rules reject.
+    headers = {"Authorization": "Bearer k", "Content-Type": "application/json"}
+    missing = "/v1/jobs/job_000000000000000000000000"
+    app = create_app(from_env({"SYNTHGEN_REDIS_URL": redis_url, "SYNTHGEN_API_KEYS": "k=alice"}))
+    with TestClient(app) as client:
+        for body in (b'{"size": "5"}', b'{"size": 9434.0, "interim": "true"}', b"null", b""):
+            r = client.post(f"{missing}/spotcheck", content=body, headers=headers)
+            assert r.status_code == 404, (body, r.text)  # decoded, then no such job
+        r = client.post(f"{missing}/spotcheck", content=b'{"size": "0"}', headers=headers)
+        assert r.status_code == 422 and r.json()["errors"] == [{"field": "size", "message": "Expected `int`, got `str`"}]
+        spec = {"recipe": "responses", "generator": {"provider": "local"}, "params": {"prompts": ["a"]}, "target": "1"}
+        r = client.post("/v1/jobs", content=json.dumps(spec).encode(), headers=headers)
+        assert r.status_code == 422 and r.json()["detail"] == "target: Expected `int | null`, got `str`"
+        r = client.put(f"{missing}/spotcheck/r1", content=b'{"verdict": "accept", "reviewer": "a", "bogus": 1}',
+                       headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "bogus"

@@ -138,14 +138,20 @@ def invalid_body(exc: msgspec.ValidationError, kind: str) -> ApiError:
 class JsonBody:
     """A route's JSON body: the type msgspec decodes it to, and the problem type of a
     body of the wrong shape. Use it as the route's dependency (`Provide(body)`); an
-    `optional` body may be left out (the handler then receives None)."""
+    `optional` body may be left out (the handler then receives None).
 
-    def __init__(self, type_: Any, *, kind: str = "invalid-body", optional: bool = False):
+    `lax` bodies take what Litestar's own body decoding took (strings for numbers and
+    booleans, integral floats for integers: msgspec's lax rules), which is how the
+    spot-check bodies have always been read; job specs are strict. Either way an error
+    names what the strict rules reject, as it always has."""
+
+    def __init__(self, type_: Any, *, kind: str = "invalid-body", optional: bool = False, lax: bool = False):
         problem_type(kind)  # catalogued (a KeyError here names a slug without an entry)
         self.type = type_
         self.kind = kind
         self.optional = optional
-        self._decoder = msgspec.json.Decoder(type_)
+        self._strict = msgspec.json.Decoder(type_)
+        self._decoder = msgspec.json.Decoder(type_, strict=False) if lax else self._strict
 
     def decode(self, raw: bytes) -> Any:
         """The body decoded as `type`, or the ApiError that says what is wrong with it."""
@@ -153,8 +159,13 @@ class JsonBody:
             return None
         try:
             return self._decoder.decode(raw)
-        except msgspec.DecodeError as typed:  # ValidationError is a DecodeError too
-            error = typed
+        except msgspec.DecodeError as first:  # ValidationError is a DecodeError too
+            error = first
+        if self._decoder is not self._strict:
+            try:
+                self._strict.decode(raw)
+            except msgspec.DecodeError as strict:
+                error = strict
         try:  # bytes first: a NUL past an unknown field is still a NUL
             msgspec.json.decode(raw)
         except msgspec.DecodeError as untyped:

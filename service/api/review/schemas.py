@@ -54,6 +54,7 @@ class SpotCheck(msgspec.Struct):
     object: str = "spotcheck"
 
 
-# The bodies of createSpotCheck (optional: the defaults) and putSpotCheckVerdict.
-DRAW = JsonBody(SpotCheckRequest | None, optional=True)
-VERDICT = JsonBody(Verdict)
+# The bodies of createSpotCheck (optional: the defaults) and putSpotCheckVerdict, read
+# with Litestar's lax rules as they always were (service/api/bodies.py).
+DRAW = JsonBody(SpotCheckRequest | None, optional=True, lax=True)
+VERDICT = JsonBody(Verdict, lax=True)
