@@ -1,7 +1,7 @@
 """Regenerate both SDKs' generated parts from openapi/openapi.json (`make clients`).
 
 The SDK surface is the document minus the operational routes (/metrics, /healthz,
-/readyz, /review: for load balancers, Prometheus and reviewers' browsers, not for
+/readyz, /review and its sign-in: for load balancers, Prometheus and reviewers' browsers, not for
 callers' code) and the schemas only they use. From that one filtered document:
 
 - clients/python/synthgen_api/   openapi-python-client (--meta none: the package only;
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "openapi" / "openapi.json"
 PY_OUT = Path("python") / "synthgen_api"
 TS_OUT = Path("typescript") / "src" / "schema.d.ts"
-OPERATIONAL = ("/metrics", "/healthz", "/readyz", "/review")
+OPERATIONAL = ("/metrics", "/healthz", "/readyz", "/review", "/review/session")
 
 
 def _refs(node: Any) -> set[str]:

@@ -94,3 +94,22 @@ REVIEW_REASONS = ("wrong", "unsafe", "refusal", "formatting", "low_effort", "dup
 # A reviewer's name on a verdict: long enough for "Firstname Lastname <email>", bounded
 # because it is stored with every verdict and shown in every export.
 MAX_REVIEWER_CHARS = 120
+# A managed key's last use is written at most this often per key and API process: a
+# write per request would double the Redis work of a GET for a date nobody reads closely.
+KEY_TOUCH_SECONDS = 60.0
+# A review link works a day unless asked otherwise, at most a week: it is a bearer
+# credential for one job's spot-check, shared by chat or mail.
+REVIEW_LINK_SECONDS = 24 * 3600
+MAX_REVIEW_LINK_SECONDS = 7 * 24 * 3600
+# A review page session lasts a working day; signing in again takes one key or link.
+REVIEW_SESSION_SECONDS = 8 * 3600
+# Webhooks: the dispatcher looks at its outbox this often (a job's end is told within
+# about this long), waits this long for a receiver, retries a failure after 1, 2, 4, ...
+# seconds up to the cap (about 3 hours of trying in all), then gives up.
+WEBHOOK_POLL_SECONDS = 1.0
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+WEBHOOK_BACKOFF_SECONDS = 1.0
+WEBHOOK_MAX_BACKOFF_SECONDS = 3600.0
+WEBHOOK_MAX_ATTEMPTS = 16
+# Deliveries in flight per API process: a slow receiver holds one of these, not the loop.
+WEBHOOK_CONCURRENCY = 32

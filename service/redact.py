@@ -8,8 +8,12 @@ a log line or a metric passes through `redact` first:
 - every configured secret value (the env vars named by the providers' `api_key_env`
   and SYNTHGEN_EMBEDDINGS_KEY_ENV, read in this process) is replaced wherever it
   appears, and so is
-- anything shaped like a bearer key (`sk-...`, `hf_...`, `Bearer ...`, AWS key ids),
-  configured or not: a gateway may hold a key synthgen never saw.
+- anything shaped like a bearer key (`sk-...`, `hf_...`, `Bearer ...`, AWS key ids,
+  synthgen's own `sgk_...` API keys), configured or not: a gateway may hold a key
+  synthgen never saw.
+
+The service's own secrets (SYNTHGEN_SIGNING_SECRET, SYNTHGEN_METRICS_TOKEN) are
+configured values too.
 
 Raw provider bodies are never stored whole: `snippet` keeps a short, single-line,
 redacted excerpt (SNIPPET_CHARS) for error messages.
@@ -38,6 +42,7 @@ SHAPES = (
     r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{8,}",
     r"\b(?:hf|gsk|xai|ghp|gho|ghs|github_pat|glpat)[_-][A-Za-z0-9_\-]{8,}",
     r"\bAKIA[0-9A-Z]{16}\b",
+    r"\bsgk_[0-9a-f]{12}_[A-Za-z0-9_\-]{20,}",
     r"\b[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9._~+/=\-]{8,}",
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -83,7 +88,8 @@ def configure_process(registry: object, settings: object) -> Redactor:
     # Only some provider kinds carry a key (service.providers.registry.KINDS).
     envs = [getattr(c, "api_key_env", None) for c in getattr(registry, "configs", {}).values()]
     envs.append(getattr(settings, "embeddings_key_env", None))
-    return configure(configured_secrets(envs))
+    own = [getattr(settings, name, None) for name in ("signing_secret", "metrics_token")]
+    return configure([*configured_secrets(envs), *(v for v in own if v)])
 
 
 def redact(text: str) -> str:

@@ -8,6 +8,7 @@ Every variable is declared once, in `SETTINGS` (name, default as documented, hel
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,14 @@ from typing import Any, Callable, Mapping
 import msgspec
 
 from service import defaults
+from service.domain.access import Role, check_role, check_tenant
+
+
+class BootstrapKey(msgspec.Struct, frozen=True):
+    """A key from SYNTHGEN_API_KEYS(_FILE): its tenant and role (`key=tenant[:role]`)."""
+
+    tenant: str
+    role: Role
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,8 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str | None = None
     qdrant_url: str | None = None
     providers_file: str | None = None
-    # sha256(key) -> tenant; raw keys are never kept, so nothing can print them.
-    api_key_hashes: dict[str, str] = {}
+    # sha256(key) -> its tenant and role; raw keys are never kept, so nothing can print them.
+    api_key_hashes: dict[str, BootstrapKey] = {}
     seed_files: dict[str, str] = {}
     prompt_files: dict[str, str] = {}
     benchmark_files: dict[str, str] = {}
@@ -43,17 +52,53 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_pool: int = defaults.REDIS_POOL_SIZE
     queue: str = defaults.QUEUE_NAME
     log_level: str = "INFO"
+    signing_secret: str | None = None
+    metrics_token: str | None = None
+    quotas: dict[str, int] = {}
+    outbound_hosts: list[str] = []
+    outbound_private: list[str] = []
 
     @property
     def embedded(self) -> bool:
         return not self.redis_url
 
+    def bootstrap_key(self, key: str) -> tuple[str, BootstrapKey] | None:
+        """(hash, entry) of a bootstrap key, or None. Every entry is compared, in constant
+        time, so the time taken says nothing about how close a guess came."""
+        digest, found = hash_key(key), None
+        for h, entry in self.api_key_hashes.items():
+            if hmac.compare_digest(h, digest):
+                found = (h, entry)
+        return found
+
     def tenant_for_key(self, key: str) -> str | None:
-        return self.api_key_hashes.get(hash_key(key))
+        found = self.bootstrap_key(key)
+        return found[1].tenant if found else None
 
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _bootstrap(value: str) -> BootstrapKey:
+    tenant, _, role = value.partition(":")
+    return BootstrapKey(tenant=check_tenant(tenant.strip()), role=check_role(role.strip() or "submit"))
+
+
+def _quotas(raw: str) -> dict[str, int]:
+    from service.quotas import parse_quotas
+
+    return parse_quotas(raw)
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _networks(raw: str) -> list[str]:
+    import ipaddress
+
+    return [str(ipaddress.ip_network(part, strict=False)) for part in _list(raw)]
 
 
 def _pairs(raw: str | None, sep: str = ",") -> dict[str, str]:
@@ -100,8 +145,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QDRANT_URL", "qdrant_url", str, "Qdrant server for embedding dedup, shared by all workers",
             "unset: embedded index"),
     Setting("PROVIDERS", "providers_file", str, "path of the providers TOML file", "unset: the embedded `local` SmolLM2"),
-    Setting("API_KEYS", None, _pairs, "`key=tenant` pairs, comma separated", "unset: embedded mode makes one key"),
-    Setting("API_KEYS_FILE", None, str, "file with one `key=tenant` per line"),
+    Setting("API_KEYS", None, _pairs, "bootstrap keys: `key=tenant[:role]` pairs, comma separated (role: `submit` "
+            "unless named; docs/security.md)", "unset: embedded mode makes one admin key"),
+    Setting("API_KEYS_FILE", None, str, "file with one `key=tenant[:role]` per line"),
     Setting("SEED_FILES", "seed_files", _pairs, "`name=path` pairs of seed task files (JSONL) jobs may name"),
     Setting("PROMPT_FILES", "prompt_files", _pairs,
             "`name=path` pairs of prompt files (JSONL with `prompt`, or text lines)"),
@@ -124,6 +170,19 @@ SETTINGS: tuple[Setting, ...] = (
             "async Redis connections per API process; a burst waits (up to 10 s) for a free one instead of failing"),
     Setting("QUEUE", "queue", str, "RQ queue name"),
     Setting("LOG_LEVEL", "log_level", str, "log level"),
+    Setting("SIGNING_SECRET", "signing_secret", str,
+            "secret the API signs cursors, review links and sessions with (the same on every replica)",
+            "unset: one made once, kept in Redis"),
+    Setting("METRICS_TOKEN", "metrics_token", str, "bearer token Prometheus sends to `/metrics`",
+            "unset: `/metrics` takes only an admin key"),
+    Setting("QUOTAS", "quotas", _quotas, "default per-tenant quotas, `name=value` pairs (0: no limit; "
+            "names and defaults in docs/security.md)", "the built-in defaults"),
+    Setting("OUTBOUND_HOSTS", "outbound_hosts", _list,
+            "hosts a job's webhook may call (`hooks.example.com`, `*.example.com`), comma separated",
+            "unset: no webhooks"),
+    Setting("OUTBOUND_PRIVATE", "outbound_private", _networks,
+            "private, loopback or link-local networks (CIDR) an allowed host may still resolve to",
+            "unset: none"),
 )
 
 
@@ -150,7 +209,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     keys = _pairs(raw["API_KEYS"])
     if raw["API_KEYS_FILE"]:
         keys.update(_pairs(Path(raw["API_KEYS_FILE"]).read_text(), sep="\n"))
-    fields["api_key_hashes"] = {hash_key(k): t for k, t in keys.items()}
+    try:
+        fields["api_key_hashes"] = {hash_key(k): _bootstrap(v) for k, v in keys.items()}
+    except ValueError as exc:
+        raise ValueError(f"SYNTHGEN_API_KEYS: {exc}") from None
     lease = fields.get("lease_seconds", defaults.LEASE_SECONDS)
     fields["heartbeat_seconds"] = min(defaults.HEARTBEAT_SECONDS, lease / 3)
     return Settings(**fields)

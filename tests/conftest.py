@@ -23,7 +23,7 @@ import pytest
 from service.testing import stack
 from service.testing.harness import LocalWorker
 
-from support import KEYS, Api, Fake, LocalApi, Workers
+from support import ADMIN_KEY, KEYS, METRICS_TOKEN, Api, Fake, LocalApi, Workers
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +109,13 @@ def service_env(redis_url: str, providers_file: str, fake_url: str,
         "SYNTHGEN_SEED_FILES": f"tiny={files / 'seeds.jsonl'}",
         "SYNTHGEN_REDIS_URL": redis_url,
         "SYNTHGEN_PROVIDERS": providers_file,
-        "SYNTHGEN_API_KEYS": ",".join(f"{k}={t}" for t, k in KEYS.items()),
+        "SYNTHGEN_API_KEYS": ",".join([*(f"{k}={t}" for t, k in KEYS.items()), f"{ADMIN_KEY}=ops:admin"]),
+        "SYNTHGEN_METRICS_TOKEN": METRICS_TOKEN,
+        # No quota by default (a test sets a tenant's own with the admin API); webhooks
+        # may reach the test receivers on loopback only because these two say so.
+        "SYNTHGEN_QUOTAS": "submits_per_minute=0,concurrent_jobs=0,records_per_day=0",
+        "SYNTHGEN_OUTBOUND_HOSTS": "127.0.0.1",
+        "SYNTHGEN_OUTBOUND_PRIVATE": "127.0.0.1/32",
         "SYNTHGEN_LEASE_SECONDS": "3",
         "SYNTHGEN_STATE_DIR": str(tmp_path_factory.mktemp("state")),
         "SYNTHGEN_LOG_LEVEL": "WARNING",

@@ -21,8 +21,11 @@ from service.testing.stack import free_port, synthgen, wait_for, wait_http_ok
 ROOT = Path(__file__).resolve().parents[1]
 # carol is schemathesis's tenant: the jobs its run makes stay apart from the other tests'.
 KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "key-carol-5555555555"}
+# The operator's key (tenant "ops", role admin) and Prometheus' token, in the test stack's settings.
+ADMIN_KEY = "key-admin-0000000000"
+METRICS_TOKEN = "metrics-token-4242424242"
 
-__all__ = ["KEYS", "ROOT", "Api", "Fake", "LocalApi", "Serve", "Workers", "adjust_example", "assert_finished_intact",
+__all__ = ["ADMIN_KEY", "KEYS", "METRICS_TOKEN", "ROOT", "Api", "Fake", "LocalApi", "Serve", "Workers", "adjust_example", "assert_finished_intact",
            "doc_sections", "examples", "free_port", "job_midway", "responses_spec", "scrape_metrics", "wait_for",
            "wait_http_ok"]
 
@@ -209,7 +212,7 @@ class Serve:
 def scrape_metrics(api_url: str) -> dict[str, float]:
     """/metrics as {'name{labels}': value}."""
     out = {}
-    for line in httpx.get(f"{api_url}/metrics").text.splitlines():
+    for line in httpx.get(f"{api_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text.splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.rpartition(" ")
             out[name] = float(value)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from support import KEYS, Api, Fake, LocalApi, Workers, responses_spec
+from support import KEYS, METRICS_TOKEN, Api, Fake, LocalApi, Workers, responses_spec
 
 PROBLEM = "application/problem+json"
 MARKER = "sk-fake-secret-value-123"  # FAKE_PROVIDER_KEY in conftest: the fake provider's key
@@ -176,7 +176,8 @@ def test_a_provider_echoing_the_key_leaves_no_trace_of_it(alice: Api, fake: Fake
     assert all(len(x["detail"]) < 400 for x in rejects)  # a snippet, not the body
     seen = [alice.client.get(p).text for p in (
         f"/v1/jobs/{job_id}", f"/v1/jobs/{job_id}/records", f"/v1/jobs/{job_id}/rejects",
-        f"/v1/jobs/{job_id}/report", f"/v1/jobs/{job_id}/spec", "/v1/jobs", "/metrics")]
+        f"/v1/jobs/{job_id}/report", f"/v1/jobs/{job_id}/spec", "/v1/jobs")]
+    seen.append(httpx.get(f"{alice.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text)
     assert not [t for t in seen if MARKER in t]
     assert MARKER.encode() not in _redis_dump(redis_url)
     logs = b"".join(p.read_bytes() for p in tmp_path.glob("worker-*.log"))

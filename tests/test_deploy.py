@@ -165,7 +165,9 @@ def test_dashboard_and_alerts_name_only_exported_metrics(api_url: str, alice: Ap
     assert alice.wait(ok["id"])["status"] == "succeeded"
     from prometheus_client.parser import text_string_to_metric_families
 
-    text = httpx.get(f"{api_url}/metrics").text
+    from support import METRICS_TOKEN
+
+    text = httpx.get(f"{api_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text
     samples: dict[str, set[str]] = {}
     for fam in text_string_to_metric_families(text):
         for s in fam.samples:

@@ -4,14 +4,19 @@ mapping, request ids.
 Services are built once, when the app starts (its lifespan: the Redis clients live in
 the server's event loop), with their dependencies passed in, as vLLM's
 `init_app_state` does. Handlers receive them as Litestar dependencies by name
-(`jobs`, `review`, `catalogue`, `ops`, and `tenant`, the caller's tenant), so no
+(`jobs`, `review`, `catalogue`, `ops`, `admin`, and `caller`, who is calling), so no
 handler reaches into app state, and a test can hand a route another service:
 `create_app(settings, dependencies={"ops": Provide(...)})` replaces the app's provider
-of that name.
+of that name. `auth` is the one service a guard reads (guards take no dependencies).
+
+Every route either declares the roles it admits (`opt=access(...)`, service/api/auth.py)
+or says it is public (`opt=PUBLIC`, or the metrics guard); `create_app` refuses to build
+an app with a route that does neither, so a new route cannot be left open by omission.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -31,7 +36,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from service import __version__, defaults, redact
 from service import settings as settings_mod
 from service.api import openapi
-from service.api.auth import provide_tenant
+from service.api.admin.routes import AdminController
+from service.api.admin.service import AdminService
+from service.api.auth import PUBLIC, Auth, provide_caller
 from service.api.catalogue.routes import ROUTES as CATALOGUE_ROUTES
 from service.api.catalogue.service import CatalogueService
 from service.api.jobs.routes import JobController
@@ -39,12 +46,21 @@ from service.api.jobs.service import JobService
 from service.api.ops.routes import ROUTES as OPS_ROUTES
 from service.api.ops.service import OpsService
 from service.api.problems import HANDLERS
-from service.api.review.routes import ReviewController, review_page
+from service.api.review.routes import PAGE_ROUTES, ReviewController
 from service.api.review.service import ReviewService
+from service.api.signing import Signer
+from service.api.webhooks.routes import WebhookController
+from service.api.webhooks.service import WebhookService
+from service.outbound import OutboundPolicy
 from service.providers.registry import Registry
+from service.quotas import Quotas
 from service.settings import Settings
 from service.store.jobs import JobStore
+from service.store.keys import KeyStore, signing_secret
+from service.store.quotas import QuotaStore
 from service.store.redis import async_client, sync_client
+from service.store.webhooks import WebhookStore
+from service.webhooks import Dispatcher
 
 log = logging.getLogger("synthgen.api")
 
@@ -56,12 +72,39 @@ class Services(msgspec.Struct, frozen=True):
     review: ReviewService
     catalogue: CatalogueService
     ops: OpsService
+    admin: AdminService
+    webhooks: WebhookService
+    auth: Auth
+    dispatcher: Dispatcher
 
 
-def build_services(store: JobStore, sync_redis: Any, registry: Registry, settings: Settings) -> Services:
-    jobs = JobService(store, sync_redis, registry, settings)
-    return Services(jobs=jobs, review=ReviewService(jobs), catalogue=CatalogueService(registry, settings),
-                    ops=OpsService(store, settings.queue))
+def build_services(client: Any, sync_redis: Any, registry: Registry, settings: Settings,
+                   secret: bytes | None) -> Services:
+    store = JobStore(client)
+    keys = KeyStore(client)
+    signer = Signer(secret)
+    quotas = Quotas(QuotaStore(client), settings.quotas)
+    auth = Auth(settings, keys, signer)
+    outbound = OutboundPolicy(settings.outbound_hosts, settings.outbound_private)
+    hooks = WebhookStore(client)
+    jobs = JobService(store, sync_redis, registry, settings, quotas, signer, outbound, hooks)
+    return Services(jobs=jobs, review=ReviewService(jobs, auth), catalogue=CatalogueService(registry, settings),
+                    ops=OpsService(store, settings.queue), admin=AdminService(keys, quotas, settings),
+                    webhooks=WebhookService(hooks, jobs), auth=auth,
+                    dispatcher=Dispatcher(hooks, outbound, jobs.rendered))
+
+
+async def _load_secret(client: Any, settings: Settings, services: Services) -> None:
+    """The signing secret, from the settings or Redis; retried while Redis is down (the
+    API starts anyway: its readiness says Redis is unreachable, requests get 503s)."""
+    from service.store.redis import OUTAGE
+
+    signer = services.auth.signer
+    while signer.secret is None:
+        try:
+            signer.secret = await signing_secret(client, settings.signing_secret)
+        except OUTAGE:
+            await asyncio.sleep(1.0)
 
 
 def _service(name: str) -> Provide:
@@ -73,8 +116,8 @@ def _service(name: str) -> Provide:
 
 # The dependencies every handler may name; `create_app(dependencies=...)` overrides them.
 DEPENDENCIES: dict[str, Provide] = {
-    **{name: _service(name) for name in Services.__struct_fields__},
-    "tenant": Provide(provide_tenant, sync_to_thread=False),
+    **{name: _service(name) for name in Services.__struct_fields__ if name not in ("auth", "dispatcher")},
+    "caller": Provide(provide_caller, sync_to_thread=False),
 }
 
 
@@ -124,7 +167,17 @@ def openapi_config() -> OpenAPIConfig:
         title="synthgen", version=__version__,
         description="Synthetic-data generation as a service: submit a recipe job, stream its records.",
         path="/docs", render_plugins=[openapi.Corrected(swagger), openapi.Corrected(JsonRenderPlugin())],
-        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer", description=(
+                "An API key. Each operation lists the roles it admits: admin (every tenant, keys, quotas), "
+                "submit (submit and read its tenant's jobs), read (read only), review (the spot-check only). "
+                "Another tenant's job is a 404 for every role but admin.")),
+            "reviewSession": SecurityScheme(type="apiKey", security_scheme_in="cookie", name="sg_review",
+                                            description="The review page's session (POST /review/session); "
+                                            "writes also need its X-CSRF-Token header."),
+            "metricsToken": SecurityScheme(type="http", scheme="bearer",
+                                           description="SYNTHGEN_METRICS_TOKEN, for Prometheus"),
+        }),
         security=[{"bearer": []}],
         use_handler_docstrings=False,
     )
@@ -140,17 +193,25 @@ def create_app(settings: Settings | None = None, *, dependencies: Mapping[str, P
         url = settings.redis_url or ""
         client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
-        app.state.services = build_services(JobStore(client), sync, registry, settings)
+        services = app.state.services = build_services(client, sync, registry, settings, None)
+        tasks = [asyncio.create_task(_load_secret(client, settings, services)),
+                 asyncio.create_task(services.dispatcher.run())]
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await services.dispatcher.close()
             await client.aclose()
             sync.close()
 
     app = Litestar(
-        route_handlers=[JobController, ReviewController, review_page, *CATALOGUE_ROUTES, *OPS_ROUTES,
+        route_handlers=[JobController, ReviewController, *PAGE_ROUTES, WebhookController, AdminController,
+                        *CATALOGUE_ROUTES,
+                        *OPS_ROUTES,
                         create_static_files_router(DOCS_ASSETS_PATH, [DOCS_ASSETS], name="docs-assets",
-                                                   cache_control=CacheControlHeader(max_age=86400))],
+                                                   cache_control=CacheControlHeader(max_age=86400), opt=PUBLIC)],
         dependencies={**DEPENDENCIES, **(dependencies or {})},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
@@ -159,10 +220,26 @@ def create_app(settings: Settings | None = None, *, dependencies: Mapping[str, P
         request_max_body_size=defaults.MAX_BODY_BYTES,
         debug=False,
     )
-    app.state.settings = settings  # read by the require_tenant guard (guards take no dependencies)
+    _check_access(app)
     openapi.install(app, schema_types())
     _fix_allow_headers(app)
     return app
+
+
+def _check_access(app: Litestar) -> None:
+    """Every route declares who may call it: roles (guarded by `authorize`), public, or
+    the metrics guard. The API docs (Litestar's own routes under /docs) are public."""
+    from litestar.routes import HTTPRoute
+
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path == "/docs" or route.path.startswith("/docs/"):
+            continue
+        for handler in route.route_handlers:
+            opt = handler.opt
+            if handler.http_methods == {"OPTIONS"} or opt.get("roles") or opt.get("public") or opt.get("metrics"):
+                continue
+            raise RuntimeError(f"route {route.path} ({handler.handler_name}) declares no access: "
+                               "opt=access(roles) or opt=PUBLIC (service/api/auth.py)")
 
 
 def _fix_allow_headers(app: Litestar) -> None:
@@ -185,14 +262,17 @@ def _fix_allow_headers(app: Litestar) -> None:
 
 def schema_types() -> list[object]:
     """The msgspec types the API reads and writes, for service.api.openapi."""
+    from service.api.admin.schemas import ApiKey, KeyList, NewApiKey, TenantQuotas
     from service.api.catalogue.schemas import BenchmarkList, ProviderList, RecipeList
     from service.api.jobs.schemas import Job, JobPage
     from service.api.ops.schemas import Health
     from service.api.problems import Problem
-    from service.api.review.schemas import SpotCheck, SpotCheckRequest, Verdict
+    from service.api.review.schemas import ReviewLink, ReviewSession, SpotCheck, SpotCheckRequest, Verdict
+    from service.api.webhooks.schemas import WebhookDelivery, WebhookSecret
     from service.domain.report import JobReport
     from service.domain.review import StoredVerdict
     from service.recipes import RECIPES
 
     return [*(r.Spec for r in RECIPES.values()), Job, JobPage, Problem, SpotCheck, SpotCheckRequest, Verdict,
-            StoredVerdict, JobReport, RecipeList, ProviderList, BenchmarkList, Health]
+            StoredVerdict, JobReport, RecipeList, ProviderList, BenchmarkList, Health, ReviewLink, ReviewSession,
+            ApiKey, NewApiKey, KeyList, TenantQuotas, WebhookSecret, WebhookDelivery]

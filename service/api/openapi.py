@@ -16,11 +16,16 @@ wraps each render plugin: Swagger UI and /docs/openapi.json):
 - Errors: every error is application/problem+json (service.api.problems), but
   Litestar's automatic 400 is declared as its own `application/json` shape.
 - Status codes: every guarded operation can answer 401, every operation with
-  parameters 400, every operation with a body 413 and 422, every job route 503.
+  parameters 400, every operation with a body 413 and 422, every operation that reads
+  Redis 503.
 - The stored spec (GET .../spec, served as raw bytes) is declared as the job spec it is;
   an optional body is not `required`.
-- Security: /healthz, /readyz, /metrics and /review are public; the document's global
-  bearer requirement is lifted for them (`security: []`).
+- Security: each operation's requirement lists the roles its route admits (OpenAPI 3.1
+  allows role names in a non-OAuth requirement), from the same declaration the guard
+  enforces (service/api/auth.py `access`); the spot-check routes also take the review
+  session cookie. Public routes (/healthz, /readyz, the review page and its sign-in)
+  have `security: []`; /metrics takes the metrics token or an admin key. An operation
+  that not every role may call declares its 403.
 """
 
 from __future__ import annotations
@@ -36,14 +41,20 @@ from litestar.router import Router
 from litestar.routes import HTTPRoute
 
 from service.api.bodies import JsonBody
+from service.domain.access import ROLES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REF = "#/components/schemas/{name}"
-PUBLIC = frozenset({"healthz", "readyz", "metrics", "reviewPage"})
 _TEXT = {400: "Malformed request or parameter (errors name the field or the byte)",
-         401: "Missing or unknown API key", 413: "Body larger than the limit",
+         401: "Missing, unknown, revoked or expired API key", 403: "The key's role does not allow this",
+         413: "Body larger than the limit",
          422: "Well-formed but invalid body (errors name the fields)",
          503: "Job store unreachable, or every connection busy (Retry-After)"}
+
+
+# Operations that never reach Redis (every other one may answer 503: a managed key is
+# looked up there on every request).
+NO_STORE = frozenset({"healthz", "readyz", "reviewPage", "deleteReviewSession"})
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -84,7 +95,29 @@ def bodies(app: Litestar) -> dict[str, JsonBody]:
     return out
 
 
-def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody]) -> dict[str, Any]:
+def access(app: Litestar) -> dict[str, dict[str, Any]]:
+    """The access each operation declares (its handler's `opt`), by operationId."""
+    out: dict[str, dict[str, Any]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if isinstance(handler.operation_id, str):
+                    out[handler.operation_id] = dict(handler.opt)
+    return out
+
+
+def security(opt: dict[str, Any]) -> list[dict[str, list[str]]] | None:
+    """An operation's security requirement from its declared access (None: public)."""
+    if opt.get("public"):
+        return None
+    if opt.get("metrics"):
+        return [{"bearer": ["admin"]}, {"metricsToken": []}]
+    roles = list(opt.get("roles", ()))
+    return [{"bearer": roles}] + ([{"reviewSession": roles}] if opt.get("session") else [])
+
+
+def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody],
+            access: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Apply the module docstring's corrections to a generated document, in place."""
     ops = {op["operationId"]: op for item in doc.get("paths", {}).values() for op in item.values()
            if isinstance(op, dict) and "operationId" in op}
@@ -112,13 +145,18 @@ def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody]) 
             for code, response in responses.items():
                 if _is_litestar_validation(response):
                     responses[code] = _problem(_TEXT.get(int(code), response.get("description", "")))
-            if op.get("operationId") in PUBLIC:
+            opt = (access or {}).get(op.get("operationId", ""), {})
+            required = security(opt)
+            if required is None:
                 op["security"] = []
             else:
+                op["security"] = required
                 responses.setdefault("401", _problem(_TEXT[401]))
+                if opt.get("roles") and set(ROLES) - set(opt["roles"]):
+                    responses.setdefault("403", _problem(_TEXT[403]))
             if op.get("parameters") or op.get("requestBody"):
                 responses.setdefault("400", _problem(_TEXT[400]))
-            if path.startswith("/v1/jobs"):
+            if op.get("operationId") not in NO_STORE:
                 responses.setdefault("503", _problem(_TEXT[503]))
             if op.get("requestBody"):
                 responses.setdefault("413", _problem(_TEXT[413]))
@@ -145,7 +183,7 @@ class Corrected(OpenAPIRenderPlugin):
 
 def install(app: Litestar, types: list[Any]) -> dict[str, Any]:
     """Build the corrected document and make it the one the app serves at /docs."""
-    doc = correct(app.openapi_schema.to_schema(), types, bodies(app))
+    doc = correct(app.openapi_schema.to_schema(), types, bodies(app), access(app))
     assert app.openapi_config is not None
     for plugin in app.openapi_config.render_plugins:
         if isinstance(plugin, Corrected):
@@ -162,4 +200,4 @@ def document(app: Litestar) -> dict[str, Any]:
     raise LookupError("service.api.openapi.install has not run on this app")
 
 
-__all__ = ["Corrected", "body_schema", "bodies", "correct", "document", "install"]
+__all__ = ["Corrected", "access", "body_schema", "bodies", "correct", "document", "install", "security"]

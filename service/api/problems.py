@@ -19,6 +19,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from service.domain.errors import FieldError, InvalidSpec, problem_type
 from service.domain.job import JobError
+from service.quotas import QuotaInfo
 from service.store.redis import PoolExhausted
 
 log = logging.getLogger("synthgen.api")
@@ -32,6 +33,7 @@ class Problem(JobError, omit_defaults=True):
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
     job_status: str | None = None
+    quota: QuotaInfo | None = None  # the limit a quota-exceeded or over-limit problem is about
 
 
 class ApiError(Exception):
@@ -39,10 +41,10 @@ class ApiError(Exception):
 
     def __init__(self, status: int, kind: str, title: str, detail: str | None = None,
                  errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
-                 job_status: str | None = None):
+                 job_status: str | None = None, quota: QuotaInfo | None = None):
         super().__init__(detail or title)
         self.status, self.kind, self.title, self.detail = status, kind, title, detail
-        self.errors, self.headers, self.job_status = errors, headers or {}, job_status
+        self.errors, self.headers, self.job_status, self.quota = errors, headers or {}, job_status, quota
 
     @classmethod
     def of(cls, slug: str, detail: str | None = None, **kw: Any) -> "ApiError":
@@ -62,8 +64,10 @@ def bad_field(field: str, message: str, value: Any = None, status: int = 400) ->
 
 
 # How each status is described where a route declares it (openapi/openapi.json).
-_DESCRIPTIONS = {400: "Malformed request or parameter", 401: "Missing or unknown API key",
-                 404: "No such job for this tenant", 409: "The job is already final",
+_DESCRIPTIONS = {400: "Malformed request or parameter", 401: "Missing, unknown, revoked or expired API key",
+                 403: "The key's role does not allow this", 404: "No such job for this tenant",
+                 409: "The job is already final",
+                 429: "Over a tenant quota (Retry-After; `quota` names the limit)",
                  413: "Body larger than the limit", 415: "Body is not application/json",
                  422: "Well-formed but invalid spec (errors name the fields)", 503: "Job store unavailable"}
 
@@ -82,17 +86,17 @@ def replayed(model: type, what: str) -> dict[int, ResponseSpec]:
 
 def problem_response(request: Request, status: int, kind: str, title: str, detail: str | None = None,
                      errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
-                     job_status: str | None = None) -> Response[Problem]:
+                     job_status: str | None = None, quota: QuotaInfo | None = None) -> Response[Problem]:
     body = Problem(
         type=problem_type(kind).uri, title=title, status=status, detail=detail, instance=request.url.path,
-        errors=[msgspec.to_builtins(e) for e in errors] if errors else None, job_status=job_status,
+        errors=[msgspec.to_builtins(e) for e in errors] if errors else None, job_status=job_status, quota=quota,
     )
     return Response(body, status_code=status, media_type=MEDIA, headers=headers)
 
 
 def handle_api_error(request: Request, exc: ApiError) -> Response[Problem]:
     return problem_response(request, exc.status, exc.kind, exc.title, exc.detail, exc.errors,
-                            exc.headers, exc.job_status)
+                            exc.headers, exc.job_status, exc.quota)
 
 
 def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]:
@@ -116,7 +120,7 @@ def handle_validation(request: Request, exc: ValidationException) -> Response[Pr
                             "Invalid request body" if body else "Invalid request", detail, errors)
 
 
-_TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
            413: "Request body too large", 415: "Unsupported media type", 429: "Too many requests"}
 
 

@@ -57,7 +57,15 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("malformed-json", 400, "Malformed JSON body", "the body is not JSON (the detail says where)"),
     ProblemType("too-deep", 400, "JSON nested too deeply", "the body nests deeper than the service accepts"),
     ProblemType("malformed-request", 400, "Malformed request", "the request cannot be parsed"),
-    ProblemType("unauthorized", 401, "Unauthorized", "no valid API key (Authorization: Bearer <key>)"),
+    ProblemType("unauthorized", 401, "Unauthorized", "no valid API key (Authorization: Bearer <key>), or the key "
+                "was revoked or expired"),
+    ProblemType("forbidden", 403, "Forbidden", "a valid key whose role does not allow this route (roles in "
+                "docs/security.md); never for another tenant's job, which is a 404"),
+    ProblemType("csrf", 403, "CSRF token missing", "a review session's write without its `X-CSRF-Token`"),
+    ProblemType("quota-exceeded", 429, "Quota exceeded", "the tenant is over a quota that waiting lifts (submits "
+                "per minute, jobs at once, records per day); `quota` names it, `Retry-After` says how long"),
+    ProblemType("over-limit", 422, "Over the tenant's limit", "a job asks for more than the tenant may have at "
+                "all (its target over `max_target` or over the whole `records_per_day`); `quota` names it"),
     ProblemType("not-found", 404, "Not found", "no such job or route for this tenant"),
     ProblemType("method-not-allowed", 405, "Method not allowed", "the route does not take this method"),
     ProblemType("request-body-too-large", 413, "Request body too large", "the body exceeds the size limit"),

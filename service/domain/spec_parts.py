@@ -52,3 +52,13 @@ class WeightedGenerator(GeneratorRef, kw_only=True, forbid_unknown_fields=True):
     """A generator in a job's mix, drawn with probability proportional to weight."""
 
     weight: Annotated[float, Meta(gt=0, le=1e6)] = 1.0
+
+
+class Webhook(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Where to tell the caller the job ended: an HMAC-signed POST (Standard Webhooks:
+    `webhook-id`, `webhook-timestamp`, `webhook-signature`) when the job succeeds, fails
+    or is cancelled, retried with backoff. Only to hosts the operator allows
+    (docs/security.md: outbound requests)."""
+
+    url: Annotated[str, Meta(min_length=8, max_length=2048, pattern=r"^https?://",
+                             description="An http(s) URL on a host the operator allows")]

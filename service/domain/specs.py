@@ -29,6 +29,7 @@ from service.domain.spec_parts import (
     Probability,
     Sampling,
     Target,
+    Webhook,
     WeightedGenerator,
 )
 from service.pipeline.decontam import DecontaminationSpec
@@ -38,7 +39,7 @@ from service.pipeline.stages import Filters, StageSpec
 
 __all__ = [
     "Concurrency", "DecontaminationSpec", "DedupSpec", "EmbeddingDedup", "Filters", "GeneratorRef", "JobSpecBase",
-    "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "Target", "WeightedGenerator",
+    "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "Target", "Webhook", "WeightedGenerator",
     "spec_hash",
 ]
 
@@ -72,6 +73,7 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         description="Share of the target (or of the calls made, if more) that may be lost to provider "
         "errors after retries; past it the job stops and fails naming the provider.",
     )] = defaults.ERROR_BUDGET
+    webhook: Webhook | None = None
 
     @property
     def recipe(self) -> str:

@@ -429,17 +429,18 @@ class JobStore:
         flat = await self._view(keys=[job_key(j) for j in job_ids])
         return [{flat_[i].decode(): flat_[i + 1].decode() for i in range(0, len(flat_), 2)} for flat_ in flat]
 
-    async def view(self, job_id: str, tenant: str) -> dict[str, str] | None:
-        """The job hash without `spec`, or None when missing or owned by another tenant."""
+    async def view(self, job_id: str, tenant: str | None) -> dict[str, str] | None:
+        """The job hash without `spec`, or None when missing or owned by another tenant
+        (`tenant` None: any tenant's, for an admin)."""
         (job,) = await self.views([job_id])
-        if not job or job.get("tenant") != tenant:
+        if not job or (tenant is not None and job.get("tenant") != tenant):
             return None
         return job
 
-    async def spec(self, job_id: str, tenant: str) -> bytes | None:
+    async def spec(self, job_id: str, tenant: str | None) -> bytes | None:
         """The stored spec JSON, or None when missing or owned by another tenant."""
         owner, spec = await self._r.hmget(job_key(job_id), ["tenant", "spec"])
-        if owner is None or owner.decode() != tenant:
+        if owner is None or (tenant is not None and owner.decode() != tenant):
             return None
         return spec
 
@@ -493,6 +494,14 @@ class JobStore:
             return None
         stored = await self._r.get(k)
         return stored.decode() if stored else None
+
+    async def forget_idempotent(self, tenant: str, key: str, job_id: str) -> None:
+        """Give back a key `idempotent` reserved for `job_id` that made no job (a refused
+        submission), so a retry with it is a new submission."""
+        k = idem_key(tenant, key)
+        stored = await self._r.get(k)
+        if stored is not None and stored.decode().split(" ")[0] == job_id:
+            await self._r.delete(k)
 
     async def all_records(self, job_id: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
         """All of a job's records, decoded."""

@@ -10,12 +10,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from service import defaults
-from service.api.auth import Tenant, require_json, require_tenant
+from service.api.auth import CallerDep, access, authorize, require_json
 from service.api.bodies import Body, bounded_json
 from service.api.jobs.paging import MAX_CURSOR, clamp_limit
 from service.api.jobs.schemas import JOB_SPEC, Job, JobPage
 from service.api.jobs.service import MAX_IDEMPOTENCY_KEY, JobService
-from service.api.problems import problem_responses, replayed
+from service.api.problems import ApiError, problem_responses, replayed
+from service.domain.access import READ, SUBMIT, TENANT_PATTERN
 from service.domain.job import Status
 from service.domain.specs import JobSpecBase
 
@@ -30,74 +31,79 @@ StreamLimit = Annotated[int | None, QueryParameter(description=f"Lines per page,
 
 class JobController(Controller):
     path = "/v1/jobs"
-    guards = [require_tenant]
+    guards = [authorize]
     tags = ["jobs"]
 
     @post("/", operation_id="createJob", status_code=202, guards=[require_json, bounded_json],
-          dependencies={"spec": Provide(JOB_SPEC)},
-          summary="Submit a job", description="Validates the spec, stores the job and queues it. "
-          "Send Idempotency-Key to make retries safe: the same key and body return the same job.",
-          responses=problem_responses(400, 401, 413, 415, 422, 503)
+          dependencies={"spec": Provide(JOB_SPEC)}, opt=access(SUBMIT),
+          summary="Submit a job", description="Validates the spec, checks the tenant's quotas, stores the job "
+          "and queues it. Send Idempotency-Key to make retries safe: the same key and body return the same job.",
+          responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
           | replayed(Job, "An idempotent retry: the job this key made"))
     async def create(
-        self, request: Request, jobs: Jobs, tenant: Tenant, spec: Body[JobSpecBase],
+        self, request: Request, jobs: Jobs, caller: CallerDep, spec: Body[JobSpecBase],
         idempotency_key: Annotated[str | None, HeaderParameter(
             name="Idempotency-Key", required=False, min_length=1, max_length=MAX_IDEMPOTENCY_KEY,
             description="Makes retries safe: the same key and body return the same job for 24 h.")] = None,
     ) -> Response[Job]:
-        job, created = await jobs.submit(tenant, spec, await request.body(), idempotency_key)
+        job, created = await jobs.submit(caller.tenant, spec, await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
 
-    @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first",
-         responses=problem_responses(400, 401))
+    @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first", opt=access(READ),
+         responses=problem_responses(400, 401, 403, 404))
     async def list_jobs(
-        self, jobs: Jobs, tenant: Tenant,
+        self, jobs: Jobs, caller: CallerDep,
         limit: Annotated[int | None, QueryParameter(description=f"Jobs per page, 1..{defaults.MAX_PAGE_LIMIT}.",
                                                     ge=1, le=defaults.MAX_PAGE_LIMIT)] = None,
         cursor: Cursor = None,
         status: Annotated[Status | None, QueryParameter(description="Only jobs in this status.")] = None,
+        tenant: Annotated[str | None, QueryParameter(
+            description="An admin key lists this tenant's jobs (default: its own); other keys list only their "
+            "own tenant's.", pattern=TENANT_PATTERN, max_length=64)] = None,
     ) -> JobPage:
         n = clamp_limit(limit, defaults.PAGE_LIMIT, defaults.MAX_PAGE_LIMIT)
-        return await jobs.list(tenant, n, cursor, status)
+        if tenant is not None and tenant != caller.tenant and caller.role != "admin":
+            raise ApiError.of("forbidden", "only an admin key lists another tenant's jobs")
+        return await jobs.list(tenant or caller.tenant, n, cursor, status)
 
-    @get("/{job_id:str}", operation_id="getJob", summary="A job's status and progress",
-         responses=problem_responses(401, 404))
-    async def get_job(self, jobs: Jobs, tenant: Tenant, job_id: JobId) -> Job:
-        return await jobs.get(tenant, job_id)
+    @get("/{job_id:str}", operation_id="getJob", summary="A job's status and progress", opt=access(READ),
+         responses=problem_responses(401, 403, 404))
+    async def get_job(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Job:
+        return await jobs.get(caller.scope, job_id)
 
-    @get("/{job_id:str}/spec", operation_id="getJobSpec", media_type="application/json",
+    @get("/{job_id:str}/spec", operation_id="getJobSpec", media_type="application/json", opt=access(READ),
          summary="The job's spec as stored (normalised: defaults filled in)",
          description="Served apart from the job object, which only links here, so polling a job "
-         "with a large inline spec stays small.", responses=problem_responses(401, 404))
-    async def get_spec(self, jobs: Jobs, tenant: Tenant, job_id: JobId) -> Response[bytes]:
+         "with a large inline spec stays small.", responses=problem_responses(401, 403, 404))
+    async def get_spec(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Response[bytes]:
         # The stored JSON goes out as it is: decoding it only to encode it again was a
         # third of the response work, and specs with inline prompts are large.
-        return Response(await jobs.spec(tenant, job_id), media_type="application/json")
+        return Response(await jobs.spec(caller.scope, job_id), media_type="application/json")
 
-    @post("/{job_id:str}/cancel", operation_id="cancelJob", status_code=200,
-          summary="Cancel a job; records made so far are kept", responses=problem_responses(401, 404, 409))
-    async def cancel(self, jobs: Jobs, tenant: Tenant, job_id: JobId) -> Job:
-        return await jobs.cancel(tenant, job_id)
+    @post("/{job_id:str}/cancel", operation_id="cancelJob", status_code=200, opt=access(SUBMIT),
+          summary="Cancel a job; records made so far are kept", responses=problem_responses(401, 403, 404, 409))
+    async def cancel(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Job:
+        return await jobs.cancel(caller.scope, job_id)
 
-    @get("/{job_id:str}/records", operation_id="listJobRecords", media_type=NDJSON,
+    @get("/{job_id:str}/records", operation_id="listJobRecords", media_type=NDJSON, opt=access(READ),
          summary="Kept records as NDJSON; resume with the X-Next-Cursor header",
-         responses=problem_responses(400, 401, 404))
+         responses=problem_responses(400, 401, 403, 404))
     async def records(
-        self, jobs: Jobs, tenant: Tenant, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
+        self, jobs: Jobs, caller: CallerDep, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
     ) -> Response[bytes]:
-        return await _stream(jobs, tenant, job_id, "records", cursor, limit)
+        return await _stream(jobs, caller.scope, job_id, "records", cursor, limit)
 
-    @get("/{job_id:str}/rejects", operation_id="listJobRejects", media_type=NDJSON,
+    @get("/{job_id:str}/rejects", operation_id="listJobRejects", media_type=NDJSON, opt=access(READ),
          summary="Rejected candidates with stage and reason, as NDJSON",
-         responses=problem_responses(400, 401, 404))
+         responses=problem_responses(400, 401, 403, 404))
     async def rejects(
-        self, jobs: Jobs, tenant: Tenant, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
+        self, jobs: Jobs, caller: CallerDep, job_id: JobId, cursor: Cursor = None, limit: StreamLimit = None,
     ) -> Response[bytes]:
-        return await _stream(jobs, tenant, job_id, "rejects", cursor, limit)
+        return await _stream(jobs, caller.scope, job_id, "rejects", cursor, limit)
 
 
-async def _stream(jobs: Jobs, tenant: Tenant, job_id: str, kind: str, cursor: str | None,
+async def _stream(jobs: Jobs, scope: str | None, job_id: str, kind: str, cursor: str | None,
                   limit: int | None) -> Response[bytes]:
     n = clamp_limit(limit, defaults.STREAM_LIMIT, defaults.MAX_STREAM_LIMIT)
-    body, nxt = await jobs.stream(tenant, job_id, kind, cursor, n)
+    body, nxt = await jobs.stream(scope, job_id, kind, cursor, n)
     return Response(body, media_type=NDJSON, headers={"X-Next-Cursor": nxt})

@@ -4,6 +4,11 @@
 Submission order matters for crash safety: the job hash is written before it is
 enqueued, so a worker never sees an id without its spec; an idempotency key is
 reserved (SET NX) before the job is created, so concurrent retries create one job.
+Quotas are charged after the key is reserved (a replay is never charged twice) and
+before the job is created; a refused submission gives its key back.
+
+Reads take a `scope`: the caller's tenant, or None for an admin (every tenant's jobs).
+Another tenant's job is a 404, exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -16,18 +21,23 @@ from typing import Any
 import msgspec
 
 from service import metrics
-from service.api.jobs.paging import encode_cursor, list_cursor, stream_cursor
+from service.api.jobs.paging import encode_list_cursor, encode_stream_cursor, list_cursor, stream_cursor
 from service.api.jobs.schemas import Job, JobPage
 from service.api.problems import ApiError, bad_field, not_found
+from service.api.signing import Signer
+from service.domain.errors import FieldError, invalid
 from service.domain.job import FINAL, JobState, new_job_id
 from service.domain.specs import JobSpecBase, spec_hash
+from service.outbound import OutboundPolicy, Refused
 from service.providers.registry import Registry
+from service.quotas import OverQuota, Quotas, Submission
 from service.recipes import RECIPES
 from service.recipes.base import Env
 from service.settings import Settings
 from service.store.codec import from_hash
 from service.store.jobs import JobStore
 from service.store.queue import enqueue
+from service.store.webhooks import WebhookStore
 
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -35,11 +45,16 @@ MAX_IDEMPOTENCY_KEY = 255
 class JobService:
     """The job operations behind /v1/jobs."""
 
-    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings):
+    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings,
+                 quotas: Quotas, signer: Signer, outbound: OutboundPolicy, webhooks: WebhookStore):
         self.store = store
         self.sync_redis = sync_redis
         self.settings = settings
         self.env = Env(providers=registry, settings=settings)
+        self.quotas = quotas
+        self.signer = signer
+        self.outbound = outbound
+        self.webhooks = webhooks
 
     # -- submit ---------------------------------------------------------------------
 
@@ -47,6 +62,11 @@ class JobService:
         """Returns (job, created). created=False when an idempotent retry found its job.
         `raw` is the body `spec` was decoded from: a key's replay must send the same bytes."""
         target = RECIPES[spec.recipe].check(spec, self.env)
+        if spec.webhook is not None:
+            try:
+                await self.outbound.addresses(spec.webhook.url)
+            except Refused as exc:
+                raise invalid("webhook.url", str(exc), spec.webhook.url) from None
         job_id = new_job_id()
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
@@ -58,12 +78,24 @@ class JobService:
                 if old_hash != body_hash:
                     raise ApiError.of("idempotency-key-reused", "this Idempotency-Key was used with a different body")
                 return await self._await_job(old_id, tenant), False
+        try:
+            await self.quotas.admit(Submission(tenant=tenant, job_id=job_id, target=target or 0))
+        except OverQuota as over:
+            if idempotency_key is not None:
+                await self.store.forget_idempotent(tenant, idempotency_key, job_id)
+            if over.retry:
+                raise ApiError.of("quota-exceeded", over.detail, quota=over.info,
+                                  headers={"Retry-After": str(over.info.retry_after)}) from None
+            raise ApiError.of("over-limit", over.detail, quota=over.info, errors=[FieldError(
+                field=over.field, message=over.detail, value=target)]) from None
         spec_json = msgspec.json.encode(spec)
         await self.store.create(
             job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
             spec_hash=spec_hash(spec), target=target,
             seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
         )
+        if spec.webhook is not None:  # in the outbox before the job can end
+            await self.webhooks.expect(job_id)
         # Read before enqueueing: the 202 then always shows the job as accepted (queued),
         # never whatever a fast worker made of it in the meantime.
         job = await self.get(tenant, job_id)
@@ -84,48 +116,55 @@ class JobService:
 
     # -- read -----------------------------------------------------------------------
 
-    async def state(self, tenant: str, job_id: str) -> JobState:
+    async def state(self, scope: str | None, job_id: str) -> JobState:
         """The job's state, or a 404 (also for another tenant's job)."""
-        raw = await self.store.view(job_id, tenant)
+        raw = await self.store.view(job_id, scope)
         if raw is None:
             raise not_found()
         live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
         return from_hash(raw, live)
 
-    async def get(self, tenant: str, job_id: str) -> Job:
-        return Job.of(await self.state(tenant, job_id))
+    async def get(self, scope: str | None, job_id: str) -> Job:
+        return Job.of(await self.state(scope, job_id))
 
-    async def spec(self, tenant: str, job_id: str) -> bytes:
-        spec = await self.store.spec(job_id, tenant)
+    async def rendered(self, job_id: str) -> bytes | None:
+        """The job as GET /v1/jobs/{id} serves it (JSON), for its webhook; None if gone."""
+        raw = await self.store.view(job_id, None)
+        return msgspec.json.encode(Job.of(from_hash(raw))) if raw else None
+
+    async def spec(self, scope: str | None, job_id: str) -> bytes:
+        spec = await self.store.spec(job_id, scope)
         if spec is None:
             raise not_found()
         return spec
 
     async def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> JobPage:
-        before = list_cursor(cursor) if cursor else None
+        """A page of `tenant`'s jobs (the caller's own, or the one an admin names)."""
+        before = list_cursor(self.signer, tenant, cursor) if cursor else None
         rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
-        nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
+        nxt = encode_list_cursor(self.signer, tenant, last[0], last[1]) if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
         return JobPage(data=[Job.of(from_hash(r, live)) for r in rows], next_cursor=nxt)
 
-    async def cancel(self, tenant: str, job_id: str) -> Job:
-        if await self.store.view(job_id, tenant) is None:
+    async def cancel(self, scope: str | None, job_id: str) -> Job:
+        if await self.store.view(job_id, scope) is None:
             raise not_found()
         prev = await self.store.cancel(job_id)
         if prev in FINAL:
             raise ApiError.of("job-final", f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
-        return await self.get(tenant, job_id)
+        return await self.get(scope, job_id)
 
-    async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
+    async def stream(self, scope: str | None, job_id: str, kind: str, cursor: str | None,
+                     limit: int) -> tuple[bytes, str]:
         """NDJSON lines after `cursor`, and the cursor to resume from ('' when done)."""
-        raw = await self.store.view(job_id, tenant)
+        raw = await self.store.view(job_id, scope)
         if raw is None:
             raise not_found()
-        offset = stream_cursor(cursor) if cursor else 0
+        offset = stream_cursor(self.signer, job_id, kind, cursor) if cursor else 0
         lines = await self.store.read(job_id, kind, offset, limit)
         end = offset + len(lines)
         final = raw["status"] in FINAL
         total_key = "kept" if kind == "records" else "rejected"
         exhausted = final and end >= int(raw.get(total_key) or 0)
         body = b"".join(line + b"\n" for line in lines)
-        return body, "" if exhausted else encode_cursor(f"o{end}")
+        return body, "" if exhausted else encode_stream_cursor(self.signer, job_id, kind, end)

@@ -1,5 +1,10 @@
 """Routes of /healthz, /readyz and /metrics. Each handler calls `OpsService` (the `ops`
-dependency, service/api/app.py)."""
+dependency, service/api/app.py).
+
+/healthz and /readyz are public (a load balancer asks them); /metrics sums every
+tenant's work, so it takes SYNTHGEN_METRICS_TOKEN as a bearer token (Prometheus'
+`authorization` setting) or an admin key, and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,20 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from service.api.auth import PUBLIC, metrics_guard
 from service.api.ops.schemas import Health
 from service.api.ops.service import OpsService
+from service.api.problems import problem_responses
 
 Ops = NamedDependency[OpsService]
 
 
-@get("/healthz", operation_id="healthz", tags=["ops"], summary="The process is alive")
+@get("/healthz", operation_id="healthz", tags=["ops"], opt=PUBLIC, summary="The process is alive")
 async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="readyz", tags=["ops"],
+@get("/readyz", operation_id="readyz", tags=["ops"], opt=PUBLIC,
      summary="Redis is reachable; checks.workers counts live workers (jobs wait while it is 0)",
      responses={503: ResponseSpec(data_container=Health, description="Redis is unreachable (Retry-After)",
                                   generate_examples=False)})
@@ -30,8 +37,10 @@ async def readyz(ops: Ops) -> Response[Health]:
     return Response(health)
 
 
-@get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST,
-     summary="Prometheus metrics, summed over every API and worker process")
+@get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST, guards=[metrics_guard],
+     opt={"metrics": True}, responses=problem_responses(401),
+     summary="Prometheus metrics, summed over every API and worker process (bearer: the metrics token or an "
+             "admin key)")
 async def metrics_route(ops: Ops) -> Response[bytes]:
     return Response(await ops.metrics(), media_type=CONTENT_TYPE_LATEST)
 

@@ -54,7 +54,48 @@ class SpotCheck(msgspec.Struct):
     object: str = "spotcheck"
 
 
+class ReviewLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """How long a review link works."""
+
+    expires_in: Annotated[int, Meta(ge=60, le=defaults.MAX_REVIEW_LINK_SECONDS, description=(
+        "Seconds the link works, 60 to 7 days"))] = defaults.REVIEW_LINK_SECONDS
+
+
+class ReviewLink(msgspec.Struct):
+    """A signed, expiring link to the review page of one job. Whoever holds it can review
+    that job's spot-check until it expires (or the key that made it is revoked): send it
+    like a password. The token is in the URL's fragment, which browsers never send to a
+    server, and the page exchanges it for a session cookie and drops it from the address."""
+
+    job_id: str
+    url: str
+    expires_at: str
+    object: str = "review_link"
+
+
+class SessionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Sign in to the review page: with an API key (review, submit, read or admin) or a
+    review link's token. The key is used once, here; the page keeps neither."""
+
+    key: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
+    link: Annotated[str, Meta(min_length=1, max_length=4096)] | None = None
+
+
+class ReviewSession(msgspec.Struct):
+    """The review page's session (an HttpOnly cookie holds it): whose, until when, and
+    the CSRF token its writes must carry in X-CSRF-Token."""
+
+    tenant: str
+    role: str
+    job: str | None
+    expires_at: str
+    csrf_token: str
+    object: str = "review_session"
+
+
 # The bodies of createSpotCheck (optional: the defaults) and putSpotCheckVerdict, read
 # with Litestar's lax rules as they always were (service/api/bodies.py).
 DRAW = JsonBody(SpotCheckRequest | None, optional=True, lax=True)
 VERDICT = JsonBody(Verdict, lax=True)
+LINK = JsonBody(ReviewLinkRequest | None, optional=True)
+SESSION = JsonBody(SessionRequest)

@@ -2,7 +2,12 @@
 record verdicts, export). Built once at start (service/api/app.py) on the job service.
 
 The rules (honest samples, verdicts per record kind, reasons, intervals) are written
-down in service/domain/review.py.
+down in service/domain/review.py. Reads take a `scope` (the caller's tenant, or None for
+an admin), as the job service's do.
+
+Sign-in to the review page (`session`): an API key, or a review link a submit or admin
+key made for one job (`link`), becomes a signed session token for the HttpOnly cookie,
+with a CSRF token bound to it (service/api/auth.py checks both on every request).
 """
 
 from __future__ import annotations
@@ -15,10 +20,21 @@ from typing import Any
 import msgspec
 
 from service import defaults
+from service.api.auth import Auth, Caller
 from service.api.jobs.service import JobService
 from service.api.problems import ApiError, bad_field, not_found
-from service.api.review.schemas import SpotCheck, SpotCheckRequest, SpotItem, Verdict
+from service.api.review.schemas import (
+    ReviewLink,
+    ReviewLinkRequest,
+    ReviewSession,
+    SessionRequest,
+    SpotCheck,
+    SpotCheckRequest,
+    SpotItem,
+    Verdict,
+)
 from service.domain import report, review
+from service.domain.access import SPOTCHECK_READ
 from service.domain.job import FINAL, rfc3339
 from service.domain.review import SampleInfo, SpotCheckSummary, StoredVerdict
 
@@ -26,21 +42,22 @@ from service.domain.review import SampleInfo, SpotCheckSummary, StoredVerdict
 class ReviewService:
     """Job report and the human spot-check of a tenant's jobs."""
 
-    def __init__(self, jobs: JobService):
+    def __init__(self, jobs: JobService, auth: Auth):
         self.jobs = jobs
         self.store = jobs.store
+        self.auth = auth
 
-    async def report(self, tenant: str, job_id: str) -> report.JobReport:
-        job = await self.jobs.state(tenant, job_id)
+    async def report(self, scope: str | None, job_id: str) -> report.JobReport:
+        job = await self.jobs.state(scope, job_id)
         records = await self.store.all_records(job_id)
         return await asyncio.to_thread(report.build, job, records)
 
-    async def create(self, tenant: str, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
+    async def create(self, scope: str | None, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
         """Returns (sample, drawn now). An existing sample is returned as it is unless
         `redraw` is asked, which only works while it has no verdicts."""
-        job = await self.jobs.state(tenant, job_id)
+        job = await self.jobs.state(scope, job_id)
         if job.spotcheck is not None and not req.redraw:
-            return await self.get(tenant, job_id), False
+            return await self.get(scope, job_id), False
         if job.status not in FINAL and not req.interim:
             raise ApiError.of("job-not-final",
                               f"the job is {job.status}: a sample now would be drawn from the {job.progress.kept} "
@@ -59,13 +76,15 @@ class ReviewService:
                                            msgspec.json.encode(info), interim=info.interim, redraw=req.redraw)
         if drawn < 0:
             raise ApiError.of("spotcheck-reviewed", "the sample has verdicts; it can only be redrawn before the first one")
-        return await self.get(tenant, job_id), drawn == 1
+        return await self.get(scope, job_id), drawn == 1
 
-    async def _sample(self, tenant: str, job_id: str) -> tuple[SpotCheckSummary, list[dict[str, Any]],
+    async def _sample(self, scope: str | None, job_id: str) -> tuple[SpotCheckSummary, list[dict[str, Any]],
                                                                dict[bytes, bytes], SampleInfo]:
-        job = await self.jobs.state(tenant, job_id)
+        job = await self.jobs.state(scope, job_id)
         if job.spotcheck is None:
-            raise not_found("spot-check (draw one with POST)")
+            # job_status tells the review page whether to offer an interim sample.
+            raise ApiError.of("not-found", f"no spot-check sample yet (the job is {job.status} with "
+                              f"{job.progress.kept} records; draw one with POST)", job_status=job.status)
         lines, verdicts, info = await self.store.spot_sample(job_id)
         if info is None:  # drawn before sample info was stored
             info = msgspec.json.encode(SampleInfo(
@@ -74,8 +93,8 @@ class ReviewService:
         return job.spotcheck, [msgspec.json.decode(line) for line in lines], verdicts, msgspec.json.decode(
             info, type=SampleInfo)
 
-    async def get(self, tenant: str, job_id: str) -> SpotCheck:
-        summary, records, verdicts, info = await self._sample(tenant, job_id)
+    async def get(self, scope: str | None, job_id: str) -> SpotCheck:
+        summary, records, verdicts, info = await self._sample(scope, job_id)
         items = []
         for rec in records:
             v = verdicts.get(rec["id"].encode())
@@ -84,8 +103,8 @@ class ReviewService:
         return SpotCheck(job_id=job_id, sample=info, summary=summary,
                          verdicts={k: list(v) for k, v in review.VERDICTS.items()}, items=items)
 
-    async def judge(self, tenant: str, job_id: str, record_id: str, v: Verdict) -> StoredVerdict:
-        _, records, _, info = await self._sample(tenant, job_id)
+    async def judge(self, scope: str | None, job_id: str, record_id: str, v: Verdict) -> StoredVerdict:
+        _, records, _, info = await self._sample(scope, job_id)
         rec = next((r for r in records if r["id"] == record_id), None)
         if rec is None:
             raise not_found("record in this job's spot-check sample")
@@ -109,12 +128,59 @@ class ReviewService:
             raise ApiError.of("spotcheck-redrawn", "the sample was redrawn while this verdict was sent; reload it")
         return stored
 
-    async def export(self, tenant: str, job_id: str) -> bytes:
+    async def export(self, scope: str | None, job_id: str) -> bytes:
         """NDJSON: a first `spotcheck.summary` line (acceptance overall, per generator
         and per reason, with intervals; how the sample was drawn), then one
         `spotcheck.verdict` line per verdict, in sample order."""
-        sc = await self.get(tenant, job_id)
+        sc = await self.get(scope, job_id)
         head = {"object": "spotcheck.summary", "job_id": job_id, "sample": sc.sample, "summary": sc.summary}
         lines = [msgspec.json.encode(head)]
         lines += [msgspec.json.encode(i.verdict) for i in sc.items if i.verdict]
         return b"".join(line + b"\n" for line in lines)
+
+    # -- review links and the page's sessions -------------------------------------------
+
+    async def link(self, caller: Caller, job_id: str, req: ReviewLinkRequest) -> ReviewLink:
+        """A signed link to review one job, valid `expires_in` seconds, and no longer
+        than the key that made it."""
+        raw = await self.store.view(job_id, caller.scope)
+        if raw is None:
+            raise not_found()
+        expires = time.time() + req.expires_in
+        token = self.auth.signer.seal("review-link", {"tenant": raw["tenant"], "job": job_id, "key_id": caller.key_id,
+                                                      "nonce": secrets.token_hex(4)}, expires)
+        return ReviewLink(job_id=job_id, url=f"/review?job={job_id}#link={token}", expires_at=rfc3339(expires) or "")
+
+    async def sign_in(self, req: SessionRequest) -> tuple[ReviewSession, str, int]:
+        """(session, cookie token, cookie max-age) for a key or a review link's token."""
+        now = time.time()
+        expires = now + defaults.REVIEW_SESSION_SECONDS
+        if (req.key is None) == (req.link is None):
+            raise bad_field("key", "send either key (an API key) or link (a review link's token)", status=422)
+        if req.key is not None:
+            caller = await self.auth.from_key(req.key)
+            if caller is None:
+                raise ApiError.of("unauthorized", "this key is unknown, revoked or expired")
+            if caller.role not in SPOTCHECK_READ:
+                raise ApiError.of("forbidden", f"a {caller.role} key cannot review")
+            tenant, role, key_id, job = caller.tenant, caller.role, caller.key_id, None
+        else:
+            payload = self.auth.signer.open("review-link", req.link or "", now)
+            if payload is None or not await self.auth.key_valid(str(payload.get("key_id", ""))):
+                raise ApiError.of("unauthorized", "this review link is not valid: expired, or its key was revoked")
+            tenant, role, key_id, job = payload["tenant"], "review", payload["key_id"], payload["job"]
+            expires = min(expires, float(payload["exp"]))
+        session = secrets.token_hex(16)
+        token = self.auth.signer.seal("review-session", {"tenant": tenant, "role": role, "key_id": key_id,
+                                                         "job": job, "session": session}, expires)
+        return self._session(tenant, role, job, expires, session), token, int(expires - now)
+
+    def current(self, caller: Caller) -> ReviewSession:
+        """The session that authenticated this request (GET /review/session)."""
+        if caller.session is None:
+            raise ApiError.of("unauthorized", "no review session; sign in on the review page")
+        return self._session(caller.tenant, caller.role, caller.job, caller.expires_at or 0, caller.session)
+
+    def _session(self, tenant: str, role: str, job: str | None, expires: float, session: str) -> ReviewSession:
+        return ReviewSession(tenant=tenant, role=role, job=job, expires_at=rfc3339(expires) or "",
+                             csrf_token=self.auth.csrf_token(session))

@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.problem_errors_type_0_item import ProblemErrorsType0Item
+    from ..models.quota_info import QuotaInfo
 
 
 T = TypeVar("T", bound="Problem")
@@ -27,6 +28,7 @@ class Problem:
         errors (list[ProblemErrorsType0Item] | None | Unset):
         instance (None | str | Unset):
         job_status (None | str | Unset):
+        quota (None | QuotaInfo | Unset):
     """
 
     status: int
@@ -36,9 +38,12 @@ class Problem:
     errors: list[ProblemErrorsType0Item] | None | Unset = UNSET
     instance: None | str | Unset = UNSET
     job_status: None | str | Unset = UNSET
+    quota: None | QuotaInfo | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.quota_info import QuotaInfo
+
         status = self.status
 
         title = self.title
@@ -75,6 +80,14 @@ class Problem:
         else:
             job_status = self.job_status
 
+        quota: dict[str, Any] | None | Unset
+        if isinstance(self.quota, Unset):
+            quota = UNSET
+        elif isinstance(self.quota, QuotaInfo):
+            quota = self.quota.to_dict()
+        else:
+            quota = self.quota
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -92,12 +105,15 @@ class Problem:
             field_dict["instance"] = instance
         if job_status is not UNSET:
             field_dict["job_status"] = job_status
+        if quota is not UNSET:
+            field_dict["quota"] = quota
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.problem_errors_type_0_item import ProblemErrorsType0Item
+        from ..models.quota_info import QuotaInfo
 
         d = dict(src_dict)
         status = d.pop("status")
@@ -157,6 +173,23 @@ class Problem:
 
         job_status = _parse_job_status(d.pop("job_status", UNSET))
 
+        def _parse_quota(data: object) -> None | QuotaInfo | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                quota_type_0 = QuotaInfo.from_dict(data)
+
+                return quota_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | QuotaInfo | Unset, data)
+
+        quota = _parse_quota(d.pop("quota", UNSET))
+
         problem = cls(
             status=status,
             title=title,
@@ -165,6 +198,7 @@ class Problem:
             errors=errors,
             instance=instance,
             job_status=job_status,
+            quota=quota,
         )
 
         problem.additional_properties = d

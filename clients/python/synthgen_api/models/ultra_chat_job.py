@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..models.judge_spec import JudgeSpec
     from ..models.ultra_chat_job_metadata import UltraChatJobMetadata
     from ..models.ultra_chat_params import UltraChatParams
+    from ..models.webhook import Webhook
     from ..models.weighted_generator import WeightedGenerator
 
 
@@ -46,6 +47,7 @@ class UltraChatJob:
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
         target (int | None | Unset):
+        webhook (None | Unset | Webhook):
     """
 
     generator: GeneratorRef
@@ -64,11 +66,13 @@ class UltraChatJob:
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
     target: int | None | Unset = UNSET
+    webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
+        from ..models.webhook import Webhook
 
         generator = self.generator.to_dict()
 
@@ -147,6 +151,14 @@ class UltraChatJob:
         else:
             target = self.target
 
+        webhook: dict[str, Any] | None | Unset
+        if isinstance(self.webhook, Unset):
+            webhook = UNSET
+        elif isinstance(self.webhook, Webhook):
+            webhook = self.webhook.to_dict()
+        else:
+            webhook = self.webhook
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -183,6 +195,8 @@ class UltraChatJob:
             field_dict["seed"] = seed
         if target is not UNSET:
             field_dict["target"] = target
+        if webhook is not UNSET:
+            field_dict["webhook"] = webhook
 
         return field_dict
 
@@ -195,6 +209,7 @@ class UltraChatJob:
         from ..models.judge_spec import JudgeSpec
         from ..models.ultra_chat_job_metadata import UltraChatJobMetadata
         from ..models.ultra_chat_params import UltraChatParams
+        from ..models.webhook import Webhook
         from ..models.weighted_generator import WeightedGenerator
 
         d = dict(src_dict)
@@ -323,6 +338,23 @@ class UltraChatJob:
 
         target = _parse_target(d.pop("target", UNSET))
 
+        def _parse_webhook(data: object) -> None | Unset | Webhook:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                webhook_type_0 = Webhook.from_dict(data)
+
+                return webhook_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | Webhook, data)
+
+        webhook = _parse_webhook(d.pop("webhook", UNSET))
+
         ultra_chat_job = cls(
             generator=generator,
             recipe=recipe,
@@ -340,6 +372,7 @@ class UltraChatJob:
             refuse_licences=refuse_licences,
             seed=seed,
             target=target,
+            webhook=webhook,
         )
 
         return ultra_chat_job

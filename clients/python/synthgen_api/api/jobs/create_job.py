@@ -87,6 +87,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -101,6 +106,11 @@ def _parse_response(
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
 
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
@@ -126,7 +136,7 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: AlpacaJob
     | EvolInstructJob
     | MagpieJob
@@ -141,8 +151,8 @@ def sync_detailed(
 ) -> Response[Job | Problem]:
     """Submit a job
 
-     Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the
-    same key and body return the same job.
+     Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key
+    to make retries safe: the same key and body return the same job.
 
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
@@ -172,7 +182,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: AlpacaJob
     | EvolInstructJob
     | MagpieJob
@@ -187,8 +197,8 @@ def sync(
 ) -> Job | Problem | None:
     """Submit a job
 
-     Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the
-    same key and body return the same job.
+     Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key
+    to make retries safe: the same key and body return the same job.
 
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
@@ -213,7 +223,7 @@ def sync(
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: AlpacaJob
     | EvolInstructJob
     | MagpieJob
@@ -228,8 +238,8 @@ async def asyncio_detailed(
 ) -> Response[Job | Problem]:
     """Submit a job
 
-     Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the
-    same key and body return the same job.
+     Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key
+    to make retries safe: the same key and body return the same job.
 
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
@@ -257,7 +267,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: AlpacaJob
     | EvolInstructJob
     | MagpieJob
@@ -272,8 +282,8 @@ async def asyncio(
 ) -> Job | Problem | None:
     """Submit a job
 
-     Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the
-    same key and body return the same job.
+     Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key
+    to make retries safe: the same key and body return the same job.
 
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the

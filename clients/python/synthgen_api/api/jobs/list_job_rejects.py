@@ -59,6 +59,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -89,7 +94,7 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     cursor: None | str | Unset = UNSET,
     limit: int | None | Unset = UNSET,
 ) -> Response[Problem]:
@@ -124,7 +129,7 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     cursor: None | str | Unset = UNSET,
     limit: int | None | Unset = UNSET,
 ) -> Problem | None:
@@ -154,7 +159,7 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     cursor: None | str | Unset = UNSET,
     limit: int | None | Unset = UNSET,
 ) -> Response[Problem]:
@@ -187,7 +192,7 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     cursor: None | str | Unset = UNSET,
     limit: int | None | Unset = UNSET,
 ) -> Problem | None:

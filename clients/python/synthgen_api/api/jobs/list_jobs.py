@@ -22,6 +22,7 @@ def _get_kwargs(
     | ListJobsStatusType3Type1
     | None
     | Unset = UNSET,
+    tenant: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -53,6 +54,13 @@ def _get_kwargs(
         json_status = status
     params["status"] = json_status
 
+    json_tenant: None | str | Unset
+    if isinstance(tenant, Unset):
+        json_tenant = UNSET
+    else:
+        json_tenant = tenant
+    params["tenant"] = json_tenant
+
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
@@ -82,6 +90,16 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -106,7 +124,7 @@ def _build_response(
 
 def sync_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | None | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     status: ListJobsStatusType1
@@ -114,6 +132,7 @@ def sync_detailed(
     | ListJobsStatusType3Type1
     | None
     | Unset = UNSET,
+    tenant: None | str | Unset = UNSET,
 ) -> Response[JobPage | Problem]:
     """List the tenant's jobs, newest first
 
@@ -122,6 +141,8 @@ def sync_detailed(
         cursor (None | str | Unset): Opaque cursor from the previous page.
         status (ListJobsStatusType1 | ListJobsStatusType2Type1 | ListJobsStatusType3Type1 | None |
             Unset): Only jobs in this status.
+        tenant (None | str | Unset): An admin key lists this tenant's jobs (default: its own);
+            other keys list only their own tenant's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,6 +156,7 @@ def sync_detailed(
         limit=limit,
         cursor=cursor,
         status=status,
+        tenant=tenant,
     )
 
     response = client.get_httpx_client().request(
@@ -146,7 +168,7 @@ def sync_detailed(
 
 def sync(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | None | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     status: ListJobsStatusType1
@@ -154,6 +176,7 @@ def sync(
     | ListJobsStatusType3Type1
     | None
     | Unset = UNSET,
+    tenant: None | str | Unset = UNSET,
 ) -> JobPage | Problem | None:
     """List the tenant's jobs, newest first
 
@@ -162,6 +185,8 @@ def sync(
         cursor (None | str | Unset): Opaque cursor from the previous page.
         status (ListJobsStatusType1 | ListJobsStatusType2Type1 | ListJobsStatusType3Type1 | None |
             Unset): Only jobs in this status.
+        tenant (None | str | Unset): An admin key lists this tenant's jobs (default: its own);
+            other keys list only their own tenant's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,12 +201,13 @@ def sync(
         limit=limit,
         cursor=cursor,
         status=status,
+        tenant=tenant,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | None | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     status: ListJobsStatusType1
@@ -189,6 +215,7 @@ async def asyncio_detailed(
     | ListJobsStatusType3Type1
     | None
     | Unset = UNSET,
+    tenant: None | str | Unset = UNSET,
 ) -> Response[JobPage | Problem]:
     """List the tenant's jobs, newest first
 
@@ -197,6 +224,8 @@ async def asyncio_detailed(
         cursor (None | str | Unset): Opaque cursor from the previous page.
         status (ListJobsStatusType1 | ListJobsStatusType2Type1 | ListJobsStatusType3Type1 | None |
             Unset): Only jobs in this status.
+        tenant (None | str | Unset): An admin key lists this tenant's jobs (default: its own);
+            other keys list only their own tenant's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,6 +239,7 @@ async def asyncio_detailed(
         limit=limit,
         cursor=cursor,
         status=status,
+        tenant=tenant,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -219,7 +249,7 @@ async def asyncio_detailed(
 
 async def asyncio(
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     limit: int | None | Unset = UNSET,
     cursor: None | str | Unset = UNSET,
     status: ListJobsStatusType1
@@ -227,6 +257,7 @@ async def asyncio(
     | ListJobsStatusType3Type1
     | None
     | Unset = UNSET,
+    tenant: None | str | Unset = UNSET,
 ) -> JobPage | Problem | None:
     """List the tenant's jobs, newest first
 
@@ -235,6 +266,8 @@ async def asyncio(
         cursor (None | str | Unset): Opaque cursor from the previous page.
         status (ListJobsStatusType1 | ListJobsStatusType2Type1 | ListJobsStatusType3Type1 | None |
             Unset): Only jobs in this status.
+        tenant (None | str | Unset): An admin key lists this tenant's jobs (default: its own);
+            other keys list only their own tenant's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -250,5 +283,6 @@ async def asyncio(
             limit=limit,
             cursor=cursor,
             status=status,
+            tenant=tenant,
         )
     ).parsed

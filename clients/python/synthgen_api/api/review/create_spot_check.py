@@ -60,6 +60,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -105,7 +110,7 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Response[Problem | SpotCheck]:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
@@ -138,7 +143,7 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Problem | SpotCheck | None:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
@@ -166,7 +171,7 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Response[Problem | SpotCheck]:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one
@@ -197,7 +202,7 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: None | SpotCheckRequest | Unset = UNSET,
 ) -> Problem | SpotCheck | None:
     """Draw the spot-check sample (stratified by generator) from a finished job; returns the existing one

@@ -37,6 +37,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -67,7 +72,7 @@ def _build_response(
 def sync_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem]:
     """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
@@ -96,7 +101,7 @@ def sync_detailed(
 def sync(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | None:
     """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
@@ -120,7 +125,7 @@ def sync(
 async def asyncio_detailed(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Response[Problem]:
     """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 
@@ -147,7 +152,7 @@ async def asyncio_detailed(
 async def asyncio(
     job_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
 ) -> Problem | None:
     """A summary line (acceptance per generator with intervals), then the verdicts, as NDJSON
 

@@ -54,6 +54,11 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Problem.from_dict(response.json())
 
@@ -100,7 +105,7 @@ def sync_detailed(
     job_id: str,
     record_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: Verdict,
 ) -> Response[Problem | StoredVerdict]:
     """Record a reviewer's verdict on one sampled record, with reasons and a note
@@ -135,7 +140,7 @@ def sync(
     job_id: str,
     record_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: Verdict,
 ) -> Problem | StoredVerdict | None:
     """Record a reviewer's verdict on one sampled record, with reasons and a note
@@ -165,7 +170,7 @@ async def asyncio_detailed(
     job_id: str,
     record_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: Verdict,
 ) -> Response[Problem | StoredVerdict]:
     """Record a reviewer's verdict on one sampled record, with reasons and a note
@@ -198,7 +203,7 @@ async def asyncio(
     job_id: str,
     record_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: AuthenticatedClient,
     body: Verdict,
 ) -> Problem | StoredVerdict | None:
     """Record a reviewer's verdict on one sampled record, with reasons and a note

@@ -1,0 +1,215 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.new_api_key import NewApiKey
+from ...models.problem import Problem
+from ...models.rotate_request import RotateRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    key_id: str,
+    *,
+    body: None | RotateRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/admin/keys/{key_id}/rotate".format(
+            key_id=quote(str(key_id), safe=""),
+        ),
+    }
+
+    if isinstance(body, RotateRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> NewApiKey | Problem | None:
+    if response.status_code == 201:
+        response_201 = NewApiKey.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[NewApiKey | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    key_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateRequest | Unset = UNSET,
+) -> Response[NewApiKey | Problem]:
+    """A new key for the same tenant and role; the old one works for grace_seconds more
+
+    Args:
+        key_id (str): A managed key's id (the part after sgk_).
+        body (None | RotateRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NewApiKey | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        key_id=key_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    key_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateRequest | Unset = UNSET,
+) -> NewApiKey | Problem | None:
+    """A new key for the same tenant and role; the old one works for grace_seconds more
+
+    Args:
+        key_id (str): A managed key's id (the part after sgk_).
+        body (None | RotateRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NewApiKey | Problem
+    """
+
+    return sync_detailed(
+        key_id=key_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    key_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateRequest | Unset = UNSET,
+) -> Response[NewApiKey | Problem]:
+    """A new key for the same tenant and role; the old one works for grace_seconds more
+
+    Args:
+        key_id (str): A managed key's id (the part after sgk_).
+        body (None | RotateRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[NewApiKey | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        key_id=key_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    key_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: None | RotateRequest | Unset = UNSET,
+) -> NewApiKey | Problem | None:
+    """A new key for the same tenant and role; the old one works for grace_seconds more
+
+    Args:
+        key_id (str): A managed key's id (the part after sgk_).
+        body (None | RotateRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        NewApiKey | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            key_id=key_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
