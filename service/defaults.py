@@ -113,3 +113,18 @@ WEBHOOK_MAX_BACKOFF_SECONDS = 3600.0
 WEBHOOK_MAX_ATTEMPTS = 16
 # Deliveries in flight per API process: a slow receiver holds one of these, not the loop.
 WEBHOOK_CONCURRENCY = 32
+# Bounds on what a job spec may list, each far above real use and low enough that one
+# spec cannot make the API or a worker do unbounded work (the body's 8 MB bounds the rest):
+# generators in a mix (papers mix 2-8), metadata entries, licence tags and benchmark
+# names a job lists, refusal phrases and their length, examples per seed task, and
+# benchmark sets given inline.
+MAX_MIX_ENTRIES = 32
+MAX_METADATA_ENTRIES = 64
+MAX_NAMES_LISTED = 64
+MAX_PHRASES = 256
+MAX_PHRASE_CHARS = 512
+MAX_SEED_INSTANCES = 64
+MAX_INLINE_SETS = 16
+MAX_INLINE_ITEMS = 100_000
+# Longest text field a spec may carry (a prompt, a seed's input or output), in characters.
+MAX_TEXT_CHARS = 100_000

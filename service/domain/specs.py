@@ -52,11 +52,13 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     concurrency: Concurrency = defaults.JOB_CONCURRENCY
     seed: int | None = None
     filters: Filters = msgspec.field(default_factory=Filters)
-    metadata: dict[Name, Annotated[str, Meta(max_length=1024)]] = {}
+    metadata: Annotated[dict[Name, Annotated[str, Meta(max_length=1024)]],
+                        Meta(max_length=defaults.MAX_METADATA_ENTRIES)] = {}
     format: Literal["native", "openai", "sharegpt", "alpaca", "preference"] = "native"
     mix: Annotated[
         list[WeightedGenerator],
-        Meta(description="Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default."),
+        Meta(max_length=defaults.MAX_MIX_ENTRIES,
+             description="Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default."),
     ] = []
     min_yield: Annotated[Probability, Meta(
         description="Without a target (input-driven recipes): the fraction of inputs that must give a record "
@@ -66,7 +68,8 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     dedup: DedupSpec | None = None
     decontamination: DecontaminationSpec | None = None
     refuse_licences: Annotated[
-        list[Name], Meta(description="Refuse the job if any generator or judge carries one of these licence tags.")
+        list[Name], Meta(max_length=defaults.MAX_NAMES_LISTED,
+                         description="Refuse the job if any generator or judge carries one of these licence tags.")
     ] = []
     error_budget: Annotated[float, Meta(
         ge=0.0, le=1.0,

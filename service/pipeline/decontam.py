@@ -23,6 +23,7 @@ from typing import Annotated, Any, Iterable, Literal
 import msgspec
 from msgspec import Meta
 
+from service import defaults
 from service.domain.errors import invalid
 from service.domain.spec_parts import Name
 from service.pipeline.stages import Candidate, Stage, StageSpec, Verdict
@@ -31,10 +32,12 @@ from service.pipeline.stages import Candidate, Stage, StageSpec, Verdict
 class DecontaminationSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
     """Remove candidates that overlap benchmark items (n-gram overlap)."""
 
-    benchmarks: Annotated[list[Name], Meta(description="Registered benchmark sets (GET /v1/benchmarks).")] = []
+    benchmarks: Annotated[list[Name], Meta(max_length=defaults.MAX_NAMES_LISTED,
+                                           description="Registered benchmark sets (GET /v1/benchmarks).")] = []
     inline: Annotated[
-        dict[Name, Annotated[list[Annotated[str, Meta(min_length=1)]], Meta(min_length=1)]],
-        Meta(description="Extra benchmark sets given in the job: name -> items."),
+        dict[Name, Annotated[list[Annotated[str, Meta(min_length=1, max_length=defaults.MAX_TEXT_CHARS)]],
+                             Meta(min_length=1, max_length=defaults.MAX_INLINE_ITEMS)]],
+        Meta(max_length=defaults.MAX_INLINE_SETS, description="Extra benchmark sets given in the job: name -> items."),
     ] = {}
     mode: Literal["ngram", "coverage"] = "ngram"
     ngram: Annotated[int, Meta(ge=3, le=50, description="n; default 13 in ngram mode, 8 in coverage mode.")] | None = None

@@ -50,7 +50,8 @@ class EmbeddingDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ] = 0.9
     scope: Literal["job", "collection"] = "job"
     collection: Annotated[
-        str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", description="With scope 'collection': a collection shared by the tenant's jobs.")
+        str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", max_length=64,
+                  description="With scope 'collection': a collection shared by the tenant's jobs.")
     ] | None = None
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 import msgspec
 from msgspec import Meta
 
+from service import defaults
 from service.domain.errors import invalid
 from service.domain.spec_parts import GeneratorRef
 from service.pipeline.records import prompt_of
@@ -117,10 +118,12 @@ class Filters(StageSpec, kw_only=True, forbid_unknown_fields=True):
     max_chars: Annotated[int, Meta(ge=1)] = 100_000
     drop_truncated: bool = True
     drop_refusals: bool = True
-    refusal_phrases: list[Annotated[str, Meta(min_length=2)]] = []
+    refusal_phrases: Annotated[list[Annotated[str, Meta(min_length=2, max_length=defaults.MAX_PHRASE_CHARS)]],
+                               Meta(max_length=defaults.MAX_PHRASES)] = []
     languages: Annotated[
-        list[Annotated[str, Meta(pattern="^[a-z]{2}$")]],
-        Meta(description="ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language."),
+        list[Annotated[str, Meta(pattern="^[a-z]{2}$", max_length=2)]],
+        Meta(max_length=defaults.MAX_NAMES_LISTED,
+             description="ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language."),
     ] = []
     max_char_run: Annotated[int, Meta(ge=2, description="A character repeated more times in a row is garbage.")] = 20
     max_word_repeat: Annotated[

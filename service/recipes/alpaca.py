@@ -25,6 +25,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome
 from service.pipeline.stages import Candidate, Verdict
@@ -57,7 +58,7 @@ class AlpacaParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Alpaca knobs; defaults follow the original code."""
 
     seeds: Annotated[list[SeedTask], Meta(min_length=3, max_length=100_000)] | None = None
-    seed_file: str | None = None
+    seed_file: Name | None = None
     mode: Literal["completion", "chat"] = "completion"
     demos: Annotated[int, Meta(ge=1, le=10)] = 3
     rouge_threshold: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.7

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Literal, Protoco
 import msgspec
 from msgspec import Meta
 
+from service import defaults
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome, SpecT
 from service.settings import Settings
@@ -28,7 +30,7 @@ if TYPE_CHECKING:  # the registry imports the provider kinds' HTTP clients; deco
     from service.providers.registry import Registry
 
 SEEDS_DIR = Path(__file__).parent / "seeds"
-Text = Annotated[str, Meta(min_length=1, max_length=100_000)]
+Text = Annotated[str, Meta(min_length=1, max_length=defaults.MAX_TEXT_CHARS)]
 
 
 class Env(msgspec.Struct):
@@ -138,18 +140,18 @@ def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = Fals
 
 
 class Instance(msgspec.Struct, forbid_unknown_fields=True):
-    input: str = ""
-    output: str = ""
+    input: Annotated[str, Meta(max_length=defaults.MAX_TEXT_CHARS)] = ""
+    output: Annotated[str, Meta(max_length=defaults.MAX_TEXT_CHARS)] = ""
 
 
 class SeedTask(msgspec.Struct, kw_only=True):
     """A human-written task: the Self-Instruct seed format."""
 
     instruction: Text
-    instances: list[Instance] = []
+    instances: Annotated[list[Instance], Meta(max_length=defaults.MAX_SEED_INSTANCES)] = []
     is_classification: bool = False
-    id: str | None = None
-    name: str | None = None
+    id: Name | None = None
+    name: Name | None = None
 
 
 def seed_path(name: str, settings: Settings) -> Path | None:

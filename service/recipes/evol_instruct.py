@@ -76,6 +76,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.records import prompt_and_response
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
@@ -161,7 +162,7 @@ class EvolInstructParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
 
     instructions: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
     seeds: Annotated[list[SeedTask], Meta(min_length=1, max_length=1_000_000)] | None = None
-    seed_file: str | None = None
+    seed_file: Name | None = None
     rounds: Annotated[int, Meta(ge=1, le=16)] = 4
     operations: Annotated[list[Operation], Meta(min_length=1, max_length=6)] = msgspec.field(
         default_factory=lambda: list(OPERATIONS))

@@ -60,6 +60,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
@@ -143,7 +144,7 @@ class OrcaParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Inputs of an Orca job: `queries` inline or a registered `prompt_file`."""
 
     queries: Annotated[list[OrcaQuery], Meta(min_length=1, max_length=1_000_000)] | None = None
-    prompt_file: str | None = None
+    prompt_file: Name | None = None
     collection: Collection = "flan2021"
     multiple_choice: bool = False
     order: Literal["auto", "tasks", "given"] = "auto"

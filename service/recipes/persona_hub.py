@@ -72,6 +72,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.minhash import MinHashIndex, jaccard  # noqa: F401 (jaccard: part of this module's API)
 from service.pipeline.records import field_of
@@ -170,9 +171,9 @@ class PersonaHubParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
     template: Template = "instruction"
     personas: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
-    persona_file: str | None = None
+    persona_file: Name | None = None
     texts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
-    text_file: str | None = None
+    text_file: Name | None = None
     relations: Annotated[list[Relation], Meta(min_length=1, max_length=4)] | None = None
     expand_iterations: Annotated[int, Meta(ge=0, le=10)] = 0
     dedup_threshold: Annotated[float, Meta(ge=0.5, le=1.0)] = 0.9

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
@@ -28,7 +29,7 @@ class ResponsesParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Inputs of a responses job: `prompts` inline or a registered `prompt_file`."""
 
     prompts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
-    prompt_file: str | None = None
+    prompt_file: Name | None = None
     system_prompt: Annotated[str, Meta(max_length=100_000)] | None = None
 
 

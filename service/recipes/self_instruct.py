@@ -36,6 +36,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
@@ -81,7 +82,7 @@ class SelfInstructParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     """Self-Instruct knobs; defaults follow the original code."""
 
     seeds: Annotated[list[SeedTask], Meta(min_length=1, max_length=100_000)] | None = None
-    seed_file: str | None = None
+    seed_file: Name | None = None
     mode: Literal["completion", "chat"] = "completion"
     demos: Annotated[int, Meta(ge=1, le=32)] = 8
     machine_demos: Annotated[int, Meta(ge=0, le=32)] = 2

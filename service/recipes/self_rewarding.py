@@ -58,6 +58,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase, Sampling
 from service.pipeline.judge import judge_prompt, parse_score
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, gather_all
@@ -90,7 +91,7 @@ class SelfRewardingParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
     """Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements)."""
 
     prompts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
-    prompt_file: str | None = None
+    prompt_file: Name | None = None
     samples: Annotated[int, Meta(ge=2, le=16, description="Responses sampled per prompt.")] = 4
     judge_repeats: Annotated[int, Meta(ge=1, le=10, description="Judgements averaged per response.")] = 3
     judge_sampling: Sampling = msgspec.field(default_factory=Sampling)

@@ -64,6 +64,7 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import invalid
+from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase, Probability
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
@@ -204,7 +205,7 @@ class UltraFeedbackParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
     """UltraFeedback knobs; defaults follow the original code (see the module docstring)."""
 
     prompts: Annotated[list[Text], Meta(min_length=1, max_length=1_000_000)] | None = None
-    prompt_file: str | None = None
+    prompt_file: Name | None = None
     completers: Annotated[list[GeneratorRef], Meta(max_length=64)] | None = None
     k: Annotated[int, Meta(ge=2, le=16, description="Completions per prompt, from distinct completers.")] = 4
     principles: Annotated[list[Principle], Meta(min_length=1, max_length=64)] | None = None

@@ -21,7 +21,7 @@ from service.domain.job import Status
 from service.domain.specs import JobSpecBase
 
 NDJSON = "application/x-ndjson"
-JobId = Annotated[str, PathParameter(description="The job id returned by createJob.")]
+JobId = Annotated[str, PathParameter(description="The job id returned by createJob.", max_length=64)]
 Cursor = Annotated[str | None, QueryParameter(description="Opaque cursor from the previous page.",
                                                max_length=MAX_CURSOR)]
 Jobs = NamedDependency[JobService]

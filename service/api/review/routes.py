@@ -50,7 +50,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'se
 PAGE_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin"}
 Review = NamedDependency[ReviewService]
-RecordId = Annotated[str, PathParameter(description="A record id from the spot-check sample.")]
+RecordId = Annotated[str, PathParameter(description="A record id from the spot-check sample.", max_length=256)]
 
 
 class ReviewController(Controller):
