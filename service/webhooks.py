@@ -82,17 +82,19 @@ class Dispatcher:
         self.holder = os.urandom(6).hex()
         self._slots = asyncio.Semaphore(defaults.WEBHOOK_CONCURRENCY)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stop = asyncio.Event()
 
     async def run(self) -> None:
-        """Until cancelled; a Redis outage or a bug in one round is logged, not fatal."""
-        while True:
+        """Until `close`; a Redis outage or a bug in one round is logged, not fatal."""
+        while not self._stop.is_set():
             try:
                 await self.round()
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # keep delivering after an outage
                 log.warning("webhook round failed: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(defaults.WEBHOOK_POLL_SECONDS)
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=defaults.WEBHOOK_POLL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
 
     async def round(self) -> None:
         now = time.time()
@@ -151,7 +153,14 @@ class Dispatcher:
         else:
             await self.store.later(job_id, time.time() + backoff(n))
 
-    async def close(self) -> None:
+    async def close(self, running: asyncio.Task[None] | None = None) -> None:
+        """Stop the loop (`running`: its task) and the deliveries in flight."""
+        self._stop.set()
+        if running is not None:
+            try:
+                await asyncio.wait_for(running, timeout=defaults.WEBHOOK_TIMEOUT_SECONDS)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                pass
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

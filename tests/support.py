@@ -25,7 +25,7 @@ KEYS = {"alice": "key-alice-0123456789", "bob": "key-bob-9876543210", "carol": "
 ADMIN_KEY = "key-admin-0000000000"
 METRICS_TOKEN = "metrics-token-4242424242"
 
-__all__ = ["ADMIN_KEY", "KEYS", "METRICS_TOKEN", "ROOT", "Api", "Fake", "LocalApi", "Serve", "Workers", "adjust_example", "assert_finished_intact",
+__all__ = ["ADMIN_KEY", "KEYS", "METRICS_TOKEN", "ROOT", "Api", "Fake", "LocalApi", "Receiver", "Serve", "Workers", "adjust_example", "assert_finished_intact",
            "doc_sections", "examples", "free_port", "job_midway", "responses_spec", "scrape_metrics", "wait_for",
            "wait_http_ok"]
 
@@ -303,3 +303,36 @@ def adjust_example(spec: dict[str, Any]) -> dict[str, Any]:
         params["completers"] = DISTINCT
         params["k"] = min(params.get("k", 4), len(DISTINCT))
     return out
+
+
+class Receiver:
+    """A webhook receiver on loopback (a thread): keeps every request it gets (path,
+    headers, body) and answers 500 to the first `fail_first` of them, 200 after."""
+
+    def __init__(self, fail_first: int = 0):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict[str, Any]] = []
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
+                code = 500 if len(receiver.requests) <= receiver.fail_first else 200
+                self.send_response(code)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

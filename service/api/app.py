@@ -194,15 +194,16 @@ def create_app(settings: Settings | None = None, *, dependencies: Mapping[str, P
         client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         services = app.state.services = build_services(client, sync, registry, settings, None)
-        tasks = [asyncio.create_task(_load_secret(client, settings, services)),
-                 asyncio.create_task(services.dispatcher.run())]
+        loading = asyncio.create_task(_load_secret(client, settings, services))
+        delivering = asyncio.create_task(services.dispatcher.run())
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await services.dispatcher.close()
+            loading.cancel()
+            # Stopped, not cancelled: a cancellation landing inside a redis-py call can be
+            # swallowed there, and the loop would go on (seen under TestClient).
+            await services.dispatcher.close(delivering)
+            await asyncio.gather(loading, return_exceptions=True)
             await client.aclose()
             sync.close()
 

@@ -60,9 +60,10 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
         return None if self.role == "admin" else self.tenant
 
 
-def access(roles: tuple[Role, ...], *, session: bool = False) -> dict[str, Any]:
-    """A route's `opt`: the roles it admits, and whether a review session may call it."""
-    return {"roles": roles, "session": session}
+def access(roles: tuple[Role, ...], *, session: bool = False, bearer: bool = True) -> dict[str, Any]:
+    """A route's `opt`: the roles it admits, whether a review session may call it, and
+    whether an API key may (not for the session's own route)."""
+    return {"roles": roles, "session": session, "bearer": bearer}
 
 
 PUBLIC: dict[str, Any] = {"public": True}
@@ -113,17 +114,18 @@ class Auth:
     def csrf_token(self, session: str) -> str:
         return self.signer.tag("csrf", session)
 
-    async def metrics_allowed(self, header: str) -> bool:
-        """/metrics: the metrics token, or an admin key."""
+    async def metrics_caller(self, header: str) -> bool | None:
+        """/metrics: True for the metrics token or an admin key, False for another known
+        key (a 403), None for no valid credential (a 401)."""
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            return False
+            return None
         configured = self.settings.metrics_token
         if configured and _same(token, configured):
             return True
         caller = await self.from_key(token)
-        return caller is not None and caller.role == "admin"
+        return None if caller is None else caller.role == "admin"
 
 
 def _same(a: str, b: str) -> bool:
@@ -142,7 +144,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     roles: tuple[Role, ...] = handler.opt.get("roles", ())
     header = connection.headers.get("authorization", "")
     caller: Caller | None = None
-    if header:
+    if header and handler.opt.get("bearer", True):
         scheme, _, key = header.partition(" ")
         if scheme.lower() == "bearer" and key.strip():
             caller = await auth.from_key(key.strip())
@@ -151,7 +153,8 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         if caller is None:
             raise _unauthorized("the review session expired or was revoked; sign in again")
     if caller is None:
-        raise _unauthorized()
+        raise _unauthorized() if handler.opt.get("bearer", True) else _unauthorized(
+            "no review session: sign in on the review page (POST /review/session)")
     if caller.role not in roles:
         raise ApiError.of("forbidden", f"a {caller.role} key may not do this; it needs one of: {', '.join(roles)}")
     if caller.job is not None and connection.path_params.get("job_id") != caller.job:
@@ -166,9 +169,12 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
 async def metrics_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guard of /metrics: the metrics token or an admin key, as a bearer token."""
     auth: Auth = connection.app.state.services.auth
-    if not await auth.metrics_allowed(connection.headers.get("authorization", "")):
+    allowed = await auth.metrics_caller(connection.headers.get("authorization", ""))
+    if allowed is None:
         raise ApiError.of("unauthorized", "send the metrics token (SYNTHGEN_METRICS_TOKEN) or an admin key as a "
                           "bearer token", headers={"WWW-Authenticate": 'Bearer realm="synthgen-metrics"'})
+    if not allowed:
+        raise ApiError.of("forbidden", "metrics sum every tenant's work: only the metrics token or an admin key")
 
 
 def provide_caller(request: Request) -> Caller:

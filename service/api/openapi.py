@@ -113,7 +113,8 @@ def security(opt: dict[str, Any]) -> list[dict[str, list[str]]] | None:
     if opt.get("metrics"):
         return [{"bearer": ["admin"]}, {"metricsToken": []}]
     roles = list(opt.get("roles", ()))
-    return [{"bearer": roles}] + ([{"reviewSession": roles}] if opt.get("session") else [])
+    return ([{"bearer": roles}] if opt.get("bearer", True) else []) + (
+        [{"reviewSession": roles}] if opt.get("session") else [])
 
 
 def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody],
@@ -152,7 +153,7 @@ def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody],
             else:
                 op["security"] = required
                 responses.setdefault("401", _problem(_TEXT[401]))
-                if opt.get("roles") and set(ROLES) - set(opt["roles"]):
+                if opt.get("roles") and set(ROLES) - set(opt["roles"]) or opt.get("session"):
                     responses.setdefault("403", _problem(_TEXT[403]))
             if op.get("parameters") or op.get("requestBody"):
                 responses.setdefault("400", _problem(_TEXT[400]))

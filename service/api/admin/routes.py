@@ -29,7 +29,7 @@ from service.domain.access import ADMIN, TENANT_PATTERN
 
 Admin = NamedDependency[AdminService]
 KeyId = Annotated[str, PathParameter(description="A managed key's id (the part after sgk_).",
-                                     pattern="^[0-9a-f]{12}$")]
+                                     pattern="^[0-9a-f]{12}$", max_length=12)]
 TenantPath = Annotated[str, PathParameter(description="A tenant name.", pattern=TENANT_PATTERN, max_length=64)]
 
 

@@ -38,7 +38,7 @@ async def readyz(ops: Ops) -> Response[Health]:
 
 
 @get("/metrics", operation_id="metrics", tags=["ops"], media_type=CONTENT_TYPE_LATEST, guards=[metrics_guard],
-     opt={"metrics": True}, responses=problem_responses(401),
+     opt={"metrics": True}, responses=problem_responses(401, 403),
      summary="Prometheus metrics, summed over every API and worker process (bearer: the metrics token or an "
              "admin key)")
 async def metrics_route(ops: Ops) -> Response[bytes]:

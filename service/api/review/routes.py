@@ -131,7 +131,7 @@ async def create_session(request: Request, review: Review, sign_in: Body[Session
 
 
 @get("/review/session", operation_id="getReviewSession", tags=["review"], guards=[authorize],
-     opt=access(SPOTCHECK_READ, session=True), responses=problem_responses(401, 403),
+     opt=access(SPOTCHECK_READ, session=True, bearer=False), responses=problem_responses(401),
      summary="The review page's current session and its CSRF token (from the session cookie)")
 async def get_session(review: Review, caller: CallerDep) -> Response[ReviewSession]:
     return Response(review.current(caller), headers={"Cache-Control": "no-store"})
