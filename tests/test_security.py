@@ -14,13 +14,13 @@ import re
 import signal
 import subprocess
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
 from service.testing import stack
+
 from support import (
     ADMIN_KEY,
     KEYS,
