@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -144,9 +145,11 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def offline_page(browser: Any, width: int = 1280, height: int = 1000) -> tuple[Any, list[str]]:
-    """A page whose requests to anything but loopback are blocked (and listed)."""
-    page = browser.new_page(viewport={"width": width, "height": height})
+def offline_page(browser: Any, width: int = 1280, height: int = 1000, axe: bool = False) -> tuple[Any, list[str]]:
+    """A page whose requests to anything but loopback are blocked (and listed). `axe`:
+    the page's Content-Security-Policy is bypassed so axe-core can be injected (the
+    policy rightly refuses an inline script); the hostile-record test keeps it on."""
+    page = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=axe).new_page()
     blocked: list[str] = []
 
     def route(r: Any) -> None:
@@ -172,7 +175,10 @@ def open_review(page: Any, api_url: str, job_id: str, until: str = "#card:not([h
 
 
 def reviewed(page: Any, n: int, total: int) -> None:
-    page.wait_for_function(f"document.querySelector('#progress').textContent.startsWith('Reviewed {n} of {total}')")
+    # A locator assertion, not wait_for_function: the page's policy refuses eval.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#progress")).to_have_text(re.compile(f"^Reviewed {n} of {total}"))
 
 
 def axe_serious(page: Any) -> list[dict[str, Any]]:
@@ -194,7 +200,7 @@ def test_a_whole_review_by_keyboard_only(api_url: str, alice: Api, fake: Fake, w
     r = alice.client.post(f"/v1/jobs/{job['id']}/spotcheck", json={"size": 20, "guidelines": "Reject **wrong** facts."})
     assert r.status_code == 201, r.text
     reasons = r.json()["sample"]["reasons"]
-    page, blocked = offline_page(browser)
+    page, blocked = offline_page(browser, axe=True)
     open_review(page, api_url, job["id"])
     assert "Reject wrong facts." in page.inner_text("#guide")
     assert page.inner_text("#progress").startswith("Reviewed 0 of 20")
@@ -332,7 +338,7 @@ def test_a_preference_pair_renders_side_by_side_with_its_scores(api_url: str, al
     job = pair_job(alice, fake)
     sc = alice.client.post(f"/v1/jobs/{job['id']}/spotcheck", json={"size": 2}).json()
     assert {i["kind"] for i in sc["items"]} == {"pair"} and sc["verdicts"]["pair"] == ["right", "order_wrong", "tie", "both_bad"]
-    page, blocked = offline_page(browser)
+    page, blocked = offline_page(browser, axe=True)
     open_review(page, api_url, job["id"])
     chosen, rejected = page.locator(".pair > section >> nth=0"), page.locator(".pair > section >> nth=1")
     a, b = chosen.bounding_box(), rejected.bounding_box()
@@ -408,3 +414,117 @@ def test_a_verdict_sent_with_a_stale_draw_never_lands_on_a_redrawn_sample(redis_
     assert stale is False and fresh is True and again == -1
     assert (h["spot_size"], h["spot_accepted"], h["spot_rejected"], h["spot_draw"]) == ("2", "0", "1", "d2")
     assert h["spot_gen:g:n"] == "1" and h["spot_rsn:wrong"] == "1" and "spot_gen:g:acc" not in h
+
+
+HOSTILE = [
+    '<script>window.__pwned = "script"</script>Answer with a script tag.',
+    '<img src=x onerror="window.__pwned = \'img\'"> Answer with an image.',
+    "[click me](javascript:window.__pwned='md-link') and <a href=\"javascript:window.__pwned='a'\">here</a>",
+    "**<svg onload=\"window.__pwned='svg'\"></svg>** and <iframe src=\"javascript:window.__pwned='iframe'\"></iframe>",
+    "```html\n<script>window.__pwned='fenced'</script>\n```\n<style>body{display:none}</style>",
+]
+
+
+def test_hostile_records_render_inert_and_a_verdict_needs_the_csrf_token(
+        api_url: str, alice: Api, fake: Fake, worker: Workers, browser: Any) -> None:
+    """Records holding `<script>`, `<img onerror>`, `javascript:` links, SVG and iframes
+    do nothing in the page (under its real Content-Security-Policy); a reviewer signs in
+    with a review link, which leaves no credential in the page's storage or address; a
+    verdict sent without the session's CSRF token is refused."""
+    fake.configure(scripts=[{"endpoint": "chat", "replies": HOSTILE}])
+    spec = responses_spec(5) | {"params": {"prompts": [f"<script>window.__pwned='prompt{i}'</script> Explain topic {i}."
+                                                       for i in range(5)]}}
+    job = alice.wait(alice.submit(spec).json()["id"])
+    assert job["status"] == "succeeded" and job["progress"]["kept"] == 5, job
+    assert alice.client.post(f"/v1/jobs/{job['id']}/spotcheck", json={"size": 5}).status_code == 201
+    link = alice.client.post(f"/v1/jobs/{job['id']}/review-links", json={"expires_in": 600}).json()
+    token = link["url"].split("#link=")[1]
+    page, blocked = offline_page(browser)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    response = page.goto(api_url + link["url"])
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["referrer-policy"] == "no-referrer"
+    page.wait_for_selector("#card:not([hidden])")
+    # signed in by the link: nothing of it is left in the address, storage or readable cookies
+    assert page.evaluate("location.hash") == "" and token not in page.url
+    storage = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert token not in storage and "sgk_" not in storage and "sg_review" not in page.evaluate("document.cookie")
+    assert "job " + job["id"] + " only" in page.inner_text("#signed-in")
+    seen = []
+    for i in range(5):
+        for raw in (False, True):
+            if raw:
+                page.keyboard.press("m")
+            seen.append(page.inner_text("#record"))
+            counts = page.evaluate("""() => ({
+                active: document.querySelectorAll('#record script, #record img, #record iframe, #record svg, '
+                    + '#record style, #record a, #record [href], #record [src]').length,
+                handlers: [...document.querySelectorAll('#record *')].filter(
+                    e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+                pwned: window.__pwned === undefined ? null : String(window.__pwned)})""")
+            assert counts == {"active": 0, "handlers": 0, "pwned": None}, (i, raw, counts)
+            if raw:
+                page.keyboard.press("m")
+        page.keyboard.press("j")
+    text = "\n".join(seen)
+    assert "<script>" in text and "onerror" in text and "javascript:" in text  # shown, as text
+    assert page.is_visible("body") and dialogs == [] and blocked == []
+    # a verdict from the page carries the CSRF token and lands (the page first asks who reviews)
+    page.focus("#card")
+    page.keyboard.press("a")
+    page.wait_for_selector("#reviewer:visible")
+    page.fill("#reviewer", REVIEWER)
+    page.press("#reviewer", "Enter")
+    page.wait_for_selector("#card:not([hidden])")
+    page.focus("#card")
+    page.keyboard.press("a")
+    reviewed(page, 1, 5)
+    rid = alice.client.get(f"/v1/jobs/{job['id']}/spotcheck").json()["items"][1]["record"]["id"]
+    refused = page.evaluate("""async ([path, rid]) => {
+        const out = [];
+        for (const headers of [{}, {"X-CSRF-Token": "forged"}]) {
+            const r = await fetch(path + "/spotcheck/" + rid, {method: "PUT", credentials: "same-origin",
+                headers: {"Content-Type": "application/json", ...headers},
+                body: JSON.stringify({verdict: "accept", reviewer: "mallory"})});
+            out.push([r.status, (await r.json()).type]);
+        }
+        const job = await fetch(path, {credentials: "same-origin"});
+        out.push([job.status, (await job.json()).type]);
+        return out;
+    }""", [f"/v1/jobs/{job['id']}", rid])
+    assert [s for s, _ in refused] == [403, 403, 401], refused
+    assert refused[0][1].endswith("/csrf") and refused[1][1].endswith("/csrf")
+    sc = alice.client.get(f"/v1/jobs/{job['id']}/spotcheck").json()
+    assert sc["summary"]["reviewed"] == 1 and all(i["verdict"] is None or i["verdict"]["reviewer"] == REVIEWER
+                                                  for i in sc["items"])
+
+
+def test_a_review_key_signs_in_and_is_not_kept(api_url: str, alice: Api, fake: Fake, worker: Workers,
+                                               browser: Any) -> None:
+    from support import ADMIN_KEY
+
+    job = finished_mixed_job(alice, fake, n=6)
+    made = Api(api_url, ADMIN_KEY).client.post("/v1/admin/keys", json={"tenant": "alice", "role": "review"}).json()
+    page, _ = offline_page(browser)
+    page.goto(f"{api_url}/review?job={job['id']}")
+    page.fill("#key", made["key"])
+    page.fill("#reviewer", REVIEWER)
+    page.press("#reviewer", "Enter")
+    page.wait_for_selector("#draw:not([hidden])")  # a review key may draw the sample
+    assert page.input_value("#key") == "" and page.is_hidden("#key-box")
+    storage = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert made["key"] not in storage and "sg_review" not in page.evaluate("document.cookie")
+    page.fill("#size", "4")
+    page.click("#draw-btn")
+    page.wait_for_selector("#card:not([hidden])")
+    page.keyboard.press("a")
+    reviewed(page, 1, 4)
+    # a reload keeps the session (the cookie), not the key; revoking the key ends it
+    page.reload()
+    page.wait_for_selector("#card:not([hidden])")
+    Api(api_url, ADMIN_KEY).client.post(f"/v1/admin/keys/{made['id']}/revoke")
+    page.reload()
+    page.wait_for_selector("#key-box:not([hidden])")
+    assert page.is_hidden("#card")
