@@ -8,6 +8,7 @@ echoes the provider key, jobs that "succeeded" with nothing, and a 6 MB job obje
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 import redis
 
-from support import KEYS, METRICS_TOKEN, Api, Fake, LocalApi, Workers, responses_spec
+from support import KEYS, METRICS_TOKEN, Api, Fake, LocalApi, Workers, responses_spec, wait_for
 
 PROBLEM = "application/problem+json"
 MARKER = "sk-fake-secret-value-123"  # FAKE_PROVIDER_KEY in conftest: the fake provider's key
@@ -183,6 +184,67 @@ def test_a_provider_echoing_the_key_leaves_no_trace_of_it(alice: Api, fake: Fake
     logs = b"".join(p.read_bytes() for p in tmp_path.glob("worker-*.log"))
     assert f"job {job_id} failed".encode() in logs and b"[redacted]" in logs  # the failure is logged...
     assert MARKER.encode() not in logs  # ...without the key
+
+
+def test_no_response_debug_log_metric_webhook_or_export_holds_a_secret(service_env: dict[str, str], fake: Fake,
+                                                                       redis_url: str, tmp_path: Path) -> None:
+    """The marker key (the provider's, echoed back by the gateway), the API keys callers
+    send, and the service's own secrets appear nowhere: not in any answer of any route,
+    not in the API's or the worker's DEBUG logs, not in metrics, not in a webhook event,
+    not in the spot-check export or a client-side export, not in Redis."""
+    import subprocess
+    import sys
+
+    from service.testing import stack
+    from support import ADMIN_KEY, ROOT, Receiver
+
+    env = dict(service_env, SYNTHGEN_LOG_LEVEL="DEBUG", SYNTHGEN_SIGNING_SECRET="signing-secret-value-987654")
+    api_log = tmp_path / "api-debug.log"
+    proc, url = stack.start_api(env, open(api_log, "wb"))
+    workers = Workers(env, tmp_path)
+    receiver = Receiver()
+    try:
+        workers.start(1)
+        alice, admin = Api(url, KEYS["alice"]), Api(url, ADMIN_KEY)
+        made = admin.client.post("/v1/admin/keys", json={"tenant": "alice", "role": "read"}).json()
+        reader = Api(url, made["key"])
+        fake.configure(bad_request_rate=1.0)
+        failed = alice.submit(responses_spec(4, concurrency=2, webhook={"url": receiver.url + "/hook"})).json()["id"]
+        assert alice.wait(failed, timeout=60)["status"] == "failed"
+        fake.reset()
+        good = alice.submit(responses_spec(5, webhook={"url": receiver.url + "/hook"})).json()["id"]
+        assert alice.wait(good, timeout=60)["status"] == "succeeded"
+        alice.client.post(f"/v1/jobs/{good}/spotcheck", json={"size": 3})
+        wait_for(lambda: len(receiver.requests) >= 2, timeout=30, what="both webhook events")
+        seen = []
+        for job_id in (failed, good):
+            for path in ("", "/records", "/rejects", "/report", "/spec", "/webhook", "/spotcheck",
+                         "/spotcheck/export"):
+                seen.append(reader.client.get(f"/v1/jobs/{job_id}{path}").text)
+        seen += [alice.client.get(p).text for p in ("/v1/jobs", "/v1/providers", "/v1/recipes", "/v1/webhooks/secret")]
+        seen += [admin.client.get(p).text for p in ("/v1/admin/keys", "/v1/admin/tenants/alice/quotas")]
+        seen.append(httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).text)
+        seen += [r["body"].decode() + json.dumps(r["headers"]) for r in receiver.requests]
+        out = tmp_path / "export.jsonl"
+        cli = subprocess.run([sys.executable, "-m", "service.cli", "export", good, "--format", "jsonl", "-o", str(out)],
+                             cwd=ROOT, env=dict(env, SYNTHGEN_URL=url, SYNTHGEN_KEY=made["key"]),
+                             capture_output=True, text=True, timeout=60)
+        assert cli.returncode == 0, cli.stderr
+        seen += [out.read_text(), cli.stdout, cli.stderr]
+    finally:
+        receiver.close()
+        workers.stop_all()
+        proc.terminate()
+        proc.wait(10)
+    logs = api_log.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("worker-*.log"))
+    assert b" DEBUG " in logs and f"job {failed} failed".encode() in logs  # DEBUG really was on
+    text = "\n".join(seen)
+    assert "Incorrect API key provided: [redacted]" in text  # the echo happened, and was redacted
+    secrets = [MARKER, KEYS["alice"], ADMIN_KEY, made["key"], METRICS_TOKEN, "signing-secret-value-987654"]
+    for secret in secrets:
+        assert secret not in text, secret
+        assert secret.encode() not in logs, secret
+    assert MARKER.encode() not in _redis_dump(redis_url)
 
 
 def test_redaction_of_configured_values_and_key_shapes() -> None:
