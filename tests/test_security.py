@@ -62,7 +62,7 @@ BODIES: dict[str, Any] = {
     "createKey": {"tenant": "alice", "role": "read"},
     "rotateKey": {"grace_seconds": 0},
     "setTenantQuotas": {"limits": {}},
-    "createReviewSession": {"key": "x"},
+    "createReviewSession": {"using": "key", "key": "x"},
 }
 
 
@@ -203,7 +203,7 @@ def test_another_tenants_job_is_a_404_on_every_route(local: LocalApi, local_bob:
         bob = {"submit": {"Authorization": f"Bearer {KEYS['bob']}"},
                "read": {"Authorization": f"Bearer {read_key}"},
                "review": {"Authorization": f"Bearer {review_key}"}}
-        reviewing = session(client, key=review_key)
+        reviewing = session(client, using="key", key=review_key)
         doc = client.get("/docs/openapi.json").json()
         job_ops = [(p, m, op) for p, m, op in operations(doc) if "{job_id}" in p]
         assert len(job_ops) >= 12, [op["operationId"] for _, _, op in job_ops]
@@ -238,7 +238,7 @@ def test_another_tenants_job_is_a_404_on_every_route(local: LocalApi, local_bob:
         # a review link opens its one job: another of alice's jobs is a 404 for it
         link = local.client.post(f"/v1/jobs/{job_id}/review-links", json={}).json()
         token = link["url"].split("#link=")[1]
-        linked = session(client, link=token)
+        linked = session(client, using="link", link=token)
         assert client.get(f"/v1/jobs/{job_id}/spotcheck", headers=linked).status_code == 200
         assert problem(client.get(f"/v1/jobs/{other}/spotcheck", headers=linked), 404)
         assert problem(client.get(f"/v1/jobs/{job_id}", headers=linked), 401)  # a session only opens the spot-check

@@ -143,6 +143,8 @@ def correct(doc: dict[str, Any], types: list[Any], bodies: dict[str, JsonBody],
             if body and {"type": "null"} in body["content"]["application/json"]["schema"].get("oneOf", []):
                 body["required"] = False  # an optional body (`data: X | None = None`) may be left out
             responses = op["responses"]
+            if "204" in responses:  # No Content has no media type (Litestar declares JSON)
+                responses["204"].pop("content", None)
             for code, response in responses.items():
                 if _is_litestar_validation(response):
                     responses[code] = _problem(_TEXT.get(int(code), response.get("description", "")))

@@ -478,7 +478,9 @@ export interface components {
         };
         /**
          * ApiKey
-         * @description A key as listed: who it is for and its life, never its secret.
+         * @description A key as listed: who it is for and its life, never its secret. A bootstrap key
+         *     (`source: env`, from SYNTHGEN_API_KEYS) is listed by a prefix of its hash, and changes
+         *     only with the settings: the key routes answer 404 for it.
          */
         ApiKey: {
             created_at: string | null;

@@ -37,7 +37,9 @@ class RotateRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ApiKey(msgspec.Struct, kw_only=True):
-    """A key as listed: who it is for and its life, never its secret."""
+    """A key as listed: who it is for and its life, never its secret. A bootstrap key
+    (`source: env`, from SYNTHGEN_API_KEYS) is listed by a prefix of its hash, and changes
+    only with the settings: the key routes answer 404 for it."""
 
     id: str
     tenant: str
@@ -83,6 +85,8 @@ class TenantQuotas(msgspec.Struct):
     object: str = "tenant_quotas"
 
 
-KEY = JsonBody(KeyRequest)
-ROTATE = JsonBody(RotateRequest | None, optional=True)
-QUOTAS = JsonBody(QuotaUpdate)
+# Read with msgspec's lax rules, as the spot-check bodies are: an integral float is an
+# integer (JSON Schema says so too).
+KEY = JsonBody(KeyRequest, lax=True)
+ROTATE = JsonBody(RotateRequest | None, optional=True, lax=True)
+QUOTAS = JsonBody(QuotaUpdate, lax=True)

@@ -50,7 +50,7 @@ class AdminService:
 
     async def list_keys(self, tenant: str | None) -> KeyList:
         now = time.time()
-        boot = [ApiKey(id=bootstrap_id(h), tenant=b.tenant, role=b.role, name="SYNTHGEN_API_KEYS", source="env",
+        boot = [ApiKey(id=bootstrap_id(h).removeprefix("env:"), tenant=b.tenant, role=b.role, name="SYNTHGEN_API_KEYS", source="env",
                        status="active", created_at=None, expires_at=None, revoked_at=None, last_used_at=None,
                        created_by="", rotated_from="", rotated_to="")
                 for h, b in sorted(self.settings.api_key_hashes.items(), key=lambda kv: kv[1].tenant)

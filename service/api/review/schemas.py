@@ -73,12 +73,20 @@ class ReviewLink(msgspec.Struct):
     object: str = "review_link"
 
 
-class SessionRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """Sign in to the review page: with an API key (review, submit, read or admin) or a
-    review link's token. The key is used once, here; the page keeps neither."""
+class KeySignIn(msgspec.Struct, tag="key", tag_field="using", forbid_unknown_fields=True):
+    """Sign in to the review page with an API key (review, submit, read or admin). The
+    key is used once, here; the page does not keep it."""
 
-    key: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
-    link: Annotated[str, Meta(min_length=1, max_length=4096)] | None = None
+    key: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+class LinkSignIn(msgspec.Struct, tag="link", tag_field="using", forbid_unknown_fields=True):
+    """Sign in to the review page with a review link's token (the part after `#link=`)."""
+
+    link: Annotated[str, Meta(min_length=1, max_length=4096)]
+
+
+SessionRequest = KeySignIn | LinkSignIn
 
 
 class ReviewSession(msgspec.Struct):
@@ -97,5 +105,5 @@ class ReviewSession(msgspec.Struct):
 # with Litestar's lax rules as they always were (service/api/bodies.py).
 DRAW = JsonBody(SpotCheckRequest | None, optional=True, lax=True)
 VERDICT = JsonBody(Verdict, lax=True)
-LINK = JsonBody(ReviewLinkRequest | None, optional=True)
+LINK = JsonBody(ReviewLinkRequest | None, optional=True, lax=True)
 SESSION = JsonBody(SessionRequest)

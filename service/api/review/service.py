@@ -24,6 +24,7 @@ from service.api.auth import Auth, Caller
 from service.api.jobs.service import JobService
 from service.api.problems import ApiError, bad_field, not_found
 from service.api.review.schemas import (
+    KeySignIn,
     ReviewLink,
     ReviewLinkRequest,
     ReviewSession,
@@ -155,9 +156,7 @@ class ReviewService:
         """(session, cookie token, cookie max-age) for a key or a review link's token."""
         now = time.time()
         expires = now + defaults.REVIEW_SESSION_SECONDS
-        if (req.key is None) == (req.link is None):
-            raise bad_field("key", "send either key (an API key) or link (a review link's token)", status=422)
-        if req.key is not None:
+        if isinstance(req, KeySignIn):
             caller = await self.auth.from_key(req.key)
             if caller is None:
                 raise ApiError.of("unauthorized", "this key is unknown, revoked or expired")
@@ -165,7 +164,7 @@ class ReviewService:
                 raise ApiError.of("forbidden", f"a {caller.role} key cannot review")
             tenant, role, key_id, job = caller.tenant, caller.role, caller.key_id, None
         else:
-            payload = self.auth.signer.open("review-link", req.link or "", now)
+            payload = self.auth.signer.open("review-link", req.link, now)
             if payload is None or not await self.auth.key_valid(str(payload.get("key_id", ""))):
                 raise ApiError.of("unauthorized", "this review link is not valid: expired, or its key was revoked")
             tenant, role, key_id, job = payload["tenant"], "review", payload["key_id"], payload["job"]

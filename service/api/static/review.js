@@ -60,7 +60,7 @@ async function signIn() {
   const key = $("key").value.trim();
   $("key").value = "";  // used once, here; never kept
   if (key || linkToken) {
-    const r = await api("POST", "/review/session", key ? { key } : { link: linkToken });
+    const r = await api("POST", "/review/session", key ? { using: "key", key } : { using: "link", link: linkToken });
     signedIn(await r.json());
     return;
   }

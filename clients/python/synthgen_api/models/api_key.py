@@ -16,23 +16,25 @@ T = TypeVar("T", bound="ApiKey")
 
 @_attrs_define
 class ApiKey:
-    """A key as listed: who it is for and its life, never its secret.
+    """A key as listed: who it is for and its life, never its secret. A bootstrap key
+    (`source: env`, from SYNTHGEN_API_KEYS) is listed by a prefix of its hash, and changes
+    only with the settings: the key routes answer 404 for it.
 
-    Attributes:
-        created_at (None | str):
-        created_by (str):
-        expires_at (None | str):
-        id (str):
-        last_used_at (None | str):
-        name (str):
-        revoked_at (None | str):
-        role (ApiKeyRole):
-        rotated_from (str):
-        rotated_to (str):
-        source (ApiKeySource):
-        status (ApiKeyStatus):
-        tenant (str):
-        object_ (str | Unset):  Default: 'api_key'.
+        Attributes:
+            created_at (None | str):
+            created_by (str):
+            expires_at (None | str):
+            id (str):
+            last_used_at (None | str):
+            name (str):
+            revoked_at (None | str):
+            role (ApiKeyRole):
+            rotated_from (str):
+            rotated_to (str):
+            source (ApiKeySource):
+            status (ApiKeyStatus):
+            tenant (str):
+            object_ (str | Unset):  Default: 'api_key'.
     """
 
     created_at: None | str
