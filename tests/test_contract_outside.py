@@ -196,6 +196,7 @@ def test_no_response_debug_log_metric_webhook_or_export_holds_a_secret(service_e
     import sys
 
     from service.testing import stack
+
     from support import ADMIN_KEY, ROOT, Receiver
 
     env = dict(service_env, SYNTHGEN_LOG_LEVEL="DEBUG", SYNTHGEN_SIGNING_SECRET="signing-secret-value-987654")
