@@ -22,7 +22,7 @@ Exit codes (a script can rely on them):
 | 3 | with --wait, the job ended `cancelled` |
 | 4 | no such job (404) |
 | 5 | the API is unreachable, or 429/503 after the retries |
-| 6 | the API key was refused (401) |
+| 6 | the API key was refused (401), or its role does not allow the command (403) |
 | 7 | conflict: e.g. cancel of a job already final (409) |
 | 130 | interrupted (Ctrl-C): the job itself keeps running |
 """
@@ -297,7 +297,7 @@ def _classify(exc: Exception) -> tuple[int | None, str]:
 
     sdk = _sdk()
     if isinstance(exc, sdk.SynthgenError):
-        code = {400: EXIT_USAGE, 413: EXIT_USAGE, 415: EXIT_USAGE, 422: EXIT_USAGE, 401: EXIT_AUTH,
+        code = {400: EXIT_USAGE, 413: EXIT_USAGE, 415: EXIT_USAGE, 422: EXIT_USAGE, 401: EXIT_AUTH, 403: EXIT_AUTH,
                 404: EXIT_NOT_FOUND, 409: EXIT_CONFLICT}.get(exc.status, EXIT_UNAVAILABLE)
         fields = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
         return code, f"{exc.status} {exc}{fields}"

@@ -146,6 +146,30 @@ def test_429_is_retried_after_retry_after(fail: int, retries: int, ok: bool) -> 
     assert len({(body, key) for _, body, key in seen}) == 1 and seen[0][2]  # same body and key
 
 
+def test_the_sdk_names_a_quota_at_once_and_a_missing_role(api_url: str, alice: Api) -> None:
+    """A 429 whose Retry-After is beyond the retry policy's longest wait (a daily quota)
+    is raised at once, naming the limit; a key lacking the role raises Forbidden."""
+    from synthgen_client import Forbidden
+
+    from support import ADMIN_KEY
+
+    admin = Api(api_url, ADMIN_KEY)
+    key = admin.client.post("/v1/admin/keys", json={"tenant": "sdk-quota", "role": "submit"}).json()["key"]
+    reader = admin.client.post("/v1/admin/keys", json={"tenant": "sdk-quota", "role": "read"}).json()["key"]
+    admin.client.put("/v1/admin/tenants/sdk-quota/quotas", json={"limits": {"records_per_day": 2}})
+    spec = {"recipe": "responses", "generator": {"provider": "fake"}, "params": {"prompts": ["a", "b"]}}
+    with SynthgenClient(api_url, key) as c:
+        job = c.submit(spec)
+        began = time.monotonic()
+        with pytest.raises(RateLimited) as over:
+            c.submit(spec)
+        assert time.monotonic() - began < 5
+        assert over.value.problem["quota"]["name"] == "records_per_day" and over.value.kind == "quota-exceeded"
+        c.cancel(job["id"])
+    with SynthgenClient(api_url, reader) as c, pytest.raises(Forbidden):
+        c.submit(spec)
+
+
 def test_generated_clients_are_fresh() -> None:
     """`make clients` output matches openapi/openapi.json (regenerate when this fails)."""
     r = subprocess.run([sys.executable, str(ROOT / "clients" / "generate.py"), "--check"],
@@ -172,4 +196,4 @@ def test_typescript_client_against_the_live_api(api_url: str, worker: Workers) -
     r = subprocess.run(["npm", "test", "--silent"], cwd=TS, env=env, capture_output=True, text=True, timeout=240)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
-    assert "# fail 0" in out and "# skipped 0" in out and "# pass 6" in out, out
+    assert "# fail 0" in out and "# skipped 0" in out and "# pass 7" in out, out

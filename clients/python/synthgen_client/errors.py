@@ -50,6 +50,11 @@ class AuthenticationFailed(SynthgenError):
     """401: missing or unknown API key."""
 
 
+class Forbidden(SynthgenError):
+    """403: the key is valid but its role does not allow this (e.g. a read key
+    submitting), or a review session's write without its CSRF token."""
+
+
 class NotFound(SynthgenError):
     """404: no such job for this tenant."""
 
@@ -59,7 +64,8 @@ class Conflict(SynthgenError):
 
 
 class RateLimited(SynthgenError):
-    """429 after the retries ran out."""
+    """429 after the retries ran out, or at once when the wait asked is longer than the
+    retry policy's max_wait (a daily quota); `problem["quota"]` names the limit."""
 
 
 class Unavailable(SynthgenError):
@@ -68,7 +74,7 @@ class Unavailable(SynthgenError):
 
 _BY_STATUS: dict[int, type[SynthgenError]] = {
     400: InvalidRequest, 413: InvalidRequest, 415: InvalidRequest, 422: InvalidRequest,
-    401: AuthenticationFailed, 404: NotFound, 409: Conflict, 429: RateLimited, 503: Unavailable,
+    401: AuthenticationFailed, 403: Forbidden, 404: NotFound, 409: Conflict, 429: RateLimited, 503: Unavailable,
 }
 
 

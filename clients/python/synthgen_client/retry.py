@@ -1,7 +1,8 @@
 """httpx transports that retry 429 and 503 answers and connection failures.
 
 The wait is what Retry-After says (seconds or an HTTP date), else a capped exponential
-backoff with jitter. Installed under the generated client too, so every call, generated
+backoff with jitter; an answer asking for a wait longer than `max_wait` (a tenant over
+its daily quota is told to come back tomorrow) goes straight to the caller. Installed under the generated client too, so every call, generated
 or hand-written, retries the same way. POSTs are retried: the SDK sends an
 Idempotency-Key with every submit, so a retried submit returns the original job.
 """
@@ -48,6 +49,8 @@ class RetryPolicy:
         if attempt >= self.retries or (response is not None and response.status_code not in RETRY_STATUSES):
             return None
         told = retry_after_seconds(response.headers.get("retry-after")) if response is not None else None
+        if told is not None and told > self.max_wait:
+            return None
         if told is None:
             told = self.backoff * 2 ** attempt * (0.5 + random.random() / 2)
         return min(self.max_wait, told)

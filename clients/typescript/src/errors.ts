@@ -44,6 +44,8 @@ export class SynthgenError extends Error {
 export class InvalidRequestError extends SynthgenError {}
 /** 401: missing or unknown API key. */
 export class AuthenticationError extends SynthgenError {}
+/** 403: the key's role does not allow this (e.g. a read key submitting). */
+export class ForbiddenError extends SynthgenError {}
 /** 404: no such job for this tenant. */
 export class NotFoundError extends SynthgenError {}
 /** 409: e.g. cancelling a job that is already final (`problem.job_status`). */
@@ -55,7 +57,7 @@ export class UnavailableError extends SynthgenError {}
 
 const BY_STATUS: Record<number, new (p: Problem) => SynthgenError> = {
   400: InvalidRequestError, 413: InvalidRequestError, 415: InvalidRequestError, 422: InvalidRequestError,
-  401: AuthenticationError, 404: NotFoundError, 409: ConflictError, 429: RateLimitedError,
+  401: AuthenticationError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError, 429: RateLimitedError,
   503: UnavailableError,
 };
 

@@ -10,7 +10,7 @@ export interface RetryOptions {
   retries?: number;
   /** Backoff base when the server sends no Retry-After, in seconds. */
   backoffSeconds?: number;
-  /** Longest single wait, in seconds (a Retry-After above it is capped). */
+  /** Longest single wait, in seconds (an answer asking for longer, e.g. a daily quota, is returned at once). */
   maxWaitSeconds?: number;
 }
 
@@ -44,7 +44,9 @@ export function retryingFetch(opts: RetryOptions = {}, inner: typeof fetch = glo
         continue;
       }
       if (!RETRY_STATUSES.has(res.status) || attempt >= retries) return res;
-      const wait = retryAfterSeconds(res.headers.get("retry-after")) ?? base * 2 ** attempt;
+      const told = retryAfterSeconds(res.headers.get("retry-after"));
+      if (told !== null && told > cap) return res;
+      const wait = told ?? base * 2 ** attempt;
       await res.body?.cancel();
       await sleep(Math.min(cap, wait));
     }

@@ -3,7 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { InvalidRequestError, RateLimitedError, retryAfterSeconds, SynthgenClient } from "../src/index.js";
+import {
+  ForbiddenError, InvalidRequestError, RateLimitedError, retryAfterSeconds, SynthgenClient,
+} from "../src/index.js";
 
 async function server(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; close: () => void }> {
   const s = createServer(handler);
@@ -65,6 +67,31 @@ test("retries run out into a RateLimitedError; a 422 is an InvalidRequestError n
     assert.equal(calls, 3);
     await assert.rejects(c.submit({} as never), (e: unknown) =>
       e instanceof InvalidRequestError && e.errors[0].field === "target" && e.kind === "invalid-spec");
+  } finally {
+    srv.close();
+  }
+});
+
+test("a 429 asking for longer than the longest wait is returned at once; a 403 is a ForbiddenError", async () => {
+  let calls = 0;
+  const srv = await server((req, res) => {
+    calls++;
+    if (req.method === "POST") {
+      res.writeHead(429, { "Retry-After": "36000", "Content-Type": "application/problem+json" });
+      res.end(JSON.stringify({ type: "x/quota-exceeded", title: "Quota exceeded", status: 429,
+        quota: { name: "records_per_day", limit: 10, unit: "records", used: 10, retry_after: 36000 } }));
+      return;
+    }
+    res.writeHead(403, { "Content-Type": "application/problem+json" });
+    res.end(JSON.stringify({ type: "x/forbidden", title: "Forbidden", status: 403, detail: "a read key may not" }));
+  });
+  try {
+    const c = new SynthgenClient({ baseUrl: srv.url, apiKey: "k" });
+    const began = Date.now();
+    await assert.rejects(c.submit({ recipe: "responses", params: { prompts: ["a"] } } as never), (e: unknown) =>
+      e instanceof RateLimitedError && (e.problem.quota as { name: string }).name === "records_per_day");
+    assert.ok(Date.now() - began < 2000 && calls === 1, `${calls} calls in ${Date.now() - began} ms`);
+    await assert.rejects(c.get("x"), (e: unknown) => e instanceof ForbiddenError && e.status === 403);
   } finally {
     srv.close();
   }
