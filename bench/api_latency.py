@@ -59,12 +59,13 @@ def parse_wrk(out: str) -> dict[str, Any]:
             "socket_errors": errs.group(0) if errs else ""}
 
 
-def load(url: str, seconds: float, connections: int, pids: dict[str, int] | None = None) -> dict[str, Any]:
+def load(url: str, seconds: float, connections: int, pids: dict[str, int] | None = None,
+         key: str = KEY) -> dict[str, Any]:
     """Drive `url`; with `pids`, also the CPU those processes and the load generator used,
     per request, and the machine's CPU in use (in cores)."""
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with CpuMeter(pids or {}) as cpu:
-        res = _load(url, seconds, connections)
+        res = _load(url, seconds, connections, key)
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if pids is not None and res["requests"]:
         n = res["requests"]
@@ -74,8 +75,8 @@ def load(url: str, seconds: float, connections: int, pids: dict[str, int] | None
     return res
 
 
-def _load(url: str, seconds: float, connections: int) -> dict[str, Any]:
-    auth = f"Authorization: Bearer {KEY}"
+def _load(url: str, seconds: float, connections: int, key: str = KEY) -> dict[str, Any]:
+    auth = f"Authorization: Bearer {key}"
     if shutil.which("wrk"):
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-H", auth, url],
                              capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -146,6 +147,50 @@ def spec_size(stack: Stack, small_id: str, seconds: float, connections: int) -> 
     return res
 
 
+def managed_key(redis_url: str, tenant: str = "bench", role: str = "read") -> str:
+    """A key kept in Redis (service/store/keys.py), looked up there on every request."""
+    from service.domain.access import check_role
+    from service.store.keys import KeyStore
+    from service.store.redis import async_client
+
+    async def make() -> str:
+        client = async_client(redis_url)
+        try:
+            key, _ = await KeyStore(client).create(tenant=tenant, role=check_role(role), name="bench")
+            return key
+        finally:
+            await client.aclose()
+
+    return asyncio.run(make())
+
+
+def key_lookup(stack: Stack, url: str, seconds: float, connections: int, rounds: int,
+               pids: dict[str, int]) -> dict[str, Any]:
+    """GET /v1/jobs/{id} with a bootstrap key (hashed in the settings, no Redis) and with
+    a managed key (one HMGET per request, so revocation is seen at once on every
+    replica), alternating, side by side: the cost of the lookup."""
+    managed = managed_key(stack.redis_url)
+    runs: dict[str, list[dict[str, Any]]] = {"bootstrap key": [], "managed key": []}
+    load(url, min(2.0, seconds), connections, key=managed)  # warm-up
+    for rnd in range(rounds):
+        for name, key in (("bootstrap key", KEY), ("managed key", managed)):
+            r = load(url, seconds, connections, pids, key=key)
+            runs[name].append(r)
+            log(f"  keys round {rnd + 1}: {name:<14} {r['rps']:8.0f} req/s  p50 {r['p50_ms']:.2f} ms  "
+                f"p99 {r['p99_ms']:.2f} ms; CPU per request: "
+                + ", ".join(f"{k} {v:.0f} us" for k, v in r.get("cpu_us_per_request", {}).items()))
+    out: dict[str, Any] = {}
+    for name, rs in runs.items():
+        out[name] = {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p99_ms")}
+        out[name]["cpu_us_per_request"] = {k: statistics.median(r["cpu_us_per_request"][k] for r in rs)
+                                           for k in rs[0].get("cpu_us_per_request", {})}
+        out[name]["runs"] = rs
+    out["ratio"] = out["managed key"]["rps"] / out["bootstrap key"]["rps"]
+    log(f"  median: managed key {out['managed key']['rps']:.0f} req/s vs bootstrap key "
+        f"{out['bootstrap key']['rps']:.0f} req/s = {out['ratio']:.2f}")
+    return out
+
+
 def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds: int = 2,
             profile: bool = False, diagnose: bool = False) -> dict[str, Any]:
     _, job, _ = asyncio.run(run_job(stack.api, {"recipe": "responses", "concurrency": 8,
@@ -182,6 +227,7 @@ def section(stack: Stack, *, seconds: float, connections: int, tmp: Path, rounds
     out = {"body_bytes": len(body), "connections": connections, "seconds": seconds, "tool": sg_runs[0]["tool"],
            "bare": {**med(bare_runs), "runs": bare_runs}, "synthgen": {**med(sg_runs), "runs": sg_runs}}
     out["ratio"] = out["synthgen"]["rps"] / out["bare"]["rps"]
+    out["keys"] = key_lookup(stack, url, seconds, connections, rounds, sg_pids)
     if diagnose:
         log("  diagnosis: the bare handler plus synthgen's pieces, one at a time (bench/bare_app.py)")
         out["ladder"] = ladder(stack, body_file, f"/v1/jobs/{job['id']}", body, max(2.0, seconds / 2), connections, url)

@@ -36,6 +36,7 @@ from service.testing.stack import free_port, open_redis, start_fake, stop_proc, 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 KEY = "bench-key"
+METRICS_TOKEN = "bench-metrics-token"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
@@ -107,7 +108,9 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTHGEN_")}
         env.update(
             SYNTHGEN_REDIS_URL=self.redis_url, SYNTHGEN_PROVIDERS=str(providers),
-            SYNTHGEN_API_KEYS=f"{KEY}=bench", SYNTHGEN_LOG_LEVEL="WARNING",
+            SYNTHGEN_API_KEYS=f"{KEY}=bench", SYNTHGEN_LOG_LEVEL="WARNING", SYNTHGEN_METRICS_TOKEN=METRICS_TOKEN,
+            # The sections measure throughput, not quotas: none (tenant_isolation sets its own).
+            SYNTHGEN_QUOTAS="submits_per_minute=0,concurrent_jobs=0,records_per_day=0",
             SYNTHGEN_STATE_DIR=str(self.tmp / "state"),
             # Embedding dedup (section 5) reads these; nothing else does.
             SYNTHGEN_EMBEDDINGS_URL=f"{self.fake}/v1", SYNTHGEN_EMBEDDINGS_MODEL="fake-embedding",

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import KEY, ROOT, Stack, log, run_job
+from bench.common import METRICS_TOKEN, ROOT, Stack, log, run_job
 
 PROMPTS = [
     "Explain recursion to a child in a few sentences.",
@@ -40,7 +40,7 @@ PROMPTS = [
 
 
 def call_seconds(api: str) -> float:
-    req = urllib.request.Request(f"{api}/metrics", headers={"Authorization": f"Bearer {KEY}"})
+    req = urllib.request.Request(f"{api}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     text = urllib.request.urlopen(req, timeout=10).read().decode()
     total = 0.0
     for m in re.finditer(r'^synthgen_provider_request_duration_seconds_sum\{([^}]*)\} (\S+)$', text, re.M):

@@ -77,6 +77,17 @@ def table(res: dict[str, Any]) -> str:
              f"p99 {api['synthgen']['p99_ms']:.2f} ms", "", ""),
             ("GET job status: synthgen / bare", f"{api['ratio']:.2f}", ">= 0.5", _aim(api["ratio"] >= 0.5)),
         ]
+        keys = api.get("keys")
+        if keys:
+            b, m = keys["bootstrap key"], keys["managed key"]
+            rows.append(("GET job status: managed key (Redis lookup) / bootstrap key",
+                         f"{keys['ratio']:.2f} ({m['rps']:,.0f} vs {b['rps']:,.0f} req/s, p50 {m['p50_ms']:.2f} vs "
+                         f"{b['p50_ms']:.2f} ms)", "", ""))
+    ti = s.get("tenants")
+    if ti:
+        rows.append(("B's job under A's over-quota flood / alone",
+                     f"{ti['ratio']:.2f} ({ti['flooded_records_per_s']:,.1f} vs {ti['alone_records_per_s']:,.1f} rec/s; "
+                     f"A {ti['flood_submits_per_s']:,.0f} submits/s, {ti['flood_statuses']})", "", ""))
     dd = s.get("dedup")
     if dd:
         if "skipped" in dd:

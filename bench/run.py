@@ -10,7 +10,9 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
               distilabel vs Data Designer at concurrency 64 and 256 (also gives cpu)
   cpu         API + worker CPU per record of the synthgen runs (part of throughput)
   memory      API and worker peak RSS for a 10k and a 100k record job
-  api         GET /v1/jobs/{id} at 64 connections vs a bare Litestar handler
+  api         GET /v1/jobs/{id} at 64 connections vs a bare Litestar handler; and with a
+              managed key (looked up in Redis per request) vs a bootstrap key
+  tenants     a job's records/s alone vs while another tenant floods submits over its quota
   dedup       embedder alone vs a responses job with embedding dedup
   local       tokens/s of the embedded SmolLM2 through synthgen vs llama-cpp-python
 
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "dedup", "local")
+SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local")
 
 
 def machine() -> dict[str, str]:
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     try:
-        from bench import api_latency, dedup_throughput, local_model, memory, throughput
+        from bench import api_latency, dedup_throughput, local_model, memory, tenant_isolation, throughput
 
         # Peer venvs first, so a first-time build is not counted in any section.
         if "throughput" in only and peers:
@@ -120,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             run_section("api", lambda: api_latency.section(
                 stack, seconds=3 if q else 10, connections=64, tmp=tmp, rounds=1 if q else 2, profile=args.profile,
                 diagnose=args.diagnose))
+        if "tenants" in only:
+            run_section("tenants", lambda: tenant_isolation.section(
+                stack, n=300 if q else 2000, latency=0.05, concurrency=64, flood=16, rounds=1 if q else 3))
         if "dedup" in only:
             run_section("dedup", lambda: dedup_throughput.section(
                 stack, sizes=[2000, 10000] if q else [10000, 100000], latency=0.02, concurrency=512, tmp=tmp,

@@ -173,8 +173,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNING_SECRET", "signing_secret", str,
             "secret the API signs cursors, review links and sessions with (the same on every replica)",
             "unset: one made once, kept in Redis"),
+    Setting("SIGNING_SECRET_FILE", None, str, "file holding the signing secret"),
     Setting("METRICS_TOKEN", "metrics_token", str, "bearer token Prometheus sends to `/metrics`",
             "unset: `/metrics` takes only an admin key"),
+    Setting("METRICS_TOKEN_FILE", None, str, "file holding the metrics token"),
     Setting("QUOTAS", "quotas", _quotas, "default per-tenant quotas, `name=value` pairs (0: no limit; "
             "names and defaults in docs/security.md)", "the built-in defaults"),
     Setting("OUTBOUND_HOSTS", "outbound_hosts", _list,
@@ -213,6 +215,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         fields["api_key_hashes"] = {hash_key(k): _bootstrap(v) for k, v in keys.items()}
     except ValueError as exc:
         raise ValueError(f"SYNTHGEN_API_KEYS: {exc}") from None
+    for name, field in (("SIGNING_SECRET_FILE", "signing_secret"), ("METRICS_TOKEN_FILE", "metrics_token")):
+        if raw[name] and field not in fields:  # a secret from a mounted file (a Kubernetes/compose secret)
+            fields[field] = Path(raw[name]).read_text().strip() or None
     lease = fields.get("lease_seconds", defaults.LEASE_SECONDS)
     fields["heartbeat_seconds"] = min(defaults.HEARTBEAT_SECONDS, lease / 3)
     return Settings(**fields)
