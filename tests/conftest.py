@@ -86,6 +86,13 @@ models = ["gone-model"]
 max_retries = 1
 timeout = 5
 
+# Reserved for bob: to any other tenant it does not exist.
+[providers.bobs]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+tenants = ["bob"]
+
 [providers.local]
 kind = "local"
 models = ["smollm2-135m-instruct"]

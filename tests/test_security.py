@@ -616,3 +616,21 @@ def test_key_secrets_are_never_stored(redis_url: str, local: LocalApi, local_ser
     stored = b"".join(k + b"".join(v for v in r.hgetall(k).values()) for k in r.scan_iter("sg:apikey:*"))
     assert key_id.encode() in stored and secret.encode() not in stored and key.encode() not in stored
 
+
+
+def test_a_provider_reserved_for_a_tenant_does_not_exist_for_the_others(local: LocalApi, local_bob: LocalApi,
+                                                                        local_service: Any) -> None:
+    client, worker = local_service
+    admin = LocalApi(client, ADMIN_KEY, worker)
+    names = {who: {p["name"] for p in api.client.get("/v1/providers").json()["data"]}
+             for who, api in (("alice", local), ("bob", local_bob), ("admin", admin))}
+    assert "bobs" not in names["alice"] and "bobs" in names["bob"] and "bobs" in names["admin"]
+    body = problem(local.submit(responses_spec(1, generator={"provider": "bobs"})), 422)
+    assert body["errors"][0]["field"] == "generator.provider" and "unknown provider 'bobs'" in body["detail"]
+    r = local_bob.submit(responses_spec(1, generator={"provider": "bobs"}))
+    assert r.status_code == 202, r.text
+    local_bob.client.post(f"/v1/jobs/{r.json()['id']}/cancel")
+    # licence tags still refuse a job, whoever's submit key sends it
+    key, _ = new_key(admin, "alice", "submit")
+    body = problem(LocalApi(client, key, worker).submit(responses_spec(1, refuse_licences=["test-only"])), 422)
+    assert body["errors"][0]["field"] == "generator.provider" and "licence 'test-only'" in body["detail"]

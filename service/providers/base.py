@@ -113,6 +113,13 @@ class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
     concurrency: Annotated[int, Meta(ge=1, le=4096)] = 64
     licence: str = "unknown"
     supports_raw: bool = True  # serves raw completion (/v1/completions)
+    # Tenants that may use it; empty: every tenant. To the others it does not exist
+    # (GET /v1/providers leaves it out; a job naming it is an unknown provider).
+    tenants: list[str] = []
+
+    def usable_by(self, tenant: str | None) -> bool:
+        """Whether `tenant` may use it (None: no tenant to check, e.g. an admin's view)."""
+        return tenant is None or not self.tenants or tenant in self.tenants
 
     @property
     def kind(self) -> str:

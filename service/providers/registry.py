@@ -67,10 +67,11 @@ class Registry:
         data = msgspec.toml.decode(Path(path).read_bytes(), type=ProvidersFile)
         return cls(data.providers)
 
-    def info(self) -> list[ProviderInfo]:
+    def info(self, tenant: str | None = None) -> list[ProviderInfo]:
+        """The providers `tenant` may use (None: all)."""
         return [
             ProviderInfo(name=n, kind=c.kind, models=c.default_models(), supports_raw=c.supports_raw, licence=c.licence)
-            for n, c in sorted(self.configs.items())
+            for n, c in sorted(self.configs.items()) if c.usable_by(tenant)
         ]
 
     def default_model(self, name: str) -> str:

@@ -38,6 +38,7 @@ class Env(msgspec.Struct):
 
     providers: Registry
     settings: Settings
+    tenant: str | None = None  # whose job: providers reserved for other tenants are unknown to it
 
 
 RawUse = Literal["never", "always", "when params.mode is 'completion'"]
@@ -129,7 +130,7 @@ def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = Fals
     """Raise InvalidSpec unless `ref` names a configured provider/model (able to do raw
     completion when `raw`). Recipes call it for every generator their params name."""
     cfg = env.providers.configs.get(ref.provider)
-    if cfg is None:
+    if cfg is None or not cfg.usable_by(env.tenant):
         raise invalid(f"{field}.provider", f"unknown provider {ref.provider!r}; see GET /v1/providers", ref.provider)
     if ref.model is not None and cfg.models and ref.model not in cfg.models:
         raise invalid(f"{field}.model", f"provider {ref.provider!r} serves {cfg.models}", ref.model)

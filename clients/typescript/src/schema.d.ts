@@ -327,7 +327,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Configured providers: names, kinds, models (never URLs or keys) */
+        /** Configured providers the tenant may use: names, kinds, models (never URLs or keys) */
         get: operations["listProviders"];
         put?: never;
         post?: never;

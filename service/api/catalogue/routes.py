@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import get
 from litestar.di import NamedDependency
 
-from service.api.auth import access, authorize
+from service.api.auth import CallerDep, access, authorize
 from service.api.catalogue.schemas import BenchmarkList, ProviderList, RecipeList
 from service.api.catalogue.service import CatalogueService
 from service.api.problems import problem_responses
@@ -24,9 +24,9 @@ async def list_recipes(catalogue: Catalogue) -> RecipeList:
 
 @get("/v1/providers", operation_id="listProviders", guards=[authorize], tags=["catalogue"], opt=access(READ),
      responses=problem_responses(401, 403),
-     summary="Configured providers: names, kinds, models (never URLs or keys)")
-async def list_providers(catalogue: Catalogue) -> ProviderList:
-    return catalogue.providers()
+     summary="Configured providers the tenant may use: names, kinds, models (never URLs or keys)")
+async def list_providers(catalogue: Catalogue, caller: CallerDep) -> ProviderList:
+    return catalogue.providers(caller.scope)
 
 
 @get("/v1/benchmarks", operation_id="listBenchmarks", guards=[authorize], tags=["catalogue"], opt=access(READ),

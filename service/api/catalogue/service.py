@@ -25,14 +25,18 @@ class CatalogueService:
 
     def __init__(self, registry: Registry, settings: Settings):
         self._recipes = recipe_list()
+        self._registry = registry
         self._providers = ProviderList(data=registry.info())
         self._benchmarks = BenchmarkList(data=sorted(settings.benchmark_files))
 
     def recipes(self) -> RecipeList:
         return self._recipes
 
-    def providers(self) -> ProviderList:
-        return self._providers
+    def providers(self, scope: str | None) -> ProviderList:
+        """The providers the caller's tenant may use (`scope` None: an admin, all)."""
+        if scope is None or not any(c.tenants for c in self._registry.configs.values()):
+            return self._providers
+        return ProviderList(data=self._registry.info(scope))
 
     def benchmarks(self) -> BenchmarkList:
         return self._benchmarks

@@ -61,7 +61,7 @@ class JobService:
     async def submit(self, tenant: str, spec: JobSpecBase, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
         """Returns (job, created). created=False when an idempotent retry found its job.
         `raw` is the body `spec` was decoded from: a key's replay must send the same bytes."""
-        target = RECIPES[spec.recipe].check(spec, self.env)
+        target = RECIPES[spec.recipe].check(spec, msgspec.structs.replace(self.env, tenant=tenant))
         if spec.webhook is not None:
             try:
                 await self.outbound.addresses(spec.webhook.url)

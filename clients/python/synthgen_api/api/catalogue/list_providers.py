@@ -64,7 +64,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | ProviderList]:
-    """Configured providers: names, kinds, models (never URLs or keys)
+    """Configured providers the tenant may use: names, kinds, models (never URLs or keys)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -87,7 +87,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Problem | ProviderList | None:
-    """Configured providers: names, kinds, models (never URLs or keys)
+    """Configured providers the tenant may use: names, kinds, models (never URLs or keys)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,7 +106,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Problem | ProviderList]:
-    """Configured providers: names, kinds, models (never URLs or keys)
+    """Configured providers the tenant may use: names, kinds, models (never URLs or keys)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,7 +127,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Problem | ProviderList | None:
-    """Configured providers: names, kinds, models (never URLs or keys)
+    """Configured providers the tenant may use: names, kinds, models (never URLs or keys)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
