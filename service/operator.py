@@ -102,7 +102,7 @@ async def keys_list(ctx: _Ctx) -> int:
         print(json.dumps([msgspec.to_builtins(k) for k in keys]))
         return 0
     for k in keys:
-        status = "revoked" if k.revoked_at else "active" if k.valid_at(now) else "expired"
+        status = k.status(now)
         last = time.strftime("%Y-%m-%d %H:%M", time.gmtime(k.last_used_at)) if k.last_used_at else "never"
         print(f"{k.id}  {k.tenant:<20} {k.role:<7} {status:<8} last used {last}  {k.name}")
     for h, b in ctx.settings.api_key_hashes.items():

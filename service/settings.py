@@ -216,8 +216,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise ValueError(f"SYNTHGEN_API_KEYS: {exc}") from None
     for name, field in (("SIGNING_SECRET_FILE", "signing_secret"), ("METRICS_TOKEN_FILE", "metrics_token")):
-        if raw[name] and field not in fields:  # a secret from a mounted file (a Kubernetes/compose secret)
-            fields[field] = Path(raw[name]).read_text().strip() or None
+        path = raw[name]
+        if path and field not in fields:  # a secret from a mounted file (a Kubernetes/compose secret)
+            fields[field] = Path(path).read_text().strip() or None
     lease = fields.get("lease_seconds", defaults.LEASE_SECONDS)
     fields["heartbeat_seconds"] = min(defaults.HEARTBEAT_SECONDS, lease / 3)
     return Settings(**fields)

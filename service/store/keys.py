@@ -28,7 +28,7 @@ import hmac
 import re
 import secrets
 import time
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import redis.asyncio as aredis
@@ -63,6 +63,9 @@ class StoredKey(msgspec.Struct, kw_only=True):
 
     def valid_at(self, now: float) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    def status(self, now: float) -> Literal["active", "expired", "revoked"]:
+        return "revoked" if self.revoked_at is not None else "active" if self.valid_at(now) else "expired"
 
 
 class Identity(msgspec.Struct, frozen=True):

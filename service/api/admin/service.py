@@ -5,7 +5,6 @@ beside the managed ones, but change only with the settings."""
 from __future__ import annotations
 
 import time
-from typing import Literal
 
 from service.api.admin.schemas import ApiKey, KeyList, KeyRequest, NewApiKey, QuotaUpdate, RotateRequest, TenantQuotas
 from service.api.auth import Caller, bootstrap_id
@@ -21,9 +20,7 @@ def _time(t: float | None) -> str | None:
 
 
 def api_key(k: StoredKey, now: float) -> ApiKey:
-    status: Literal["active", "expired", "revoked"] = (
-        "revoked" if k.revoked_at is not None else "expired" if not k.valid_at(now) else "active")
-    return ApiKey(id=k.id, tenant=k.tenant, role=k.role, name=k.name, source="managed", status=status,
+    return ApiKey(id=k.id, tenant=k.tenant, role=k.role, name=k.name, source="managed", status=k.status(now),
                   created_at=_time(k.created_at), expires_at=_time(k.expires_at), revoked_at=_time(k.revoked_at),
                   last_used_at=_time(k.last_used_at), created_by=k.created_by, rotated_from=k.rotated_from,
                   rotated_to=k.rotated_to)
