@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
@@ -634,3 +635,15 @@ def test_a_provider_reserved_for_a_tenant_does_not_exist_for_the_others(local: L
     key, _ = new_key(admin, "alice", "submit")
     body = problem(LocalApi(client, key, worker).submit(responses_spec(1, refuse_licences=["test-only"])), 422)
     assert body["errors"][0]["field"] == "generator.provider" and "licence 'test-only'" in body["detail"]
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    from service.settings import from_env
+
+    (tmp_path / "token").write_text("token-from-a-file\n")
+    (tmp_path / "secret").write_text("secret-from-a-file\n")
+    s = from_env({"SYNTHGEN_METRICS_TOKEN_FILE": str(tmp_path / "token"),
+                  "SYNTHGEN_SIGNING_SECRET_FILE": str(tmp_path / "secret")})
+    assert (s.metrics_token, s.signing_secret) == ("token-from-a-file", "secret-from-a-file")
+    with pytest.raises(ValueError, match="SYNTHGEN_API_KEYS"):
+        from_env({"SYNTHGEN_API_KEYS": "k=alice:superuser"})
