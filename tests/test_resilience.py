@@ -68,10 +68,25 @@ def test_cancel_interrupts_calls_to_a_hanging_provider(alice: Api, fake: Fake, w
     assert "provider_error" not in job["progress"]["rejected_by_reason"]
 
 
-def test_worker_gauge_counts_live_workers_after_a_sigkill(api_url: str, workers: Workers) -> None:
+def test_worker_gauge_counts_live_workers_after_a_sigkill(api_url: str, workers: Workers, redis_url: str) -> None:
+    import redis
+
+    from service import defaults
+    from service.store.jobs import WORKERS
+
     def gauge() -> float:
         return scrape_metrics(api_url)["synthgen_workers"]
 
+    def only_beating() -> bool:
+        # A worker an earlier test SIGKILLed stays in the gauge for WORKER_LIVE_SECONDS
+        # after its last heartbeat (live ones beat every second): the base is read once
+        # none is left, or it would drop under the test's feet.
+        now = time.time()
+        seen = redis.Redis.from_url(redis_url).zrangebyscore(WORKERS, now - defaults.WORKER_LIVE_SECONDS, "+inf",
+                                                               withscores=True)
+        return all(now - beat < defaults.WORKER_HEARTBEAT_SECONDS * 1.5 for _, beat in seen)
+
+    wait_for(only_beating, timeout=10, what="workers stopped by earlier tests to leave the gauge")
     base = gauge()
     first, _ = workers.start(2)
     wait_for(lambda: gauge() == base + 2, timeout=60, what="two live workers")
