@@ -105,9 +105,9 @@ async def keys_list(ctx: _Ctx) -> int:
         status = k.status(now)
         last = time.strftime("%Y-%m-%d %H:%M", time.gmtime(k.last_used_at)) if k.last_used_at else "never"
         print(f"{k.id}  {k.tenant:<20} {k.role:<7} {status:<8} last used {last}  {k.name}")
-    for h, b in ctx.settings.api_key_hashes.items():
+    for b in ctx.settings.api_key_hashes.values():
         if ctx.args.tenant in (None, b.tenant):
-            print(f"env:{h[:12]}  {b.tenant:<20} {b.role:<7} (bootstrap: SYNTHGEN_API_KEYS)")
+            print(f"(bootstrap)   {b.tenant:<20} {b.role:<7} from SYNTHGEN_API_KEYS; changes with the settings")
     return 0
 
 

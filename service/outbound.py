@@ -14,7 +14,9 @@ DNS rebinding: the name is resolved once per request, the addresses are checked,
 connection is made to exactly those addresses (`PinnedResolver` hands them to aiohttp,
 which never resolves the name again); the Host header and TLS's SNI and certificate
 check still use the name. Redirects are not followed and proxies from the environment
-are not used, so neither can lead a request elsewhere.
+are not used, so neither can lead a request elsewhere. The URL is parsed once, by the
+parser the request is made with (yarl, aiohttp's), so the host checked is the host
+called: no second parser can read `http://a\\@b/` or an IDN differently.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import asyncio
 import ipaddress
 import socket
 from typing import Awaitable, Callable, Sequence
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolve = Callable[[str, int], Awaitable[list[str]]]
@@ -71,27 +73,27 @@ class OutboundPolicy:
             return True
         return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
-    def check_url(self, url: str) -> tuple[str, str, int]:
-        """(scheme, host, port) of a URL whose form and host the policy allows."""
+    def check_url(self, url: str) -> tuple[URL, str, int]:
+        """(parsed URL, host as sent (IDNA), port) of a URL whose form and host the policy allows."""
         try:
-            parts = urlsplit(url)
-            port = parts.port
+            parsed = URL(url)
+            port = parsed.port
         except ValueError as exc:
             raise Refused(f"not a valid URL ({exc})") from None
-        if parts.scheme not in ("http", "https"):
+        if parsed.scheme not in ("http", "https"):
             raise Refused("must be an http or https URL")
-        if parts.username is not None or parts.password is not None:
+        if parsed.user is not None or parsed.password is not None:
             raise Refused("must not carry a user or password")
-        host = parts.hostname or ""
+        host = parsed.raw_host or ""
         if not host:
             raise Refused("has no host")
         if not self.host_allowed(host):
             raise Refused(f"host {host!r} is not one the operator allows (SYNTHGEN_OUTBOUND_HOSTS)")
-        return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+        return parsed, host, port or (443 if parsed.scheme == "https" else 80)
 
-    async def addresses(self, url: str) -> tuple[str, int, list[str]]:
-        """(host, port, addresses) of an allowed URL: resolved once, every address checked."""
-        _, host, port = self.check_url(url)
+    async def addresses(self, url: str) -> tuple[URL, str, list[str]]:
+        """(parsed URL, host, addresses) of an allowed URL: resolved once, every address checked."""
+        parsed, host, port = self.check_url(url)
         try:
             literal = _address(host)
         except ValueError:
@@ -109,7 +111,7 @@ class OutboundPolicy:
         if bad:
             raise Refused(f"host {host!r} resolves to {bad[0]}, a loopback, private, link-local or reserved "
                           "address the operator does not allow (SYNTHGEN_OUTBOUND_PRIVATE)")
-        return host, port, found
+        return parsed, host, found
 
 
 class PinnedResolver(AbstractResolver):
@@ -136,10 +138,10 @@ async def post(policy: OutboundPolicy, url: str, body: bytes, headers: dict[str,
     """POST `body` to an allowed URL, connecting only to the addresses checked; the
     status code (a redirect is answered, not followed). Raises Refused or aiohttp's and
     asyncio's errors."""
-    host, _, addresses = await policy.addresses(url)
+    parsed, host, addresses = await policy.addresses(url)
     connector = aiohttp.TCPConnector(resolver=PinnedResolver(host, addresses), use_dns_cache=False, force_close=True)
     async with aiohttp.ClientSession(connector=connector, trust_env=False,
                                      timeout=aiohttp.ClientTimeout(total=timeout)) as session:
-        async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+        async with session.post(parsed, data=body, headers=headers, allow_redirects=False) as resp:
             await resp.read()
             return resp.status

@@ -89,7 +89,7 @@ def build_services(client: Any, sync_redis: Any, registry: Registry, settings: S
     hooks = WebhookStore(client)
     jobs = JobService(store, sync_redis, registry, settings, quotas, signer, outbound, hooks)
     return Services(jobs=jobs, review=ReviewService(jobs, auth), catalogue=CatalogueService(registry, settings),
-                    ops=OpsService(store, settings.queue), admin=AdminService(keys, quotas, settings),
+                    ops=OpsService(store, settings.queue), admin=AdminService(keys, quotas, settings, auth),
                     webhooks=WebhookService(hooks, jobs), auth=auth,
                     dispatcher=Dispatcher(hooks, outbound, jobs.rendered))
 

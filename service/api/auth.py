@@ -49,7 +49,7 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
 
     tenant: str
     role: Role
-    key_id: str  # a managed key's id, "env:<hash prefix>" for a bootstrap key
+    key_id: str  # a managed key's id, "env:<12 hex>" for a bootstrap key (Auth.bootstrap_id)
     job: str | None = None  # a review link's session: this job only
     session: str | None = None  # set when a session cookie authenticated the request
     expires_at: float | None = None  # the session's end
@@ -69,10 +69,6 @@ def access(roles: tuple[Role, ...], *, session: bool = False, bearer: bool = Tru
 PUBLIC: dict[str, Any] = {"public": True}
 
 
-def bootstrap_id(digest: str) -> str:
-    return "env:" + digest[:12]
-
-
 class Auth:
     """Turns credentials into callers. Built once at start (service/api/app.py)."""
 
@@ -80,6 +76,11 @@ class Auth:
         self.settings = settings
         self.keys = keys
         self.signer = signer
+
+    def bootstrap_id(self, digest: str) -> str:
+        """A bootstrap key's id: a MAC of its hash, so the id (shown to admins, carried in
+        review links and sessions) gives nothing to guess a weak key offline with."""
+        return "env:" + self.signer.short_id("bootstrap-key", digest)
 
     async def from_key(self, key: str) -> Caller | None:
         if KEY_PATTERN.match(key):
@@ -89,13 +90,13 @@ class Auth:
         if found is None:
             return None
         digest, entry = found
-        return Caller(tenant=entry.tenant, role=entry.role, key_id=bootstrap_id(digest))
+        return Caller(tenant=entry.tenant, role=entry.role, key_id=self.bootstrap_id(digest))
 
     async def key_valid(self, key_id: str) -> bool:
         """Whether the key a session or link was made with still works (revoked, expired
         or removed from the settings: no)."""
         if key_id.startswith("env:"):
-            return any(bootstrap_id(h) == key_id for h in self.settings.api_key_hashes)
+            return any(self.bootstrap_id(h) == key_id for h in self.settings.api_key_hashes)
         return await self.keys.valid(key_id)
 
     async def from_session(self, token: str) -> Caller | None:

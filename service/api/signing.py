@@ -60,6 +60,10 @@ class Signer:
         msg = "\x00".join(parts).encode()
         return _b64(hmac.new(self._key(purpose), msg, hashlib.sha256).digest()[:12])
 
+    def short_id(self, purpose: str, value: str) -> str:
+        """12 hex digits naming `value` without revealing anything about it (a MAC)."""
+        return hmac.new(self._key(purpose), value.encode(), hashlib.sha256).hexdigest()[:12]
+
     def check(self, purpose: str, tag: str, *parts: str) -> bool:
         return hmac.compare_digest(self.tag(purpose, *parts).encode(), tag.encode())
 

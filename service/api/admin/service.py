@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from service.api.admin.schemas import ApiKey, KeyList, KeyRequest, NewApiKey, QuotaUpdate, RotateRequest, TenantQuotas
-from service.api.auth import Caller, bootstrap_id
+from service.api.auth import Auth, Caller
 from service.api.problems import not_found
 from service.domain.job import rfc3339
 from service.quotas import Quotas
@@ -34,10 +34,11 @@ def new_api_key(key: str, k: StoredKey) -> NewApiKey:
 class AdminService:
     """Keys and quotas, for admin keys."""
 
-    def __init__(self, keys: KeyStore, quotas: Quotas, settings: Settings):
+    def __init__(self, keys: KeyStore, quotas: Quotas, settings: Settings, auth: Auth):
         self.keys = keys
         self.quotas = quotas
         self.settings = settings
+        self.auth = auth
 
     async def create_key(self, caller: Caller, req: KeyRequest) -> NewApiKey:
         expires = time.time() + req.expires_in if req.expires_in else None
@@ -47,7 +48,7 @@ class AdminService:
 
     async def list_keys(self, tenant: str | None) -> KeyList:
         now = time.time()
-        boot = [ApiKey(id=bootstrap_id(h).removeprefix("env:"), tenant=b.tenant, role=b.role, name="SYNTHGEN_API_KEYS", source="env",
+        boot = [ApiKey(id=self.auth.bootstrap_id(h).removeprefix("env:"), tenant=b.tenant, role=b.role, name="SYNTHGEN_API_KEYS", source="env",
                        status="active", created_at=None, expires_at=None, revoked_at=None, last_used_at=None,
                        created_by="", rotated_from="", rotated_to="")
                 for h, b in sorted(self.settings.api_key_hashes.items(), key=lambda kv: kv[1].tenant)
