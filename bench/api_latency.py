@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,41 @@ def managed_key(redis_url: str, tenant: str = "bench", role: str = "read") -> st
     return asyncio.run(make())
 
 
+def lookup_cost(redis_url: str, managed: str, n: int = 3000, rounds: int = 5) -> dict[str, Any]:
+    """The guard's key lookup alone, in this process, one after another: a bootstrap key
+    (a hash compared with the settings') against a managed key (that plus one HMGET and
+    an HMAC in Redis's round trip). Wall and CPU microseconds per lookup, alternating
+    batches, medians: steadier on a busy machine than the loaded GET figures."""
+    from service.api.auth import Auth
+    from service.api.signing import Signer
+    from service.settings import from_env
+    from service.store.keys import KeyStore
+    from service.store.redis import async_client
+
+    async def run() -> dict[str, list[tuple[float, float]]]:
+        client = async_client(redis_url)
+        auth = Auth(from_env({"SYNTHGEN_API_KEYS": f"{KEY}=bench"}), KeyStore(client), Signer(b"bench"))
+        out: dict[str, list[tuple[float, float]]] = {"bootstrap key": [], "managed key": []}
+        try:
+            for _ in range(rounds):
+                for name, key in (("bootstrap key", KEY), ("managed key", managed)):
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    for _ in range(n):
+                        assert await auth.from_key(key) is not None
+                    out[name].append((1e6 * (time.perf_counter() - wall) / n, 1e6 * (time.process_time() - cpu) / n))
+        finally:
+            await client.aclose()
+        return out
+
+    runs = asyncio.run(run())
+    res = {name: {"wall_us": statistics.median(w for w, _ in rs), "cpu_us": statistics.median(c for _, c in rs)}
+           for name, rs in runs.items()}
+    log(f"  key lookup alone, {n} x {rounds}: bootstrap {res['bootstrap key']['wall_us']:.0f} us wall, "
+        f"{res['bootstrap key']['cpu_us']:.0f} us CPU | managed {res['managed key']['wall_us']:.0f} us wall, "
+        f"{res['managed key']['cpu_us']:.0f} us CPU (this process; Redis's share is in its own CPU)")
+    return res
+
+
 def key_lookup(stack: Stack, url: str, seconds: float, connections: int, rounds: int,
                pids: dict[str, int]) -> dict[str, Any]:
     """GET /v1/jobs/{id} with a bootstrap key (hashed in the settings, no Redis) and with
@@ -186,6 +222,7 @@ def key_lookup(stack: Stack, url: str, seconds: float, connections: int, rounds:
                                            for k in rs[0].get("cpu_us_per_request", {})}
         out[name]["runs"] = rs
     out["ratio"] = out["managed key"]["rps"] / out["bootstrap key"]["rps"]
+    out["lookup"] = lookup_cost(stack.redis_url, managed)
     log(f"  median: managed key {out['managed key']['rps']:.0f} req/s vs bootstrap key "
         f"{out['bootstrap key']['rps']:.0f} req/s = {out['ratio']:.2f}")
     return out

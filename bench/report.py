@@ -83,6 +83,11 @@ def table(res: dict[str, Any]) -> str:
             rows.append(("GET job status: managed key (Redis lookup) / bootstrap key",
                          f"{keys['ratio']:.2f} ({m['rps']:,.0f} vs {b['rps']:,.0f} req/s, p50 {m['p50_ms']:.2f} vs "
                          f"{b['p50_ms']:.2f} ms)", "", ""))
+            lk = keys.get("lookup")
+            if lk:
+                rows.append(("key lookup alone: managed / bootstrap",
+                             f"{lk['managed key']['wall_us']:.0f} vs {lk['bootstrap key']['wall_us']:.0f} us wall, "
+                             f"{lk['managed key']['cpu_us']:.0f} vs {lk['bootstrap key']['cpu_us']:.0f} us CPU", "", ""))
     ti = s.get("tenants")
     if ti:
         rows.append(("B's job under A's over-quota flood / alone",
