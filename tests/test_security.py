@@ -279,15 +279,16 @@ def test_a_revoked_or_expired_key_fails_at_once_on_every_replica(replicas: list[
     r = two.client.post(f"/v1/admin/keys/{key_id}/revoke")
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     assert status(key) == [401, 401]  # the very next request, on both, no restart
-    # made by the operator's CLI, with a lifetime of 3 s
-    made = _cli(service_env, "keys", "create", "--tenant", "dave", "--role", "read", "--expires", "3")
+    # made by the operator's CLI, with a lifetime of 6 s
+    before = time.monotonic()  # the key is made after this: its age is at most the time since
+    made = _cli(service_env, "keys", "create", "--tenant", "dave", "--role", "read", "--expires", "6")
     assert made.returncode == 0, made.stderr
     short = made.stdout.strip()
     assert re.fullmatch(r"sgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}", short) and short not in made.stderr
-    born = time.monotonic()
-    assert status(short) == [200, 200] and time.monotonic() - born < 3
-    wait_for(lambda: status(short) == [401, 401], timeout=10, what="the key to expire on both replicas")
-    assert time.monotonic() - born >= 2.9
+    works = status(short)
+    assert time.monotonic() - before < 6 and works == [200, 200]
+    wait_for(lambda: status(short) == [401, 401], timeout=20, what="the key to expire on both replicas")
+    assert time.monotonic() - before >= 6
     # rotation: the new key works on both, the old one stops (no grace)
     old, old_id = new_key(one, "dave", "submit")
     rotated = two.client.post(f"/v1/admin/keys/{old_id}/rotate", json={})
@@ -502,7 +503,7 @@ def test_a_webhook_is_signed_timestamped_and_retried_with_backoff(alice: Api, fa
         assert event["data"]["progress"]["kept"] == 3
         gaps = [int(b["headers"]["webhook-timestamp"]) - int(a["headers"]["webhook-timestamp"])
                 for a, b in zip(receiver.requests, receiver.requests[1:3])]
-        assert gaps[1] >= gaps[0] >= 1, gaps  # backing off
+        assert gaps[0] >= 1 and gaps[1] >= 2, gaps  # backing off: 1 s, then 2 s at least
         d = wait_for(lambda: (x := alice.client.get(f"/v1/jobs/{job_id}/webhook").json())["state"] == "delivered" and x,
                      timeout=10, what="the delivery record")
         assert d["attempts"] == 3 and d["last_status"] == 200
