@@ -98,27 +98,29 @@ class Dispatcher:
 
     async def round(self) -> None:
         now = time.time()
-        for job_id, status, tenant, attempts in await self.store.due(now, defaults.WEBHOOK_CONCURRENCY * 4):
+        for job_id, status, tenant in await self.store.due(now, defaults.WEBHOOK_CONCURRENCY * 4):
             if not status:  # the job is gone (deleted or expired): nothing to tell
                 await self.store.done(job_id, {"gave_up_at": repr(now), "last_error": "the job no longer exists"})
             elif status not in FINAL:
                 await self.store.later(job_id, now + defaults.WEBHOOK_POLL_SECONDS)
             elif await self.store.lock(job_id, self.holder, defaults.WEBHOOK_TIMEOUT_SECONDS * 3):
                 await self._slots.acquire()
-                task = asyncio.create_task(self._deliver(job_id, status, tenant, attempts))
+                task = asyncio.create_task(self._deliver(job_id, status, tenant))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, job_id: str, status: str, tenant: str, attempts: int) -> None:
+    async def _deliver(self, job_id: str, status: str, tenant: str) -> None:
         try:
-            await self.deliver(job_id, status, tenant, attempts)
+            # Another replica may have delivered it between our `due` and our lock.
+            if await self.store.is_due(job_id, time.time()):
+                await self.deliver(job_id, status, tenant)
         except Exception as exc:  # the next round tries again
             log.warning("webhook of job %s: %s: %s", job_id, type(exc).__name__, exc)
         finally:
             self._slots.release()
             await self.store.unlock(job_id)
 
-    async def deliver(self, job_id: str, status: str, tenant: str, attempts: int) -> None:
+    async def deliver(self, job_id: str, status: str, tenant: str) -> None:
         """One attempt at telling job `job_id`'s end."""
         spec = await self.store.spec(job_id)
         data = await self.render(job_id)
@@ -141,13 +143,12 @@ class Dispatcher:
             error = f"refused: {exc}"
         except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        if 200 <= code < 300:
-            await self.store.done(job_id, {"delivered_at": repr(time.time()), "last_status": code, "last_error": "",
-                                           "event_id": event_id, "attempts": attempts + 1})
-            return
-        error = error or f"HTTP {code}"
+        ok = 200 <= code < 300
+        error = "" if ok else error or f"HTTP {code}"
         n = await self.store.attempt(job_id, {"last_status": code, "last_error": error, "event_id": event_id})
-        if n >= defaults.WEBHOOK_MAX_ATTEMPTS:
+        if ok:
+            await self.store.done(job_id, {"delivered_at": repr(time.time())})
+        elif n >= defaults.WEBHOOK_MAX_ATTEMPTS:
             log.warning("webhook of job %s: gave up after %d attempts (%s)", job_id, n, error)
             await self.store.done(job_id, {"gave_up_at": repr(time.time())})
         else:

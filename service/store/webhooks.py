@@ -50,21 +50,22 @@ class WebhookStore:
         """Tell this job's end (called at submit, before the job can end)."""
         await self._r.zadd(DUE, {job_id: 0})
 
-    async def due(self, now: float, limit: int) -> list[tuple[str, str, str, int]]:
-        """Up to `limit` jobs due now, as (job id, status, tenant, attempts so far); the
-        status and tenant are '' for a job that no longer exists."""
+    async def due(self, now: float, limit: int) -> list[tuple[str, str, str]]:
+        """Up to `limit` jobs due now, as (job id, status, tenant); the status and tenant
+        are '' for a job that no longer exists."""
         ids = [m.decode() for m in await self._r.zrangebyscore(DUE, "-inf", now, start=0, num=limit)]
         async with self._r.pipeline(transaction=False) as p:
             for job_id in ids:
                 p.hmget(job_key(job_id), ["status", "tenant"])
-                p.hget(delivery_key(job_id), "attempts")
             rows = await p.execute()
-        out = []
-        for i, job_id in enumerate(ids):
-            status, tenant = rows[2 * i]
-            attempts = rows[2 * i + 1]
-            out.append((job_id, (status or b"").decode(), (tenant or b"").decode(), int(attempts or 0)))
-        return out
+        return [(job_id, (status or b"").decode(), (tenant or b"").decode())
+                for job_id, (status, tenant) in zip(ids, rows)]
+
+    async def is_due(self, job_id: str, now: float) -> bool:
+        """Whether the job is still in the outbox and due (read after taking its lock: another
+        replica may have told it between this one's `due` and its lock)."""
+        score = await self._r.zscore(DUE, job_id)
+        return score is not None and score <= now
 
     async def later(self, job_id: str, at: float) -> None:
         await self._r.zadd(DUE, {job_id: at}, xx=True)
