@@ -93,6 +93,12 @@ def table(res: dict[str, Any]) -> str:
         rows.append(("B's job under A's over-quota flood / alone",
                      f"{ti['ratio']:.2f} ({ti['flooded_records_per_s']:,.1f} vs {ti['alone_records_per_s']:,.1f} rec/s; "
                      f"A {ti['flood_submits_per_s']:,.0f} submits/s, {ti['flood_statuses']})", "", ""))
+        c = ti.get("cpu")
+        if c:
+            rows.append(("  worker CPU per record of B's job: flooded / alone",
+                         f"{c['flooded']['worker_ms_per_record']:.2f} vs {c['alone']['worker_ms_per_record']:.2f} ms; "
+                         f"API {c['flooded']['api_cores']:.2f} cores, machine {c['flooded']['machine_cores']:.2f} vs "
+                         f"{c['alone']['machine_cores']:.2f} cores", "", ""))
     dd = s.get("dedup")
     if dd:
         if "skipped" in dd:

@@ -10,6 +10,9 @@ with the flood's request rate and status codes beside it.
 What the flood can still take is the machine's CPU (the API answering 429s shares the
 cores with the worker and the model server here); nothing of it reaches B's job
 through the queue, the worker or the provider limits, which is what the quotas promise.
+So each run also records the CPU the worker spent per record of B's job (the same work
+with or without the flood, if the quotas hold) and the cores the API and the whole
+machine were busy.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.common import Stack, log, prompts, run_job
+from bench.common import CpuMeter, Stack, log, prompts, run_job
 
 
 def flood_key(redis_url: str) -> str:
@@ -89,23 +92,42 @@ def section(stack: Stack, *, n: int, latency: float, concurrency: int, flood: in
     flooded: list[float] = []
     codes: Counter[int] = Counter()
     flood_rps: list[float] = []
+    cpu: dict[str, list[dict[str, float]]] = {"alone": [], "flooded": []}
+    pids = stack.service_pids()
+
+    def meter(kind: str, m: CpuMeter) -> None:
+        cpu[kind].append({"worker_ms_per_record": 1000 * m.seconds["worker"] / n, "api_cores": m.cores["api"],
+                          "machine_cores": m.machine_cores})
+
     for rnd in range(rounds):
-        seconds, job, _ = asyncio.run(run_job(stack.api, spec, read_records=False))
+        with CpuMeter(pids) as m:
+            seconds, job, _ = asyncio.run(run_job(stack.api, spec, read_records=False))
         assert job["progress"]["kept"] == n, job["progress"]
         alone.append(n / seconds)
-        seconds, job, got, flood_seconds = asyncio.run(_under_flood(stack.api, key, spec, flood))
+        meter("alone", m)
+        with CpuMeter(pids) as m:
+            seconds, job, got, flood_seconds = asyncio.run(_under_flood(stack.api, key, spec, flood))
         assert job["progress"]["kept"] == n, job["progress"]
         flooded.append(n / seconds)
+        meter("flooded", m)
         codes.update(got)
         flood_rps.append(sum(got.values()) / flood_seconds)
+        a, f = cpu["alone"][-1], cpu["flooded"][-1]
         log(f"  round {rnd + 1}: B alone {alone[-1]:7.1f} records/s | B under A's flood {flooded[-1]:7.1f} records/s"
-            f" | A: {sum(got.values())} submits at {flood_rps[-1]:.0f}/s, {dict(got)}")
-    out = {"n": n, "latency": latency, "concurrency": concurrency, "flood_connections": flood,
-           "alone_records_per_s": statistics.median(alone), "flooded_records_per_s": statistics.median(flooded),
-           "flood_submits_per_s": statistics.median(flood_rps), "flood_statuses": dict(codes),
-           "rounds": {"alone": alone, "flooded": flooded}}
+            f" | A: {sum(got.values())} submits at {flood_rps[-1]:.0f}/s, {dict(got)} | worker CPU per record "
+            f"{a['worker_ms_per_record']:.2f} vs {f['worker_ms_per_record']:.2f} ms, API {a['api_cores']:.2f} vs "
+            f"{f['api_cores']:.2f} cores, machine {a['machine_cores']:.2f} vs {f['machine_cores']:.2f} cores")
+    out: dict[str, Any] = {
+        "n": n, "latency": latency, "concurrency": concurrency, "flood_connections": flood,
+        "alone_records_per_s": statistics.median(alone), "flooded_records_per_s": statistics.median(flooded),
+        "flood_submits_per_s": statistics.median(flood_rps), "flood_statuses": dict(codes),
+        "rounds": {"alone": alone, "flooded": flooded}, "cpu_rounds": cpu,
+        "cpu": {kind: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for kind, rs in cpu.items()}}
     out["ratio"] = out["flooded_records_per_s"] / out["alone_records_per_s"]
+    c = out["cpu"]
     log(f"  median: B keeps {out['ratio']:.2f} of its throughput ({out['flooded_records_per_s']:.1f} vs "
         f"{out['alone_records_per_s']:.1f} records/s) while A sends {out['flood_submits_per_s']:.0f} submits/s, "
-        f"statuses {dict(codes)}")
+        f"statuses {dict(codes)}; worker CPU per record {c['alone']['worker_ms_per_record']:.2f} vs "
+        f"{c['flooded']['worker_ms_per_record']:.2f} ms; API {c['flooded']['api_cores']:.2f} cores under the flood; "
+        f"machine {c['alone']['machine_cores']:.2f} vs {c['flooded']['machine_cores']:.2f} cores")
     return out
