@@ -128,3 +128,6 @@ MAX_INLINE_SETS = 16
 MAX_INLINE_ITEMS = 100_000
 # Longest text field a spec may carry (a prompt, a seed's input or output), in characters.
 MAX_TEXT_CHARS = 100_000
+# The API waits this long at start for the signing secret from Redis before serving;
+# Redis down longer: it serves 503s until Redis answers (readiness says why).
+START_SECRET_WAIT_SECONDS = 2.0

@@ -107,6 +107,17 @@ async def _load_secret(client: Any, settings: Settings, services: Services) -> N
             await asyncio.sleep(1.0)
 
 
+async def _secret_at_start(client: Any, settings: Settings, services: Services) -> asyncio.Task[None]:
+    """Load the signing secret before the first request when Redis answers (or it is
+    configured), else keep trying in the background (the returned task)."""
+    loading = asyncio.create_task(_load_secret(client, settings, services))
+    try:
+        await asyncio.wait_for(asyncio.shield(loading), timeout=defaults.START_SECRET_WAIT_SECONDS)
+    except asyncio.TimeoutError:
+        pass
+    return loading
+
+
 def _service(name: str) -> Provide:
     def provide(state: State) -> Any:
         return getattr(state.services, name)
@@ -194,7 +205,7 @@ def create_app(settings: Settings | None = None, *, dependencies: Mapping[str, P
         client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         services = app.state.services = build_services(client, sync, registry, settings, None)
-        loading = asyncio.create_task(_load_secret(client, settings, services))
+        loading = await _secret_at_start(client, settings, services)
         delivering = asyncio.create_task(services.dispatcher.run())
         try:
             yield
