@@ -94,3 +94,40 @@ REVIEW_REASONS = ("wrong", "unsafe", "refusal", "formatting", "low_effort", "dup
 # A reviewer's name on a verdict: long enough for "Firstname Lastname <email>", bounded
 # because it is stored with every verdict and shown in every export.
 MAX_REVIEWER_CHARS = 120
+# Fleet-wide provider limits (store/limits.py, worker/limiter.py).
+# A permit (one request in flight) lives this long unless its holder renews it, so the
+# permits of a SIGKILLed worker free themselves within it; long enough to ride out a GC
+# pause or a slow Redis. Holders renew at a third of it.
+LIMIT_PERMIT_TTL_SECONDS = 15.0
+# A job counts as waiting for a bucket (its fair share protected, its status showing an
+# open circuit) this long after its last unmet ask; its pump re-asks well within it.
+LIMIT_WAIT_TTL_SECONDS = 3.0
+# rpm/tpm are paced (GCRA): the fleet may run this far ahead of the even pace, so over
+# any minute it sends at most the limit plus about a second's worth.
+LIMIT_BURST_SECONDS = 1.0
+# A grant may carry a send time up to this far ahead (the pacing's next slot), so a
+# paced request costs one round trip, not a poll per slot.
+LIMIT_RESERVE_SECONDS = 1.0
+# A worker re-asks after a denial with no known end (concurrency, fair share) from this,
+# doubling to the cap; a local give-back re-asks at once. A known end (Retry-After, a
+# circuit's cooldown, the pacing) is waited out, re-asking at least every cap seconds.
+LIMIT_POLL_SECONDS = 0.02
+LIMIT_MAX_POLL_SECONDS = 0.25
+LIMIT_MAX_HINT_SECONDS = 1.0
+# Asks one limiter call carries at most (the rest wait for the next call).
+LIMIT_BATCH = 128
+# A request's token estimate for tpm when it sets no max_tokens: a typical reply; the
+# estimate is corrected by the usage the answer reports.
+TOKENS_ESTIMATE_REPLY = 256
+# Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
+# 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
+# circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).
+CIRCUIT_FAILURES = 5
+CIRCUIT_SECONDS = 1.0
+# An open circuit lets one probe through after this cooldown; a failed probe doubles it
+# up to the cap.
+CIRCUIT_COOLDOWN_SECONDS = 5.0
+CIRCUIT_MAX_COOLDOWN_SECONDS = 60.0
+# A request waits this long in all on an open circuit before its job fails
+# (provider-unavailable): an outage of minutes is waited out, a dead provider is not.
+CIRCUIT_WAIT_SECONDS = 600.0

@@ -44,9 +44,17 @@ def fake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def fake(fake_url: str) -> Iterator[Fake]:
+def fake(fake_url: str, redis_url: str) -> Iterator[Fake]:
+    """The fake provider, reset: a new provider to the fleet limiter too (no circuit
+    opened, window narrowed or pause set by an earlier test's faults)."""
+    import redis
+
+    from service.store.limits import forget
+
     f = Fake(fake_url)
     f.reset()
+    with redis.Redis.from_url(redis_url) as conn:
+        forget(conn)
     yield f
     f.reset()
 

@@ -360,7 +360,8 @@ class RecipeContext(Generic[SpecT]):
         """A handle on `ref`; providers are opened once per run and shared by handles."""
         provider = self._providers.get(ref.provider)
         if provider is None:
-            provider = self._providers[ref.provider] = self.registry.open(ref.provider, self.stats, self.spec.concurrency)
+            provider = self._providers[ref.provider] = self.registry.open(
+                ref.provider, self.stats, self.spec.concurrency, self.runtime.lanes(self.job_id))
         return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref)
 
     def stop(self, reason: str) -> None:

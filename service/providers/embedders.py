@@ -40,8 +40,8 @@ import numpy as np
 
 from service import defaults
 from service.extras import require
-from service.providers.base import ProviderError
-from service.providers.http import Slots, post_with_retry
+from service.providers.base import ProviderError, Slots
+from service.providers.http import post_with_retry
 from service.redact import snippet
 
 MINILM_MODEL = "all-MiniLM-L6-v2"

@@ -30,7 +30,7 @@ import msgspec
 
 from service.domain.job import Job, new_job_id
 from service.domain.specs import spec_hash
-from service.providers.base import CallStats, Completion, Provider, ProviderError
+from service.providers.base import CallStats, Completion, LaneSource, Provider, ProviderError
 from service.providers.openai_compat import OpenAICompatibleConfig
 from service.providers.registry import Registry
 from service.settings import Settings
@@ -132,7 +132,7 @@ class ScriptedRegistry(Registry):
         })
         self.providers = providers
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
         p = self.providers[name]
         p.stats = stats
         return p
