@@ -26,6 +26,7 @@ from service.api.serving import JobService, ReviewService
 from service.providers.registry import Registry
 from service.settings import Settings
 from service.store.jobs import JobStore
+from service.store.limits import LimitStore
 from service.store.redis import async_client, sync_client
 
 log = logging.getLogger("synthgen.api")
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
         app.state.store = JobStore(client)
-        app.state.jobs = JobService(app.state.store, sync, registry, settings)
+        app.state.limits = LimitStore(client)
+        app.state.jobs = JobService(app.state.store, sync, registry, settings, app.state.limits)
         app.state.review = ReviewService(app.state.jobs)
         try:
             yield

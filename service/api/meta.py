@@ -108,7 +108,15 @@ async def metrics_route(request: Request) -> Response[bytes]:
         "synthgen_queue_jobs": {(queue, "queued"): queued, (queue, "started"): started, (queue, "failed"): failed},
         "synthgen_jobs": by_status,
         "synthgen_workers": {(): workers},
+        "synthgen_provider_inflight": {}, "synthgen_provider_limit": {}, "synthgen_provider_circuit_state": {},
     }
+    inflight, limit, circuit = gauges["synthgen_provider_inflight"], gauges["synthgen_provider_limit"], \
+        gauges["synthgen_provider_circuit_state"]
+    for b in await request.app.state.limits.snapshot():
+        inflight[(b.provider, b.model)] = float(b.inflight)
+        circuit[(b.provider, b.model)] = float(b.circuit)
+        for kind, value in (("concurrency", b.concurrency), ("window", b.window), ("rpm", b.rpm), ("tpm", b.tpm)):
+            limit[(b.provider, b.model, kind)] = float(value)
     reg = CollectorRegistry(auto_describe=False)
     reg.register(metrics.Snapshot(counters, hists, gauges))
     return Response(generate_latest(reg), media_type=CONTENT_TYPE_LATEST)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import builtins
 import hashlib
 import re
 import secrets
 import time
-from typing import Any
+from typing import Any, Iterable
 
 import msgspec
 
@@ -23,6 +24,7 @@ from service.api.problems import ApiError, bad_field, not_found, spec_error
 from service.domain import review
 from service.domain.errors import invalid
 from service.domain.job import FINAL, Job, JobPage, new_job_id, rfc3339
+from service.domain.limits import ProviderWait
 from service.domain.specs import spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
@@ -30,6 +32,7 @@ from service.recipes.base import Env, check_generator
 from service.settings import Settings
 from service.store.codec import from_hash
 from service.store.jobs import JobStore
+from service.store.limits import LimitStore
 from service.store.queue import enqueue
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -73,8 +76,10 @@ def stream_cursor(cursor: str) -> int:
 class JobService:
     """The job operations behind /v1/jobs."""
 
-    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings):
+    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings,
+                 limits: LimitStore | None = None):
         self.store = store
+        self.limits = limits
         self.sync_redis = sync_redis
         self.registry = registry
         self.settings = settings
@@ -159,7 +164,8 @@ class JobService:
         if raw is None:
             raise not_found()
         live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
-        return from_hash(raw, live)
+        waits = await self._waits([raw])
+        return from_hash(raw, live, waits.get(job_id))
 
     async def spec(self, tenant: str, job_id: str) -> bytes:
         spec = await self.store.spec(job_id, tenant)
@@ -172,7 +178,13 @@ class JobService:
         rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
         nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
-        return JobPage(data=[from_hash(r, live) for r in rows], next_cursor=nxt)
+        waits = await self._waits(rows)
+        return JobPage(data=[from_hash(r, live, waits.get(r["id"])) for r in rows], next_cursor=nxt)
+
+    async def _waits(self, rows: Iterable[dict[str, str]]) -> dict[str, builtins.list[ProviderWait]]:
+        """The open circuits the running jobs among `rows` wait on (one read when none is open)."""
+        running = [r["id"] for r in rows if r["status"] == "running"]
+        return await self.limits.waits(running) if running and self.limits is not None else {}
 
     async def cancel(self, tenant: str, job_id: str) -> Job:
         if await self.store.view(job_id, tenant) is None:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from service.domain.limits import ProviderWait
 from service.domain.review import SpotCheckSummary
 
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
@@ -86,6 +87,11 @@ class Job(msgspec.Struct):
     The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
     poll of its status (and every page of a list) would carry it. `links.spec` serves it
     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+
+    `waiting_for_provider` lists the provider models whose circuit is open (they kept
+    failing) while this running job waits on them; empty otherwise. The job stays
+    `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
+    the provider's `circuit_wait`.
     """
 
     id: str
@@ -104,6 +110,8 @@ class Job(msgspec.Struct):
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     links: JobLinks
+    # Never stored: read at request time for a running job (store/limits.py).
+    waiting_for_provider: list[ProviderWait] = []
     object: str = "job"
 
 

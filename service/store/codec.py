@@ -32,6 +32,7 @@ from service.domain.job import (
     StageCount,
     rfc3339,
 )
+from service.domain.limits import ProviderWait
 from service.domain.review import summary_from_hash
 
 COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
@@ -75,9 +76,11 @@ def _f(raw: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
+def from_hash(raw: dict[str, str], live_workers: int | None = None,
+              waits: list[ProviderWait] | None = None) -> Job:
     """Build the caller's view from the job hash (decoded to str). With `live_workers`
-    0, a queued or running job shows `waiting_for_worker` (never stored: see Status)."""
+    0, a queued or running job shows `waiting_for_worker` (never stored: see Status);
+    `waits` are the open circuits it waits on (store/limits.py `LimitStore.waits`)."""
     jid = raw["id"]
     by_reason = {
         k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
@@ -119,4 +122,5 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
             self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
             report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
+        waiting_for_provider=waits or [],
     )

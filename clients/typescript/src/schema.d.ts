@@ -571,6 +571,11 @@ export interface components {
          *     The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
          *     poll of its status (and every page of a list) would carry it. `links.spec` serves it
          *     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+         *
+         *     `waiting_for_provider` lists the provider models whose circuit is open (they kept
+         *     failing) while this running job waits on them; empty otherwise. The job stays
+         *     `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
+         *     the provider's `circuit_wait`.
          */
         Job: {
             created_at: string;
@@ -594,6 +599,8 @@ export interface components {
             started_at: string | null;
             /** @enum {unknown} */
             status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
+            /** @default [] */
+            waiting_for_provider: components["schemas"]["ProviderWait"][];
         };
         /** JobLinks */
         JobLinks: {
@@ -982,6 +989,23 @@ export interface components {
             data: components["schemas"]["ProviderInfo"][];
             /** @default list */
             object: string;
+        };
+        /**
+         * ProviderWait
+         * @description A provider model whose circuit is open (it kept failing) while this job asks it
+         *     for answers: the job waits, without spending its retries or error budget, until a
+         *     probe succeeds; the `reason` is the last failure's outcome label (`error`: no
+         *     answer, e.g. connection refused or a timeout; `http_503`; `malformed`).
+         */
+        ProviderWait: {
+            /** @enum {unknown} */
+            circuit: "half-open" | "open";
+            failures: number;
+            model: string;
+            provider: string;
+            reason: string;
+            retry_at: string | null;
+            since: string | null;
         };
         /** RecipeInfo */
         RecipeInfo: {

@@ -74,6 +74,8 @@ from .progress import Progress
 from .progress_rejected_by_reason import ProgressRejectedByReason
 from .provider_info import ProviderInfo
 from .provider_list import ProviderList
+from .provider_wait import ProviderWait
+from .provider_wait_circuit import ProviderWaitCircuit
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
@@ -201,6 +203,8 @@ __all__ = (
     "ProgressRejectedByReason",
     "ProviderInfo",
     "ProviderList",
+    "ProviderWait",
+    "ProviderWaitCircuit",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",
