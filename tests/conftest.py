@@ -60,7 +60,14 @@ def fake(fake_url: str, redis_url: str) -> Iterator[Fake]:
 
 
 @pytest.fixture(scope="session")
-def providers_file(tmp_path_factory: pytest.TempPathFactory, fake_url: str) -> str:
+def revive_port() -> int:
+    """Nothing listens here until a test starts a fake server on it: provider `revives`,
+    a provider that is down and comes back."""
+    return stack.free_port()
+
+
+@pytest.fixture(scope="session")
+def providers_file(tmp_path_factory: pytest.TempPathFactory, fake_url: str, revive_port: int) -> str:
     path = tmp_path_factory.mktemp("cfg") / "providers.toml"
     path.write_text(f"""
 [providers.fake]
@@ -93,6 +100,35 @@ base_url = "http://127.0.0.1:{stack.free_port()}/v1"
 models = ["gone-model"]
 max_retries = 1
 timeout = 5
+
+# Fleet-wide limits under faults (tests/faults/): its own model, so the fake server's
+# meter of it counts only these jobs' requests.
+[providers.limited]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["limited-model"]
+concurrency = 6
+timeout = 10
+stall_timeout = 1
+max_retries = 12
+
+# Down until a test starts a fake server on its port; then back.
+[providers.revives]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{revive_port}/v1"
+models = ["revive-model"]
+timeout = 5
+circuit_cooldown = 1
+circuit_wait = 120
+
+# Never comes back: a job gives up on it after circuit_wait.
+[providers.dead]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{stack.free_port()}/v1"
+models = ["dead-model"]
+timeout = 5
+circuit_cooldown = 1
+circuit_wait = 4
 
 [providers.local]
 kind = "local"

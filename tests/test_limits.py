@@ -311,17 +311,19 @@ def test_an_attempt_waiting_on_an_open_circuit_notices_cancel_and_gives_up_after
             async with lane.hold(1) as h:
                 h.settle(OK)
 
+        waiting_since = time.monotonic()
         task = asyncio.create_task(attempt())
         await asyncio.sleep(0.2)
         start = time.monotonic()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         cancelled_in = time.monotonic() - start
-        start = time.monotonic()
+        # The job's next attempt keeps waiting until the lane has seen the circuit open
+        # for circuit_wait in all, then fails for good.
         with pytest.raises(ProviderError) as err:
             await attempt()
         assert err.value.fatal
-        gave_up = time.monotonic() - start
+        gave_up = time.monotonic() - waiting_since
         await lane.aclose()
         left = [s.inflight for s in await store.snapshot() if s.provider == p]
         assert left == [0]

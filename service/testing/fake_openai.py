@@ -13,7 +13,7 @@ function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
-retry_after, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
+retry_after, fail_status, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
 default_words, context_tokens, follow_formats, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``. The stats carry the server's own meter of requests
@@ -182,6 +182,7 @@ class Config:
     malformed_rate: float = 0.0
     hang_rate: float = 0.0
     retry_after: float = 0.1
+    fail_status: int = 500  # the status of a `fail_rate`/`fail_first` fault (500-599)
     fail_first: int = 0
     rate_limit_first: int = 0
     bad_request_first: int = 0
@@ -197,7 +198,7 @@ class Config:
 _FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "malformed_rate",
            "hang_rate", "retry_after")
 _INTS = ("fail_first", "rate_limit_first", "bad_request_first", "malformed_first", "hang_first", "default_words",
-         "context_tokens")
+         "context_tokens", "fail_status")
 # The bodies of malformed 200 answers, served in turn.
 MALFORMED_BODIES = (b'{"id": "cmpl-cut", "choices": [{"index": 0, "mess', b"", b'{"id": "cmpl-empty", "choices": []}')
 
@@ -252,7 +253,7 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}  # "500": every injected 5xx
         self.replies = 0
         self.inflight = InFlight()
 
@@ -264,7 +265,8 @@ class FakeState:
             if key in _FLOATS or key in _INTS:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValueError(f"{key} must be a number")
-                if value < 0 or (key.endswith("_rate") and value > 1):
+                if value < 0 or (key.endswith("_rate") and value > 1) or (key == "fail_status"
+                                                                           and not 500 <= value <= 599):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
             elif key == "follow_formats":
@@ -488,7 +490,7 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
         return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "
                       "https://example.invalid/keys (injected)", "invalid_request_error")
     if fault is not None:
-        return _error(500, "Internal server error (injected)", "server_error")
+        return _error(state.config.fail_status, "Server error (injected)", "server_error")
     return body
 
 

@@ -93,12 +93,11 @@ class JobLanes:
 class _Ask:
     """One attempt waiting for a permit."""
 
-    __slots__ = ("fut", "cost", "circuit_since", "counted")
+    __slots__ = ("fut", "cost", "counted")
 
     def __init__(self, fut: asyncio.Future[tuple[str, float]], cost: int):
         self.fut = fut
         self.cost = cost
-        self.circuit_since: float | None = None
         self.counted = False
 
 
@@ -121,6 +120,7 @@ class FleetLane:
         self._kick = asyncio.Event()
         self._pump_task: asyncio.Task[None] | None = None
         self._renew_at = 0.0
+        self._circuit_since: float | None = None  # loop time this lane first found the circuit open
         self._closed = False
         limiter._lanes.add(self)
 
@@ -229,24 +229,28 @@ class FleetLane:
         self.limiter.calls += 1
         self.limiter.buffer.inc("synthgen_provider_limiter_calls", provider=self.provider, model=self.model)
         self.window, self.circuit = ex.window, ex.circuit
+        if ex.circuit == "closed":
+            self._circuit_since = None
         return ex
 
     def _denied(self, asks: list[_Ask], ex: Exchange, now: float) -> None:
-        """Count each held-back attempt once, by the limit that first held it; fail the
-        ones that waited on an open circuit past circuit_wait."""
+        """Count each held-back attempt once, by the limit that first held it; once this
+        lane has found the circuit open (not closed since) for longer than circuit_wait,
+        fail the waiting attempts: the job ends instead of waiting for good."""
         for a in asks:
             if not a.counted:
                 a.counted = True
                 self.limiter.buffer.inc("synthgen_provider_throttled", provider=self.provider, model=self.model,
                                         reason=ex.reason or "concurrency")
-            if ex.reason != "circuit":
-                continue
-            if a.circuit_since is None:
-                a.circuit_since = now
-            elif now - a.circuit_since > self.limits.circuit_wait:
+        if ex.reason != "circuit":
+            return
+        if self._circuit_since is None:
+            self._circuit_since = now
+        elif now - self._circuit_since > self.limits.circuit_wait:
+            for a in asks:
                 a.fut.set_exception(ProviderError(
                     f"provider {self.provider!r} model {self.model!r} kept failing (last: {ex.why or 'no answer'}): "
-                    f"its circuit stayed open for {now - a.circuit_since:.0f} s (circuit_wait "
+                    f"its circuit stayed open for {now - self._circuit_since:.0f} s (circuit_wait "
                     f"{self.limits.circuit_wait:g} s)", fatal=True))
 
     async def aclose(self) -> None:
