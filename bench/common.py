@@ -72,12 +72,13 @@ class Stack:
     """Redis + model server + synthgen API + worker, owned by this process."""
 
     def __init__(self, tmp: Path, *, latency: float, provider_concurrency: int = 1024,
-                 prompt_files: dict[str, Path] | None = None, local_model: bool = False):
+                 prompt_files: dict[str, Path] | None = None, local_model: bool = False, extra_providers: str = ""):
         self.tmp = tmp
         self.latency = latency
         self.provider_concurrency = provider_concurrency
         self.prompt_files = dict(prompt_files or {})
         self.local_model = local_model
+        self.extra_providers = extra_providers  # TOML tables, "{fake}" standing for the model server's URL
         self.embedded = None
         self.fake_proc: subprocess.Popen | None = None
         self.api_proc: subprocess.Popen | None = None
@@ -103,6 +104,7 @@ class Stack:
                 f'models = ["fake-model"]\nconcurrency = {self.provider_concurrency}\nlicence = "bench"\n')
         if self.local_model:
             text += '\n[providers.local]\nkind = "local"\nn_ctx = 2048\nn_threads = 2\nlicence = "apache-2.0"\n'
+        text += self.extra_providers.replace("{fake}", self.fake)
         providers.write_text(text)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTHGEN_")}
         env.update(

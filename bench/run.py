@@ -13,6 +13,8 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   api         GET /v1/jobs/{id} at 64 connections vs a bare Litestar handler
   dedup       embedder alone vs a responses job with embedding dedup
   local       tokens/s of the embedded SmolLM2 through synthgen vs llama-cpp-python
+  limits      provider-bound under the fleet-wide limits: in flight at the limit with 1, 2
+              and 4 workers; the shared limiter on vs off (same job)
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.
@@ -32,7 +34,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "dedup", "local")
+SECTIONS = ("throughput", "memory", "api", "dedup", "local", "limits")
 
 
 def machine() -> dict[str, str]:
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     try:
-        from bench import api_latency, dedup_throughput, local_model, memory, throughput
+        from bench import api_latency, dedup_throughput, limits, local_model, memory, throughput
 
         # Peer venvs first, so a first-time build is not counted in any section.
         if "throughput" in only and peers:
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
             for name in peers:
                 venvs.ensure(name, log=log)
-        stack = Stack(tmp, latency=0.2, local_model="local" in only).start()
+        stack = Stack(tmp, latency=0.2, local_model="local" in only, extra_providers=limits.PROVIDERS).start()
         log(f"stack: model server {stack.fake}, API {stack.api}, Redis {stack.redis_url}")
         if "throughput" in only:
             run_section("throughput", lambda: throughput.section(
@@ -127,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         if "local" in only:
             run_section("local", lambda: local_model.section(
                 stack, n_prompts=2 if q else 6, max_tokens=32 if q else 128, rounds=1 if q else 2, tmp=tmp))
+        if "limits" in only:
+            run_section("limits", lambda: limits.section(stack, n=480 if q else 1600, rounds=1 if q else 3))
     finally:
         if stack is not None:
             stack.close()

@@ -131,3 +131,8 @@ CIRCUIT_MAX_COOLDOWN_SECONDS = 60.0
 # A request waits this long in all on an open circuit before its job fails
 # (provider-unavailable): an outage of minutes is waited out, a dead provider is not.
 CIRCUIT_WAIT_SECONDS = 600.0
+# A lane passes a permit whose attempt succeeded straight to its job's next attempt
+# (no round trip) for at most this long after the call that allowed it; the reports of
+# those attempts reach Redis within it, so a Retry-After pause, a halving or a starving
+# job elsewhere stops the handoffs within it.
+LIMIT_HANDOFF_SECONDS = 0.1

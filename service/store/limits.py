@@ -66,11 +66,13 @@ NONE = "none"            # cancelled or never sent: says nothing about the provi
 # ARGV: bucket id, job, cap, rpm, tpm (0: none), circuit failures, circuit span ms,
 # cooldown ms, max cooldown ms, permit ttl ms, wait ttl ms, burst ms, reserve ms, max
 # pause ms, #releases, #renewals, #asks; then per release (id, outcome, label,
-# retry-after ms, token estimate, tokens reported or -1); the ids to renew; a token
-# estimate per ask. Returns {granted (id, delay ms, ...), reason the rest were denied
-# ('' | concurrency | fair_share | rpm | tpm | paused | circuit), wait ms (0: unknown),
-# window, circuit, the last failure's label}. A grant's delay is its paced send time
-# (<= reserve ms ahead).
+# retry-after ms, token estimate, tokens reported or -1, keep '1'|'0'); the ids to renew;
+# a token estimate per ask. Returns {granted (id, delay ms, ...), reason the rest were
+# denied ('' | concurrency | fair_share | rpm | tpm | paused | circuit), wait ms (0:
+# unknown), window, circuit, the last failure's label, handoff 1|0}. A grant's delay is
+# its paced send time (<= reserve ms ahead); `handoff` 1 lets the caller pass a permit
+# whose attempt succeeded straight to its job's next attempt (reporting it with keep),
+# until its next call says otherwise.
 EXCHANGE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -102,13 +104,14 @@ local function close()
   cb, cf, probe, cool, since = 'closed', 0, '', cool0, 0
 end
 
--- Give back: each permit with how its attempt ended.
+-- Give back: each permit with how its attempt ended (`keep` '1': a report only, the
+-- permit was handed to the job's next attempt).
 local i = 18
 for _ = 1, nrel do
   local id, kind, label = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local ra, est, act = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5])
-  i = i + 6
-  if redis.call('ZREM', PERMITS, id) == 1 then drop(id) end
+  local ra, est, act, keep = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), ARGV[i + 6]
+  i = i + 7
+  if keep ~= '1' and redis.call('ZREM', PERMITS, id) == 1 then drop(id) end
   local pseq = tonumber(string.match(id, '|(%d+)$')) or 0
   if kind == 'ok' or kind == 'refused' then
     cf = 0
@@ -152,8 +155,30 @@ if #dead > 0 then
 end
 redis.call('ZREMRANGEBYSCORE', WAIT, '-inf', now - wait_ttl)
 
+-- Fair share: the share of each job holding or waiting, and whether a job other than
+-- this one waits while holding less than its share (then nobody else takes beyond theirs).
+local function fairness(width)
+  local held, seen, count = {}, {}, 0
+  local h = redis.call('HGETALL', JOBS)
+  for k = 1, #h, 2 do
+    held[h[k]] = tonumber(h[k + 1])
+    if not seen[h[k]] then seen[h[k]], count = true, count + 1 end
+  end
+  local waiting = redis.call('ZRANGE', WAIT, 0, -1)
+  for _, j in ipairs(waiting) do
+    if not seen[j] then seen[j], count = true, count + 1 end
+  end
+  if not seen[job] then count = count + 1 end
+  local share = math.max(1, math.floor(width / count))
+  for _, j in ipairs(waiting) do
+    if j ~= job and (held[j] or 0) < share then return share, true, held[job] or 0 end
+  end
+  return share, false, held[job] or 0
+end
+
 -- Ask.
 local granted, reason, wait = {}, '', 0
+local width = math.floor(win)
 if nwant == 0 then
   redis.call('ZREM', WAIT, job)
 else
@@ -165,28 +190,11 @@ else
   end
   if n > 0 and pause > now then reason, wait, n = 'paused', pause - now, 0 end
   if n > 0 then
-    local width = math.floor(win)
     local room = width - redis.call('ZCARD', PERMITS)
     local allowed = room
     if room > 0 then
-      local held, seen, count = {}, {}, 0
-      local h = redis.call('HGETALL', JOBS)
-      for k = 1, #h, 2 do
-        held[h[k]] = tonumber(h[k + 1])
-        if not seen[h[k]] then seen[h[k]], count = true, count + 1 end
-      end
-      local waiting = redis.call('ZRANGE', WAIT, 0, -1)
-      for _, j in ipairs(waiting) do
-        if not seen[j] then seen[j], count = true, count + 1 end
-      end
-      if not seen[job] then count = count + 1 end
-      local share = math.max(1, math.floor(width / count))
-      for _, j in ipairs(waiting) do
-        if j ~= job and (held[j] or 0) < share then
-          allowed = math.min(room, share - (held[job] or 0))
-          break
-        end
-      end
+      local share, starving, mine = fairness(width)
+      if starving then allowed = math.min(room, share - mine) end
     end
     if allowed < n then
       if allowed < room then reason = 'fair_share' else reason = 'concurrency' end
@@ -218,6 +226,15 @@ else
   if #granted < 2 * nwant then redis.call('ZADD', WAIT, now, job) else redis.call('ZREM', WAIT, job) end
 end
 
+-- Handoff: may this job pass a permit whose attempt succeeded straight to its next
+-- attempt, without giving it back? Only while nothing else would decide otherwise: the
+-- circuit closed, no pause, no pacing, the bucket within its window, nobody starving.
+local handoff = 0
+if cb == 'closed' and pause <= now and rpm == 0 and tpm == 0 and redis.call('ZCARD', PERMITS) <= width then
+  local _, starving = fairness(width)
+  if not starving then handoff = 1 end
+end
+
 redis.call('HSET', S, 'win', win, 'streak', streak, 'dseq', dseq, 'seq', seq, 'tat_r', tat_r, 'tat_t', tat_t,
            'pause', pause, 'cb', cb, 'cf', cf, 'cf0', cf0, 'until', until_, 'cool', cool, 'probe', probe,
            'since', since, 'why', why, 'cap', cap, 'rpm', rpm, 'tpm', tpm)
@@ -228,7 +245,7 @@ else
   redis.call('HSET', KEYS[6], bucket, cjson.encode({state = cb, since = since, ['until'] = until_, failures = cf,
                                                     reason = why}))
 end
-return {granted, reason, math.ceil(wait), win, cb, why}
+return {granted, reason, math.ceil(wait), win, cb, why, handoff}
 """
 
 CIRCUIT_STATES = {"closed": 0, "half": 1, "open": 2}
@@ -262,7 +279,8 @@ def forget(client: Any) -> int:
 class Release(msgspec.Struct, frozen=True):
     """A permit given back, with how its attempt ended (OK ... NONE), the provider's
     Retry-After (seconds, 0 if none), the token estimate it was granted with and the
-    tokens the answer reported (-1: unknown)."""
+    tokens the answer reported (-1: unknown). `keep`: only a report, the permit was
+    handed to the next attempt of its job (see EXCHANGE's `handoff`)."""
 
     id: str
     outcome: str = NONE
@@ -270,13 +288,14 @@ class Release(msgspec.Struct, frozen=True):
     retry_after: float = 0.0
     estimate: int = 0
     tokens: int = -1
+    keep: bool = False
 
 
 class Exchange(msgspec.Struct, frozen=True):
     """What one EXCHANGE answered: (permit id, seconds until its send time) per grant, in
     ask order; why the rest were denied and for how long (0.0: unknown); the bucket's
-    window and circuit (closed | open | half) after the call, and the outcome label of
-    its last failure (`why`)."""
+    window and circuit (closed | open | half) after the call, the outcome label of its
+    last failure (`why`), and whether the caller may hand permits on (`handoff`)."""
 
     granted: list[tuple[str, float]]
     reason: str
@@ -284,6 +303,7 @@ class Exchange(msgspec.Struct, frozen=True):
     window: int
     circuit: str
     why: str = ""
+    handoff: bool = False
 
 
 class BucketState(msgspec.Struct, frozen=True):
@@ -323,13 +343,13 @@ class LimitStore:
             len(rel), len(ren), len(ask),
         ]
         for r in rel:
-            args += [r.id, r.outcome, r.label, _ms(r.retry_after), r.estimate, r.tokens]
+            args += [r.id, r.outcome, r.label, _ms(r.retry_after), r.estimate, r.tokens, "1" if r.keep else "0"]
         args += ren
         args += ask
-        granted, reason, wait, window, circuit, why = await self._exchange(keys=_keys(bucket), args=args)
+        granted, reason, wait, window, circuit, why, handoff = await self._exchange(keys=_keys(bucket), args=args)
         pairs = [(granted[k].decode(), int(granted[k + 1]) / 1000) for k in range(0, len(granted), 2)]
         return Exchange(granted=pairs, reason=reason.decode(), wait=int(wait) / 1000, window=int(window),
-                        circuit=circuit.decode(), why=why.decode())
+                        circuit=circuit.decode(), why=why.decode(), handoff=bool(handoff))
 
     async def snapshot(self) -> list[BucketState]:
         """Every bucket in use: permits held now, limits, window, circuit."""

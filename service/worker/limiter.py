@@ -9,9 +9,13 @@ attempt that wants to send queues an ask; an attempt that ends queues its give-b
 runs in one call. So an attempt's give-back and the next attempt's ask (a lane going
 straight from one call to the next) usually share a call, and under load the asks and
 give-backs of many attempts share one: about one round trip per request, fewer at high
-concurrency (tests/test_limits.py measures it; so does the `limits` bench). Renewals
-of the permits this lane holds ride along every LIMIT_PERMIT_TTL/3 (alone only when the
-lane is otherwise quiet).
+concurrency. Better still, while the last call allowed it (`handoff`: the circuit
+closed, no pause, no rpm/tpm pacing, nobody starving), a permit whose attempt succeeded
+passes straight to the job's next waiting attempt with no round trip at all; the
+outcomes of such attempts are reported together within LIMIT_HANDOFF_SECONDS, whose
+answer renews (or ends) the handoffs. tests/test_limits.py and the `limits` bench
+measure the calls per request. Renewals of the permits this lane holds ride along every
+LIMIT_PERMIT_TTL/3 (alone only when the lane is otherwise quiet).
 
 Denials. An ask the script denies waits for the end it names (a Retry-After pause, the
 circuit's cooldown, the rpm/tpm pacing; re-asking at least every
@@ -36,11 +40,12 @@ import logging
 from collections import deque
 from typing import Any
 
+import msgspec
 import redis.asyncio as aredis
 
 from service import defaults, metrics
 from service.domain.limits import Limits
-from service.providers.base import NONE, Lane, ProviderError
+from service.providers.base import NONE, OK, Lane, ProviderError
 from service.store.limits import Exchange, LimitStore, Release
 from service.store.redis import OUTAGE, async_client
 
@@ -116,6 +121,9 @@ class FleetLane:
         self.circuit = "closed"
         self._asks: deque[_Ask] = deque()
         self._gives: list[Release] = []
+        self._reports: list[Release] = []  # outcomes of attempts whose permit was handed on
+        self._report_due = 0.0
+        self._handoff_until = 0.0  # loop time until which the last call allows handoffs
         self._held: set[str] = set()
         self._kick = asyncio.Event()
         self._pump_task: asyncio.Task[None] | None = None
@@ -145,6 +153,19 @@ class FleetLane:
             raise
 
     def _give(self, release: Release) -> None:
+        loop = asyncio.get_running_loop()
+        if release.outcome == OK and loop.time() < self._handoff_until:
+            # Handoff: the next waiting attempt of this job takes the permit as it is (the
+            # job's count does not change); the outcome reaches Redis with the next call.
+            while self._asks:
+                ask = self._asks.popleft()
+                if not ask.fut.done():
+                    ask.fut.set_result((release.id, 0.0))
+                    if not self._reports:
+                        self._report_due = loop.time() + defaults.LIMIT_HANDOFF_SECONDS
+                    self._reports.append(msgspec.structs.replace(release, keep=True))
+                    self._wake()
+                    return
         self._held.discard(release.id)
         self._gives.append(release)
         self._wake()
@@ -168,10 +189,12 @@ class FleetLane:
             now = loop.time()
             renew = bool(self._held) and now >= self._renew_at
             ask_now = bool(self._asks) and (now >= retry_at or bool(self._gives))
-            if not (self._gives or renew or ask_now):
-                if not self._asks and not self._held:
+            report = bool(self._reports) and now >= self._report_due
+            if not (self._gives or renew or ask_now or report):
+                if not self._asks and not self._held and not self._reports:
                     return  # idle: the next ask starts a new pump
-                waits = [t - now for t, due in ((retry_at, self._asks), (self._renew_at, self._held)) if due]
+                waits = [t - now for t, due in ((retry_at, self._asks), (self._renew_at, self._held),
+                                                (self._report_due, self._reports)) if due]
                 self._kick.clear()
                 try:
                     await asyncio.wait_for(self._kick.wait(), max(0.0, min(waits)))
@@ -179,7 +202,8 @@ class FleetLane:
                     pass
                 continue
             batch = list(self._asks)[:defaults.LIMIT_BATCH] if ask_now else []
-            gives, self._gives = self._gives, []
+            gives, self._gives = self._gives + self._reports, []
+            self._reports = []
             renewing = list(self._held) if renew else []
             try:
                 ex = await self._exchange(gives, renewing, batch)
@@ -231,6 +255,8 @@ class FleetLane:
         self.window, self.circuit = ex.window, ex.circuit
         if ex.circuit == "closed":
             self._circuit_since = None
+        loop = asyncio.get_running_loop()
+        self._handoff_until = loop.time() + defaults.LIMIT_HANDOFF_SECONDS if ex.handoff else 0.0
         return ex
 
     def _denied(self, asks: list[_Ask], ex: Exchange, now: float) -> None:
@@ -266,6 +292,9 @@ class FleetLane:
         for a in self._asks:
             if not a.fut.done():
                 a.fut.cancel()
+        self._handoff_until = 0.0
+        self._gives += self._reports
+        self._reports = []
         if self.calls or self._gives:
             try:
                 await asyncio.wait_for(self._exchange(self._gives, [], []), defaults.LIMIT_MAX_HINT_SECONDS * 2)
