@@ -272,7 +272,7 @@ def test_the_breaker_opens_half_opens_and_closes(redis_url: str) -> None:
         await asyncio.sleep(0.35)
         probe = await store.exchange(p, "m", "j1", lim, asks=[1, 1])
         other = await store.exchange(p, "m", "j2", lim, asks=[1])
-        out["probe"] = (len(probe.granted), probe.circuit, other.granted, other.reason)
+        out["probe"] = (len(probe.granted), probe.reason, probe.circuit, other.granted, other.reason)
         # The probe fails: open again, twice the cooldown.
         again = await store.exchange(p, "m", "j1", lim, asks=[1],
                                      releases=[Release(probe.granted[0][0], FAILED, "error")])
@@ -291,7 +291,7 @@ def test_the_breaker_opens_half_opens_and_closes(redis_url: str) -> None:
     [w] = out["waits"]["j1"]
     assert (w.provider, w.model, w.circuit, w.reason, w.failures) == (p, "m", "open", "error", 4)
     assert w.since and w.retry_at
-    assert out["probe"] == (1, "half", [], "circuit")  # one probe fleet-wide
+    assert out["probe"] == (1, "circuit", "half", [], "circuit")  # one probe fleet-wide
     circuit, wait = out["again"]
     assert circuit == "open" and 0.5 <= wait <= 0.6
     assert out["closed"] == ("closed", 2)
@@ -399,6 +399,15 @@ def test_fair_share_between_a_big_and_a_small_job(redis_url: str) -> None:
     # Its share (4 of 8) is its whole demand: it runs at most ~2x slower than alone
     # (a freed permit waits up to one poll for it), never starved behind the big job.
     assert r["took"] < 4 * r["alone"] + 0.5, r
+
+
+def test_the_live_bar_names_the_provider_a_job_waits_on() -> None:
+    from service.livebar import shown_status
+
+    job = {"status": "running", "waiting_for_provider": [
+        {"provider": "teacher", "model": "m1", "circuit": "open", "reason": "http_503"}]}
+    assert shown_status(job) == "running, waiting for teacher/m1 (circuit open, last failure http_503)"
+    assert shown_status({"status": "running", "waiting_for_provider": []}) == "running"
 
 
 def test_fake_server_meters_requests_in_flight(fake: Fake) -> None:

@@ -184,7 +184,12 @@ if nwant == 0 then
 else
   local n, probing = nwant, false
   if cb == 'open' then
-    if now < until_ then reason, wait, n = 'circuit', until_ - now, 0 else probing, n = true, 1 end
+    if now < until_ then
+      reason, wait, n = 'circuit', until_ - now, 0
+    else
+      probing, n = true, 1  -- the cooldown is over: one probe, the rest wait for its answer
+      if nwant > 1 then reason = 'circuit' end
+    end
   elseif cb == 'half' then
     reason, n = 'circuit', 0
   end

@@ -171,6 +171,8 @@ class FleetLane:
         self._wake()
 
     def _wake(self) -> None:
+        if self._closed:
+            return  # closing: aclose sends what is queued
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = asyncio.get_running_loop().create_task(
                 self._pump(), name=f"limits:{self.provider}/{self.model}:{self.job}")
