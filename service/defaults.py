@@ -136,3 +136,7 @@ CIRCUIT_WAIT_SECONDS = 600.0
 # those attempts reach Redis within it, so a Retry-After pause, a halving or a starving
 # job elsewhere stops the handoffs within it.
 LIMIT_HANDOFF_SECONDS = 0.1
+# A permit whose attempt succeeded, with no attempt of its job waiting, is kept this long
+# for the job's next attempt (a lane usually asks again at once) before it is given
+# back: a permit idle for a few ms instead of two round trips per request.
+LIMIT_SPARE_SECONDS = 0.005

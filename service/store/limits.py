@@ -65,9 +65,10 @@ NONE = "none"            # cancelled or never sent: says nothing about the provi
 # still held, and ask for new ones. KEYS: state, permits, jobs, wait, buckets, open.
 # ARGV: bucket id, job, cap, rpm, tpm (0: none), circuit failures, circuit span ms,
 # cooldown ms, max cooldown ms, permit ttl ms, wait ttl ms, burst ms, reserve ms, max
-# pause ms, #releases, #renewals, #asks; then per release (id, outcome, label,
-# retry-after ms, token estimate, tokens reported or -1, keep '1'|'0'); the ids to renew;
-# a token estimate per ask. Returns {granted (id, delay ms, ...), reason the rest were
+# pause ms; then three MessagePack arrays (one argument each, however many attempts
+# they carry: encoding hundreds of arguments cost the worker more than the script): the
+# releases, each [id, outcome, label, retry-after ms, token estimate, tokens reported or
+# -1, keep 1|0]; the ids to renew; a token estimate per ask. Returns {granted (id, delay ms, ...), reason the rest were
 # denied ('' | concurrency | fair_share | rpm | tpm | paused | circuit), wait ms (0:
 # unknown), window, circuit, the last failure's label, handoff 1|0}. A grant's delay is
 # its paced send time (<= reserve ms ahead); `handoff` 1 lets the caller pass a permit
@@ -82,7 +83,8 @@ local cap, rpm, tpm = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local cb_n, cb_span, cool0, cool_max = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local ttl, wait_ttl, burst, reserve = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local pause_max = tonumber(ARGV[14])
-local nrel, nren, nwant = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17])
+local releases, renewals, asks = cmsgpack.unpack(ARGV[15]), cmsgpack.unpack(ARGV[16]), cmsgpack.unpack(ARGV[17])
+local nwant = #asks
 
 local f = redis.call('HMGET', S, 'win', 'streak', 'dseq', 'seq', 'tat_r', 'tat_t', 'pause', 'cb', 'cf', 'cf0',
                      'until', 'cool', 'probe', 'since', 'why')
@@ -106,12 +108,9 @@ end
 
 -- Give back: each permit with how its attempt ended (`keep` '1': a report only, the
 -- permit was handed to the job's next attempt).
-local i = 18
-for _ = 1, nrel do
-  local id, kind, label = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local ra, est, act, keep = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), ARGV[i + 6]
-  i = i + 7
-  if keep ~= '1' and redis.call('ZREM', PERMITS, id) == 1 then drop(id) end
+for _, r in ipairs(releases) do
+  local id, kind, label, ra, est, act, keep = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+  if keep == 0 and redis.call('ZREM', PERMITS, id) == 1 then drop(id) end
   local pseq = tonumber(string.match(id, '|(%d+)$')) or 0
   if kind == 'ok' or kind == 'refused' then
     cf = 0
@@ -141,9 +140,8 @@ for _ = 1, nrel do
 end
 
 -- Renew what the caller still holds; expire what nobody renewed.
-for _ = 1, nren do
-  redis.call('ZADD', PERMITS, 'XX', now + ttl, ARGV[i])
-  i = i + 1
+for _, id in ipairs(renewals) do
+  redis.call('ZADD', PERMITS, 'XX', now + ttl, id)
 end
 local dead = redis.call('ZRANGEBYSCORE', PERMITS, '-inf', now)
 if #dead > 0 then
@@ -210,7 +208,7 @@ else
   if rpm > 0 then Tr = 60000 / rpm end
   if tpm > 0 then Tt = 60000 / tpm end
   for k = 1, n do
-    local est = tonumber(ARGV[i + k - 1])
+    local est = asks[k]
     local d, limit = 0, ''
     if Tr > 0 and math.max(tat_r, now) - burst - now > d then d, limit = math.max(tat_r, now) - burst - now, 'rpm' end
     if Tt > 0 and math.max(tat_t, now) - burst - now > d then d, limit = math.max(tat_t, now) - burst - now, 'tpm' end
@@ -267,6 +265,9 @@ def bucket_key(bucket: str, suffix: str = "") -> str:
 def _keys(bucket: str) -> list[str]:
     return [bucket_key(bucket), bucket_key(bucket, ":permits"), bucket_key(bucket, ":jobs"),
             bucket_key(bucket, ":wait"), BUCKETS, OPEN]
+
+
+_pack = msgspec.msgpack.Encoder().encode
 
 
 def _ms(seconds: float) -> int:
@@ -345,12 +346,9 @@ class LimitStore:
                                                                              defaults.CIRCUIT_MAX_COOLDOWN_SECONDS)),
             _ms(permit_ttl), _ms(defaults.LIMIT_WAIT_TTL_SECONDS), _ms(defaults.LIMIT_BURST_SECONDS),
             _ms(defaults.LIMIT_RESERVE_SECONDS), _ms(defaults.PROVIDER_MAX_BACKOFF_SECONDS),
-            len(rel), len(ren), len(ask),
+            _pack([(r.id, r.outcome, r.label, _ms(r.retry_after), r.estimate, r.tokens, int(r.keep)) for r in rel]),
+            _pack(ren), _pack(ask),
         ]
-        for r in rel:
-            args += [r.id, r.outcome, r.label, _ms(r.retry_after), r.estimate, r.tokens, "1" if r.keep else "0"]
-        args += ren
-        args += ask
         granted, reason, wait, window, circuit, why, handoff = await self._exchange(keys=_keys(bucket), args=args)
         pairs = [(granted[k].decode(), int(granted[k + 1]) / 1000) for k in range(0, len(granted), 2)]
         return Exchange(granted=pairs, reason=reason.decode(), wait=int(wait) / 1000, window=int(window),

@@ -124,8 +124,11 @@ class FleetLane:
         self._reports: list[Release] = []  # outcomes of attempts whose permit was handed on
         self._report_due = 0.0
         self._handoff_until = 0.0  # loop time until which the last call allows handoffs
+        self._spares: list[str] = []  # permits kept a moment for this job's next attempt
+        self._spare_due = 0.0
         self._held: set[str] = set()
-        self._kick = asyncio.Event()
+        self._waker: asyncio.Future[None] | None = None  # the pump's sleep, while it sleeps
+        self._sleep_until = 0.0  # loop time the sleeping pump wakes at by itself
         self._pump_task: asyncio.Task[None] | None = None
         self._renew_at = 0.0
         self._circuit_since: float | None = None  # loop time this lane first found the circuit open
@@ -141,7 +144,10 @@ class FleetLane:
         """A permit (id, seconds until its paced send time), once the bucket grants one."""
         if self._closed:
             raise RuntimeError("lane closed")
-        ask = _Ask(asyncio.get_running_loop().create_future(), cost)
+        loop = asyncio.get_running_loop()
+        if self._spares and loop.time() < self._handoff_until:
+            return self._spares.pop(), 0.0
+        ask = _Ask(loop.create_future(), cost)
         self._asks.append(ask)
         self._wake()
         try:
@@ -156,27 +162,55 @@ class FleetLane:
         loop = asyncio.get_running_loop()
         if release.outcome == OK and loop.time() < self._handoff_until:
             # Handoff: the next waiting attempt of this job takes the permit as it is (the
-            # job's count does not change); the outcome reaches Redis with the next call.
+            # job's count does not change), or, none waiting, it is kept a moment for the
+            # next one (a spare); the outcome reaches Redis with the next call.
+            if not self._reports:
+                self._report_due = loop.time() + defaults.LIMIT_HANDOFF_SECONDS
+            self._reports.append(msgspec.structs.replace(release, keep=True))
             while self._asks:
                 ask = self._asks.popleft()
                 if not ask.fut.done():
                     ask.fut.set_result((release.id, 0.0))
-                    if not self._reports:
-                        self._report_due = loop.time() + defaults.LIMIT_HANDOFF_SECONDS
-                    self._reports.append(msgspec.structs.replace(release, keep=True))
-                    self._wake()
+                    self._wake(self._report_due)
                     return
+            if not self._spares:
+                self._spare_due = loop.time() + defaults.LIMIT_SPARE_SECONDS
+            self._spares.append(release.id)
+            self._wake(min(self._spare_due, self._report_due))
+            return
         self._held.discard(release.id)
         self._gives.append(release)
         self._wake()
 
-    def _wake(self) -> None:
+    def _return_spares(self) -> None:
+        """Give back the spares no attempt took (their outcome was reported already)."""
+        for pid in self._spares:
+            self._held.discard(pid)
+            self._gives.append(Release(pid, NONE))
+        self._spares = []
+
+    def _wake(self, due: float = 0.0) -> None:
+        """Have the pump look at what is queued: now, or (`due`, a loop time) by then."""
         if self._closed:
             return  # closing: aclose sends what is queued
         if self._pump_task is None or self._pump_task.done():
             self._pump_task = asyncio.get_running_loop().create_task(
                 self._pump(), name=f"limits:{self.provider}/{self.model}:{self.job}")
-        self._kick.set()
+        elif self._waker is not None and not (due and due >= self._sleep_until):
+            _resolve(self._waker)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep until `seconds` pass or _wake is called (cheaper than wait_for on an Event:
+        the pump sleeps and wakes once per burst of attempts)."""
+        loop = asyncio.get_running_loop()
+        self._waker = waker = loop.create_future()
+        self._sleep_until = loop.time() + seconds
+        timer = loop.call_later(seconds, _resolve, waker)
+        try:
+            await waker
+        finally:
+            timer.cancel()
+            self._waker = None
 
     # -- the pump ---------------------------------------------------------------------------
 
@@ -189,6 +223,8 @@ class FleetLane:
             if any(a.fut.done() for a in self._asks):
                 self._asks = deque(a for a in self._asks if not a.fut.done())
             now = loop.time()
+            if self._spares and (now >= self._spare_due or now >= self._handoff_until):
+                self._return_spares()
             renew = bool(self._held) and now >= self._renew_at
             ask_now = bool(self._asks) and (now >= retry_at or bool(self._gives))
             report = bool(self._reports) and now >= self._report_due
@@ -196,12 +232,9 @@ class FleetLane:
                 if not self._asks and not self._held and not self._reports:
                     return  # idle: the next ask starts a new pump
                 waits = [t - now for t, due in ((retry_at, self._asks), (self._renew_at, self._held),
-                                                (self._report_due, self._reports)) if due]
-                self._kick.clear()
-                try:
-                    await asyncio.wait_for(self._kick.wait(), max(0.0, min(waits)))
-                except asyncio.TimeoutError:
-                    pass
+                                                (self._report_due, self._reports), (self._spare_due, self._spares))
+                         if due]
+                await self._sleep(max(0.0, min(waits)))
                 continue
             batch = list(self._asks)[:defaults.LIMIT_BATCH] if ask_now else []
             gives, self._gives = self._gives + self._reports, []
@@ -295,6 +328,7 @@ class FleetLane:
             if not a.fut.done():
                 a.fut.cancel()
         self._handoff_until = 0.0
+        self._return_spares()
         self._gives += self._reports
         self._reports = []
         if self.calls or self._gives:
@@ -304,6 +338,11 @@ class FleetLane:
                 log.warning("limits %s/%s: %d permits not given back at close; they expire in %g s",
                             self.provider, self.model, len(self._gives) + len(self._held), self.limiter.permit_ttl)
             self._gives = []
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 class _FleetHold:
