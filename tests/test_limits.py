@@ -15,6 +15,7 @@ import httpx
 import pytest
 import redis
 
+from service import defaults
 from service.domain.limits import Limits
 from service.providers import base
 from service.providers.base import FAILED, OK, THROTTLED, ProviderError
@@ -220,6 +221,42 @@ def test_retry_after_pauses_every_worker(redis_url: str) -> None:
     reason, hint, waited = run(redis_url, go)
     assert reason == "paused" and 0.5 <= hint <= 0.6
     assert 0.5 <= waited < 1.5, waited
+
+
+def test_a_busy_worker_handing_permits_on_stops_for_another_workers_retry_after(redis_url: str) -> None:
+    """A lane whose successful attempts pass their permits straight on (no round trip)
+    still respects a pause another worker's 429 set: within LIMIT_HANDOFF_SECONDS."""
+    p = provider()
+    lim = limits(8)
+
+    async def go(store: LimitStore, a: FleetLimiter, b: FleetLimiter) -> tuple[int, int, float]:
+        lane = a.for_job("busy").lane(p, "m", lim)
+        starts: list[float] = []
+        stop = asyncio.Event()
+
+        async def worker() -> None:
+            while not stop.is_set():
+                async with lane.hold(1) as h:
+                    starts.append(time.monotonic())
+                    await asyncio.sleep(0.01)
+                    h.settle(OK)
+
+        runners = [asyncio.create_task(worker()) for _ in range(4)]
+        await asyncio.sleep(0.5)
+        calls_before, started_before = a.calls, len(starts)
+        other = await store.exchange(p, "m", "other", lim, asks=[1])  # another worker's attempt gets a 429
+        await store.exchange(p, "m", "other", lim, releases=[Release(other.granted[0][0], THROTTLED, retry_after=0.6)])
+        paused_at = time.monotonic()
+        await asyncio.sleep(0.5)
+        quiet = [t for t in starts if paused_at + defaults.LIMIT_HANDOFF_SECONDS + 0.05 < t < paused_at + 0.55]
+        stop.set()
+        await asyncio.gather(*runners)
+        await lane.aclose()
+        return started_before, len(quiet), (a.calls - calls_before) / max(1, len(starts) - started_before)
+
+    handed, during_pause, _ = run(redis_url, go)
+    assert handed > 50  # busy: 4 attempts of 10 ms for 0.5 s
+    assert during_pause == 0, f"{during_pause} attempts started during another worker's Retry-After"
 
 
 def test_permits_of_a_dead_holder_expire(redis_url: str) -> None:

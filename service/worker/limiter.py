@@ -168,7 +168,9 @@ class FleetLane:
             # job's count does not change), or, none waiting, it is kept a moment for the
             # next one (a spare); the outcome reaches Redis with the next call.
             if not self._reports:
-                self._report_due = loop.time() + defaults.LIMIT_HANDOFF_SECONDS
+                # Reported before the handoffs lapse, so the answer renews them in time.
+                self._report_due = min(loop.time() + defaults.LIMIT_HANDOFF_SECONDS,
+                                       self._handoff_until - defaults.LIMIT_HANDOFF_SECONDS / 10)
             self._reports.append(msgspec.structs.replace(release, keep=True))
             while self._asks:
                 ask = self._asks.popleft()
