@@ -23,7 +23,7 @@ from service.api.problems import ApiError, bad_field, not_found, spec_error
 from service.domain import review
 from service.domain.errors import invalid
 from service.domain.job import FINAL, Job, JobPage, new_job_id, rfc3339
-from service.domain.specs import spec_hash
+from service.domain.specs import parallelism, spec_hash
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
 from service.recipes.base import Env, check_generator
@@ -82,7 +82,13 @@ class JobService:
 
     # -- submit ---------------------------------------------------------------------
 
-    def validate(self, raw: bytes) -> tuple[Any, int | None]:
+    def validate(self, raw: bytes) -> tuple[Any, int | None, int]:
+        """The decoded spec, its effective target, and the shards it runs as."""
+        spec, target = self._validate(raw)
+        shards = parallelism(spec, target, self.settings.parallelism, self.settings.max_parallelism)
+        return spec, target, shards
+
+    def _validate(self, raw: bytes) -> tuple[Any, int | None]:
         try:
             spec = decode_spec(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -116,7 +122,7 @@ class JobService:
 
     async def submit(self, tenant: str, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
         """Returns (job, created). created=False when an idempotent retry found its job."""
-        spec, target = self.validate(raw)
+        spec, target, shards = self.validate(raw)
         job_id = new_job_id()
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
@@ -132,12 +138,12 @@ class JobService:
         await self.store.create(
             job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
             spec_hash=spec_hash(spec), target=target,
-            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
+            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31), parallelism=shards,
         )
         # Read before enqueueing: the 202 then always shows the job as accepted (queued),
         # never whatever a fast worker made of it in the meantime.
         job = await self.get(tenant, job_id)
-        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
+        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id, shards)
         await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         return job, True
 

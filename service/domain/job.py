@@ -69,6 +69,16 @@ class GeneratorCount(msgspec.Struct):
     rejected: int = 0
 
 
+class Shards(msgspec.Struct):
+    """How the job is spread over workers: at most `parallelism` shards, each worked on
+    by one worker at a time; `running` are held by a worker now, `ended` finished their
+    part. Counters, funnel and outcomes above are the sum over every shard."""
+
+    parallelism: int = 1
+    running: int = 0
+    ended: int = 0
+
+
 class JobLinks(msgspec.Struct):
     self: str
     spec: str
@@ -103,6 +113,7 @@ class Job(msgspec.Struct):
     outcomes: list[OutcomeCount]
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
+    shards: Shards
     links: JobLinks
     object: str = "job"
 

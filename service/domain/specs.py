@@ -219,6 +219,12 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     refuse_licences: Annotated[
         list[Name], Meta(description="Refuse the job if any generator or judge carries one of these licence tags.")
     ] = []
+    parallelism: Annotated[int, Meta(
+        ge=1, le=defaults.MAX_PARALLELISM,
+        description="Shards the job may run as at once, each on its own worker (up to the server's "
+        "SYNTHGEN_MAX_PARALLELISM). Default: the server's SYNTHGEN_PARALLELISM, scaled down for small jobs "
+        f"(one shard per {defaults.RECORDS_PER_SHARD} records of the target).",
+    )] | None = None
     error_budget: Annotated[float, Meta(
         ge=0.0, le=1.0,
         description="Share of the target (or of the calls made, if more) that may be lost to provider "
@@ -233,6 +239,20 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         """The job's stages, in the order a candidate passes them."""
         optional = (self.judge, self.dedup, self.decontamination)
         return [self.filters, *(s for s in optional if s is not None)]
+
+
+def parallelism(spec: JobSpecBase, target: int | None, default: int, maximum: int) -> int:
+    """The shards a job runs as: what the spec asks (checked against the server's
+    maximum), else the server's default scaled down for a small target (a small job
+    stays on one worker)."""
+    if spec.parallelism is not None:
+        if spec.parallelism > maximum:
+            raise invalid("parallelism", f"this server runs a job as at most {maximum} shards", spec.parallelism)
+        return spec.parallelism
+    n = min(default, maximum)
+    if target is not None:
+        n = min(n, max(1, target // defaults.RECORDS_PER_SHARD))
+    return max(1, n)
 
 
 def spec_hash(spec: JobSpecBase) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, ClassVar, Generic, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol
 
 import msgspec
 from msgspec import Meta
@@ -22,6 +22,8 @@ from msgspec import Meta
 from service.domain.errors import invalid
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome, SpecT
+from service.pipeline.stages import Verdict
+from service.pipeline.text import RougePool
 from service.providers.registry import Registry
 from service.settings import Settings
 
@@ -53,8 +55,8 @@ class Recipe(Generic[SpecT]):
     pairs: ClassVar[bool] = False
     # When the recipe calls raw completion (GET /v1/recipes says so; needs_raw decides per spec).
     raw_completion: ClassVar[RawUse] = "never"
-    # State shared between a job's items beyond the spec and the item's key (empty: items
-    # are independent, so several workers could take a job's items at once).
+    # State shared between a job's items beyond the spec and the item's key, and where it
+    # lives so every shard sees it (empty: items are independent; see pipeline/run.py).
     shared_state: ClassVar[tuple[str, ...]] = ()
     # True when the job's `mix` is honoured: each item draws its generator by weight
     # (RecipeContext.pick). Otherwise a spec with a mix is refused naming `mix`, for
@@ -99,6 +101,61 @@ def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = Fals
         raise invalid(f"{field}.provider",
                       f"this recipe needs raw completion, which provider {ref.provider!r} does not offer"
                       " (use params.mode='chat' where the recipe has it, or another provider)", ref.provider)
+
+
+class Novelty(msgspec.Struct, frozen=True):
+    """One ROUGE-L check of a candidate: the pool size it was made against (`seen`
+    accepted instructions), the best score, the top matches and the mean."""
+
+    seen: int
+    best: float
+    top: dict[str, float]
+    avg: float
+
+
+class NoveltyPool:
+    """Self-Instruct's novelty rule for the whole job (Alpaca's too): a candidate is
+    novel when its ROUGE-L F against the seeds and every instruction accepted so far,
+    by any shard, is at most `threshold`. The accepted instructions are the job's
+    shared list "accepted" (RecipeContext.shared_list), so two shards can never both
+    accept near-duplicates: an acceptance is an append that fails when anything was
+    accepted since the check, and the candidate is checked again against that."""
+
+    def __init__(self, ctx: RecipeContext[Any], seeds: list[str], threshold: float):
+        self.rouge = RougePool(seeds)
+        self.accepted = ctx.shared_list("accepted", on_add=self.rouge.add)
+        self.threshold = threshold
+
+    async def load(self) -> None:
+        """Read what was accepted before (other shards, earlier runs)."""
+        await self.accepted.sync()
+
+    @property
+    def machine(self) -> list[str]:
+        """The accepted instructions, in acceptance order (the machine-written demos)."""
+        return self.accepted.items
+
+    def check(self, text: str) -> Novelty:
+        best, top, avg = self.rouge.nearest(text)
+        return Novelty(len(self.accepted.items), best, top, avg)
+
+    def novel(self, n: Novelty) -> bool:
+        return n.best <= self.threshold
+
+    async def admit(self, text: str, first: Novelty) -> Novelty:
+        """Accept `text`, novel at check `first`; the check it was accepted on, or the
+        one that found it no longer novel (accepted by none: check `novel()`)."""
+        n = first
+        while self.novel(n):
+            if await self.accepted.append(text, n.seen):
+                return n
+            n = self.check(text)  # others accepted first: measure against them too
+        return n
+
+
+def rouge_verdict(n: Novelty, threshold: float) -> Verdict:
+    """The reject of a candidate too close to an accepted instruction or a seed."""
+    return Verdict("novelty", "rouge", f"ROUGE-L {n.best:.3f} > {threshold}")
 
 
 class Instance(msgspec.Struct, forbid_unknown_fields=True):

@@ -41,7 +41,7 @@ class Crash(Recipe[CrashJob]):
     async def run(self, ctx: RecipeContext[CrashJob]) -> RunOutcome:
         key = f"attempt{len(ctx.done)}"
         text = f"made by attempt {len(ctx.done)} before the crash"
-        slot = ctx.slot()
+        slot = await ctx.slot()
         if slot is None:
             return DONE
         async with slot:

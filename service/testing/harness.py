@@ -21,6 +21,7 @@ real processes (tests/conftest.py).
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import secrets
 import signal
@@ -152,20 +153,23 @@ async def submit(store: JobStore, runtime: WorkerRuntime, spec: dict[str, Any] |
     from service.api.serving import JobService
 
     raw = spec if isinstance(spec, bytes) else msgspec.json.encode(spec)
-    checked, target = JobService(store, None, runtime.registry, runtime.settings).validate(raw)
+    checked, target, shards = JobService(store, None, runtime.registry, runtime.settings).validate(raw)
     job_id = new_job_id()
     await store.create(job_id=job_id, tenant=tenant, recipe=checked.recipe, spec_json=msgspec.json.encode(checked),
                        spec_hash=spec_hash(checked), target=target,
-                       seed=checked.seed if checked.seed is not None else secrets.randbelow(2**31))
+                       seed=checked.seed if checked.seed is not None else secrets.randbelow(2**31),
+                       parallelism=shards)
     return job_id
 
 
 def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, ScriptedProvider],
-               settings: Settings | None = None) -> Finished:
+               settings: Settings | None = None, workers: int = 1) -> Finished:
     """Submit `spec` and run it to its end in this process; the finished job.
 
     `spec["generator"]["provider"]` (and any other provider the spec names) must be a
     key of `providers`. Raises the API's InvalidSpec for a spec the API would refuse.
+    `workers` > 1 runs that many workers' `execute` at once on the job (each claims a
+    shard: give the spec a `parallelism`), interleaved on this process's loop.
     """
     settings = msgspec.structs.replace(settings or Settings(), redis_url=redis_url)
     runtime = WorkerRuntime(settings, ScriptedRegistry(providers), worker_id="harness")
@@ -177,7 +181,10 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
         store = JobStore(client)
         try:
             job_id = await submit(store, runtime, spec)
-            await execute(job_id, runtime)
+            fleet = [runtime] + [copy.copy(runtime) for _ in range(workers - 1)]
+            for k, rt in enumerate(fleet[1:], 1):
+                rt.worker_id = f"harness-{k}"
+            await asyncio.gather(*(execute(job_id, rt) for rt in fleet))
             raw = await store.get(job_id)
             assert raw is not None
             return Finished(job=from_hash(raw), records=await store.all_lines(job_id, "records"),

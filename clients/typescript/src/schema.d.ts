@@ -287,6 +287,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["AlpacaParams"];
             /** @enum {unknown} */
             recipe: "alpaca";
@@ -452,6 +454,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["EvolInstructParams"];
             /** @enum {unknown} */
             recipe: "evol-instruct";
@@ -589,6 +593,7 @@ export interface components {
             progress: components["schemas"]["Progress"];
             recipe: string;
             seed: number | null;
+            shards: components["schemas"]["Shards"];
             spec_hash: string;
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
             started_at: string | null;
@@ -692,6 +697,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["MagpieParams"];
             /** @enum {unknown} */
             recipe: "magpie";
@@ -775,6 +782,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["OrcaParams"];
             /** @enum {unknown} */
             recipe: "orca";
@@ -881,6 +890,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["PersonaHubParams"];
             /** @enum {unknown} */
             recipe: "persona-hub";
@@ -1037,6 +1048,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["ResponsesParams"];
             /** @enum {unknown} */
             recipe: "responses";
@@ -1148,6 +1161,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["SelfInstructParams"];
             /** @enum {unknown} */
             recipe: "self-instruct";
@@ -1232,6 +1247,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["SelfRewardingParams"];
             /** @enum {unknown} */
             recipe: "self-rewarding";
@@ -1267,6 +1284,20 @@ export interface components {
              * @default 4
              */
             samples: number;
+        };
+        /**
+         * Shards
+         * @description How the job is spread over workers: at most `parallelism` shards, each worked on
+         *     by one worker at a time; `running` are held by a worker now, `ended` finished their
+         *     part. Counters, funnel and outcomes above are the sum over every shard.
+         */
+        Shards: {
+            /** @default 0 */
+            ended: number;
+            /** @default 1 */
+            parallelism: number;
+            /** @default 0 */
+            running: number;
         };
         /** SpotCheck */
         SpotCheck: {
@@ -1401,6 +1432,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["UltraChatParams"];
             /** @enum {unknown} */
             recipe: "ultrachat";
@@ -1484,6 +1517,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["UltraFeedbackParams"];
             /** @enum {unknown} */
             recipe: "ultrafeedback";

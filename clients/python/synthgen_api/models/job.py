@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.outcome_count import OutcomeCount
     from ..models.problem import Problem
     from ..models.progress import Progress
+    from ..models.shards import Shards
     from ..models.spot_check_summary import SpotCheckSummary
     from ..models.stage_count import StageCount
 
@@ -43,6 +44,9 @@ class Job:
             progress (Progress):
             recipe (str):
             seed (int | None):
+            shards (Shards): How the job is spread over workers: at most `parallelism` shards, each worked on
+                by one worker at a time; `running` are held by a worker now, `ended` finished their
+                part. Counters, funnel and outcomes above are the sum over every shard.
             spec_hash (str):
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):
@@ -62,6 +66,7 @@ class Job:
     progress: Progress
     recipe: str
     seed: int | None
+    shards: Shards
     spec_hash: str
     spotcheck: None | SpotCheckSummary
     started_at: None | str
@@ -110,6 +115,8 @@ class Job:
         seed: int | None
         seed = self.seed
 
+        shards = self.shards.to_dict()
+
         spec_hash = self.spec_hash
 
         spotcheck: dict[str, Any] | None
@@ -141,6 +148,7 @@ class Job:
                 "progress": progress,
                 "recipe": recipe,
                 "seed": seed,
+                "shards": shards,
                 "spec_hash": spec_hash,
                 "spotcheck": spotcheck,
                 "started_at": started_at,
@@ -159,6 +167,7 @@ class Job:
         from ..models.outcome_count import OutcomeCount
         from ..models.problem import Problem
         from ..models.progress import Progress
+        from ..models.shards import Shards
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.stage_count import StageCount
 
@@ -225,6 +234,8 @@ class Job:
 
         seed = _parse_seed(d.pop("seed"))
 
+        shards = Shards.from_dict(d.pop("shards"))
+
         spec_hash = d.pop("spec_hash")
 
         def _parse_spotcheck(data: object) -> None | SpotCheckSummary:
@@ -266,6 +277,7 @@ class Job:
             progress=progress,
             recipe=recipe,
             seed=seed,
+            shards=shards,
             spec_hash=spec_hash,
             spotcheck=spotcheck,
             started_at=started_at,
