@@ -455,11 +455,19 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         def steps_left(c: Chain) -> int:
             return (0 if c.ended else p.rounds - c.round) + (1 if p.include_seeds and not c.seed_done else 0)
 
+        starting = [0]  # lanes fetching a chain: each may bring a whole chain's steps
+        whole = p.rounds + (1 if p.include_seeds else 0)
+
         async def lane() -> None:
             while not ctx.stopped and not ctx.full and ctx.budget_left():
-                if flight and ctx.kept + sum(map(steps_left, flight)) >= target:
+                claims = sum(map(steps_left, flight)) + starting[0] * whole
+                if (flight or starting[0]) and ctx.kept + claims >= target:
                     return  # the chains in flight can fill the target; their lanes go on
-                c = await next_chain()
+                starting[0] += 1
+                try:
+                    c = await next_chain()
+                finally:
+                    starting[0] -= 1
                 if c is None:
                     return
                 flight.append(c)
