@@ -382,6 +382,7 @@ class Items(Generic[T]):
                         if self._ctx.is_done(key):
                             continue
                         cur.out += 1
+                        cur.handed = self._pos >= cur.stop  # its last item: done once it finishes
                         self._owner[key] = cur
                         return key, value
                     cur.handed = True

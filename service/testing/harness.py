@@ -80,23 +80,34 @@ def following_formats() -> Callable[[Call], str]:
 
 class ScriptedProvider:
     """An in-memory `Provider`: `reply(call)` returns the answer text, a Completion, or
-    a ProviderError (raised, as a failed call after retries would be)."""
+    a ProviderError (raised, as a failed call after retries would be). `latency` (s)
+    makes every call wait, so concurrent shards and lanes interleave as they would
+    against a real server. The calls of every run that opened it are in `calls`."""
 
     kind = "scripted"
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
-                 models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only"):
+                 models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
+                 latency: float = 0.0):
         self.reply = reply
         self.name = name
         self.models = models or ["scripted-model"]
         self.supports_raw = supports_raw
         self.licence = licence
+        self.latency = latency
         self.calls: list[Call] = []
         self.stats: CallStats | None = None
 
+    def bind(self, stats: CallStats) -> "ScriptedProvider":
+        """The provider as one run opens it: its calls counted in that run's `stats`
+        (several shards in one process each open their own), recorded here too."""
+        bound = copy.copy(self)
+        bound.stats = stats
+        return bound
+
     async def _answer(self, call: Call) -> Completion:
         self.calls.append(call)
-        await asyncio.sleep(0)  # a real call yields; lanes interleave as they would
+        await asyncio.sleep(self.latency)  # a real call yields; lanes interleave as they would
         out = self.reply(call)
         if isinstance(out, ProviderError):
             if self.stats is not None:
@@ -134,9 +145,7 @@ class ScriptedRegistry(Registry):
         self.providers = providers
 
     def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
-        p = self.providers[name]
-        p.stats = stats
-        return p
+        return self.providers[name].bind(stats)
 
 
 class Finished(msgspec.Struct):
