@@ -96,6 +96,13 @@ def table(res: dict[str, Any]) -> str:
             ("SmolLM2 through synthgen (in calls)", f"{lm['synthgen']['tokens_per_s_calls']:.1f} tok/s", "", ""),
             ("local: synthgen / direct (job wall)", f"{lm['ratio_job']:.3f}", ">= 0.9", _aim(lm["ratio_job"] >= 0.9)),
         ]
+    sc = s.get("scaling")
+    if sc:
+        for w, r in sc["ratio"].items():
+            aim = ">= 1.7x" if w == "2" else ""
+            rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
+                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker)", aim,
+                         _aim(r["median"] >= 1.7) if w == "2" else ""))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

@@ -13,6 +13,7 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   api         GET /v1/jobs/{id} at 64 connections vs a bare Litestar handler
   dedup       embedder alone vs a responses job with embedding dedup
   local       tokens/s of the embedded SmolLM2 through synthgen vs llama-cpp-python
+  scaling     one job on 1, 2 and 4 worker processes, CPU-bound (300-word replies)
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "dedup", "local")
+SECTIONS = ("throughput", "memory", "api", "dedup", "local", "scaling")
 
 
 def machine() -> dict[str, str]:
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     try:
-        from bench import api_latency, dedup_throughput, local_model, memory, throughput
+        from bench import api_latency, dedup_throughput, local_model, memory, scaling, throughput
 
         # Peer venvs first, so a first-time build is not counted in any section.
         if "throughput" in only and peers:
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         if "local" in only:
             run_section("local", lambda: local_model.section(
                 stack, n_prompts=2 if q else 6, max_tokens=32 if q else 128, rounds=1 if q else 2, tmp=tmp))
+        if "scaling" in only:
+            run_section("scaling", lambda: scaling.section(
+                stack, n=1000 if q else 6000, workers=[1, 2, 4], rounds=1 if q else 3, words=300, latency=0.005,
+                concurrency=64, tmp=tmp))
     finally:
         if stack is not None:
             stack.close()
