@@ -256,7 +256,7 @@ end
 """
 
 # Shard k ends its part. KEYS: job, chunks, workers, then the P lease keys. ARGV: shard,
-# worker id, outcome JSON ('' for none), now, live window s, lease key prefix. Its
+# worker id, outcome JSON ('' for none), now, live window s, lease key prefix, lease ms. Its
 # chunks still in progress become free, its tickets return. Returns 'lost' (another
 # worker holds the shard now: touch nothing), 'running' (another shard holds a lease:
 # it will settle), 'final' (already final), 'held' (a stalled shard holds the only work
@@ -289,7 +289,7 @@ if target > 0 and tonumber(redis.call('HGET', KEYS[1], 'kept') or '0') >= target
 local left = pending(KEYS[1], redis.call('HGETALL', KEYS[2]), KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
 if left == 'free' then
   redis.call('HDEL', KEYS[1], 'ended:' .. k)
-  redis.call('SET', mine, ARGV[2], 'PX', 60000)
+  redis.call('SET', mine, ARGV[2], 'PX', ARGV[7])
   redis.call('HSET', KEYS[1], 'worker:' .. k, ARGV[2])
   return 'more'
 end
@@ -410,11 +410,11 @@ class ShardStore:
         return bool(await self._release(keys=[lease_key(job_id, shard), f"{P}:job:{job_id}"],
                                         args=[worker_id, shard]))
 
-    async def end(self, job_id: str, shard: int, worker_id: str, outcome: bytes) -> str:
+    async def end(self, job_id: str, shard: int, worker_id: str, outcome: bytes, lease_s: float) -> str:
         res = await self._end(
             keys=[f"{P}:job:{job_id}", chunks_key(job_id), WORKERS, *await self._leases(job_id)],
             args=[shard, worker_id, outcome, repr(time.time()), defaults.WORKER_LIVE_SECONDS,
-                  lease_key(job_id, 0)[:-1]],
+                  lease_key(job_id, 0)[:-1], int(lease_s * 1000)],
         )
         return res.decode()
 

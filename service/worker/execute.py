@@ -184,7 +184,8 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
             if run.stop_reason in ("lease", "handoff"):
                 break
             out = b"" if outcome is DONE else _outcome_enc.encode(outcome)
-            end = await retrying(lambda: store.shards.end(job_id, shard, worker_id, out), f"job {job_id}: end")
+            end = await retrying(lambda: store.shards.end(job_id, shard, worker_id, out, settings.lease_seconds),
+                                 f"job {job_id}: end")
             if end != "more":
                 break
             log.info("job %s: shard %d takes work another shard left", job_id, shard)
