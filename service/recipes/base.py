@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Generic, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Protocol
 
 import msgspec
 from msgspec import Meta
@@ -24,8 +24,10 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome, SpecT
 from service.pipeline.stages import Verdict
 from service.pipeline.text import RougePool
-from service.providers.registry import Registry
 from service.settings import Settings
+
+if TYPE_CHECKING:  # the registry imports the provider kinds' HTTP clients; decoding a spec needs none
+    from service.providers.registry import Registry
 
 SEEDS_DIR = Path(__file__).parent / "seeds"
 Text = Annotated[str, Meta(min_length=1, max_length=100_000)]
@@ -72,6 +74,44 @@ class Recipe(Generic[SpecT]):
     def validate(self, spec: SpecT, env: Env) -> int | None:
         """Raise InvalidSpec for what cannot run; return the effective target."""
         return spec.target
+
+    def check(self, spec: SpecT, env: Env) -> int | None:
+        """Everything a job is checked for beyond what msgspec decodes, in this order
+        (POST /v1/jobs and the test harness both call it): the generators it names, its
+        own and its stages' (raw completion where this spec needs it), and their
+        licences, each stage's own check,
+        the rules across fields (mix, min_yield, format), the server's bound on
+        `parallelism`, then the recipe's `validate`.
+        Raises InvalidSpec naming the field; returns the effective target."""
+        raw_needed = self.needs_raw(spec)
+        check_generator(spec.generator, env, "generator", raw=raw_needed)
+        refs = [("generator", spec.generator)]
+        for i, g in enumerate(spec.mix):
+            check_generator(g, env, f"mix[{i}]", raw=raw_needed)
+            refs.append((f"mix[{i}]", g))
+        for stage in spec.stage_specs():
+            for field, ref in stage.generators():
+                check_generator(ref, env, field)
+                refs.append((field, ref))
+        for field, ref in refs:
+            licence = env.providers.configs[ref.provider].licence
+            if licence in spec.refuse_licences:
+                raise invalid(f"{field}.provider", f"provider {ref.provider!r} carries licence {licence!r}, "
+                              "which this job refuses (refuse_licences)", ref.provider)
+        for stage in spec.stage_specs():
+            stage.check(env)
+        if spec.mix and not self.mixes:
+            raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
+                          f"{self.mixes_not or 'it has no single generator role'}")
+        if spec.min_yield is not None and spec.target is not None:
+            raise invalid("min_yield", "min_yield applies to jobs without a target; with a target, "
+                          "the job fails unless it keeps exactly target records", spec.min_yield)
+        if spec.format == "preference" and not self.pairs:
+            raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
+        if spec.parallelism is not None and spec.parallelism > env.settings.max_parallelism:
+            raise invalid("parallelism", f"this server runs a job as at most {env.settings.max_parallelism} shards",
+                          spec.parallelism)
+        return self.validate(spec, env)
 
     async def run(self, ctx: RecipeContext[SpecT]) -> RunOutcome:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""The job hash's field grammar, and the decoding of a hash into the API's `Job`.
+"""The job hash's field grammar, and the decoding of a hash into a `JobState`.
 
 Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `id tenant recipe status spec spec_hash seed target note error enqueues`
@@ -30,10 +30,9 @@ import msgspec
 
 from service.domain.job import (
     GeneratorCount,
-    Job,
-    JobLinks,
+    JobError,
+    JobState,
     OutcomeCount,
-    Problem,
     Progress,
     Shards,
     StageCount,
@@ -106,9 +105,9 @@ def _f(raw: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
-    """Build the caller's view from the job hash (decoded to str). With `live_workers`
-    0, a queued or running job shows `waiting_for_worker` (never stored: see Status)."""
+def from_hash(raw: dict[str, str], live_workers: int | None = None) -> JobState:
+    """The job's state from its hash (decoded to str). With `live_workers` 0, a queued
+    or running job shows `waiting_for_worker` (never stored: see Status)."""
     jid = raw["id"]
     by_reason = {
         k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
@@ -124,8 +123,7 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
         if k.startswith(GENERATOR_PREFIX):
             label, _, what = k[len(GENERATOR_PREFIX):].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    base = f"/v1/jobs/{jid}"
-    return Job(
+    return JobState(
         id=jid,
         status="waiting_for_worker" if live_workers == 0 and raw["status"] in ("queued", "running")
         else raw["status"],  # type: ignore[arg-type]
@@ -139,7 +137,7 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
             **{c: int(raw.get(c) or 0) for c in COUNTERS},
         ),
         spec_hash=raw.get("spec_hash", ""),
-        error=msgspec.json.decode(error, type=Problem) if error else None,
+        error=msgspec.json.decode(error, type=JobError) if error else None,
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
@@ -150,9 +148,5 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> Job:
             parallelism=int(raw.get("parallelism") or 1),
             running=sum(1 for k in raw if k.startswith("worker:")),
             ended=sum(1 for k in raw if k.startswith("ended:")),
-        ),
-        links=JobLinks(
-            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
-            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
         ),
     )

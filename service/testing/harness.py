@@ -29,11 +29,13 @@ from typing import Any, Callable
 
 import msgspec
 
-from service.domain.job import Job, new_job_id
-from service.domain.specs import spec_hash
+from service.domain.job import JobState, new_job_id
+from service.domain.specs import parallelism, spec_hash
 from service.providers.base import CallStats, Completion, Provider, ProviderError
 from service.providers.openai_compat import OpenAICompatibleConfig
 from service.providers.registry import Registry
+from service.recipes import RECIPES, decode_spec
+from service.recipes.base import Env
 from service.settings import Settings
 from service.store.codec import from_hash
 from service.store.jobs import JobStore
@@ -149,20 +151,22 @@ class ScriptedRegistry(Registry):
 
 
 class Finished(msgspec.Struct):
-    """A job run by the harness: the job as the API shows it, its records and rejects."""
+    """A job run by the harness: the job's state (as the API shows it, but its links),
+    its records and rejects."""
 
-    job: Job
+    job: JobState
     records: list[dict[str, Any]]
     rejects: list[dict[str, Any]]
 
 
 async def submit(store: JobStore, runtime: WorkerRuntime, spec: dict[str, Any] | bytes,
                  tenant: str = "harness") -> str:
-    """Validate `spec` as POST /v1/jobs does and create the job (not enqueued); its id."""
-    from service.api.serving import JobService
-
+    """Check `spec` as POST /v1/jobs does (decode, then the recipe's `check`) and create
+    the job (not enqueued); its id."""
     raw = spec if isinstance(spec, bytes) else msgspec.json.encode(spec)
-    checked, target, shards = JobService(store, None, runtime.registry, runtime.settings).validate(raw)
+    checked = decode_spec(raw)
+    target = RECIPES[checked.recipe].check(checked, Env(providers=runtime.registry, settings=runtime.settings))
+    shards = parallelism(checked, target, runtime.settings.parallelism, runtime.settings.max_parallelism)
     job_id = new_job_id()
     await store.create(job_id=job_id, tenant=tenant, recipe=checked.recipe, spec_json=msgspec.json.encode(checked),
                        spec_hash=spec_hash(checked), target=target,
@@ -176,9 +180,10 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
     """Submit `spec` and run it to its end in this process; the finished job.
 
     `spec["generator"]["provider"]` (and any other provider the spec names) must be a
-    key of `providers`. Raises the API's InvalidSpec for a spec the API would refuse.
-    `workers` > 1 runs that many workers' `execute` at once on the job (each claims a
-    shard: give the spec a `parallelism`), interleaved on this process's loop.
+    key of `providers`. Raises InvalidSpec for a spec the API would refuse with a 422 from
+    its checks (msgspec's error for one that does not decode). `workers` > 1 runs that
+    many workers' `execute` at once on the job (each claims a shard: give the spec a
+    `parallelism`), interleaved on this process's loop.
     """
     settings = msgspec.structs.replace(settings or Settings(), redis_url=redis_url)
     runtime = WorkerRuntime(settings, ScriptedRegistry(providers), worker_id="harness")

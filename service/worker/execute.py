@@ -39,7 +39,7 @@ import msgspec
 
 from service import defaults, metrics
 from service.domain.errors import problem_type
-from service.domain.job import FINAL, Problem
+from service.domain.job import FINAL, JobError
 from service.pipeline.outcome import merged, settle
 from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
@@ -59,7 +59,7 @@ def _problem(slug: str, detail: str) -> bytes:
     """A failed job's `error`, of a catalogued problem type. The detail may quote a
     provider or an exception raised on its answer, so it is redacted."""
     t = problem_type(slug)
-    return msgspec.json.encode(Problem(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
+    return msgspec.json.encode(JobError(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
 
 
 async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
@@ -216,7 +216,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         shown = note
         await retrying(lambda: store.set_note(job_id, shown), f"job {job_id}: note")
     if final == "failed":
-        log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=Problem).detail)
+        log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=JobError).detail)
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
                           f"job {job_id}: final status")
     if prev not in FINAL:
