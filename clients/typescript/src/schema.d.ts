@@ -1289,7 +1289,7 @@ export interface components {
          * Shards
          * @description How the job is spread over workers: at most `parallelism` shards, each worked on
          *     by one worker at a time; `running` are held by a worker now, `ended` finished their
-         *     part. Counters, funnel and outcomes above are the sum over every shard.
+         *     part. Counters, funnel and outcomes are the sum over every shard.
          */
         Shards: {
             /** @default 0 */

@@ -46,7 +46,7 @@ class Job:
             seed (int | None):
             shards (Shards): How the job is spread over workers: at most `parallelism` shards, each worked on
                 by one worker at a time; `running` are held by a worker now, `ended` finished their
-                part. Counters, funnel and outcomes above are the sum over every shard.
+                part. Counters, funnel and outcomes are the sum over every shard.
             spec_hash (str):
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):

@@ -15,7 +15,7 @@ T = TypeVar("T", bound="Shards")
 class Shards:
     """How the job is spread over workers: at most `parallelism` shards, each worked on
     by one worker at a time; `running` are held by a worker now, `ended` finished their
-    part. Counters, funnel and outcomes above are the sum over every shard.
+    part. Counters, funnel and outcomes are the sum over every shard.
 
         Attributes:
             ended (int | Unset):  Default: 0.
