@@ -16,8 +16,11 @@ sink's Lua commit is the last guard (kept never exceeds target) when several wor
 share one job.
 
 Resume: `ctx.is_done(key)` says whether an item was committed (kept or rejected) by an
-earlier run; `await ctx.committed()` returns what was committed, for recipes that
-rebuild state from it (Self-Instruct's pool, Evol-Instruct's chains). A recipe's
+earlier run, for the items this run asked about: `ctx.items` asks for the chunks it
+takes from another run, `await ctx.refresh_done(keys)` for any keys, and `await
+ctx.committed()` returns what was committed, for recipes that rebuild state from it
+(Evol-Instruct's chains, PersonaHub's lineage). A shard never loads every id of a job
+(a million ids were ~50 MB of worker memory). A recipe's
 `run()` returns a `RunOutcome` (a note for the caller, or a shortfall that fails the
 job); the context never reads it back from attributes the recipe set.
 
@@ -408,11 +411,8 @@ class Items(Generic[T]):
             if c < 0:
                 return None
         start, stop = c * self._size, min(len(self._values), (c + 1) * self._size)
-        if how != "fresh":
-            # Left by another run: what it committed after this run read the ids counts too.
-            ids = [ctx.item_id(self._key(i, self._values[i])) for i in range(start, stop)]
-            done = await retrying(lambda: ctx.store.shards.has_committed(ctx.job_id, ids), f"job {ctx.job_id}: ids")
-            ctx.done.update(i for i, d in zip(ids, done) if d)
+        if how != "fresh":  # another run worked on it: skip what that run committed
+            await ctx.refresh_done(self._key(i, self._values[i]) for i in range(start, stop))
             log.info("job %s: shard %d took chunk %s/%d (%s)", ctx.job_id, ctx.shard, self._stream, c, how)
         if self._prepare is not None:
             await self._prepare(self._values[start:stop], how == "fresh")
@@ -761,9 +761,19 @@ class RecipeContext(Generic[SpecT]):
 
     async def committed(self, *, rejects: bool = False) -> Committed:
         """What earlier runs (and other shards) committed: records always; rejects when
-        asked, they can be many. Read in pages, so Redis is never blocked long."""
-        return Committed(self.job_id, frozenset(self.done), await self.store.all_lines(self.job_id, "records"),
-                         await self.store.all_lines(self.job_id, "rejects") if rejects else [])
+        asked, they can be many. Read in pages, so Redis is never blocked long; their
+        ids join `done`."""
+        records = await self.store.all_lines(self.job_id, "records")
+        rejected = await self.store.all_lines(self.job_id, "rejects") if rejects else []
+        self.done.update(str(line["id"]) for line in records + rejected)
+        return Committed(self.job_id, frozenset(self.done), records, rejected)
+
+    async def refresh_done(self, keys: Iterable[str]) -> None:
+        """Learn which of the items `keys` are committed (`done` starts empty: a shard
+        asks about the items it takes, not about every item of the job)."""
+        ids = [self.item_id(k) for k in keys]
+        done = await retrying(lambda: self.store.shards.has_committed(self.job_id, ids), f"job {self.job_id}: ids")
+        self.done.update(i for i, d in zip(ids, done) if d)
 
     async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
                      provenance: dict[str, Any] | None = None) -> None:

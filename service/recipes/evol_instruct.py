@@ -70,7 +70,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Sequence
+from typing import Annotated, Any, Iterable, Literal, Sequence
 
 import msgspec
 from msgspec import Meta
@@ -328,11 +328,16 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         drop_truncated = spec.filters.drop_truncated
         # Every chain still to advance, by seed index (untouched ones too). Shards take
         # chains in chunks of one job-wide shuffled order of the seeds.
+        def chain_keys(indices: Iterable[int]) -> list[str]:
+            return [item_key(i, t, width) for i in indices for t in range(p.rounds + 1)]
+
+        await ctx.refresh_done(chain_keys(range(len(seeds))))  # rejected rounds end their chain
         todo = {c.index: c for c in restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
                                                    p.rounds, p.include_seeds)}
 
         async def restore(indices: Sequence[int], fresh: bool) -> None:
             if not fresh:  # another run worked on these chains: read how far they got
+                await ctx.refresh_done(chain_keys(indices))
                 again = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
                                        p.rounds, p.include_seeds)
                 todo.update((c.index, c) for c in again if c.index in set(indices))

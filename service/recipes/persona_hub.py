@@ -348,7 +348,6 @@ class PersonaHub(Recipe[PersonaHubJob]):
         persona-stage outcomes, lineage keys used by synthesis, and record keys."""
         out: dict[str, Any] = {"persona": {}, "decided": set(), "used": set(), "records": set()}
         committed = await ctx.committed(rejects=True)
-        ctx.done.update(str(line["id"]) for line in committed.records + committed.rejects)
         for line in committed.records + committed.rejects:
             node, persona = field_of(line, "persona_id"), field_of(line, "persona")
             key = committed.key(line)

@@ -181,7 +181,9 @@ end
 if not holder then
   local cur = redis.call('HGET', KEYS[2], 'status')
   local rec = redis.call('HGET', KEYS[2], 'worker:' .. ARGV[3])
-  if (cur == 'running' or cur == 'cancelling') and (not rec or rec == ARGV[1]) then
+  -- never back to a shard that ended: its part is over, and a lease would block the settling
+  local over = redis.call('HGET', KEYS[2], 'ended:' .. ARGV[3])
+  if (cur == 'running' or cur == 'cancelling') and (not rec or rec == ARGV[1]) and not over then
     redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
     redis.call('HSET', KEYS[2], 'worker:' .. ARGV[3], ARGV[1])
     return 1

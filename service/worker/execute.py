@@ -62,11 +62,19 @@ def _problem(slug: str, detail: str) -> bytes:
     return msgspec.json.encode(JobError(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
 
 
-async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
+async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer,
+                 quit: asyncio.Event) -> None:
+    """Every 0.25 s until `quit` is set (a flag, not a cancel: a cancel landing inside a
+    Redis call can surface as a connection error, which this loop rides out, and a
+    watcher that never ends keeps renewing a lease its shard gave up)."""
     last_renew = last_flush = time.monotonic()
     outage = False
     while True:
-        await asyncio.sleep(0.25)
+        try:
+            await asyncio.wait_for(quit.wait(), 0.25)
+            return
+        except asyncio.TimeoutError:
+            pass
         now = time.monotonic()
         try:
             status, stop, kept = await store.shards.poll(run.job_id)
@@ -153,7 +161,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     stats = JobStats(buffer)
     run: RecipeContext[Any] = RecipeContext(
         job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
-        stats=stats, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
+        stats=stats, done=set(), kept=int(raw.get("kept") or 0),
         target=target, tenant=raw.get("tenant", ""),
         seed=int(raw["seed"]) if raw.get("seed") else None,
         shard=shard, run=run_no, parallelism=int(raw.get("parallelism") or 1),
@@ -163,11 +171,14 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     log.info("job %s: shard %d of %s running %s (kept %d of %s)", job_id, shard, run.parallelism, spec.recipe,
              run.kept, target)
     run.start()
-    watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
     outcome: RunOutcome = DONE
     end = ""
+    watcher: asyncio.Task[None] | None = None
+    quit = asyncio.Event()
     try:
         while True:
+            quit.clear()
+            watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer, quit))
             if raw.get("status") == "cancelling":
                 run.stop("cancelled")
             elif raw.get("stop"):
@@ -183,6 +194,10 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
             await run.drain()
             if run.stop_reason in ("lease", "handoff"):
                 break
+            # The watcher stops renewing before the shard ends: a heartbeat after SHARD_END
+            # would take the lease back and keep the job from being settled.
+            quit.set()
+            await watcher
             out = b"" if outcome is DONE else _outcome_enc.encode(outcome)
             end = await retrying(lambda: store.shards.end(job_id, shard, worker_id, out, settings.lease_seconds),
                                  f"job {job_id}: end")
@@ -191,7 +206,9 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
             log.info("job %s: shard %d takes work another shard left", job_id, shard)
             raw = await store.get(job_id) or {}
     finally:
-        watcher.cancel()
+        quit.set()
+        if watcher is not None:
+            await asyncio.gather(watcher, return_exceptions=True)
         await run.close()
     if run.stop_reason == "lease":
         return
