@@ -56,7 +56,7 @@ def create_app(body: bytes, variant: str = "bytes") -> Litestar:
 
     lifespan = []
     if variant in ("store", "job"):
-        from service.api.serving import JobService
+        from service.api.jobs.service import JobService
         from service.providers.registry import Registry
         from service.store.jobs import JobStore
         from service.store.redis import async_client, sync_client
@@ -76,7 +76,7 @@ def create_app(body: bytes, variant: str = "bytes") -> Litestar:
 
     if variant == "job":
         from service.api.auth import tenant_of
-        from service.domain.job import Job
+        from service.api.jobs.schemas import Job
 
         globals()["Job"] = Job  # the handler's return annotation is resolved in this module's namespace
         @get("/v1/jobs/{job_id:str}", guards=guards)

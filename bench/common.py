@@ -83,6 +83,7 @@ class Stack:
         self.fake_proc: subprocess.Popen | None = None
         self.api_proc: subprocess.Popen | None = None
         self.worker_proc: subprocess.Popen | None = None
+        self.extra_workers: list[subprocess.Popen] = []
         self.redis_url = REDIS_URL
         self.fake = ""
         self.api = ""
@@ -130,7 +131,22 @@ class Stack:
         r = redis.Redis.from_url(self.redis_url)
         wait_until(lambda: r.scard("rq:workers") >= 1, what="the worker")
 
+    def set_workers(self, n: int) -> None:
+        """Run `n` worker processes in all (the first is the stack's own)."""
+        r = redis.Redis.from_url(self.redis_url)
+        while len(self.extra_workers) > n - 1:
+            stop_proc(self.extra_workers.pop())
+        while len(self.extra_workers) < n - 1:
+            self.extra_workers.append(synthgen(["worker"], {**self.env(), "SYNTHGEN_PORT": "0"}))
+        wait_until(lambda: r.zcard("sg:workers") >= n and r.scard("rq:workers") >= n, what=f"{n} workers")
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in [self.worker_proc, *self.extra_workers] if p is not None]
+
     def stop_service(self) -> None:
+        for p in self.extra_workers:
+            stop_proc(p)
+        self.extra_workers = []
         stop_proc(self.worker_proc)
         stop_proc(self.api_proc)
         self.worker_proc = self.api_proc = None

@@ -4,11 +4,10 @@ One provider with a concurrency limit of LIMIT (`capped`), the model server answ
 in LATENCY s (so the limit, not the CPU, bounds throughput: LIMIT / LATENCY records/s
 at most), and jobs that ask for more than the limit (concurrency 2 x LIMIT each):
 
-a. 1, 2 and 4 worker processes, one job per worker, the records split between them
-   (the lead's sharded execution will make this one job over W workers; without it on
-   this branch, W concurrent jobs load W workers). The model server's own meter gives
-   the peak and time-averaged requests in flight: with the fleet limit they stay at
-   LIMIT however many workers join. The same runs on `capped-process`
+a. 1, 2 and 4 worker processes on ONE job with `parallelism` = the number of workers
+   (each worker runs a shard at concurrency 2 x LIMIT). The model server's own meter
+   gives the peak and time-averaged requests in flight: with the fleet limit they stay
+   at LIMIT however many workers join. The same runs on `capped-process`
    (limits_scope = "process": every worker process limits itself, as before the fleet
    limits) show what the fleet limit prevents: W x LIMIT in flight.
 b. The same job on one worker with the shared limiter on (`capped`) and off
@@ -26,7 +25,7 @@ from typing import Any
 
 import redis
 
-from bench.common import Stack, http_json, log, prompts, run_job, stop_proc, synthgen, wait_until
+from bench.common import Stack, http_json, log, prompts, run_job, wait_until
 
 LIMIT = 16
 LATENCY = 0.1
@@ -66,20 +65,21 @@ def live_workers(api: str) -> int:
     return int(http_json("GET", f"{api}/readyz", key=None)["checks"]["workers"])
 
 
-def spec(provider: str, items: list[str]) -> dict[str, Any]:
+def spec(provider: str, items: list[str], shards: int) -> dict[str, Any]:
     return {"recipe": "responses", "concurrency": 2 * LIMIT, "generator": {"provider": provider},
-            "params": {"prompts": items}}
+            "parallelism": shards, "params": {"prompts": items}}
 
 
-def run_jobs(stack: Stack, provider: str, n: int, jobs: int) -> dict[str, Any]:
-    """`jobs` concurrent jobs sharing n prompts, on `provider`; the model server's meter."""
+def run_jobs(stack: Stack, provider: str, n: int, jobs: int = 1, shards: int = 1) -> dict[str, Any]:
+    """`jobs` concurrent jobs sharing n prompts, each as `shards` shards, on `provider`;
+    the model server's meter."""
     items = prompts(n)
     parts = [items[k::jobs] for k in range(jobs)]
     before = scrape(stack.api)
     stack.meter_reset()
 
     async def go() -> list[tuple[float, dict[str, Any], int]]:
-        return await asyncio.gather(*(run_job(stack.api, spec(provider, part)) for part in parts))
+        return await asyncio.gather(*(run_job(stack.api, spec(provider, part, shards)) for part in parts))
 
     start = time.monotonic()
     results = asyncio.run(go())
@@ -101,35 +101,30 @@ def run_jobs(stack: Stack, provider: str, n: int, jobs: int) -> dict[str, Any]:
 
 def section(stack: Stack, *, n: int, rounds: int) -> dict[str, Any]:
     stack.set_latency(LATENCY)
-    extra: list[Any] = []
     out: dict[str, Any] = {"limit": LIMIT, "latency": LATENCY, "n": n, "ideal_rate": LIMIT / LATENCY,
                            "by_workers": {}, "on_off": {}}
     r = redis.Redis.from_url(stack.redis_url)
     try:
-        run_jobs(stack, "capped", min(n, 4 * LIMIT), 1)  # warm-up: imports, connections
+        run_jobs(stack, "capped", min(n, 4 * LIMIT))  # warm-up: imports, connections
         for workers in (1, 2, 4):
-            env = stack.env()
-            while len(extra) < workers - 1:
-                extra.append(synthgen(["worker"], env))
+            stack.set_workers(workers)
             wait_until(lambda: r.scard("rq:workers") >= workers and live_workers(stack.api) >= workers,
                        what=f"{workers} workers")
-            row = {scope: run_jobs(stack, provider, n, workers)
+            row = {scope: run_jobs(stack, provider, n, shards=workers)
                    for scope, provider in (("fleet", "capped"), ("process", "capped-process"))}
             out["by_workers"][str(workers)] = row
             f, p = row["fleet"], row["process"]
-            log(f"  {workers} worker(s), {workers} job(s) at concurrency {2 * LIMIT}, limit {LIMIT}: "
+            log(f"  {workers} worker(s), one job of {workers} shard(s) at concurrency {2 * LIMIT}, limit {LIMIT}: "
                 f"fleet limit: peak in flight {f['peak_inflight']} (mean {f['mean_inflight']:.1f}), "
                 f"{f['rate']:.1f} rec/s, {f['calls_per_request']:.2f} Redis calls/request; "
                 f"per-process limit: peak {p['peak_inflight']} (mean {p['mean_inflight']:.1f}), {p['rate']:.1f} rec/s")
-        for w in extra:
-            stop_proc(w)
-        extra.clear()
+        stack.set_workers(1)
         wait_until(lambda: live_workers(stack.api) == 1, what="one worker left")
         on, off = [], []
         for k in range(rounds):
             pair = [("fleet", "capped"), ("process", "capped-process")]
             for scope, provider in (pair if k % 2 == 0 else pair[::-1]):
-                res = run_jobs(stack, provider, n, 1)
+                res = run_jobs(stack, provider, n)
                 (on if scope == "fleet" else off).append(res)
                 log(f"    round {k + 1}: limiter {'on ' if scope == 'fleet' else 'off'} {res['rate']:.1f} rec/s "
                     f"(peak in flight {res['peak_inflight']}, mean {res['mean_inflight']:.1f})")
@@ -139,6 +134,5 @@ def section(stack: Stack, *, n: int, rounds: int) -> dict[str, Any]:
         log(f"  one job, one worker: shared limiter on {med_on:.1f} rec/s, off {med_off:.1f} rec/s: "
             f"on/off {med_on / med_off:.3f} (aim >= 0.9); ideal {LIMIT / LATENCY:.0f} rec/s")
     finally:
-        for w in extra:
-            stop_proc(w)
+        stack.set_workers(1)
     return out

@@ -108,6 +108,13 @@ def table(res: dict[str, Any]) -> str:
         if oo:
             rows.append(("shared limiter on / off, same job", f"{oo['ratio']:.3f} ({oo['rate_on']:,.1f} / "
                          f"{oo['rate_off']:,.1f} rec/s)", ">= 0.9", _aim(oo["ratio"] >= 0.9)))
+    sc = s.get("scaling")
+    if sc:
+        for w, r in sc["ratio"].items():
+            aim = ">= 1.7x" if w == "2" else ""
+            rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
+                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker)", aim,
+                         _aim(r["median"] >= 1.7) if w == "2" else ""))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

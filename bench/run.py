@@ -15,6 +15,7 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   local       tokens/s of the embedded SmolLM2 through synthgen vs llama-cpp-python
   limits      provider-bound under the fleet-wide limits: in flight at the limit with 1, 2
               and 4 workers; the shared limiter on vs off (same job)
+  scaling     one job on 1, 2 and 4 worker processes, CPU-bound (300-word replies)
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "dedup", "local", "limits")
+SECTIONS = ("throughput", "memory", "api", "dedup", "local", "limits", "scaling")
 
 
 def machine() -> dict[str, str]:
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     try:
-        from bench import api_latency, dedup_throughput, limits, local_model, memory, throughput
+        from bench import api_latency, dedup_throughput, limits, local_model, memory, scaling, throughput
 
         # Peer venvs first, so a first-time build is not counted in any section.
         if "throughput" in only and peers:
@@ -131,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
                 stack, n_prompts=2 if q else 6, max_tokens=32 if q else 128, rounds=1 if q else 2, tmp=tmp))
         if "limits" in only:
             run_section("limits", lambda: limits.section(stack, n=480 if q else 1600, rounds=1 if q else 3))
+        if "scaling" in only:
+            run_section("scaling", lambda: scaling.section(
+                stack, n=1000 if q else 6000, workers=[1, 2, 4], rounds=1 if q else 3, words=300, latency=0.005,
+                concurrency=64, tmp=tmp))
     finally:
         if stack is not None:
             stack.close()

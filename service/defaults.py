@@ -53,6 +53,20 @@ MAX_TARGET = 1_000_000
 JOB_CONCURRENCY = 32
 # Upper bound for a job's requested concurrency.
 MAX_JOB_CONCURRENCY = 1024
+# Shards a job runs as when its spec names none (SYNTHGEN_PARALLELISM), and the most a
+# spec may ask (SYNTHGEN_MAX_PARALLELISM): a copy per shard waits on the queue, so a fleet
+# of W workers works on min(W, P) shards of one job.
+PARALLELISM = 4
+MAX_PARALLELISM = 64
+# A job gets one shard per this many records of its target at most: a small job stays
+# on one worker, where sharding would only add round trips (and tail waste).
+RECORDS_PER_SHARD = 200
+# Inputs are handed to shards in chunks: about this many per shard (a fast shard takes
+# more, a dead one leaves one chunk to redo), of MIN..MAX items each (a chunk claim is
+# one round trip; a 1M-input job is 500 chunks).
+CHUNKS_PER_SHARD = 8
+MIN_CHUNK_ITEMS = 16
+MAX_CHUNK_ITEMS = 2000
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
 FLUSH_BATCH = 256
 FLUSH_SECONDS = 0.05

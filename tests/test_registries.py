@@ -5,14 +5,20 @@ and what the catalogue tells clients is true."""
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
 
-from service.api.meta import _RECIPES
+from service.api.catalogue.service import recipe_list
 from service.domain.errors import PROBLEM_TYPES
 from service.domain.specs import JobSpecBase, StageSpec
+from service.providers import embedders
+from service.providers.embedders import KINDS as EMBEDDER_KINDS
+from service.providers.embedders import EmbedderKind
 from service.providers.registry import KINDS
 from service.recipes import RECIPES, decode_spec
 from service.settings import SETTINGS, markdown_table
@@ -21,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 RECIPES_DOC = (ROOT / "docs" / "recipes.md").read_text()
 TESTS = ROOT / "tests"
+CATALOGUE = recipe_list()  # what GET /v1/recipes answers
+# Libraries a spec decode must not import (the worker's: vectors, MinHash, models, HTTP clients).
+HEAVY = {"numpy", "scipy", "datasketch", "qdrant_client", "torch", "sentence_transformers", "llama_cpp", "aiohttp"}
 
 
 def test_every_recipe_is_documented_in_the_readme_and_docs_and_has_a_test() -> None:
@@ -34,7 +43,7 @@ def test_every_recipe_is_documented_in_the_readme_and_docs_and_has_a_test() -> N
 def test_the_catalogue_says_which_recipes_need_raw_completion() -> None:
     # A recipe that always calls raw completion, one that chooses by params.mode, and
     # the rest, which never do: GET /v1/recipes must say so for each.
-    raw = {r.name: r.raw_completion for r in _RECIPES.data}
+    raw = {r.name: r.raw_completion for r in CATALOGUE.data}
     assert raw["magpie"] == "always"
     assert raw["self-instruct"] == raw["alpaca"] == "when params.mode is 'completion'"
     never = {n for n, v in raw.items() if v == "never"}
@@ -54,17 +63,56 @@ def test_every_provider_kind_is_documented() -> None:
         assert kind.__doc__, f"{kind.__name__} has no docstring"
 
 
+def _stage_kind(t: object) -> type[StageSpec] | None:
+    """The StageSpec subclass a JobSpecBase field holds (`X` or `X | None`), if any."""
+    for arg in (t, *getattr(t, "__args__", ())):
+        if isinstance(arg, type) and issubclass(arg, StageSpec):
+            return arg
+    return None
+
+
+def test_every_embedder_kind_is_documented_and_opens_itself() -> None:
+    doc = embedders.__doc__ or ""
+    for kind in EMBEDDER_KINDS:
+        tag = kind.__struct_config__.tag
+        assert f"| `{tag}`" in doc, f"the embedders' table (service/providers/embedders) lacks kind {tag}"
+        assert kind.__doc__, f"{kind.__name__} has no docstring"
+        assert kind.open is not EmbedderKind.open, f"{kind.__name__} does not open its embedder"
+
+
 def test_every_stage_kind_is_a_job_spec_field_and_documented() -> None:
     fields = {f.name: f.type for f in msgspec.structs.fields(JobSpecBase)}
-    stage_fields = [n for n, t in fields.items() if "Spec" in str(t) and n not in ("generator",)]
+    stage_fields = {n: k for n, t in fields.items() if (k := _stage_kind(t)) is not None}
+    assert list(stage_fields)[0] == "filters"
     quality = (ROOT / "docs" / "quality.md").read_text()
-    for name in ["filters", *stage_fields]:
+    for name in stage_fields:
         assert f"`{name}`" in quality, f"docs/quality.md does not document the {name} stage"
     kinds = StageSpec.__subclasses__()
-    assert len(kinds) == 1 + len(stage_fields)
+    assert len(kinds) == len(stage_fields) and set(kinds) == set(stage_fields.values())
     for cls in kinds:
         assert cls.build is not StageSpec.build, f"{cls.__name__} does not build its stage"
         assert cls.__doc__, f"{cls.__name__} has no docstring"
+    # Catalogued: every recipe's spec schema in GET /v1/recipes offers every stage.
+    for info in CATALOGUE.data:
+        props = info.spec_schema["$defs"][info.spec_schema["$ref"].rsplit("/", 1)[1]]["properties"]
+        assert set(stage_fields) <= set(props), (info.name, set(stage_fields) - set(props))
+
+
+def test_decoding_a_spec_with_every_stage_imports_no_heavy_module() -> None:
+    # The API decodes every job spec; the stage and recipe modules it imports for that
+    # must defer their heavy libraries to where a stage is built or a recipe runs.
+    spec = {"recipe": "responses", "generator": {"provider": "p"}, "params": {"prompts": ["a"]},
+            "judge": {}, "dedup": {"minhash": {}, "embedding": {}}, "decontamination": {"inline": {"b": ["x y z"]}}}
+    code = ("import json, sys\n"
+            "from service.recipes import decode_spec\n"
+            f"spec = decode_spec({json.dumps(spec).encode()!r})\n"
+            "print(json.dumps([[type(s).__name__ for s in spec.stage_specs()], sorted(sys.modules)]))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    stages, modules = json.loads(r.stdout)
+    assert stages == ["Filters", "JudgeSpec", "DedupSpec", "DecontaminationSpec"]
+    heavy = {m.split(".")[0] for m in modules} & HEAVY
+    assert not heavy, f"decoding a spec imported {sorted(heavy)}"
 
 
 def test_readme_settings_table_is_the_registry() -> None:
@@ -91,7 +139,7 @@ def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
 
 
 def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
-    mixes = {r.name for r in _RECIPES.data if r.mix}
+    mixes = {r.name for r in CATALOGUE.data if r.mix}
     assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
     for name in set(RECIPES) - mixes:
         assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"

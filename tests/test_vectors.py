@@ -29,8 +29,10 @@ from aiohttp import web
 from service.providers.base import ProviderError
 from service.providers.embedders import (
     EmbedderConfig,
+    MiniLMConfig,
     MiniLMEmbedder,
     OpenAIEmbedder,
+    OpenAIEmbedderConfig,
     open_embedder,
 )
 from service.store.vectors import (
@@ -91,7 +93,7 @@ def test_minilm_puts_paraphrases_close_and_unrelated_far() -> None:
 @pytest.mark.minilm
 def test_minilm_is_deterministic_handles_empty_and_keeps_the_loop_running() -> None:
     async def body() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        e = open_embedder(EmbedderConfig(kind="minilm", batch_size=16))
+        e = open_embedder(MiniLMConfig(batch_size=16))
         ticks = 0
 
         async def ticker() -> None:
@@ -140,7 +142,7 @@ def test_openai_embedder_batches_and_normalises(fake: Fake) -> None:
 def test_openai_embedder_retries_429_honouring_retry_after_and_5xx(fake: Fake) -> None:
     fake.configure(rate_limit_first=2, retry_after=0.4, fault_endpoints=["embeddings"])
 
-    async def body(cfg: EmbedderConfig) -> tuple[np.ndarray, int, float]:
+    async def body(cfg: OpenAIEmbedderConfig) -> tuple[np.ndarray, int, float]:
         e = open_embedder(cfg)
         assert isinstance(e, OpenAIEmbedder)
         start = time.monotonic()
@@ -149,7 +151,7 @@ def test_openai_embedder_retries_429_honouring_retry_after_and_5xx(fake: Fake) -
         finally:
             await e.aclose()
 
-    cfg = EmbedderConfig(kind="openai-compatible", base_url=f"{fake.url}/v1", model="m", dim=384, concurrency=1)
+    cfg = OpenAIEmbedderConfig(base_url=f"{fake.url}/v1", model="m", dim=384, concurrency=1)
     out, retries, elapsed = asyncio.run(body(cfg))
     assert out.shape == (2, 384) and retries == 2
     assert elapsed >= 0.8  # waited Retry-After (0.4 s) twice
@@ -218,15 +220,22 @@ def test_embedder_config() -> None:
     cfg = msgspec.convert({"kind": "openai-compatible", "base_url": "http://h/v1", "model": "e5", "dim": 768},
                           EmbedderConfig)
     assert cfg.batch_size == 64 and isinstance(open_embedder(cfg), OpenAIEmbedder)
-    assert isinstance(open_embedder(EmbedderConfig()), MiniLMEmbedder)  # cheap: loads on first embed
-    with pytest.raises(msgspec.ValidationError, match="dim is required"):
+    assert isinstance(open_embedder(MiniLMConfig()), MiniLMEmbedder)  # cheap: loads on first embed
+    with pytest.raises(msgspec.ValidationError, match="missing required field `dim`"):
         msgspec.convert({"kind": "openai-compatible", "base_url": "http://h/v1", "model": "e5"}, EmbedderConfig)
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"kind": "word2vec"}, EmbedderConfig)
     with pytest.raises(ValueError, match="384"):
-        EmbedderConfig(kind="minilm", dim=768)
+        MiniLMConfig(dim=768)
     with pytest.raises(ValueError, match="batch_size"):
-        EmbedderConfig(batch_size=0)
+        MiniLMConfig(batch_size=0)
+    # The union opens itself: each kind decodes to its own class, which refuses another
+    # kind's fields by name, and checks what msgspec does not when built in code.
+    assert type(msgspec.convert({"kind": "minilm"}, EmbedderConfig)) is MiniLMConfig
+    with pytest.raises(msgspec.ValidationError, match="unknown field `base_url`"):
+        msgspec.convert({"kind": "minilm", "base_url": "http://h/v1"}, EmbedderConfig)
+    with pytest.raises(ValueError, match="dim must be between"):
+        OpenAIEmbedderConfig(base_url="http://h/v1", model="e5", dim=0)
 
 
 # --- Vector indexes ---------------------------------------------------------------------

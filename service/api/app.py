@@ -1,4 +1,14 @@
-"""The Litestar application: routes, error mapping, request ids, shared clients."""
+"""The Litestar application: the features' routes, the services they depend on, error
+mapping, request ids.
+
+Services are built once, when the app starts (its lifespan: the Redis clients live in
+the server's event loop), with their dependencies passed in, as vLLM's
+`init_app_state` does. Handlers receive them as Litestar dependencies by name
+(`jobs`, `review`, `catalogue`, `ops`, and `tenant`, the caller's tenant), so no
+handler reaches into app state, and a test can hand a route another service:
+`create_app(settings, dependencies={"ops": Provide(...)})` replaces the app's provider
+of that name.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +16,66 @@ import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
+import msgspec
 from litestar import Litestar
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import __version__, defaults, redact
 from service import settings as settings_mod
-from service.api import meta, openapi
-from service.api.jobs import JobController
+from service.api import openapi
+from service.api.auth import provide_tenant
+from service.api.catalogue.routes import ROUTES as CATALOGUE_ROUTES
+from service.api.catalogue.service import CatalogueService
+from service.api.jobs.routes import JobController
+from service.api.jobs.service import JobService
+from service.api.ops.routes import ROUTES as OPS_ROUTES
+from service.api.ops.service import OpsService
 from service.api.problems import HANDLERS
-from service.api.review import ReviewController, review_page
-from service.api.serving import JobService, ReviewService
+from service.api.review.routes import ReviewController, review_page
+from service.api.review.service import ReviewService
 from service.providers.registry import Registry
 from service.settings import Settings
 from service.store.jobs import JobStore
-from service.store.limits import LimitStore
 from service.store.redis import async_client, sync_client
 
 log = logging.getLogger("synthgen.api")
+
+
+class Services(msgspec.Struct, frozen=True):
+    """The services the routes depend on, one each, built at start."""
+
+    jobs: JobService
+    review: ReviewService
+    catalogue: CatalogueService
+    ops: OpsService
+
+
+def build_services(store: JobStore, sync_redis: Any, registry: Registry, settings: Settings) -> Services:
+    jobs = JobService(store, sync_redis, registry, settings)
+    return Services(jobs=jobs, review=ReviewService(jobs), catalogue=CatalogueService(registry, settings),
+                    ops=OpsService(store, settings.queue))
+
+
+def _service(name: str) -> Provide:
+    def provide(state: State) -> Any:
+        return getattr(state.services, name)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+# The dependencies every handler may name; `create_app(dependencies=...)` overrides them.
+DEPENDENCIES: dict[str, Provide] = {
+    **{name: _service(name) for name in Services.__struct_fields__},
+    "tenant": Provide(provide_tenant, sync_to_thread=False),
+}
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -77,14 +123,14 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="synthgen", version=__version__,
         description="Synthetic-data generation as a service: submit a recipe job, stream its records.",
-        path="/docs", render_plugins=[swagger],
+        path="/docs", render_plugins=[openapi.Corrected(swagger), openapi.Corrected(JsonRenderPlugin())],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
         use_handler_docstrings=False,
     )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, dependencies: Mapping[str, Provide] | None = None) -> Litestar:
     settings = settings or settings_mod.get()
     registry = Registry.load(settings.providers_file)
     redact.configure_process(registry, settings)
@@ -94,10 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         url = settings.redis_url or ""
         client = async_client(url, max_connections=settings.redis_pool)
         sync = sync_client(url)
-        app.state.store = JobStore(client)
-        app.state.limits = LimitStore(client)
-        app.state.jobs = JobService(app.state.store, sync, registry, settings, app.state.limits)
-        app.state.review = ReviewService(app.state.jobs)
+        app.state.services = build_services(JobStore(client), sync, registry, settings)
         try:
             yield
         finally:
@@ -105,9 +148,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sync.close()
 
     app = Litestar(
-        route_handlers=[JobController, ReviewController, review_page, meta.list_recipes, meta.list_benchmarks, meta.list_providers, meta.healthz, meta.readyz, meta.metrics_route,
+        route_handlers=[JobController, ReviewController, review_page, *CATALOGUE_ROUTES, *OPS_ROUTES,
                         create_static_files_router(DOCS_ASSETS_PATH, [DOCS_ASSETS], name="docs-assets",
                                                    cache_control=CacheControlHeader(max_age=86400))],
+        dependencies={**DEPENDENCIES, **(dependencies or {})},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],
@@ -115,8 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=defaults.MAX_BODY_BYTES,
         debug=False,
     )
-    app.state.settings = settings
-    app.state.registry = registry
+    app.state.settings = settings  # read by the require_tenant guard (guards take no dependencies)
     openapi.install(app, schema_types())
     _fix_allow_headers(app)
     return app
@@ -142,10 +185,13 @@ def _fix_allow_headers(app: Litestar) -> None:
 
 def schema_types() -> list[object]:
     """The msgspec types the API reads and writes, for service.api.openapi."""
-    from service.api.meta import BenchmarkList, Health, ProviderList, RecipeList
-    from service.domain.job import Job, JobPage, Problem
+    from service.api.catalogue.schemas import BenchmarkList, ProviderList, RecipeList
+    from service.api.jobs.schemas import Job, JobPage
+    from service.api.ops.schemas import Health
+    from service.api.problems import Problem
+    from service.api.review.schemas import SpotCheck, SpotCheckRequest, Verdict
     from service.domain.report import JobReport
-    from service.domain.review import SpotCheck, SpotCheckRequest, StoredVerdict, Verdict
+    from service.domain.review import StoredVerdict
     from service.recipes import RECIPES
 
     return [*(r.Spec for r in RECIPES.values()), Job, JobPage, Problem, SpotCheck, SpotCheckRequest, Verdict,

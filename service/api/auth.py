@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from service.api.problems import ApiError
 
 
 def tenant_of(connection: ASGIConnection) -> str:
+    """The tenant `require_tenant` resolved."""
     return connection.scope["state"]["tenant"]
+
+
+# A handler parameter holding the caller's tenant (the `tenant` dependency).
+Tenant = NamedDependency[str]
+
+
+def provide_tenant(request: Request) -> str:
+    """The `tenant` dependency of every guarded handler (service/api/app.py)."""
+    return tenant_of(request)
 
 
 async def require_tenant(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -1,26 +1,37 @@
 """Every error the API returns is application/problem+json (RFC 9457) naming the field.
 
 Litestar's own exceptions (validation, 404, 405, 413, ...) and anything unexpected are
-mapped here too, so a caller never sees a bare 500 page or a stack trace.
+mapped here too, so a caller never sees a bare 500 page or a stack trace. Request
+bodies are decoded, and their errors made, by service/api/bodies.py; the problem
+types are the catalogue's (service/domain/errors.py).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import msgspec
 import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from service.domain.errors import FieldError, InvalidSpec, problem_type
-from service.domain.job import Problem
+from service.domain.job import JobError
 from service.store.redis import PoolExhausted
 
 log = logging.getLogger("synthgen.api")
 MEDIA = "application/problem+json"
+
+
+class Problem(JobError, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    # type, title, status, detail: JobError's (a failed job's error is served as a problem)
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    job_status: str | None = None
 
 
 class ApiError(Exception):
@@ -50,6 +61,25 @@ def bad_field(field: str, message: str, value: Any = None, status: int = 400) ->
                     [FieldError(field=field, message=message, value=value)])
 
 
+# How each status is described where a route declares it (openapi/openapi.json).
+_DESCRIPTIONS = {400: "Malformed request or parameter", 401: "Missing or unknown API key",
+                 404: "No such job for this tenant", 409: "The job is already final",
+                 413: "Body larger than the limit", 415: "Body is not application/json",
+                 422: "Well-formed but invalid spec (errors name the fields)", 503: "Job store unavailable"}
+
+
+def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """The problem+json answers a route declares (service/api/openapi.py adds the ones
+    every route of its kind can give)."""
+    return {c: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[c], media_type=MEDIA,
+                            generate_examples=False) for c in codes}
+
+
+def replayed(model: type, what: str) -> dict[int, ResponseSpec]:
+    """The 200 a creating route answers when the request was a replay of an earlier one."""
+    return {200: ResponseSpec(data_container=model, description=what, generate_examples=False)}
+
+
 def problem_response(request: Request, status: int, kind: str, title: str, detail: str | None = None,
                      errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
                      job_status: str | None = None) -> Response[Problem]:
@@ -58,40 +88,6 @@ def problem_response(request: Request, status: int, kind: str, title: str, detai
         errors=[msgspec.to_builtins(e) for e in errors] if errors else None, job_status=job_status,
     )
     return Response(body, status_code=status, media_type=MEDIA, headers=headers)
-
-
-_MSGSPEC_PATH = re.compile(r"`\$((?:\.[A-Za-z_][\w-]*|\[\d+\])*)`")
-
-
-def field_of(message: str) -> str:
-    """'Expected `int`, got `str` - at `$.target`' -> 'target' (top level -> '$')."""
-    m = _MSGSPEC_PATH.search(message)
-    if not m or not m.group(1):
-        return "$"
-    return m.group(1).lstrip(".")
-
-
-def spec_error(exc: msgspec.DecodeError | msgspec.ValidationError, raw: bytes | None = None,
-               kind: str = "invalid-spec", title: str = "Invalid job spec") -> ApiError:
-    """A 422 naming the field msgspec rejected, or a 400 saying where the bytes are bad."""
-    msg = str(exc)
-    if isinstance(exc, msgspec.ValidationError):
-        field = field_of(msg)
-        text = msg.split(" - at ")[0]
-        if msg.startswith("Object missing required field"):
-            missing = re.search(r"`(\w+)`", msg)
-            prefix = field if field != "$" else ""
-            field = f"{prefix}.{missing.group(1)}".lstrip(".") if missing else field
-        elif msg.startswith("Object contains unknown field"):
-            unknown = re.search(r"`([^`]+)`", msg)
-            prefix = field if field != "$" else ""
-            field = f"{prefix}.{unknown.group(1)}".lstrip(".") if unknown else field
-        elif kind == "invalid-spec" and ("tag" in msg or (field == "recipe" and msg.startswith("Invalid value"))):
-            text = f"{text}; known recipes are listed at GET /v1/recipes"
-        return ApiError(422, kind, title, f"{field}: {text}", [FieldError(field=field, message=text)])
-    from service.api.bodies import malformed
-
-    return malformed(raw or b"", exc)
 
 
 def handle_api_error(request: Request, exc: ApiError) -> Response[Problem]:
@@ -104,29 +100,8 @@ def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]
     return problem_response(request, t.status, t.slug, t.title, str(exc), exc.errors)
 
 
-def _strict_body_error(request: Request) -> ApiError | None:
-    """Litestar's messages lose the field path; re-decode the body strictly, as the type
-    this route declares (its `data` parameter), to name the field or the bad byte."""
-    body = request._connection_state.body  # the bytes Litestar already read, if any
-    data = request.route_handler.parsed_data_field
-    if data is None or not isinstance(body, bytes):
-        return None
-    if request.route_handler.operation_id == "createJob":
-        kind, title = "invalid-spec", "Invalid job spec"
-    else:
-        kind, title = "invalid-body", "Invalid request body"
-    try:
-        msgspec.json.decode(body)  # bytes first: a NUL past an unknown field is still a NUL
-        msgspec.json.decode(body, type=data.annotation)
-    except (msgspec.DecodeError, msgspec.ValidationError) as e:
-        return spec_error(e, body, kind, title)
-    return None
-
-
 def handle_validation(request: Request, exc: ValidationException) -> Response[Problem]:
-    strict = _strict_body_error(request)
-    if strict is not None:
-        return handle_api_error(request, strict)
+    """Litestar's own validation: path, query and header parameters (bodies are ours)."""
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
@@ -149,10 +124,6 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     if status >= 500:
         return handle_internal(request, exc)
-    if status == 400:  # a body Litestar could not decode: say which byte
-        strict = _strict_body_error(request)
-        if strict is not None:
-            return handle_api_error(request, strict)
     kind = _TITLES.get(status, "Error").lower().replace(" ", "-")
     return problem_response(request, status, kind, _TITLES.get(status, "Error"), str(exc.detail),
                             headers=dict(exc.headers or {}))

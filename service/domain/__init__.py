@@ -1,1 +1,2 @@
-"""Domain types: job specs, job state and records as msgspec Structs; no I/O here."""
+"""Domain types and rules: job specs, job state, the review's rules, the problem-type
+catalogue, as msgspec Structs and functions; no I/O and no HTTP here."""

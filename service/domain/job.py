@@ -1,16 +1,19 @@
-"""Job state as callers read it (the API's types). How it is stored in the job's Redis
-hash, and decoded from it, is store/codec.py's."""
+"""A job's state, as the service knows it: its status, progress, funnel and outcomes.
+
+Pure types. How the state is stored in the job's Redis hash, and decoded from it, is
+store/codec.py's; how the API shows it (with links, its error as problem+json) is
+service/api/jobs/schemas.py's.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
-from service.domain.limits import ProviderWait
 from service.domain.review import SpotCheckSummary
 
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
@@ -19,17 +22,15 @@ Status = Literal["queued", "running", "waiting_for_worker", "succeeded", "failed
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
-
-class Problem(msgspec.Struct, omit_defaults=True):
-    """RFC 9457 problem details."""
+class JobError(msgspec.Struct, omit_defaults=True):
+    """Why a job failed, as the worker stores it: a catalogued problem type
+    (service/domain/errors.py: its URI, title and status) and the detail. The API
+    serves it as the job's `error`, an RFC 9457 problem."""
 
     type: str
     title: str
     status: int
     detail: str | None = None
-    instance: str | None = None
-    errors: list[dict[str, Any]] | None = None
-    job_status: str | None = None
 
 
 class Progress(msgspec.Struct):
@@ -70,29 +71,19 @@ class GeneratorCount(msgspec.Struct):
     rejected: int = 0
 
 
-class JobLinks(msgspec.Struct):
-    self: str
-    spec: str
-    records: str
-    rejects: str
-    cancel: str
-    report: str
-    spotcheck: str
-    review_page: str
+class Shards(msgspec.Struct):
+    """How the job is spread over workers: at most `parallelism` shards, each worked on
+    by one worker at a time; `running` are held by a worker now, `ended` finished their
+    part. Counters, funnel and outcomes are the sum over every shard."""
+
+    parallelism: int = 1
+    running: int = 0
+    ended: int = 0
 
 
-class Job(msgspec.Struct):
-    """A job as the API returns it.
-
-    The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
-    poll of its status (and every page of a list) would carry it. `links.spec` serves it
-    as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
-
-    `waiting_for_provider` lists the provider models whose circuit is open (they kept
-    failing) while this running job waits on them; empty otherwise. The job stays
-    `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
-    the provider's `circuit_wait`.
-    """
+class JobState(msgspec.Struct):
+    """A job's state, decoded from its hash (store/codec.py): what the API shows of a
+    job but its links. The spec is not part of it (it is stored, and served, apart)."""
 
     id: str
     status: Status
@@ -102,23 +93,14 @@ class Job(msgspec.Struct):
     finished_at: str | None
     progress: Progress
     spec_hash: str
-    error: Problem | None
+    error: JobError | None
     note: str | None
     seed: int | None
     funnel: list[StageCount]
     outcomes: list[OutcomeCount]
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
-    links: JobLinks
-    # Never stored: read at request time for a running job (store/limits.py).
-    waiting_for_provider: list[ProviderWait] = []
-    object: str = "job"
-
-
-class JobPage(msgspec.Struct):
-    data: list[Job]
-    next_cursor: str | None
-    object: str = "list"
+    shards: Shards
 
 
 def new_job_id() -> str:

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import msgspec
 
+from service.domain.job import JobState
 from service.domain.review import SpotCheckSummary
 from service.pipeline.records import prompt_and_response
 
@@ -102,8 +103,8 @@ def distinct(texts: list[str]) -> Diversity | None:
     return Diversity(distinct_1=round(len(uni) / n1, 4), distinct_2=round(len(bi) / n2, 4) if n2 else 0.0)
 
 
-def build(job: Any, records: list[dict[str, Any]]) -> JobReport:
-    """`job` is the caller's view (service.domain.job.Job) of the job the records belong to."""
+def build(job: JobState, records: list[dict[str, Any]]) -> JobReport:
+    """The report of `job` from its kept records."""
     prompts, responses, scores, nearest = [], [], [], []
     for rec in records:
         p, r = prompt_and_response(rec)

@@ -18,6 +18,10 @@ Decisions (issue 18), for a reviewer checking a few hundred records before train
 - Acceptance is given overall, per generator (the sample is stratified by generator)
   and per reason, each with a 95% Wilson score interval, so "92% of 200" reads as
   roughly 88-95%, not as a measurement to three digits.
+
+This module holds the rules and what is stored (sample info, verdicts, the summary
+kept in the job hash); the requests and answers of the review routes are
+service/api/review/schemas.py's.
 """
 
 from __future__ import annotations
@@ -27,8 +31,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
-
-from service import defaults
 
 Outcome = Literal["accept", "reject", "right", "order_wrong", "tie", "both_bad"]
 # Verdicts each kind of record takes, and those that need a reason.
@@ -41,30 +43,6 @@ ACCEPTED = frozenset({"accept", "right"})
 NEEDS_REASON = frozenset({"reject", "both_bad"})
 
 ReasonName = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-
-
-class Verdict(msgspec.Struct, forbid_unknown_fields=True):
-    """A reviewer's decision on one sampled record."""
-
-    verdict: Annotated[Outcome, Meta(description="accept/reject for answers and dialogues; "
-                                     "right/order_wrong/tie/both_bad for preference pairs")]
-    reviewer: Annotated[str, Meta(min_length=1, max_length=defaults.MAX_REVIEWER_CHARS, pattern=r"\S",
-                                  description="Who decided (free text until signed review links exist)")]
-    reasons: Annotated[list[ReasonName], Meta(max_length=10, description=(
-        "From the sample's reason list; at least one for reject and both_bad"))] = []
-    note: Annotated[str, Meta(max_length=4000)] = ""
-
-
-class SpotCheckRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """How to draw a sample."""
-
-    size: Annotated[int, Meta(ge=1, le=10_000)] = 200
-    seed: int | None = None
-    interim: Annotated[bool, Meta(description="Allow drawing from a job that has not finished (the sample says so)")] = False
-    redraw: Annotated[bool, Meta(description="Replace the current sample; only while it has no verdicts")] = False
-    guidelines: Annotated[str, Meta(max_length=20_000, description="What reviewers should check; shown with the sample")] = ""
-    reasons: Annotated[list[ReasonName], Meta(min_length=1, max_length=30, description=(
-        "Reject reasons offered to reviewers; the defaults when omitted"))] | None = None
 
 
 class SampleInfo(msgspec.Struct):
@@ -116,22 +94,6 @@ class SpotCheckSummary(msgspec.Struct):
     by_reason: dict[str, int]
     by_verdict: dict[str, int]
     interim: bool = False
-
-
-class SpotItem(msgspec.Struct):
-    record: dict[str, Any]
-    kind: str
-    generator: str
-    verdict: StoredVerdict | None
-
-
-class SpotCheck(msgspec.Struct):
-    job_id: str
-    sample: SampleInfo
-    summary: SpotCheckSummary
-    verdicts: dict[str, list[str]]
-    items: list[SpotItem]
-    object: str = "spotcheck"
 
 
 def wilson(accepted: int, n: int, z: float = 1.96) -> tuple[float, float] | tuple[None, None]:

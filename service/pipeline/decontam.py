@@ -18,12 +18,42 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable, Literal
 
 import msgspec
+from msgspec import Meta
 
-from service.domain.specs import DecontaminationSpec
-from service.pipeline.stages import Candidate, Verdict
+from service.domain.errors import invalid
+from service.domain.spec_parts import Name
+from service.pipeline.stages import Candidate, Stage, StageSpec, Verdict
+
+
+class DecontaminationSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
+    """Remove candidates that overlap benchmark items (n-gram overlap)."""
+
+    benchmarks: Annotated[list[Name], Meta(description="Registered benchmark sets (GET /v1/benchmarks).")] = []
+    inline: Annotated[
+        dict[Name, Annotated[list[Annotated[str, Meta(min_length=1)]], Meta(min_length=1)]],
+        Meta(description="Extra benchmark sets given in the job: name -> items."),
+    ] = {}
+    mode: Literal["ngram", "coverage"] = "ngram"
+    ngram: Annotated[int, Meta(ge=3, le=50, description="n; default 13 in ngram mode, 8 in coverage mode.")] | None = None
+    coverage: Annotated[
+        float, Meta(ge=0.0, le=1.0, description="coverage mode: fraction of a benchmark item's tokens covered.")
+    ] = 0.5
+    field: Literal["prompt", "response", "both"] = "prompt"
+
+    def check(self, env: Any) -> None:
+        for i, name in enumerate(self.benchmarks):
+            if name not in env.settings.benchmark_files:
+                raise invalid(f"decontamination.benchmarks[{i}]", f"no benchmark set named {name!r} is registered; "
+                              "see GET /v1/benchmarks", name)
+        if not self.benchmarks and not self.inline:
+            raise invalid("decontamination.benchmarks", "name at least one benchmark set or give one inline")
+
+    def build(self, ctx: Any) -> Stage:
+        return DecontaminationStage(self, ctx.runtime)
+
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -24,14 +24,51 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from typing import Any, Callable
+from typing import Annotated, Any, Callable, Literal
 
-from service.domain.specs import DedupSpec
+import msgspec
+from msgspec import Meta
+
+from service.domain.errors import invalid
+from service.domain.spec_parts import Probability
 from service.pipeline.minhash import MinHashIndex
 from service.pipeline.records import prompt_and_response
-from service.pipeline.stages import Candidate, Verdict
+from service.pipeline.stages import Candidate, Stage, StageSpec, Verdict
 from service.store.jobs import exact_key as exact_set_key
 from service.store.redis import retrying
+
+
+class MinHashDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    threshold: Probability = 0.8
+    num_perm: Annotated[int, Meta(ge=16, le=512)] = 128
+    ngram: Annotated[int, Meta(ge=1, le=10)] = 3
+
+
+class EmbeddingDedup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    threshold: Annotated[
+        float, Meta(ge=0.0, le=1.0, description="Cosine similarity at or above which a candidate is a near-duplicate.")
+    ] = 0.9
+    scope: Literal["job", "collection"] = "job"
+    collection: Annotated[
+        str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", description="With scope 'collection': a collection shared by the tenant's jobs.")
+    ] | None = None
+
+
+class DedupSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
+    """Drop duplicates: exact (normalised hash), MinHash, and embedding near-duplicates."""
+
+    field: Literal["prompt", "response", "both"] = "both"
+    exact: bool = True
+    minhash: MinHashDedup | None = None
+    embedding: EmbeddingDedup | None = None
+
+    def check(self, env: Any) -> None:
+        e = self.embedding
+        if e is not None and e.scope == "collection" and not e.collection:
+            raise invalid("dedup.embedding.collection", "scope 'collection' needs a collection name")
+
+    def build(self, ctx: Any) -> Stage:
+        return DedupStage(self, ctx)
 
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")

@@ -14,11 +14,38 @@ a candidate with no parsed judgement is rejected (reason judge_unparseable).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from service.domain.specs import JudgeSpec
-from service.pipeline.stages import Candidate, Verdict
+from msgspec import Meta
+
+from service.domain.errors import invalid
+from service.domain.spec_parts import GeneratorRef
+from service.pipeline.stages import Candidate, Stage, StageSpec, Verdict
 from service.providers.base import ProviderError
+
+
+class JudgeSpec(StageSpec, kw_only=True, forbid_unknown_fields=True):
+    """LLM-as-judge pass: score every candidate, keep those at or above min_score."""
+
+    generator: GeneratorRef | None = None
+    rubric: Annotated[str, Meta(
+        min_length=1, max_length=20_000,
+        description="'additive5' (default), or a prompt with {prompt} and {response} asking for a closing 'Score: N'.",
+    )] = "additive5"
+    min_score: Annotated[float, Meta(ge=0, le=100)] = 3.0
+    repeats: Annotated[int, Meta(ge=1, le=10)] = 1
+    max_retries: Annotated[int, Meta(ge=0, le=10)] = 2
+
+    def generators(self) -> list[tuple[str, GeneratorRef]]:
+        return [("judge.generator", self.generator)] if self.generator is not None else []
+
+    def check(self, env: Any) -> None:
+        if self.rubric != "additive5" and ("{prompt}" not in self.rubric or "{response}" not in self.rubric):
+            raise invalid("judge.rubric", "a custom rubric must contain {prompt} and {response}")
+
+    def build(self, ctx: Any) -> Stage:
+        return JudgeStage(self, ctx)
+
 
 ADDITIVE_5 = """\
 Assess how well the response below answers the user's question. Use an additive scale \

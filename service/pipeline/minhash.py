@@ -8,13 +8,18 @@ counts only when the exact Jaccard of the shingle sets reaches the threshold, an
 the earliest indexed of those is the twin (deterministic whatever the bucket order);
 without it, the first candidate LSH returns is the twin (the dedup stage's choice:
 it keeps no shingle sets, so its memory is the signatures only).
+
+datasketch (and numpy under it) is imported when an index is made, not with this
+module: job specs are decoded in the API, which imports the stage and recipe modules
+that use this one.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -32,12 +37,15 @@ class MinHashIndex:
         self.shingles = shingles
         self.seed = seed
         self.confirm = confirm
+        from datasketch import MinHash, MinHashLSH
+
+        self._minhash = MinHash
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
         self.sets: dict[str, set[str]] = {}  # only with confirm
         self.order: dict[str, int] = {}
 
     def _signature(self, tokens: set[str]) -> MinHash:
-        m = MinHash(num_perm=self.num_perm, seed=self.seed)
+        m = self._minhash(num_perm=self.num_perm, seed=self.seed)
         m.update_batch([t.encode() for t in sorted(tokens)])
         return m
 

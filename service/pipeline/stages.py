@@ -1,21 +1,43 @@
 """Stages a candidate record passes before it is kept, in the design's order:
-filters -> judge -> dedup -> decontamination. Each is optional per job.
+filters -> judge -> dedup -> decontamination. Each is optional per job but the filters.
 
 A stage is anything with a `name` and `async check(candidate) -> Verdict | None`:
 None passes the candidate on (a stage may annotate it: scores, nearest neighbour),
 a Verdict rejects it with that stage and reason. Stages that gain from batching
 (embedding dedup) gather the candidates offered concurrently into one call.
+
+A stage kind is one module plus one line:
+- the module (service/pipeline/<kind>.py; judge.py is the model) holds the kind's spec,
+  a `StageSpec` subclass with the job-spec fields, `check(env)` for what msgspec cannot
+  check (raising InvalidSpec naming the field) and `build(ctx)` returning the stage;
+  and the stage class itself;
+- the line is the spec's field on `JobSpecBase` (service/domain/specs.py, which
+  imports the spec class): a field's position is the stage's place in the order, and
+  `JobSpecBase.stage_specs()` finds every StageSpec field, so nothing else lists stages.
+Decoding a job spec imports every stage module, in the API too: keep their top-level
+imports light (msgspec, service.domain, this module) and import heavy libraries
+(numpy, datasketch, vector indexes, model clients) where the stage is built or run.
+tests/test_registries.py checks both: every kind documented in docs/quality.md, and
+decoding a spec with every stage importing none of the heavy modules.
+
+This module holds the contract (Candidate, Verdict, Stage, StageSpec) and the always-on
+filters stage (its spec `Filters` and `ResponseFilter`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import msgspec
+from msgspec import Meta
 
-from service.domain.specs import Filters, JobSpecBase
+from service.domain.errors import invalid
+from service.domain.spec_parts import GeneratorRef
 from service.pipeline.records import prompt_of
+
+if TYPE_CHECKING:
+    from service.domain.specs import JobSpecBase
 
 
 class Candidate(msgspec.Struct):
@@ -67,6 +89,55 @@ class Stage(Protocol):
     name: str
 
     async def check(self, c: Candidate) -> Verdict | None: ...
+
+
+class StageSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The spec of one stage kind (a JobSpecBase field): it checks itself and builds
+    its stage."""
+
+    def check(self, env: Any) -> None:
+        """Raise InvalidSpec for what cannot run here (env: providers and settings)."""
+
+    def generators(self) -> list[tuple[str, GeneratorRef]]:
+        """The generators this stage calls, by spec field: checked like the job's own
+        (configured, licence not refused) before the stage's `check`."""
+        return []
+
+    def build(self, ctx: Any) -> Stage:
+        """The stage, for one job run (`ctx`: the run's RecipeContext)."""
+        raise NotImplementedError
+
+
+class Filters(StageSpec, kw_only=True, forbid_unknown_fields=True):
+    """Quality filters on the text a recipe proposes, before a record is kept."""
+
+    min_words: Annotated[int, Meta(ge=0)] = 1
+    max_words: Annotated[int, Meta(ge=1)] = 4000
+    min_chars: Annotated[int, Meta(ge=0)] = 0
+    max_chars: Annotated[int, Meta(ge=1)] = 100_000
+    drop_truncated: bool = True
+    drop_refusals: bool = True
+    refusal_phrases: list[Annotated[str, Meta(min_length=2)]] = []
+    languages: Annotated[
+        list[Annotated[str, Meta(pattern="^[a-z]{2}$")]],
+        Meta(description="ISO 639-1 codes to keep (e.g. ['en']); empty keeps any language."),
+    ] = []
+    max_char_run: Annotated[int, Meta(ge=2, description="A character repeated more times in a row is garbage.")] = 20
+    max_word_repeat: Annotated[
+        int, Meta(ge=2, description="A word or 2-gram repeated more times in a row is a generation loop.")
+    ] = 8
+    max_sentence_repeat: Annotated[int, Meta(ge=1, description=(
+        "A sentence of 6+ words (outside code blocks) appearing more times than this is a loop."))] = 2
+    max_repeated_ngram_fraction: Annotated[float, Meta(gt=0, le=1, description=(
+        "Reject when more than this share of the words lies in 10-word sequences that occur twice or more "
+        "(a long loop); 1 turns the check off."))] = 0.3
+
+    def check(self, env: Any) -> None:
+        if self.min_words > self.max_words:
+            raise invalid("filters.min_words", "min_words exceeds max_words", self.min_words)
+
+    def build(self, ctx: Any) -> Stage:
+        return ResponseFilter(self)
 
 
 # Case-insensitive phrases that mark a refusal or a generator artefact (public SDG

@@ -1,4 +1,4 @@
-"""The job hash's field grammar, and the decoding of a hash into the API's `Job`.
+"""The job hash's field grammar, and the decoding of a hash into a `JobState`.
 
 Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `id tenant recipe status spec spec_hash seed target note error enqueues`
@@ -13,6 +13,12 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   `stg:` count the stored, unique rejects); `req:{stage}/{reason}`: the provider
   requests those attempts spent (`kept/kept` for kept records, `generate/no_outcome`
   for requests no outcome took). The `req:` counters add up to `requests`.
+- `parallelism`, and per shard k `worker:{k} runs:{k} crashes:{k} ended:{k} out:{k}
+  tix:{k}`, with `tix crashes attempts last_exit stop stop_detail`: the shards
+  (store/shards.py says what each means)
+- `calls`: provider calls the recipes made (the request budget counts them); `lost`:
+  calls lost after retries (the error budget), `lost:{provider}|{reason}` per provider
+  and reason, `lost_last:{provider}` the provider's last such error
 - `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
   `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
   SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
@@ -24,15 +30,14 @@ import msgspec
 
 from service.domain.job import (
     GeneratorCount,
-    Job,
-    JobLinks,
+    JobError,
+    JobState,
     OutcomeCount,
-    Problem,
     Progress,
+    Shards,
     StageCount,
     rfc3339,
 )
-from service.domain.limits import ProviderWait
 from service.domain.review import summary_from_hash
 
 COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
@@ -42,6 +47,7 @@ STAGE_IN_PREFIX = "stg_in:"
 GENERATOR_PREFIX = "gen:"
 ATTEMPT_PREFIX = "att:"
 REQUESTS_PREFIX = "req:"
+LOST_PREFIX = "lost:"
 
 
 def attempt_counter(stage: str, reason: str) -> str:
@@ -66,6 +72,29 @@ def outcomes(raw: dict[str, str]) -> list[OutcomeCount]:
     return sorted(rows, key=lambda o: (-o.requests, -o.attempts, o.stage, o.reason))
 
 
+def lost_counter(provider: str, reason: str) -> str:
+    """The counter of calls to `provider` lost after retries for `reason` ("HTTP 503")."""
+    return f"{LOST_PREFIX}{provider}|{reason}"
+
+
+def lost_summary(raw: dict[str, str]) -> str | None:
+    """'provider 'fake' lost 6 calls after retries (HTTP 400 x6); last error: ...' for the
+    provider that lost the most calls of the job, or None when none was lost."""
+    by_provider: dict[str, int] = {}
+    by_reason: dict[tuple[str, str], int] = {}
+    for k, v in raw.items():
+        if k.startswith(LOST_PREFIX):
+            provider, _, reason = k[len(LOST_PREFIX):].rpartition("|")
+            by_provider[provider] = by_provider.get(provider, 0) + int(v)
+            by_reason[(provider, reason)] = int(v)
+    if not by_provider:
+        return None
+    provider, n = max(by_provider.items(), key=lambda kv: (kv[1], kv[0]))
+    reasons = ", ".join(f"{r} x{k}" for (p, r), k in sorted(by_reason.items(), key=lambda kv: -kv[1]) if p == provider)
+    last = raw.get(f"lost_last:{provider}", "")
+    return f"provider {provider!r} lost {n} calls after retries ({reasons}); last error: {last}"
+
+
 def stage_entered(stage: str) -> str:
     """The counter of candidates that entered `stage`."""
     return STAGE_IN_PREFIX + stage
@@ -76,11 +105,9 @@ def _f(raw: dict[str, str], key: str) -> float | None:
     return float(value) if value else None
 
 
-def from_hash(raw: dict[str, str], live_workers: int | None = None,
-              waits: list[ProviderWait] | None = None) -> Job:
-    """Build the caller's view from the job hash (decoded to str). With `live_workers`
-    0, a queued or running job shows `waiting_for_worker` (never stored: see Status);
-    `waits` are the open circuits it waits on (store/limits.py `LimitStore.waits`)."""
+def from_hash(raw: dict[str, str], live_workers: int | None = None) -> JobState:
+    """The job's state from its hash (decoded to str). With `live_workers` 0, a queued
+    or running job shows `waiting_for_worker` (never stored: see Status)."""
     jid = raw["id"]
     by_reason = {
         k[len(REJECT_PREFIX):]: int(v) for k, v in raw.items() if k.startswith(REJECT_PREFIX)
@@ -96,8 +123,7 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None,
         if k.startswith(GENERATOR_PREFIX):
             label, _, what = k[len(GENERATOR_PREFIX):].rpartition(":")
             setattr(generators.setdefault(label, GeneratorCount()), what, int(v))
-    base = f"/v1/jobs/{jid}"
-    return Job(
+    return JobState(
         id=jid,
         status="waiting_for_worker" if live_workers == 0 and raw["status"] in ("queued", "running")
         else raw["status"],  # type: ignore[arg-type]
@@ -111,16 +137,16 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None,
             **{c: int(raw.get(c) or 0) for c in COUNTERS},
         ),
         spec_hash=raw.get("spec_hash", ""),
-        error=msgspec.json.decode(error, type=Problem) if error else None,
+        error=msgspec.json.decode(error, type=JobError) if error else None,
         note=raw.get("note"),
         seed=int(raw["seed"]) if raw.get("seed") else None,
         funnel=funnel,
         outcomes=outcomes(raw),
         generators=dict(sorted(generators.items())),
         spotcheck=summary_from_hash(raw),
-        links=JobLinks(
-            self=base, spec=f"{base}/spec", records=f"{base}/records", rejects=f"{base}/rejects", cancel=f"{base}/cancel",
-            report=f"{base}/report", spotcheck=f"{base}/spotcheck", review_page=f"/review?job={jid}",
+        shards=Shards(
+            parallelism=int(raw.get("parallelism") or 1),
+            running=sum(1 for k in raw if k.startswith("worker:")),
+            ended=sum(1 for k in raw if k.startswith("ended:")),
         ),
-        waiting_for_provider=waits or [],
     )

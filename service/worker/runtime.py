@@ -10,7 +10,7 @@ decontamination stage's benchmark n-gram indexes). Jobs reach it as `ctx.runtime
 The event loop is the reason this is one object: the embedder's and the index's async
 clients are bound to the loop they were opened on, so they stay valid from one job to
 the next only because every job runs on the same loop (`run_job`). The heavy model
-weights (SmolLM2 in providers/local.py, MiniLM in providers/embedders.py) stay cached in
+weights (SmolLM2 in providers/local.py, MiniLM in providers/embedders/minilm.py) stay cached in
 their modules, behind their locks: they are per process whatever owns them, and the
 API process never loads them.
 """

@@ -287,6 +287,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["AlpacaParams"];
             /** @enum {unknown} */
             recipe: "alpaca";
@@ -452,6 +454,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["EvolInstructParams"];
             /** @enum {unknown} */
             recipe: "evol-instruct";
@@ -594,6 +598,7 @@ export interface components {
             progress: components["schemas"]["Progress"];
             recipe: string;
             seed: number | null;
+            shards: components["schemas"]["Shards"];
             spec_hash: string;
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
             started_at: string | null;
@@ -699,6 +704,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["MagpieParams"];
             /** @enum {unknown} */
             recipe: "magpie";
@@ -782,6 +789,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["OrcaParams"];
             /** @enum {unknown} */
             recipe: "orca";
@@ -888,6 +897,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["PersonaHubParams"];
             /** @enum {unknown} */
             recipe: "persona-hub";
@@ -1061,6 +1072,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["ResponsesParams"];
             /** @enum {unknown} */
             recipe: "responses";
@@ -1172,6 +1185,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["SelfInstructParams"];
             /** @enum {unknown} */
             recipe: "self-instruct";
@@ -1256,6 +1271,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["SelfRewardingParams"];
             /** @enum {unknown} */
             recipe: "self-rewarding";
@@ -1291,6 +1308,20 @@ export interface components {
              * @default 4
              */
             samples: number;
+        };
+        /**
+         * Shards
+         * @description How the job is spread over workers: at most `parallelism` shards, each worked on
+         *     by one worker at a time; `running` are held by a worker now, `ended` finished their
+         *     part. Counters, funnel and outcomes are the sum over every shard.
+         */
+        Shards: {
+            /** @default 0 */
+            ended: number;
+            /** @default 1 */
+            parallelism: number;
+            /** @default 0 */
+            running: number;
         };
         /** SpotCheck */
         SpotCheck: {
@@ -1425,6 +1456,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["UltraChatParams"];
             /** @enum {unknown} */
             recipe: "ultrachat";
@@ -1508,6 +1541,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["UltraFeedbackParams"];
             /** @enum {unknown} */
             recipe: "ultrafeedback";

@@ -99,6 +99,7 @@ from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
 from .self_rewarding_job_recipe import SelfRewardingJobRecipe
 from .self_rewarding_params import SelfRewardingParams
+from .shards import Shards
 from .spot_check import SpotCheck
 from .spot_check_request import SpotCheckRequest
 from .spot_check_summary import SpotCheckSummary
@@ -228,6 +229,7 @@ __all__ = (
     "SelfRewardingJobMetadata",
     "SelfRewardingJobRecipe",
     "SelfRewardingParams",
+    "Shards",
     "SpotCheck",
     "SpotCheckRequest",
     "SpotCheckSummary",

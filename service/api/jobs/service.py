@@ -1,0 +1,141 @@
+"""What the job routes do: check, store, enqueue, read. Built once at start
+(service/api/app.py) with its store, queue connection, providers and settings.
+
+Submission order matters for crash safety: the job hash is written before it is
+enqueued, so a worker never sees an id without its spec; an idempotency key is
+reserved (SET NX) before the job is created, so concurrent retries create one job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import hashlib
+import secrets
+from typing import Any
+
+import msgspec
+
+from service import metrics
+from service.api.jobs.paging import encode_cursor, list_cursor, stream_cursor
+from service.api.jobs.schemas import Job, JobPage
+from service.api.problems import ApiError, bad_field, not_found
+from service.domain.job import FINAL, JobState, new_job_id
+from service.domain.limits import ProviderWait
+from service.domain.specs import JobSpecBase, parallelism, spec_hash
+from service.providers.registry import Registry
+from service.recipes import RECIPES
+from service.recipes.base import Env
+from service.settings import Settings
+from service.store.codec import from_hash
+from service.store.jobs import JobStore
+from service.store.queue import enqueue
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class JobService:
+    """The job operations behind /v1/jobs."""
+
+    def __init__(self, store: JobStore, sync_redis: Any, registry: Registry, settings: Settings):
+        self.store = store
+        self.sync_redis = sync_redis
+        self.settings = settings
+        self.env = Env(providers=registry, settings=settings)
+
+    # -- submit ---------------------------------------------------------------------
+
+    async def submit(self, tenant: str, spec: JobSpecBase, raw: bytes, idempotency_key: str | None) -> tuple[Job, bool]:
+        """Returns (job, created). created=False when an idempotent retry found its job.
+        `raw` is the body `spec` was decoded from: a key's replay must send the same bytes."""
+        target = RECIPES[spec.recipe].check(spec, self.env)
+        shards = parallelism(spec, target, self.settings.parallelism, self.settings.max_parallelism)
+        job_id = new_job_id()
+        if idempotency_key is not None:
+            if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+                raise bad_field("Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters", status=422)
+            body_hash = hashlib.sha256(raw).hexdigest()
+            stored = await self.store.idempotent(tenant, idempotency_key, job_id, body_hash)
+            if stored is not None:
+                old_id, _, old_hash = stored.partition(" ")
+                if old_hash != body_hash:
+                    raise ApiError.of("idempotency-key-reused", "this Idempotency-Key was used with a different body")
+                return await self._await_job(old_id, tenant), False
+        spec_json = msgspec.json.encode(spec)
+        await self.store.create(
+            job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
+            spec_hash=spec_hash(spec), target=target,
+            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31), parallelism=shards,
+        )
+        # Read before enqueueing: the 202 then always shows the job as accepted (queued),
+        # never whatever a fast worker made of it in the meantime.
+        job = await self.get(tenant, job_id)
+        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id, shards)
+        await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
+        return job, True
+
+    async def _await_job(self, job_id: str, tenant: str) -> Job:
+        # The request that won the key may still be writing the job hash.
+        for _ in range(100):
+            raw = await self.store.view(job_id, tenant)
+            if raw is not None:
+                return Job.of(from_hash(raw))
+            await asyncio.sleep(0.02)
+        raise ApiError.of("idempotency-in-progress",
+                          "a request with this Idempotency-Key is still being processed; retry",
+                          headers={"Retry-After": "1"})
+
+    # -- read -----------------------------------------------------------------------
+
+    async def state(self, tenant: str, job_id: str) -> JobState:
+        """The job's state, or a 404 (also for another tenant's job)."""
+        raw = await self.store.view(job_id, tenant)
+        if raw is None:
+            raise not_found()
+        live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
+        return from_hash(raw, live)
+
+    async def get(self, tenant: str, job_id: str) -> Job:
+        state = await self.state(tenant, job_id)
+        waits = await self._waits([state.id] if state.status == "running" else [])
+        return Job.of(state, waits.get(state.id))
+
+    async def spec(self, tenant: str, job_id: str) -> bytes:
+        spec = await self.store.spec(job_id, tenant)
+        if spec is None:
+            raise not_found()
+        return spec
+
+    async def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> JobPage:
+        before = list_cursor(cursor) if cursor else None
+        rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
+        nxt = encode_cursor(f"{last[0]!r} {last[1]}") if last else None
+        live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
+        waits = await self._waits([r["id"] for r in rows if r["status"] == "running"])
+        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"])) for r in rows], next_cursor=nxt)
+
+    async def _waits(self, running: builtins.list[str]) -> dict[str, builtins.list[ProviderWait]]:
+        """The open circuits the running jobs `running` wait on (one read when none is open)."""
+        return await self.store.limits.waits(running) if running else {}
+
+    async def cancel(self, tenant: str, job_id: str) -> Job:
+        if await self.store.view(job_id, tenant) is None:
+            raise not_found()
+        prev = await self.store.cancel(job_id)
+        if prev in FINAL:
+            raise ApiError.of("job-final", f"the job is {prev}; a finished job cannot be cancelled", job_status=prev)
+        return await self.get(tenant, job_id)
+
+    async def stream(self, tenant: str, job_id: str, kind: str, cursor: str | None, limit: int) -> tuple[bytes, str]:
+        """NDJSON lines after `cursor`, and the cursor to resume from ('' when done)."""
+        raw = await self.store.view(job_id, tenant)
+        if raw is None:
+            raise not_found()
+        offset = stream_cursor(cursor) if cursor else 0
+        lines = await self.store.read(job_id, kind, offset, limit)
+        end = offset + len(lines)
+        final = raw["status"] in FINAL
+        total_key = "kept" if kind == "records" else "rejected"
+        exhausted = final and end >= int(raw.get(total_key) or 0)
+        body = b"".join(line + b"\n" for line in lines)
+        return body, "" if exhausted else encode_cursor(f"o{end}")
