@@ -53,6 +53,12 @@ MAX_TARGET = 1_000_000
 JOB_CONCURRENCY = 32
 # Upper bound for a job's requested concurrency.
 MAX_JOB_CONCURRENCY = 1024
+# How many queued entries a shard looks at for a job waiting with no worker (fairness
+# between jobs, store/shards.py STARVING): the head of the queue is where the next free
+# worker looks.
+FAIR_QUEUE_SCAN = 64
+# A shard asks whether to give its worker to a starving job at most this often.
+FAIR_CHECK_SECONDS = 1.0
 # Shards a job runs as when its spec names none (SYNTHGEN_PARALLELISM), and the most a
 # spec may ask (SYNTHGEN_MAX_PARALLELISM): a copy per shard waits on the queue, so a fleet
 # of W workers works on min(W, P) shards of one job.

@@ -58,3 +58,25 @@ def test_a_spent_error_budget_in_one_shard_stops_every_shard(alice: Api, fake: F
     quiet = fake.stats()["requests"]
     time.sleep(0.5)
     assert fake.stats()["requests"] == quiet  # the other shard stopped too
+
+
+def test_a_big_sharded_job_gives_a_worker_to_a_job_waiting_for_one(alice: Api, bob: Api, fake: Fake,
+                                                                   workers: Workers) -> None:
+    # Two workers, both running shards of one big job: a small job submitted next gets a
+    # worker at the end of one of its chunks (the big job keeps the other), instead of
+    # waiting for the big job to finish (~25 s).
+    fake.configure(latency=0.05)
+    workers.start(2)
+    big = alice.submit(responses_spec(4000, concurrency=4, parallelism=2)).json()["id"]
+    wait_for(lambda: alice.job(big)["shards"]["running"] == 2, timeout=60, what="both workers on the big job")
+    asked = time.monotonic()
+    small = bob.submit(responses_spec(20, concurrency=4)).json()["id"]
+    done = bob.wait(small, timeout=60)
+    took = time.monotonic() - asked
+    big_then = alice.job(big)
+    assert done["status"] == "succeeded" and done["progress"]["kept"] == 20
+    assert big_then["status"] == "running" and big_then["progress"]["kept"] < 4000  # it did not wait for the big one
+    print(f"\nsmall job beside a 2-shard job on 2 workers: done {took:.1f} s after submit")
+    alice.client.post(f"/v1/jobs/{big}/cancel")
+    final = alice.wait(big, timeout=60)
+    assert final["status"] == "cancelled"

@@ -403,7 +403,7 @@ class Items(Generic[T]):
         ctx = self._ctx
         if self._inherited:
             c, how = self._inherited.pop(0), "inherited"
-        elif self._total == 0:
+        elif self._total == 0 or await ctx.should_yield():
             return None
         else:
             c, how = await retrying(lambda: ctx.store.shards.next_chunk(
@@ -507,6 +507,8 @@ class RecipeContext(Generic[SpecT]):
         self.rng = random.Random(self.seed if shard == 0 and run <= 1 else f"{self.seed}:{shard}:{run}")
         self.stop_reason: str | None = None
         self.fatal: ProviderError | None = None
+        self.yielded = False  # gave its worker to a starving job (should_yield)
+        self._fair_checked = 0.0
         counters = counters or {}
         self._kept_seen = kept  # the job's kept count as last seen (every shard's)
         self._kept_queued = 0  # this shard's kept records not committed yet
@@ -592,6 +594,22 @@ class RecipeContext(Generic[SpecT]):
     def check(self) -> None:
         if self.stop_reason is not None:
             raise Stopped(self.stop_reason)
+
+    async def should_yield(self) -> bool:
+        """True when this shard should hand its worker to a job waiting with none: the
+        job has another shard running and a starving job waits in the queue (checked at
+        most every FAIR_CHECK_SECONDS). It sets `yielded`: the shard stops taking chunks,
+        finishes the items it holds, and the worker hands the shard back."""
+        now = time.monotonic()
+        if self.parallelism < 2 or now < self._fair_checked + defaults.FAIR_CHECK_SECONDS:
+            return self.yielded
+        self._fair_checked = now
+        starving, held, _ = await retrying(lambda: self.store.shards.starving(self.job_id, self.runtime.queue_key),
+                                           f"job {self.job_id}: fairness")
+        if starving and held >= 2:
+            self.yielded = True
+            log.info("job %s: shard %d gives its worker to a job waiting for one", self.job_id, self.shard)
+        return self.yielded
 
     def saw(self, kept: int) -> None:
         """The job's kept count as read from Redis (the watcher's poll)."""

@@ -9,9 +9,15 @@ A job runs as up to P = `parallelism` shards (fields of the job hash, store/code
 - `stop` a reason every shard must stop for (`provider`, `errors`, `error`, `budget`),
   `stop_detail` the first stopper's account of it.
 
-RQ carries P copies of the job id. A worker's CLAIM takes a shard whose holder died
-(counting the death, as a single-shard job always did), else one never started, else
-answers `busy` (every shard is held: the copy was not needed). The reaper re-enqueues
+RQ carries copies of the job id: one at submit, and one more each time a worker claims
+a shard while others are free, so a job spreads over idle workers one at a time and
+every new copy queues behind the jobs submitted meanwhile. A worker's CLAIM takes a
+shard whose holder died (counting the death, as a single-shard job always did), else
+one never started, else answers `busy` (every shard is held: the copy was not needed).
+Workers are shared fairly between jobs (STARVING): while another job waits in the
+queue with no shard running, a job that already has one running does not claim
+another (the copy goes back to the queue's end) and its extra shards hand their worker
+back at the end of a chunk, keeping one. The reaper re-enqueues
 shards whose lease expired (REAP, per shard); a worker shutting down hands its shard
 back (RELEASE). The last shard to end (SHARD_END: no other shard holds a lease and no
 work is left) settles the job's final status; every other one just ends its part.
@@ -129,7 +135,7 @@ end
 
 # A worker claims a shard of a runnable job. KEYS: job, workers, exits, active, then the
 # P lease keys. ARGV: worker id, lease ms, now, job id, live window s, max crashes, error
-# type prefix. Returns {'ok', shard, run number}, or {why not}: 'busy' (every shard is
+# type prefix. Returns {'ok', shard, run number, shards still free}, or {why not}: 'busy' (every shard is
 # held or finished), 'missing', 'failed' (this claim found a poison shard's last death)
 # or the status that forbids running.
 CLAIM = DEATH + """
@@ -146,7 +152,12 @@ local function take(k)
   redis.call('HINCRBY', KEYS[1], 'attempts', 1)
   local run = redis.call('HINCRBY', KEYS[1], 'runs:' .. k, 1)
   redis.call('HSET', KEYS[1], 'worker:' .. k, me)
-  return {'ok', tostring(k), tostring(run)}
+  local free = 0
+  for j = 0, P - 1 do
+    if not redis.call('HGET', KEYS[1], 'worker:' .. j) and not redis.call('HGET', KEYS[1], 'ended:' .. j)
+        and redis.call('EXISTS', KEYS[5 + j]) == 0 then free = free + 1 end
+  end
+  return {'ok', tostring(k), tostring(run), tostring(free)}
 end
 -- A shard whose worker is gone first: taking over before any reaper looked counts the
 -- death here, or a claim racing the reaper would let a poison shard kill without limit.
@@ -353,6 +364,43 @@ end
 return {-1, ''}
 """
 
+# Whether another job waits for a worker while this one holds some. KEYS: the RQ queue.
+# ARGV: this job's id, the job key prefix ("sg:job:"), how many queued entries to look
+# at. Returns {1 if a queued copy belongs to a job with no shard running (never started,
+# or every shard's lease gone), shards of this job holding a lease, shards of this job
+# free to claim}. Fairness between
+# jobs for workers: a job with a shard running gives way to a starving one (Claims
+# defer, shards yield at a chunk's end), so a big job cannot keep a small one waiting
+# for a worker; without anyone starving it takes every free worker (store/shards.py).
+STARVING = """
+local function held(jk)
+  local p = tonumber(redis.call('HGET', jk, 'parallelism') or '1')
+  local n = 0
+  for k = 0, p - 1 do n = n + redis.call('EXISTS', jk .. ':lease:' .. k) end
+  return n
+end
+local starving = 0
+for _, rq in ipairs(redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)) do
+  local job = string.match(rq, '^(.*)%-%d+$')
+  if job and job ~= ARGV[1] then
+    local jk = ARGV[2] .. job
+    local st = redis.call('HGET', jk, 'status')
+    if st == 'queued' or ((st == 'running' or st == 'cancelling') and held(jk) == 0) then
+      starving = 1
+      break
+    end
+  end
+end
+local mine = ARGV[2] .. ARGV[1]
+local p = tonumber(redis.call('HGET', mine, 'parallelism') or '1')
+local free = 0
+for k = 0, p - 1 do
+  if not redis.call('HGET', mine, 'worker:' .. k) and not redis.call('HGET', mine, 'ended:' .. k)
+      and redis.call('EXISTS', mine .. ':lease:' .. k) == 0 then free = free + 1 end
+end
+return {starving, held(mine), free}
+"""
+
 # Append to a shared list only if the caller has seen all of it. KEYS: list. ARGV: the
 # length the caller saw, the value. Returns {1} (appended at that position) or {0,
 # items from that position on} (someone appended first: check against them, retry).
@@ -367,11 +415,13 @@ return {0, redis.call('LRANGE', KEYS[1], tonumber(ARGV[1]), -1)}
 
 
 class Claim(msgspec.Struct, frozen=True):
-    """A claim's answer: `shard` and its `run` number when `ok`, else why not."""
+    """A claim's answer: `shard`, its `run` number and how many shards are still `free`
+    (no worker yet: the claimer enqueues a copy for the next one) when `ok`, else why not."""
 
     status: str
     shard: int = -1
     run: int = 0
+    free: int = 0
 
     @property
     def ok(self) -> bool:
@@ -390,6 +440,7 @@ class ShardStore:
         self._grant = client.register_script(GRANT)
         self._next_chunk = client.register_script(NEXT_CHUNK)
         self._pool_append = client.register_script(POOL_APPEND)
+        self._starving = client.register_script(STARVING)
 
     async def _leases(self, job_id: str) -> list[str]:
         p = int(await self._r.hget(f"{P}:job:{job_id}", "parallelism") or 1)
@@ -402,7 +453,7 @@ class ShardStore:
                   max_crashes, ERROR_TYPE_PREFIX],
         )
         status = res[0].decode()
-        return Claim(status, int(res[1]), int(res[2])) if status == "ok" else Claim(status)
+        return Claim(status, int(res[1]), int(res[2]), int(res[3])) if status == "ok" else Claim(status)
 
     async def renew(self, job_id: str, shard: int, worker_id: str, lease_s: float) -> bool:
         return bool(await self._renew(keys=[lease_key(job_id, shard), f"{P}:job:{job_id}"],
@@ -419,6 +470,13 @@ class ShardStore:
                   lease_key(job_id, 0)[:-1], int(lease_s * 1000)],
         )
         return res.decode()
+
+    async def starving(self, job_id: str, queue_key: str) -> tuple[bool, int, int]:
+        """(another job waits in `queue_key` with no shard running, shards of `job_id`
+        running now, shards of `job_id` free); see STARVING."""
+        starving, held, free = await self._starving(keys=[queue_key], args=[job_id, f"{P}:job:",
+                                                                             defaults.FAIR_QUEUE_SCAN])
+        return bool(starving), int(held), int(free)
 
     async def grant(self, job_id: str, shard: int, want: int) -> tuple[int, int]:
         """(tickets granted, kept now)."""

@@ -119,7 +119,18 @@ async def _hand_back(job_id: str, shard: int, store: JobStore, settings: Setting
             await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id, shard)
         finally:
             conn.close()
-        log.info("job %s: shard %d handed back on shutdown; re-enqueued to resume elsewhere", job_id, shard)
+        log.info("job %s: shard %d handed back; re-enqueued to resume elsewhere", job_id, shard)
+
+
+def _enqueue_copy(settings: Settings, job_id: str) -> None:
+    from service.store.queue import enqueue
+    from service.store.redis import sync_client
+
+    conn = sync_client(settings.redis_url or "")
+    try:
+        enqueue(conn, settings.queue, job_id)
+    finally:
+        conn.close()
 
 
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
@@ -127,10 +138,19 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
+        starving, held, free = await store.shards.starving(job_id, runtime.queue_key)
+        if starving and held and free:
+            # Another job waits for a worker with none, this one has a shard running: the
+            # worker goes to that job, this copy to the queue's end (store/shards.py).
+            await asyncio.to_thread(_enqueue_copy, settings, job_id)
+            log.info("job %s: a job waiting for a worker goes first; copy re-queued", job_id)
+            return
         claim = await store.shards.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
         if not claim.ok:
             log.info("job %s: not run (%s)", job_id, claim.status)
             return
+        if claim.free:  # a copy for the next free worker, behind what was queued meanwhile
+            await asyncio.to_thread(_enqueue_copy, settings, job_id)
         raw = await store.get(job_id)
         assert raw is not None
         try:
@@ -192,7 +212,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
                     log.exception("job %s: recipe failed", job_id)
                     await run.stop_job("error", f"{type(exc).__name__}: {exc}")
             await run.drain()
-            if run.stop_reason in ("lease", "handoff"):
+            if run.stop_reason in ("lease", "handoff") or (run.yielded and not run.stopped):
                 break
             # The watcher stops renewing before the shard ends: a heartbeat after SHARD_END
             # would take the lease back and keep the job from being settled.
@@ -212,7 +232,8 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         await run.close()
     if run.stop_reason == "lease":
         return
-    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
+    if (run.stop_reason == "handoff" or (run.yielded and not run.stopped)) and \
+            await store.status(job_id) not in ("cancelling", "cancelled"):
         await _hand_back(job_id, shard, store, settings, worker_id)
         return
     if end != "last":

@@ -64,6 +64,13 @@ class WorkerRuntime:
             asyncio.set_event_loop(self._loop)
         return self._loop
 
+    @property
+    def queue_key(self) -> str:
+        """The Redis list of this process's RQ queue (fairness between jobs reads it)."""
+        from service.store.queue import rq_keys
+
+        return rq_keys(self.settings.queue)[0]
+
     def run_job(self, job_id: str) -> None:
         """Run one job to its end on the process's loop (the RQ task calls this)."""
         from service.worker.execute import execute

@@ -70,7 +70,8 @@ class JobService:
         # Read before enqueueing: the 202 then always shows the job as accepted (queued),
         # never whatever a fast worker made of it in the meantime.
         job = await self.get(tenant, job_id)
-        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id, shards)
+        # One copy: each worker that claims a shard queues the next (store/shards.py).
+        await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
         await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         return job, True
 
