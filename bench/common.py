@@ -73,16 +73,18 @@ class Stack:
     """Redis + model server + synthgen API + worker, owned by this process."""
 
     def __init__(self, tmp: Path, *, latency: float, provider_concurrency: int = 1024,
-                 prompt_files: dict[str, Path] | None = None, local_model: bool = False):
+                 prompt_files: dict[str, Path] | None = None, local_model: bool = False, extra_providers: str = ""):
         self.tmp = tmp
         self.latency = latency
         self.provider_concurrency = provider_concurrency
         self.prompt_files = dict(prompt_files or {})
         self.local_model = local_model
+        self.extra_providers = extra_providers  # TOML tables, "{fake}" standing for the model server's URL
         self.embedded = None
         self.fake_proc: subprocess.Popen | None = None
         self.api_proc: subprocess.Popen | None = None
         self.worker_proc: subprocess.Popen | None = None
+        self.extra_workers: list[subprocess.Popen] = []
         self.redis_url = REDIS_URL
         self.fake = ""
         self.api = ""
@@ -104,6 +106,7 @@ class Stack:
                 f'models = ["fake-model"]\nconcurrency = {self.provider_concurrency}\nlicence = "bench"\n')
         if self.local_model:
             text += '\n[providers.local]\nkind = "local"\nn_ctx = 2048\nn_threads = 2\nlicence = "apache-2.0"\n'
+        text += self.extra_providers.replace("{fake}", self.fake)
         providers.write_text(text)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTHGEN_")}
         env.update(
@@ -131,7 +134,22 @@ class Stack:
         r = redis.Redis.from_url(self.redis_url)
         wait_until(lambda: r.scard("rq:workers") >= 1, what="the worker")
 
+    def set_workers(self, n: int) -> None:
+        """Run `n` worker processes in all (the first is the stack's own)."""
+        r = redis.Redis.from_url(self.redis_url)
+        while len(self.extra_workers) > n - 1:
+            stop_proc(self.extra_workers.pop())
+        while len(self.extra_workers) < n - 1:
+            self.extra_workers.append(synthgen(["worker"], {**self.env(), "SYNTHGEN_PORT": "0"}))
+        wait_until(lambda: r.zcard("sg:workers") >= n and r.scard("rq:workers") >= n, what=f"{n} workers")
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in [self.worker_proc, *self.extra_workers] if p is not None]
+
     def stop_service(self) -> None:
+        for p in self.extra_workers:
+            stop_proc(p)
+        self.extra_workers = []
         stop_proc(self.worker_proc)
         stop_proc(self.api_proc)
         self.worker_proc = self.api_proc = None

@@ -1,12 +1,14 @@
-"""The benchmark's model server: service.testing.fake_openai plus an in-flight meter.
+"""The benchmark's model server: service.testing.fake_openai with its in-flight meter
+served under /_bench.
 
 Every system under test talks to this one process, so it is also the neutral place to
-see how each one drives a provider: for the model endpoints (/v1/...) it records the
-first and last request times, the peak number of requests in flight and the
-time-averaged number in flight (the concurrency a client really achieved).
+see how each one drives a provider: for the model endpoints (/v1/...) the fake's own
+meter (fake_openai.InFlight) records the first and last request times, the peak number
+of requests in flight (in all and per model) and the time-averaged number in flight
+(the concurrency a client really achieved).
 
   GET  /_bench/meter   the figures since the last reset
-  POST /_bench/reset   start a new measurement window
+  POST /_bench/reset   start a new measurement window (the fake's config and counters stay)
 
 Everything else (latency, faults, /_control/*) is the fake server's own.
   python bench/fake_server.py --latency 0.2 --ready-file /tmp/url
@@ -20,7 +22,6 @@ import os
 import signal
 import socket
 import sys
-import time
 from pathlib import Path
 
 import msgspec
@@ -31,86 +32,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from service.testing import fake_openai  # noqa: E402
 
 
-class Meter:
-    """In-flight accounting for the model endpoints."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.inflight = 0
-        self.peak = 0
-        self.area = 0.0  # integral of in-flight over time
-        self.last = 0.0
-        self.first_start: float | None = None
-        self.last_end: float | None = None
-        self.requests = 0
-        self.errors = 0
-
-    def _tick(self, now: float) -> None:
-        if self.last:
-            self.area += self.inflight * (now - self.last)
-        self.last = now
-
-    def enter(self) -> None:
-        now = time.monotonic()
-        self._tick(now)
-        if self.first_start is None:
-            self.first_start = now
-        self.inflight += 1
-        self.requests += 1
-        self.peak = max(self.peak, self.inflight)
-
-    def leave(self, ok: bool) -> None:
-        now = time.monotonic()
-        self._tick(now)
-        self.inflight -= 1
-        self.last_end = now
-        self.errors += not ok
-
-    def snapshot(self) -> dict:
-        window = (self.last_end - self.first_start) if self.first_start and self.last_end else 0.0
-        # first_start / last_end are time.monotonic() (CLOCK_MONOTONIC, shared by every
-        # process on the machine), so a client can line them up with its own clock.
-        return {"requests": self.requests, "errors": self.errors, "peak_inflight": self.peak,
-                "mean_inflight": (self.area / window) if window > 0 else 0.0, "window_seconds": window,
-                "first_start": self.first_start, "last_end": self.last_end}
-
-
-METER = web.AppKey("bench_meter", Meter)
-
-
-@web.middleware
-async def meter_middleware(request: web.Request, handler):
-    if not request.path.startswith("/v1/") or request.method != "POST":
-        return await handler(request)
-    meter = request.app[METER]
-    meter.enter()
-    ok = False
-    try:
-        resp = await handler(request)
-        ok = resp.status < 400
-        return resp
-    finally:
-        meter.leave(ok)
-
-
 async def meter_get(request: web.Request) -> web.Response:
-    return web.Response(body=msgspec.json.encode(request.app[METER].snapshot()), content_type="application/json")
+    m = request.app[fake_openai.STATE_KEY].inflight.snapshot()
+    return web.Response(body=msgspec.json.encode({
+        "requests": m["requests"], "errors": m["errors"], "peak_inflight": m["peak"], "mean_inflight": m["mean"],
+        "window_seconds": m["window_seconds"], "first_start": m["first_start"], "last_end": m["last_end"],
+        "by_model": m["by_model"]}), content_type="application/json")
 
 
 async def meter_reset(request: web.Request) -> web.Response:
-    request.app[METER].reset()
+    # A new meter: requests still in flight leave the old one.
+    request.app[fake_openai.STATE_KEY].inflight = fake_openai.InFlight()
     return web.Response(body=b"{}", content_type="application/json")
 
 
 async def serve(latency: float, port: int, ready_file: str | None) -> None:
     app = fake_openai.build_app(fake_openai.FakeState(latency))
-    app.middlewares.append(meter_middleware)
-    app[METER] = Meter()
     app.router.add_get("/_bench/meter", meter_get)
     app.router.add_post("/_bench/reset", meter_reset)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
+                           handler_cancellation=True)
     await runner.setup()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -118,6 +118,25 @@ def table(res: dict[str, Any]) -> str:
             ("SmolLM2 through synthgen (in calls)", f"{lm['synthgen']['tokens_per_s_calls']:.1f} tok/s", "", ""),
             ("local: synthgen / direct (job wall)", f"{lm['ratio_job']:.3f}", ">= 0.9", _aim(lm["ratio_job"] >= 0.9)),
         ]
+    lim = s.get("limits")
+    if lim:
+        for w, row in lim["by_workers"].items():
+            f, p = row["fleet"], row["process"]
+            rows.append((f"limit {lim['limit']}, {w} worker(s): peak in flight, fleet limit / per-process limit",
+                         f"{f['peak_inflight']} / {p['peak_inflight']} ({f['rate']:,.0f} / {p['rate']:,.0f} rec/s; "
+                         f"{f['calls_per_request']:.2f} Redis calls per request)",
+                         f"<= {lim['limit']}", _aim(f["peak_inflight"] <= lim["limit"])))
+        oo = lim["on_off"]
+        if oo:
+            rows.append(("shared limiter on / off, same job", f"{oo['ratio']:.3f} ({oo['rate_on']:,.1f} / "
+                         f"{oo['rate_off']:,.1f} rec/s)", ">= 0.9", _aim(oo["ratio"] >= 0.9)))
+    sc = s.get("scaling")
+    if sc:
+        for w, r in sc["ratio"].items():
+            aim = ">= 1.7x" if w == "2" else ""
+            rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
+                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker)", aim,
+                         _aim(r["median"] >= 1.7) if w == "2" else ""))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

@@ -15,6 +15,9 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   tenants     a job's records/s alone vs while another tenant floods submits over its quota
   dedup       embedder alone vs a responses job with embedding dedup
   local       tokens/s of the embedded SmolLM2 through synthgen vs llama-cpp-python
+  limits      provider-bound under the fleet-wide limits: in flight at the limit with 1, 2
+              and 4 workers; the shared limiter on vs off (same job)
+  scaling     one job on 1, 2 and 4 worker processes, CPU-bound (300-word replies)
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local")
+SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local", "limits", "scaling")
 
 
 def machine() -> dict[str, str]:
@@ -100,7 +103,16 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = None
     try:
-        from bench import api_latency, dedup_throughput, local_model, memory, tenant_isolation, throughput
+        from bench import (
+            api_latency,
+            dedup_throughput,
+            limits,
+            local_model,
+            memory,
+            scaling,
+            tenant_isolation,
+            throughput,
+        )
 
         # Peer venvs first, so a first-time build is not counted in any section.
         if "throughput" in only and peers:
@@ -108,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
             for name in peers:
                 venvs.ensure(name, log=log)
-        stack = Stack(tmp, latency=0.2, local_model="local" in only).start()
+        stack = Stack(tmp, latency=0.2, local_model="local" in only, extra_providers=limits.PROVIDERS).start()
         log(f"stack: model server {stack.fake}, API {stack.api}, Redis {stack.redis_url}")
         if "throughput" in only:
             run_section("throughput", lambda: throughput.section(
@@ -132,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         if "local" in only:
             run_section("local", lambda: local_model.section(
                 stack, n_prompts=2 if q else 6, max_tokens=32 if q else 128, rounds=1 if q else 2, tmp=tmp))
+        if "limits" in only:
+            run_section("limits", lambda: limits.section(stack, n=480 if q else 1600, rounds=1 if q else 3))
+        if "scaling" in only:
+            run_section("scaling", lambda: scaling.section(
+                stack, n=1000 if q else 6000, workers=[1, 2, 4], rounds=1 if q else 3, words=300, latency=0.005,
+                concurrency=64, tmp=tmp))
     finally:
         if stack is not None:
             stack.close()

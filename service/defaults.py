@@ -53,6 +53,26 @@ MAX_TARGET = 1_000_000
 JOB_CONCURRENCY = 32
 # Upper bound for a job's requested concurrency.
 MAX_JOB_CONCURRENCY = 1024
+# How many queued entries a shard looks at for a job waiting with no worker (fairness
+# between jobs, store/shards.py STARVING): the head of the queue is where the next free
+# worker looks.
+FAIR_QUEUE_SCAN = 64
+# A shard asks whether to give its worker to a starving job at most this often.
+FAIR_CHECK_SECONDS = 1.0
+# Shards a job runs as when its spec names none (SYNTHGEN_PARALLELISM), and the most a
+# spec may ask (SYNTHGEN_MAX_PARALLELISM): a copy per shard waits on the queue, so a fleet
+# of W workers works on min(W, P) shards of one job.
+PARALLELISM = 4
+MAX_PARALLELISM = 64
+# A job gets one shard per this many records of its target at most: a small job stays
+# on one worker, where sharding would only add round trips (and tail waste).
+RECORDS_PER_SHARD = 200
+# Inputs are handed to shards in chunks: about this many per shard (a fast shard takes
+# more, a dead one leaves one chunk to redo), of MIN..MAX items each (a chunk claim is
+# one round trip; a 1M-input job is 500 chunks).
+CHUNKS_PER_SHARD = 8
+MIN_CHUNK_ITEMS = 16
+MAX_CHUNK_ITEMS = 2000
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
 FLUSH_BATCH = 256
 FLUSH_SECONDS = 0.05
@@ -131,3 +151,49 @@ MAX_TEXT_CHARS = 100_000
 # The API waits this long at start for the signing secret from Redis before serving;
 # Redis down longer: it serves 503s until Redis answers (readiness says why).
 START_SECRET_WAIT_SECONDS = 2.0
+# Fleet-wide provider limits (store/limits.py, worker/limiter.py).
+# A permit (one request in flight) lives this long unless its holder renews it, so the
+# permits of a SIGKILLed worker free themselves within it; long enough to ride out a GC
+# pause or a slow Redis. Holders renew at a third of it.
+LIMIT_PERMIT_TTL_SECONDS = 15.0
+# A job counts as waiting for a bucket (its fair share protected, its status showing an
+# open circuit) this long after its last unmet ask; its pump re-asks well within it.
+LIMIT_WAIT_TTL_SECONDS = 3.0
+# rpm/tpm are paced (GCRA): the fleet may run this far ahead of the even pace, so over
+# any minute it sends at most the limit plus about a second's worth.
+LIMIT_BURST_SECONDS = 1.0
+# A grant may carry a send time up to this far ahead (the pacing's next slot), so a
+# paced request costs one round trip, not a poll per slot.
+LIMIT_RESERVE_SECONDS = 1.0
+# A worker re-asks after a denial with no known end (concurrency, fair share) from this,
+# doubling to the cap; a local give-back re-asks at once. A known end (Retry-After, a
+# circuit's cooldown, the pacing) is waited out, re-asking at least every cap seconds.
+LIMIT_POLL_SECONDS = 0.02
+LIMIT_MAX_POLL_SECONDS = 0.25
+LIMIT_MAX_HINT_SECONDS = 1.0
+# Asks one limiter call carries at most (the rest wait for the next call).
+LIMIT_BATCH = 128
+# A request's token estimate for tpm when it sets no max_tokens: a typical reply; the
+# estimate is corrected by the usage the answer reports.
+TOKENS_ESTIMATE_REPLY = 256
+# Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
+# 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
+# circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).
+CIRCUIT_FAILURES = 5
+CIRCUIT_SECONDS = 1.0
+# An open circuit lets one probe through after this cooldown; a failed probe doubles it
+# up to the cap.
+CIRCUIT_COOLDOWN_SECONDS = 5.0
+CIRCUIT_MAX_COOLDOWN_SECONDS = 60.0
+# A request waits this long in all on an open circuit before its job fails
+# (provider-unavailable): an outage of minutes is waited out, a dead provider is not.
+CIRCUIT_WAIT_SECONDS = 600.0
+# A lane passes a permit whose attempt succeeded straight to its job's next attempt
+# (no round trip) for at most this long after the call that allowed it; the reports of
+# those attempts reach Redis within it, so a Retry-After pause, a halving or a starving
+# job elsewhere stops the handoffs within it.
+LIMIT_HANDOFF_SECONDS = 0.1
+# A permit whose attempt succeeded, with no attempt of its job waiting, is kept this long
+# for the job's next attempt (a lane usually asks again at once) before it is given
+# back: a permit idle for a few ms instead of two round trips per request.
+LIMIT_SPARE_SECONDS = 0.005

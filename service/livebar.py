@@ -27,6 +27,15 @@ def reasons(by_reason: dict[str, int], top: int = 3) -> str:
     return text + (f", +{len(items) - top} more" if len(items) > top else "")
 
 
+def shown_status(job: dict[str, Any]) -> str:
+    """The job's status, and the provider models it waits on while their circuit is open."""
+    waits = job.get("waiting_for_provider") or []
+    if not waits:
+        return str(job["status"])
+    return f"{job['status']}, waiting for " + ", ".join(
+        f"{w['provider']}/{w['model']} (circuit {w['circuit']}, last failure {w['reason']})" for w in waits)
+
+
 def summary(job: dict[str, Any], elapsed: float) -> str:
     """The closing line: `job ID succeeded: kept 20/20, rejected 3 (empty 2), ...`."""
     p = job["progress"]
@@ -69,7 +78,7 @@ class LiveBar:
         self._samples.append((now, p["requests"]))
         (t0, r0), (t1, r1) = self._samples[0], self._samples[-1]
         fields = dict(
-            status=job["status"], rejected=p["rejected"], rps=(r1 - r0) / (t1 - t0) if t1 > t0 else 0.0,
+            status=shown_status(job), rejected=p["rejected"], rps=(r1 - r0) / (t1 - t0) if t1 > t0 else 0.0,
             reasons=f" ({reasons(p['rejected_by_reason'])})" if p["rejected_by_reason"] else "",
             tokens=p["tokens_in"] + p["tokens_out"],
         )

@@ -31,6 +31,11 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "synthgen_provider_requests": ("Requests to providers.", ("provider", "model", "outcome")),
     "synthgen_provider_retries": ("Provider requests retried.", ("provider",)),
     "synthgen_provider_tokens": ("Tokens by direction.", ("provider", "model", "direction")),
+    "synthgen_provider_throttled": (
+        "Provider requests the fleet limiter held back before sending, by the limit that first held each "
+        "(concurrency, fair_share, rpm, tpm, paused, circuit).", ("provider", "model", "reason")),
+    "synthgen_provider_limiter_calls": ("Redis round trips of the fleet limiter (EXCHANGE calls).",
+                                        ("provider", "model")),
 }
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 HISTOGRAMS: dict[str, tuple[str, tuple[str, ...], tuple[float, ...]]] = {
@@ -156,6 +161,13 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "synthgen_queue_jobs": ("RQ jobs by queue and state, read at scrape time.", ("queue", "state")),
     "synthgen_jobs": ("synthgen jobs not yet final, by status, read at scrape time.", ("status",)),
     "synthgen_workers": ("Live worker processes (heartbeat within the last few seconds), read at scrape time.", ()),
+    "synthgen_provider_inflight": ("Requests in flight to a provider model, fleet-wide (permits held), read at "
+                                   "scrape time.", ("provider", "model")),
+    "synthgen_provider_limit": ("A provider model's fleet-wide limits, read at scrape time: kind=concurrency "
+                                "(configured), window (the in-flight allowance after 429s), rpm, tpm (0: none).",
+                                ("provider", "model", "kind")),
+    "synthgen_provider_circuit_state": ("A provider model's circuit breaker: 0 closed, 1 half-open (one probe in "
+                                        "flight), 2 open.", ("provider", "model")),
 }
 
 

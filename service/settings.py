@@ -49,6 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     lease_seconds: float = defaults.LEASE_SECONDS
     heartbeat_seconds: float = defaults.HEARTBEAT_SECONDS
     max_worker_crashes: int = defaults.MAX_WORKER_CRASHES
+    parallelism: int = defaults.PARALLELISM
+    max_parallelism: int = defaults.MAX_PARALLELISM
     redis_pool: int = defaults.REDIS_POOL_SIZE
     queue: str = defaults.QUEUE_NAME
     log_level: str = "INFO"
@@ -166,6 +168,11 @@ SETTINGS: tuple[Setting, ...] = (
             "a running job whose worker is silent this long is resumed elsewhere"),
     Setting("MAX_WORKER_CRASHES", "max_worker_crashes", lambda v: max(1, int(v)),
             "worker deaths on one job before it ends `failed` (`worker-crashed`)"),
+    Setting("PARALLELISM", "parallelism", lambda v: max(1, int(v)),
+            "shards a job runs as when its spec names none (scaled down for small jobs: one per "
+            f"{defaults.RECORDS_PER_SHARD} records); each shard runs on its own worker"),
+    Setting("MAX_PARALLELISM", "max_parallelism", lambda v: max(1, int(v)),
+            "the most shards a spec's `parallelism` may ask for"),
     Setting("REDIS_POOL", "redis_pool", int,
             "async Redis connections per API process; a burst waits (up to 10 s) for a free one instead of failing"),
     Setting("QUEUE", "queue", str, "RQ queue name"),

@@ -44,15 +44,30 @@ def fake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def fake(fake_url: str) -> Iterator[Fake]:
+def fake(fake_url: str, redis_url: str) -> Iterator[Fake]:
+    """The fake provider, reset: a new provider to the fleet limiter too (no circuit
+    opened, window narrowed or pause set by an earlier test's faults)."""
+    import redis
+
+    from service.store.limits import forget
+
     f = Fake(fake_url)
     f.reset()
+    with redis.Redis.from_url(redis_url) as conn:
+        forget(conn)
     yield f
     f.reset()
 
 
 @pytest.fixture(scope="session")
-def providers_file(tmp_path_factory: pytest.TempPathFactory, fake_url: str) -> str:
+def revive_port() -> int:
+    """Nothing listens here until a test starts a fake server on it: provider `revives`,
+    a provider that is down and comes back."""
+    return stack.free_port()
+
+
+@pytest.fixture(scope="session")
+def providers_file(tmp_path_factory: pytest.TempPathFactory, fake_url: str, revive_port: int) -> str:
     path = tmp_path_factory.mktemp("cfg") / "providers.toml"
     path.write_text(f"""
 [providers.fake]
@@ -92,6 +107,35 @@ kind = "openai-compatible"
 base_url = "{fake_url}/v1"
 models = ["fake-model"]
 tenants = ["bob"]
+
+# Fleet-wide limits under faults (tests/faults/): its own model, so the fake server's
+# meter of it counts only these jobs' requests.
+[providers.limited]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["limited-model"]
+concurrency = 6
+timeout = 10
+stall_timeout = 1
+max_retries = 12
+
+# Down until a test starts a fake server on its port; then back.
+[providers.revives]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{revive_port}/v1"
+models = ["revive-model"]
+timeout = 5
+circuit_cooldown = 1
+circuit_wait = 120
+
+# Never comes back: a job gives up on it after circuit_wait.
+[providers.dead]
+kind = "openai-compatible"
+base_url = "http://127.0.0.1:{stack.free_port()}/v1"
+models = ["dead-model"]
+timeout = 5
+circuit_cooldown = 1
+circuit_wait = 4
 
 [providers.local]
 kind = "local"

@@ -123,7 +123,7 @@ def test_the_dashboard_has_the_panels_operators_need() -> None:
     dash = json.loads((DEPLOY / "grafana" / "dashboards" / "synthgen.json").read_text())
     titles = " | ".join(p["title"] for p in dash["panels"]).lower()
     for want in ("jobs by status", "records kept", "yield", "stage and reason", "p50 / p95 / p99", "tokens",
-                 "429", "queue depth", "live workers"):
+                 "429", "queue depth", "live workers", "in flight vs limit", "circuit breakers", "held back"):
         assert want in titles, want
     alerts = {r["alert"] for g in yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"]
               for r in g["rules"]}
@@ -163,6 +163,9 @@ def test_dashboard_and_alerts_name_only_exported_metrics(api_url: str, alice: Ap
     assert alice.wait(job["id"])["status"] in ("succeeded", "failed")
     ok = alice.submit(responses_spec(4)).json()
     assert alice.wait(ok["id"])["status"] == "succeeded"
+    # More lanes than provider `limited` allows in flight: the limiter holds some back.
+    held = alice.submit(responses_spec(12, concurrency=8, generator={"provider": "limited"})).json()
+    assert alice.wait(held["id"])["status"] == "succeeded"
     from prometheus_client.parser import text_string_to_metric_families
 
     from support import METRICS_TOKEN

@@ -14,7 +14,7 @@ from support import Api, Workers, responses_spec, wait_for
 def test_sigterm_hands_the_running_job_back(alice: Api, fake, workers: Workers, redis_url: str) -> None:
     import redis
 
-    from service.store.jobs import lease_key
+    from service.store.shards import lease_key
 
     r = redis.Redis.from_url(redis_url)
     fake.configure(latency=0.05)
@@ -28,7 +28,7 @@ def test_sigterm_hands_the_running_job_back(alice: Api, fake, workers: Workers, 
     at_stop = alice.job(job_id)
     # Handed back, not abandoned: no lease left to expire (it lasts 3 s) and the job is
     # already waiting on the queue for the next worker.
-    assert not r.exists(lease_key(job_id))
+    assert not r.exists(lease_key(job_id, 0))
     assert any(m.decode().startswith(job_id) for m in r.lrange("rq:queue:synthgen", 0, -1))
     # Handed back, not finished; with its only worker gone the job says it waits for one.
     assert at_stop["status"] == "waiting_for_worker" and at_stop["progress"]["kept"] < 200

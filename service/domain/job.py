@@ -71,6 +71,16 @@ class GeneratorCount(msgspec.Struct):
     rejected: int = 0
 
 
+class Shards(msgspec.Struct):
+    """How the job is spread over workers: at most `parallelism` shards, each worked on
+    by one worker at a time; `running` are held by a worker now, `ended` finished their
+    part. Counters, funnel and outcomes are the sum over every shard."""
+
+    parallelism: int = 1
+    running: int = 0
+    ended: int = 0
+
+
 class JobState(msgspec.Struct):
     """A job's state, decoded from its hash (store/codec.py): what the API shows of a
     job but its links. The spec is not part of it (it is stored, and served, apart)."""
@@ -90,6 +100,7 @@ class JobState(msgspec.Struct):
     outcomes: list[OutcomeCount]
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
+    shards: Shards
 
 
 def new_job_id() -> str:

@@ -71,6 +71,12 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         list[Name], Meta(max_length=defaults.MAX_NAMES_LISTED,
                          description="Refuse the job if any generator or judge carries one of these licence tags.")
     ] = []
+    parallelism: Annotated[int, Meta(
+        ge=1, le=defaults.MAX_PARALLELISM,
+        description="Shards the job may run as at once, each on its own worker (up to the server's "
+        "SYNTHGEN_MAX_PARALLELISM). Default: the server's SYNTHGEN_PARALLELISM, scaled down for small jobs "
+        f"(one shard per {defaults.RECORDS_PER_SHARD} records of the target).",
+    )] | None = None
     error_budget: Annotated[float, Meta(
         ge=0.0, le=1.0,
         description="Share of the target (or of the calls made, if more) that may be lost to provider "
@@ -86,6 +92,18 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         """The job's stages, in the order a candidate passes them (the fields' order)."""
         values = (getattr(self, f) for f in self.__struct_fields__)
         return [v for v in values if isinstance(v, StageSpec)]
+
+
+def parallelism(spec: JobSpecBase, target: int | None, default: int, maximum: int) -> int:
+    """The shards a job runs as: what the spec asks (Recipe.check refuses more than the
+    server's maximum), else the server's default scaled down for a small target (a small
+    job stays on one worker)."""
+    if spec.parallelism is not None:
+        return min(spec.parallelism, maximum)
+    n = min(default, maximum)
+    if target is not None:
+        n = min(n, max(1, target // defaults.RECORDS_PER_SHARD))
+    return max(1, n)
 
 
 def spec_hash(spec: JobSpecBase) -> str:

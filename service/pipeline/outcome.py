@@ -1,11 +1,13 @@
 """How a finished run ends: the one rule every recipe's job follows.
 
-In this order, for a run that was not cancelled, handed back or stopped by a lost lease:
+The last of a job's shards to end settles it (store/shards.py), from the job hash,
+which sums every shard's work, and the shards' outcomes. In this order, for a job that
+was not cancelled:
 
 1. A provider refused the job (bad key, unknown model): `failed`, provider-unavailable.
 2. Provider calls lost after retries exceeded the job's `error_budget`: `failed`,
    provider-errors, naming the provider and what it answered.
-3. The recipe raised: `failed`, job-failed (the worker's problem, passed through).
+3. A recipe raised (in any shard): `failed`, job-failed, with the exception.
 4. An explicit `target` is the number of kept records: a job short of it is `failed`,
    target-not-reached, with the recipe's account of the shortfall (zero kept too).
 5. A job with zero kept records is never `succeeded`: without a target, `failed`,
@@ -25,13 +27,13 @@ Recipes only say what happened (`RunOutcome`); which status follows is decided h
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import msgspec
 
 from service import defaults
-from service.pipeline.run import KEPT, UNSETTLED, RecipeContext, RunOutcome
-from service.store.codec import outcomes
+from service.domain.specs import JobSpecBase
+from service.pipeline.run import KEPT, UNSETTLED, RunOutcome
+from service.store.codec import lost_summary, outcomes
 
 
 class Settled(msgspec.Struct, frozen=True):
@@ -58,32 +60,48 @@ def dominant_reasons(raw: dict[str, str], n: int = defaults.TOP_REASONS) -> str:
     return "most rejects: " + ", ".join(f"{reason} ({k} of {total})" for reason, k in top)
 
 
-def settle(run: RecipeContext[Any], result: RunOutcome, raw: dict[str, str], error: bool) -> Settled:
-    """The final status of `run` (see the module docstring). `raw` is the job hash after
-    the run's last commit (its counters); `error` says the recipe raised."""
-    spec, kept = run.spec, run.kept
+def merged(outcomes: list[RunOutcome]) -> RunOutcome:
+    """One outcome from every shard's, the settling shard's first: its note and
+    shortfall (it saw the job's counts last), else another shard's; `inputs` from
+    whichever shard learnt them."""
+    return RunOutcome(
+        note=next((o.note for o in outcomes if o.note), None),
+        shortfall=next((o.shortfall for o in outcomes if o.shortfall), None),
+        inputs=next((o.inputs for o in outcomes if o.inputs is not None), None),
+    )
+
+
+def settle(spec: JobSpecBase, result: RunOutcome, raw: dict[str, str]) -> Settled:
+    """The job's final status (see the module docstring). `raw` is the job hash after
+    every shard's last commit (the whole job's counters, and `stop`/`stop_detail` when
+    a shard stopped the job); `result` the shards' merged outcome."""
+    kept = int(raw.get("kept") or 0)
+    target = int(raw["target"]) if raw.get("target") else None
     requests = int(raw.get("requests") or 0)
+    calls = int(raw.get("calls") or 0)
+    stop, stopped_why = raw.get("stop"), raw.get("stop_detail") or ""
     why = dominant_reasons(raw)
     then = f"; {why}" if why else ""
-    if run.fatal is not None:
-        return Settled("failed", "provider-unavailable", f"{run.fatal}{then}")
-    if run.errors.exceeded:
+    if stop == "provider":
+        return Settled("failed", "provider-unavailable", f"{stopped_why}{then}")
+    if stop == "errors":
         return Settled("failed", "provider-errors",
-                       f"{run.errors.summary()}; error_budget {spec.error_budget:g} of "
-                       f"{max(run.target or 0, run.requests_made)} calls{then}")
-    if error:
-        return Settled("failed")
+                       f"{lost_summary(raw)}; error_budget {spec.error_budget:g} of "
+                       f"{max(target or 0, calls)} calls{then}")
+    if stop == "error":
+        return Settled("failed", "job-failed", stopped_why)
     account = result.shortfall or result.note
     if spec.target is not None:
         if kept >= spec.target:
             return Settled("succeeded", note=result.note)
-        head = result.shortfall or f"made {kept} of {spec.target} after {requests} requests"
+        head = result.shortfall or (stopped_why if stop == "budget" else "") or \
+            f"made {kept} of {spec.target} after {requests} requests"
         return Settled("failed", "target-not-reached", head + then)
     if kept == 0:
-        lost = run.errors.summary()
+        lost = lost_summary(raw)
         return Settled("failed", "nothing-kept",
                        f"0 records kept after {requests} requests{then}" + (f"; {lost}" if lost else ""))
-    inputs = result.inputs if result.inputs is not None else run.target
+    inputs = result.inputs if result.inputs is not None else target
     if inputs is None or kept >= inputs:
         return Settled("succeeded", note=result.note)
     floor = spec.min_yield if spec.min_yield is not None else defaults.MIN_YIELD

@@ -16,8 +16,11 @@ sink's Lua commit is the last guard (kept never exceeds target) when several wor
 share one job.
 
 Resume: `ctx.is_done(key)` says whether an item was committed (kept or rejected) by an
-earlier run; `await ctx.committed()` returns what was committed, for recipes that
-rebuild state from it (Self-Instruct's pool, Evol-Instruct's chains). A recipe's
+earlier run, for the items this run asked about: `ctx.items` asks for the chunks it
+takes from another run, `await ctx.refresh_done(keys)` for any keys, and `await
+ctx.committed()` returns what was committed, for recipes that rebuild state from it
+(Evol-Instruct's chains, PersonaHub's lineage). A shard never loads every id of a job
+(a million ids were ~50 MB of worker memory). A recipe's
 `run()` returns a `RunOutcome` (a note for the caller, or a shortfall that fails the
 job); the context never reads it back from attributes the recipe set.
 
@@ -25,7 +28,25 @@ Units of work: every item a recipe produces has a deterministic key (an index in
 job's inputs, or a hash of the item's own text: `text_key`), so a record's id is the
 same in every run and a second worker can tell a committed item from a new one. The
 state an item needs beyond the spec and its key is named by the recipe's
-`shared_state` (see recipes/base.py), which is what the scale-out work must share.
+`shared_state` (see recipes/base.py) and kept in Redis.
+
+Shards (store/shards.py has the protocol): a context is one shard of its job. Several
+shards, on several workers, run the same recipe at once:
+- `ctx.items(values)` yields only the items of the chunks this shard claimed (a free or
+  fresh chunk, or one a dead shard left), so the shards split a job's inputs between
+  them, a fast one taking more;
+- a target slot needs a ticket (`await ctx.slot()`), which the job grants while kept +
+  every shard's tickets stay below target, so the shards never overshoot together;
+- `ctx.kept`, `ctx.requests_made` and the error budget count the whole job (every
+  commit round trip brings the job's counters back), and a fatal error, a spent error
+  budget or request budget, or a recipe's exception stops every shard (`stop_job`);
+- shared state: `ctx.shared_list(name)` (an append-only list whose appends are checked
+  against all of it, e.g. Self-Instruct's novelty pool), `ctx.shared_set(name)` (e.g.
+  Magpie's instructions taken) and `await ctx.once(name, compute)` (a value computed
+  once per job, e.g. PersonaHub's personas);
+- `ctx.rng` is this shard's own stream (shard 0's first run draws from the job's seed,
+  as a single worker always did), `ctx.job_rng()` the job-wide one for draws every
+  shard must agree on (Orca's schedule, UltraChat's plans).
 
 Redis outages: the sink retries its commit until Redis answers (store.redis.retrying;
 the commit is idempotent by item id), so producers wait on the full queue instead of
@@ -42,9 +63,20 @@ import contextvars
 import logging
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generic,
+    Iterable,
+    Sequence,
+    TypeVar,
+)
 
 import msgspec
 
@@ -54,7 +86,7 @@ from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
-from service.store.codec import attempt_counter, requests_counter, stage_entered
+from service.store.codec import attempt_counter, lost_counter, requests_counter, stage_entered
 from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
@@ -97,40 +129,36 @@ def _label(provenance: dict[str, Any] | None) -> str:
 
 
 class ErrorBudget:
-    """Provider calls lost after retries, against the job's `error_budget`.
+    """Provider calls lost after retries, against the job's `error_budget`, counted for
+    the whole job: every shard's losses reach the job hash with its commits (`lost`, and
+    `lost:{provider}|{reason}` per provider and reason), and each commit brings the
+    job's total back (`seen`).
 
     The allowance is error_budget x max(target, calls made so far): a fraction of what
     the job promised, growing when a recipe needs several calls per record. One loss
-    past it stops the job (stop reason "errors"), and the worker fails it naming the
-    provider that lost the most calls and its dominant reason, instead of letting a
-    job that silently dropped a share of its items report success.
+    past it stops the job (stop reason "errors"), and the job fails naming the provider
+    that lost the most calls and its dominant reason (pipeline/outcome.py), instead of
+    letting a job that silently dropped a share of its items report success.
     """
 
-    def __init__(self, fraction: float, target: int | None):
+    def __init__(self, fraction: float, target: int | None, stats: "JobStats"):
         self.fraction = fraction
         self.target = target or 0
-        self.by_provider: Counter[str] = Counter()
-        self.by_reason: Counter[tuple[str, str]] = Counter()
-        self.last: dict[str, str] = {}
+        self.stats = stats
+        self.seen = 0
         self.exceeded = False
 
     def lost(self, provider: str, exc: ProviderError, calls: int) -> bool:
         """Count one lost call; True the first time the budget is exceeded."""
-        self.by_provider[provider] += 1
-        self.by_reason[(provider, f"HTTP {exc.status}" if exc.status else "no usable answer")] += 1
-        self.last[provider] = str(exc)
-        over = sum(self.by_provider.values()) > self.fraction * max(self.target, calls)
+        reason = f"HTTP {exc.status}" if exc.status else "no usable answer"
+        pending = self.stats.pending
+        pending["lost"] += 1
+        pending[lost_counter(provider, reason)] += 1
+        self.stats.text[f"lost_last:{provider}"] = str(exc)
+        over = self.seen + pending["lost"] > self.fraction * max(self.target, calls)
         first = over and not self.exceeded
         self.exceeded = self.exceeded or over
         return first
-
-    def summary(self) -> str | None:
-        """'provider fake lost 6 calls (HTTP 400 x6); last: ...', for the job's problem."""
-        if not self.by_provider:
-            return None
-        provider, n = self.by_provider.most_common(1)[0]
-        reasons = ", ".join(f"{r} x{k}" for (p, r), k in self.by_reason.most_common() if p == provider)
-        return f"provider {provider!r} lost {n} calls after retries ({reasons}); last error: {self.last[provider]}"
 
 
 class Stopped(Exception):
@@ -213,6 +241,8 @@ class JobStats:
 
     def __init__(self, buffer: metrics.Buffer):
         self.pending: defaultdict[str, int] = defaultdict(int)
+        # Text fields of the job hash written with the next commit (the last error per provider).
+        self.text: dict[str, str] = {}
         self._buf = buffer
 
     def request(self, provider: str, model: str, outcome: str, seconds: float) -> None:
@@ -251,9 +281,10 @@ class JobStats:
             self.pending[requests_counter(*UNSETTLED)] += spent[0]
             spent[0] = 0
 
-    def take(self) -> dict[str, int]:
+    def take(self) -> tuple[dict[str, int], dict[str, str]]:
         out, self.pending = self.pending, defaultdict(int)
-        return out
+        text, self.text = self.text, {}
+        return out, text
 
 
 class Model:
@@ -282,13 +313,177 @@ class Model:
         return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
 
 
+class ChunkDone(msgspec.Struct, frozen=True):
+    """A sink queue entry: chunk `field` of the chunks hash is done (deleted after the
+    items queued before it are committed, in the same round trip)."""
+
+    field: str
+
+
+def chunk_size(n: int, parallelism: int) -> int:
+    """Items per chunk for `n` inputs and P shards: about CHUNKS_PER_SHARD chunks per
+    shard (a fast shard takes more, a dead one leaves little to redo), within bounds.
+    Every shard computes the same from the same inputs."""
+    want = -(-n // max(1, parallelism * defaults.CHUNKS_PER_SHARD))
+    return max(defaults.MIN_CHUNK_ITEMS, min(defaults.MAX_CHUNK_ITEMS, want))
+
+
+class _Chunk:
+    __slots__ = ("index", "start", "stop", "out", "handed")
+
+    def __init__(self, index: int, start: int, stop: int):
+        self.index, self.start, self.stop = index, start, stop
+        self.out = 0  # items handed out and not finished
+        self.handed = False  # every item handed out
+
+
+class Items(Generic[T]):
+    """The items of one input stream that this shard takes: (key, value) pairs of the
+    chunks it claims, lazily (a list of 100k pairs was 10 MB of worker memory), skipping
+    items committed already. Shared by a run's lanes (`ctx.each` pulls from it); a
+    chunk is done once every item of it was handed out and finished (`finished(key)`),
+    not stopped half-way."""
+
+    def __init__(self, ctx: "RecipeContext[Any]", values: Sequence[T], stream: str,
+                 key: Callable[[int, T], str],
+                 prepare: Callable[[Sequence[T], bool], Awaitable[None]] | None = None):
+        if not stream or ":" in stream:
+            raise ValueError(f"bad stream name {stream!r}")
+        self._ctx, self._values, self._stream, self._key = ctx, values, stream, key
+        self._prepare = prepare
+        n = len(values)
+        chunks = ctx._chunk_map
+        self._size = int(chunks.get(f"{stream}:size") or chunk_size(n, ctx.parallelism))
+        self._total = -(-n // self._size) if n else 0
+        mine = str(ctx.shard)
+        pre = f"{stream}:o:"
+        self._inherited = sorted(int(f[len(pre):]) for f, v in chunks.items() if f.startswith(pre) and v == mine)
+        self._cur: _Chunk | None = None
+        self._pos = 0
+        self._lock = asyncio.Lock()
+        self._owner: dict[str, _Chunk] = {}
+        self._exhausted = False
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, T]]:
+        return self
+
+    @property
+    def exhausted(self) -> bool:
+        """True once no chunk was left to take."""
+        return self._exhausted
+
+    async def __anext__(self) -> tuple[str, T]:
+        async with self._lock:
+            while True:
+                cur = self._cur
+                if cur is not None:
+                    while self._pos < cur.stop:
+                        i = self._pos
+                        self._pos += 1
+                        value = self._values[i]
+                        key = self._key(i, value)
+                        if self._ctx.is_done(key):
+                            continue
+                        cur.out += 1
+                        cur.handed = self._pos >= cur.stop  # its last item: done once it finishes
+                        self._owner[key] = cur
+                        return key, value
+                    cur.handed = True
+                    self._settle(cur)
+                    self._cur = None
+                if self._exhausted or self._ctx.stopped:
+                    raise StopAsyncIteration
+                chunk = await self._claim()
+                if chunk is None:
+                    self._exhausted = True
+                    raise StopAsyncIteration
+                self._cur, self._pos = chunk, chunk.start
+
+    async def _claim(self) -> _Chunk | None:
+        ctx = self._ctx
+        if self._inherited:
+            c, how = self._inherited.pop(0), "inherited"
+        elif self._total == 0 or await ctx.should_yield():
+            return None
+        else:
+            c, how = await retrying(lambda: ctx.store.shards.next_chunk(
+                ctx.job_id, self._stream, ctx.shard, self._total, self._size), f"job {ctx.job_id}: next chunk")
+            if c < 0:
+                return None
+        start, stop = c * self._size, min(len(self._values), (c + 1) * self._size)
+        if how != "fresh":  # another run worked on it: skip what that run committed
+            await ctx.refresh_done(self._key(i, self._values[i]) for i in range(start, stop))
+            log.info("job %s: shard %d took chunk %s/%d (%s)", ctx.job_id, ctx.shard, self._stream, c, how)
+        if self._prepare is not None:
+            await self._prepare(self._values[start:stop], how == "fresh")
+        return _Chunk(c, start, stop)
+
+    def finished(self, key: str) -> None:
+        """The item `key` handed out is finished (its outcome queued, or none to give)."""
+        chunk = self._owner.pop(key, None)
+        if chunk is not None:
+            chunk.out -= 1
+            self._settle(chunk)
+
+    def _settle(self, chunk: _Chunk) -> None:
+        if chunk.handed and chunk.out == 0 and not self._ctx.stopped:
+            self._ctx._queue.put_nowait(ChunkDone(self._ctx.store.shards.chunk_done_field(self._stream, chunk.index)))
+
+
+class SharedList:
+    """An append-only list of strings every shard of the job sees (store/shards.py
+    POOL_APPEND): `items` is the prefix of it this shard knows, in order, and `on_add`
+    is called for each item as it joins `items`."""
+
+    def __init__(self, ctx: "RecipeContext[Any]", name: str, on_add: Callable[[str], None] | None = None):
+        self._ctx, self.name = ctx, name
+        self.items: list[str] = []
+        self._on_add = on_add
+
+    def _merge(self, start: int, values: list[str]) -> None:
+        for i, v in enumerate(values, start):
+            if i == len(self.items):  # appends can come back out of order; positions make merging idempotent
+                self.items.append(v)
+                if self._on_add is not None:
+                    self._on_add(v)
+
+    async def sync(self) -> None:
+        """Read what other shards appended."""
+        ctx, start = self._ctx, len(self.items)
+        self._merge(start, await retrying(lambda: ctx.store.shards.pool_read(ctx.job_id, self.name, start),
+                                          f"job {ctx.job_id}: pool"))
+
+    async def append(self, value: str, seen: int) -> bool:
+        """Append `value` if the list still holds exactly the `seen` items this shard
+        checked it against; else merge what came after them and return False (check
+        `value` against them, and try again)."""
+        ctx = self._ctx
+        tail = await retrying(lambda: ctx.store.shards.pool_append(ctx.job_id, self.name, seen, value),
+                              f"job {ctx.job_id}: pool")
+        self._merge(seen, [value] if tail is None else tail)
+        return tail is None
+
+
+class SharedSet:
+    """A set every shard of the job sees: `add` is True for the first adder only."""
+
+    def __init__(self, ctx: "RecipeContext[Any]", name: str):
+        self._ctx, self.name = ctx, name
+
+    async def add(self, member: str) -> bool:
+        ctx = self._ctx
+        return await retrying(lambda: ctx.store.shards.set_add(ctx.job_id, self.name, member), f"job {ctx.job_id}: set")
+
+
 class RecipeContext(Generic[SpecT]):
-    """The context a recipe runs in, typed by the recipe's spec. See the module docstring."""
+    """The context a recipe runs in (one shard of its job), typed by the recipe's spec.
+    See the module docstring."""
 
     def __init__(
         self, *, job_id: str, spec: SpecT, spec_hash: str, store: JobStore, runtime: WorkerRuntime,
         stats: JobStats, done: set[str], kept: int, target: int | None, tenant: str = "",
-        seed: int | None = None,
+        seed: int | None = None, shard: int = 0, run: int = 1, parallelism: int = 1,
+        chunk_map: dict[str, str] | None = None, counters: dict[str, str] | None = None,
     ):
         self.job_id = job_id
         self.spec = spec
@@ -302,17 +497,29 @@ class RecipeContext(Generic[SpecT]):
         self.stats = stats
         self.buffer = runtime.buffer
         self.done = done
-        self.kept = kept
         self.target = target
+        self.shard, self.run, self.parallelism = shard, run, parallelism
+        self._chunk_map = chunk_map or {}
         self.env = runtime.env
         self.seed = seed if seed is not None else spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**31)
-        self.rng = random.Random(self.seed)
+        # Shard 0's first run draws from the job's seed, as one worker always did; every
+        # other shard (and a resumed one) its own stream, or all would make the same draws.
+        self.rng = random.Random(self.seed if shard == 0 and run <= 1 else f"{self.seed}:{shard}:{run}")
         self.stop_reason: str | None = None
         self.fatal: ProviderError | None = None
-        self.requests_made = 0
-        self.errors = ErrorBudget(spec.error_budget, target)
+        self.yielded = False  # gave its worker to a starving job (should_yield)
+        self._fair_checked = 0.0
+        counters = counters or {}
+        self._kept_seen = kept  # the job's kept count as last seen (every shard's)
+        self._kept_queued = 0  # this shard's kept records not committed yet
+        self._calls_seen = int(counters.get("calls") or 0)
+        self.errors = ErrorBudget(spec.error_budget, target, stats)
+        self.errors.seen = int(counters.get("lost") or 0)
         self._reserved = 0
-        self._queue: asyncio.Queue[CommitItem | None] = asyncio.Queue(
+        self._tickets = 0  # target tickets held and not in use (store/shards.py)
+        self._no_tickets = False  # the last grant found none left for the job
+        self._grant_lock = asyncio.Lock()
+        self._queue: asyncio.Queue[CommitItem | ChunkDone | None] = asyncio.Queue(
             maxsize=defaults.FLUSH_BATCH * 4
         )
         self._sink_task: asyncio.Task[None] | None = None
@@ -326,7 +533,7 @@ class RecipeContext(Generic[SpecT]):
 
     def start(self) -> None:
         self._stopping = asyncio.get_running_loop().create_future()
-        self._sink_task = asyncio.create_task(self._sink(), name=f"sink:{self.job_id}")
+        self._sink_task = asyncio.create_task(self._sink(), name=f"sink:{self.job_id}:{self.shard}")
 
     async def drain(self) -> None:
         """Wait until everything offered so far is committed (and `kept` is exact)."""
@@ -342,6 +549,11 @@ class RecipeContext(Generic[SpecT]):
                 await closer()
         for provider in self._providers.values():
             await provider.aclose()
+
+    def job_rng(self) -> random.Random:
+        """A new generator on the job's seed: for draws every shard must make alike
+        (a schedule or plan of the job's inputs that item keys depend on)."""
+        return random.Random(self.seed)
 
     def pick(self, key: str) -> Model:
         """The generator for item `key`: drawn by weight from the job's mix (the same draw
@@ -360,7 +572,8 @@ class RecipeContext(Generic[SpecT]):
         """A handle on `ref`; providers are opened once per run and shared by handles."""
         provider = self._providers.get(ref.provider)
         if provider is None:
-            provider = self._providers[ref.provider] = self.registry.open(ref.provider, self.stats, self.spec.concurrency)
+            provider = self._providers[ref.provider] = self.registry.open(
+                ref.provider, self.stats, self.spec.concurrency, self.runtime.lanes(self.job_id))
         return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref)
 
     def stop(self, reason: str) -> None:
@@ -368,6 +581,11 @@ class RecipeContext(Generic[SpecT]):
             self.stop_reason = reason
         if self._stopping is not None and not self._stopping.done():
             self._stopping.set_result(None)
+
+    async def stop_job(self, reason: str, detail: str = "") -> None:
+        """Stop every shard of the job (the first reason given stands), this one first."""
+        self.stop(reason)
+        await retrying(lambda: self.store.shards.stop(self.job_id, reason, redact(detail)), f"job {self.job_id}: stop")
 
     @property
     def stopped(self) -> bool:
@@ -377,22 +595,92 @@ class RecipeContext(Generic[SpecT]):
         if self.stop_reason is not None:
             raise Stopped(self.stop_reason)
 
+    async def should_yield(self) -> bool:
+        """True when this shard should hand its worker to a job waiting with none: the
+        job has another shard running and a starving job waits in the queue (checked at
+        most every FAIR_CHECK_SECONDS). It sets `yielded`: the shard stops taking chunks,
+        finishes the items it holds, and the worker hands the shard back."""
+        now = time.monotonic()
+        if self.parallelism < 2 or now < self._fair_checked + defaults.FAIR_CHECK_SECONDS:
+            return self.yielded
+        self._fair_checked = now
+        starving, held, _ = await retrying(lambda: self.store.shards.starving(self.job_id, self.runtime.queue_key),
+                                           f"job {self.job_id}: fairness")
+        if starving and held >= 2:
+            self.yielded = True
+            log.info("job %s: shard %d gives its worker to a job waiting for one", self.job_id, self.shard)
+        return self.yielded
+
+    def saw(self, kept: int) -> None:
+        """The job's kept count as read from Redis (the watcher's poll)."""
+        self._kept_seen = max(self._kept_seen, kept)
+
     # -- target accounting --------------------------------------------------------
 
     @property
-    def full(self) -> bool:
-        return self.target is not None and self.kept + self._reserved >= self.target
+    def kept(self) -> int:
+        """Kept records of the whole job: committed (every shard's, as last seen) and
+        this shard's still on their way to Redis."""
+        return self._kept_seen + self._kept_queued
 
-    def slot(self) -> Slot | None:
+    @property
+    def full(self) -> bool:
+        """True when this shard can take no target slot now: the target is reached, or
+        this shard holds no ticket and the job has none left."""
+        if self.target is None:
+            return False
+        # Without a ticket of its own, a shard knows the job has none left when the last
+        # grant said so, or when kept + its own candidates in flight already cover the
+        # target (as a single worker always counted).
+        return self.kept >= self.target or (self._tickets == 0 and (
+            self._no_tickets or self.kept + self._reserved >= self.target))
+
+    async def slot(self) -> Slot | None:
         """A slot toward target (use it as `async with`); None when the job stopped or
-        kept + in-flight already reach the target."""
-        if self.stopped or self.full:
+        kept + the candidates in flight (every shard's) already reach the target."""
+        if self.stopped:
             return None
+        if self.target is not None:
+            if self._tickets == 0:
+                await self._refill()
+                if self._tickets == 0:
+                    return None
+            self._tickets -= 1
         self._reserved += 1
         return Slot(self)
 
+    async def _refill(self) -> None:
+        async with self._grant_lock:
+            if self._tickets or self.stopped or self.kept + self._reserved >= (self.target or 0):
+                return  # a ticket came back meanwhile, or this shard's own work covers the target
+            # A lane's worth of tickets per round trip: the steady state asks once per
+            # `concurrency` kept records, not once per slot.
+            want = max(self.spec.concurrency, 1)
+            granted, kept = await retrying(lambda: self.store.shards.grant(self.job_id, self.shard, want),
+                                           f"job {self.job_id}: grant")
+            self.saw(kept)
+            self._tickets += granted
+            self._no_tickets = granted == 0
+
+    async def out_of_tickets(self) -> bool:
+        """True when this shard has no ticket, none in use, and the job grants none: the
+        shards holding the rest of the target finish it (a loop that waited for tickets
+        here would spin)."""
+        if self.target is None or self._tickets or self._reserved or self.kept >= self.target:
+            return False
+        await self._refill()
+        return self._tickets == 0
+
     def _release(self) -> None:
         self._reserved -= 1
+        if self.target is not None:
+            self._tickets += 1  # a reject gives its ticket back to this shard
+            self._no_tickets = False
+
+    @property
+    def requests_made(self) -> int:
+        """Provider calls the whole job made (every shard's, as last seen, and this one's since)."""
+        return self._calls_seen + self.stats.pending["calls"]
 
     def budget_left(self) -> bool:
         """False once the job spent its request budget (a model that never passes filters)."""
@@ -412,7 +700,7 @@ class RecipeContext(Generic[SpecT]):
 
     async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
         self.check()
-        self.requests_made += 1
+        self.stats.pending["calls"] += 1
         call = asyncio.ensure_future(aw)
         if self._stopping is not None:
             # Race the call against stop(): a cancel must not wait for a provider that
@@ -427,9 +715,9 @@ class RecipeContext(Generic[SpecT]):
         except ProviderError as exc:
             if exc.fatal:
                 self.fatal = exc
-                self.stop("provider")
+                await self.stop_job("provider", str(exc))
             elif self.errors.lost(provider, exc, self.requests_made):
-                self.stop("errors")
+                await self.stop_job("errors", f"{provider}: {exc}")
             raise
         c.text = redact(c.text)  # provider text is untrusted (service.redact)
         return c
@@ -443,23 +731,68 @@ class RecipeContext(Generic[SpecT]):
         """True when item `key` was committed (kept or rejected) by this or an earlier run."""
         return self.item_id(key) in self.done
 
-    def items(self, values: Sequence[T], prefix: str = "p") -> Iterator[tuple[str, T]]:
-        """(key, value) for the values not committed yet, lazily (a list of 100k pairs was
-        10 MB of worker memory). Keys are `prefix` + the zero-padded index, so an item's
-        key depends only on the job's inputs."""
+    def items(self, values: Sequence[T], prefix: str = "p", key: Callable[[int, T], str] | None = None,
+              prepare: Callable[[Sequence[T], bool], Awaitable[None]] | None = None) -> Items[T]:
+        """(key, value) for the values of the chunks this shard takes (see `Items`),
+        committed ones skipped. Keys are `prefix` + the zero-padded index unless `key`
+        makes them from (index, value); `prefix` also names the stream of chunks.
+        `prepare(values, fresh)` is awaited for each chunk taken, before its items
+        (`fresh` False: another run worked on it; its state may need restoring)."""
         width = len(str(len(values)))
-        for i, value in enumerate(values):
-            key = f"{prefix}{i:0{width}d}"
-            if not self.is_done(key):
-                yield key, value
+        return Items(self, values, prefix, key or (lambda i, _v: f"{prefix}{i:0{width}d}"), prepare)
+
+    def shared_list(self, name: str, on_add: Callable[[str], None] | None = None) -> SharedList:
+        """The job's shared append-only list `name` (call `await .sync()` before use)."""
+        return SharedList(self, name, on_add)
+
+    def shared_set(self, name: str) -> SharedSet:
+        return SharedSet(self, name)
+
+    async def once(self, name: str, compute: Callable[[], Awaitable[T]], type_: type[T]) -> T:
+        """The job's value `name`: computed by the first shard to get there, under a
+        lock it keeps renewing (a dead computer's lock expires and another shard takes
+        over), stored, and read by every other shard. A compute cut short by a stop is
+        not stored."""
+        holder = f"{self.shard}:{self.runtime.worker_id}:{self.run}"
+        ttl = self.runtime.settings.lease_seconds
+        shards = self.store.shards
+        while True:
+            raw = await retrying(lambda: shards.once_get(self.job_id, name), f"job {self.job_id}: once")
+            if raw is not None:
+                return msgspec.json.decode(raw, type=type_)
+            self.check()
+            if await retrying(lambda: shards.once_lock(self.job_id, name, holder, ttl), f"job {self.job_id}: once"):
+                async def keep() -> None:
+                    while True:
+                        await asyncio.sleep(ttl / 3)
+                        await shards.once_lock(self.job_id, name, holder, ttl)
+
+                keeper = asyncio.create_task(keep())
+                try:
+                    value = await compute()
+                finally:
+                    keeper.cancel()
+                self.check()
+                encoded = _enc.encode(value)
+                await retrying(lambda: shards.once_set(self.job_id, name, encoded), f"job {self.job_id}: once")
+                return value
+            await asyncio.sleep(0.2)
 
     async def committed(self, *, rejects: bool = False) -> Committed:
-        """What earlier runs committed (records always; rejects when asked: they can be
-        many). Read in pages, so Redis is never blocked long."""
-        if not self.done:
-            return Committed(self.job_id, frozenset(), [], [])
-        return Committed(self.job_id, frozenset(self.done), await self.store.all_lines(self.job_id, "records"),
-                         await self.store.all_lines(self.job_id, "rejects") if rejects else [])
+        """What earlier runs (and other shards) committed: records always; rejects when
+        asked, they can be many. Read in pages, so Redis is never blocked long; their
+        ids join `done`."""
+        records = await self.store.all_lines(self.job_id, "records")
+        rejected = await self.store.all_lines(self.job_id, "rejects") if rejects else []
+        self.done.update(str(line["id"]) for line in records + rejected)
+        return Committed(self.job_id, frozenset(self.done), records, rejected)
+
+    async def refresh_done(self, keys: Iterable[str]) -> None:
+        """Learn which of the items `keys` are committed (`done` starts empty: a shard
+        asks about the items it takes, not about every item of the job)."""
+        ids = [self.item_id(k) for k in keys]
+        done = await retrying(lambda: self.store.shards.has_committed(self.job_id, ids), f"job {self.job_id}: ids")
+        self.done.update(i for i, d in zip(ids, done) if d)
 
     async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
                      provenance: dict[str, Any] | None = None) -> None:
@@ -489,10 +822,10 @@ class RecipeContext(Generic[SpecT]):
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
         self.stats.outcome(*KEPT)
-        await self._queue.put(CommitItem(kind="r", id=rid, line=_enc.encode(record), generator=_label(source)))
+        self._kept_queued += 1
         if reserved:
-            self._release()
-        self.kept += 1
+            self._reserved -= 1  # its ticket travels with the record; the commit spends it
+        await self._queue.put(CommitItem(kind="r", id=rid, line=_enc.encode(record), generator=_label(source)))
         return True
 
     async def _reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool,
@@ -514,22 +847,36 @@ class RecipeContext(Generic[SpecT]):
 
     # -- concurrency helpers -----------------------------------------------------------
 
-    async def each(self, items: Iterable[tuple[Any, ...]],
+    async def each(self, items: Iterable[tuple[Any, ...]] | AsyncIterable[tuple[Any, ...]],
                    fn: Callable[[Slot, Any], Awaitable[None]]) -> None:
         """Run fn(slot, item) over (key, ...) items with the job's concurrency, each item
         holding one target slot.
 
         Stops taking items when the job stops or the target is covered; an item whose
-        provider call failed for good is rejected with reason provider_error.
+        provider call failed for good is rejected with reason provider_error. Items from
+        `ctx.items` are told when each one is finished, so their chunks can be marked done.
         """
-        it = iter(items)
+        if isinstance(items, AsyncIterable):
+            ait = aiter(items)
+        else:
+            async def over(values: Iterable[tuple[Any, ...]]) -> AsyncIterator[tuple[Any, ...]]:
+                for v in values:
+                    yield v
+            ait = over(items)
+        finished = getattr(items, "finished", None)
+        taking = asyncio.Lock()  # one lane at a time advances a plain iterator
 
         async def lane() -> None:
-            for item in it:
-                slot = self.slot()
+            while True:
+                slot = await self.slot()
                 if slot is None:
                     return
                 async with slot:
+                    try:
+                        async with taking:
+                            item = await anext(ait)
+                    except StopAsyncIteration:
+                        return
                     try:
                         await fn(slot, item)
                     except ProviderError as exc:
@@ -540,6 +887,8 @@ class RecipeContext(Generic[SpecT]):
                             await slot.reject(item[0], Verdict.from_error("generate", "provider_error", exc), {})
                         if self.stopped:
                             return
+                if finished is not None:
+                    finished(item[0])
 
         await self.lanes(lane)
 
@@ -563,15 +912,21 @@ class RecipeContext(Generic[SpecT]):
         request budget is spent; a shortfall when the target was not reached. Lanes
         return once no slot is left, but a reserved candidate can still be rejected
         later and free its slot, so the lanes start again until the committed count
-        settles."""
+        settles. A shard whose lanes find no ticket left while it holds none in flight
+        leaves the rest to the shards that hold them."""
         while not self.stopped:
             await self.lanes(lane)
             if settle is not None:
                 await settle()
             await self.drain()
-            if self.stopped or self.kept >= (self.target or 0) or not self.budget_left():
+            if self.stopped or self.kept >= (self.target or 0):
                 break
-        if not self.stopped and self.target is not None and self.kept < self.target:
+            if not self.budget_left():
+                await self.stop_job("budget", f"made {self.kept} of {self.target} after {self.requests_made} requests")
+                break
+            if await self.out_of_tickets():
+                break
+        if self.target is not None and self.kept < self.target and (not self.stopped or self.stop_reason == "budget"):
             return RunOutcome(shortfall=f"made {self.kept} of {self.target} after {self.requests_made} requests")
         return DONE
 
@@ -582,7 +937,7 @@ class RecipeContext(Generic[SpecT]):
         q = self._queue
         closing = False
         while not closing:
-            batch: list[CommitItem] = []
+            batch: list[CommitItem | ChunkDone] = []
             item = await q.get()
             if item is None:
                 closing = True
@@ -608,17 +963,24 @@ class RecipeContext(Generic[SpecT]):
             for _ in range(len(batch) + closing):
                 q.task_done()
 
-    async def flush(self, batch: list[CommitItem]) -> None:
-        counters = self.stats.take()
+    async def flush(self, batch: list[CommitItem | ChunkDone]) -> None:
+        items = [i for i in batch if isinstance(i, CommitItem)]
+        done = [i.field for i in batch if isinstance(i, ChunkDone)]
+        counters, text = self.stats.take()
         # Retried until Redis answers: a sink that died here would leave the producers
         # blocked on the full queue for good (and the job running forever).
-        codes = await retrying(lambda: self.store.commit(self.job_id, self.target, batch, counters),
-                               f"job {self.job_id}: commit")
-        stored = sum(1 for item, code in zip(batch, codes) if item.kind == "r" and code == 1)
-        dropped = sum(1 for item, code in zip(batch, codes) if item.kind == "r" and code != 1)
+        res = await retrying(lambda: self.store.commit(self.job_id, self.target, items, counters, shard=self.shard,
+                                                       chunks_done=done, text=text),
+                             f"job {self.job_id}: commit")
+        records = [code for item, code in zip(items, res.codes) if item.kind == "r"]
+        stored = sum(1 for code in records if code == 1)
+        dropped = len(records) - stored
+        self._kept_queued -= len(records)
+        self._kept_seen = max(self._kept_seen, res.kept)
+        self._calls_seen = max(self._calls_seen, res.calls)
+        self.errors.seen = max(self.errors.seen, res.lost)
         if stored:
             self.buffer.inc("synthgen_records_kept", stored, recipe=self.recipe)
         if dropped:
-            self.kept -= dropped
-            log.info("job %s: %d records not stored (already there, or target filled by another worker)", self.job_id, dropped)
-
+            log.info("job %s: %d records not stored (already there, or target filled by another shard)",
+                     self.job_id, dropped)

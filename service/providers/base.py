@@ -9,11 +9,14 @@ service.providers.registry.KINDS (one line) and a row to README's providers sect
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, Protocol
 
 import msgspec
 from msgspec import Meta
 
+from service import defaults
+from service.domain.limits import Limits, ModelLimits, Scope
 from service.redact import redact
 
 
@@ -67,11 +70,47 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
+# How an attempt ended, as a lane is told (Hold.settle). The names are the store's
+# (store/limits.py), which providers may not import; tests/test_limits.py checks they agree.
+OK = "ok"                # a usable answer
+THROTTLED = "throttled"  # 429: the provider's own rate limit
+FAILED = "failed"        # no answer (refused, timeout), 5xx or a malformed body: the breaker counts it
+REFUSED = "refused"      # another 4xx: the provider answered, the request was wrong
+NONE = "none"            # unsettled: cancelled, or never sent
+
+
+class Hold(Protocol):
+    """One attempt's hold on a lane: told how the attempt ended before it is given back
+    (an unsettled hold, e.g. a cancelled attempt, says nothing about the provider)."""
+
+    def settle(self, outcome: str, *, label: str = "", retry_after: float | None = None,
+               tokens: int | None = None) -> None: ...
+
+
+class Lane(Protocol):
+    """Where a provider's attempts wait their turn: `async with lane.hold(cost) as h:`
+    sends one attempt when the limits allow (`cost` is its token estimate) and
+    `h.settle(...)` reports how it ended. May raise ProviderError before sending (a
+    fleet lane whose circuit stayed open longer than the provider's `circuit_wait`)."""
+
+    def hold(self, cost: int) -> AbstractAsyncContextManager[Hold]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class LaneSource(Protocol):
+    """Where a provider gets the lane of each model it calls: the worker's fleet-wide
+    limiter bound to one job (worker/limiter.py), or LocalLanes."""
+
+    def lane(self, provider: str, model: str, limits: Limits) -> Lane: ...
+
+
 class AdaptiveLimit:
-    """Concurrency toward one provider that halves on 429 and creeps back on success.
+    """A lane kept in this process: in-flight attempts toward one provider, halved on a
+    429 and creeping back on success (AIMD).
 
     The ceiling is the configured limit; after a rate-limit answer the allowance halves
-    (at least 1), then every `limit` successes add one slot back (AIMD).
+    (at least 1), then every `limit` successes add one slot back.
     """
 
     def __init__(self, ceiling: int):
@@ -81,13 +120,16 @@ class AdaptiveLimit:
         self._ok_streak = 0
         self._cond = asyncio.Condition()
 
-    async def __aenter__(self) -> None:
+    def hold(self, cost: int = 1) -> "_LocalHold":
+        return _LocalHold(self)
+
+    async def acquire(self) -> None:
         async with self._cond:
             while self.in_flight >= self.limit:
                 await self._cond.wait()
             self.in_flight += 1
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def release(self) -> None:
         async with self._cond:
             self.in_flight -= 1
             self._cond.notify(1)
@@ -103,14 +145,83 @@ class AdaptiveLimit:
                 self._ok_streak = 0
                 self.limit += 1
 
+    async def aclose(self) -> None:
+        """Nothing held outside this process."""
+
+
+class Slots(AdaptiveLimit):
+    """A fixed-width local lane: throttling does not narrow it (the embedders')."""
+
+    def throttled(self) -> None:
+        """A fixed width stays fixed."""
+
+
+class _LocalHold:
+    """An AdaptiveLimit's Hold."""
+
+    __slots__ = ("_limit",)
+
+    def __init__(self, limit: AdaptiveLimit):
+        self._limit = limit
+
+    async def __aenter__(self) -> "_LocalHold":
+        await self._limit.acquire()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._limit.release()
+
+    def settle(self, outcome: str, *, label: str = "", retry_after: float | None = None,
+               tokens: int | None = None) -> None:
+        if outcome == OK:
+            self._limit.succeeded()
+        elif outcome == THROTTLED:
+            self._limit.throttled()
+
+
+class LocalLanes:
+    """Lanes kept in this process, one AdaptiveLimit per model no wider than the job's
+    concurrency: for `limits_scope = "process"`, and where no fleet limiter is given."""
+
+    def __init__(self, width: int):
+        self.width = max(1, width)
+        self._lanes: dict[str, AdaptiveLimit] = {}
+
+    def lane(self, provider: str, model: str, limits: Limits) -> Lane:
+        lane = self._lanes.get(model)
+        if lane is None:
+            lane = self._lanes[model] = AdaptiveLimit(min(limits.concurrency, self.width))
+        return lane
+
+
+def estimate_tokens(chars: int, params: dict[str, Any]) -> int:
+    """A request's tokens before sending, for tpm: its prompt at ~4 characters a token
+    plus the reply it may get (max_tokens, else TOKENS_ESTIMATE_REPLY). The limiter
+    corrects the estimate by the usage the answer reports."""
+    reply = params.get("max_tokens") or params.get("max_completion_tokens")
+    if not isinstance(reply, int) or isinstance(reply, bool) or reply <= 0:
+        reply = defaults.TOKENS_ESTIMATE_REPLY
+    return chars // 4 + 1 + reply
+
 
 class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
     """One configured provider (a `[providers.NAME]` table of the providers file), of
     the kind its subclass's tag names: it checks and opens itself. The fields here are
-    the ones every kind has."""
+    the ones every kind has, the limits among them (docs/operations.md, "Provider
+    limits"): they apply to each model of the provider separately, a model's
+    `model_limits` entry overriding them, and are shared by the whole fleet unless
+    `limits_scope = "process"`."""
 
     models: list[str] = []
-    concurrency: Annotated[int, Meta(ge=1, le=4096)] = 64
+    concurrency: Annotated[int, Meta(ge=1, le=100_000)] = 64
+    rpm: Annotated[int, Meta(ge=1)] | None = None
+    tpm: Annotated[int, Meta(ge=1)] | None = None
+    model_limits: dict[str, ModelLimits] = {}
+    limits_scope: Scope = "fleet"
+    circuit_failures: Annotated[int, Meta(ge=1, le=1000)] = defaults.CIRCUIT_FAILURES
+    circuit_seconds: Annotated[float, Meta(ge=0)] = defaults.CIRCUIT_SECONDS
+    circuit_cooldown: Annotated[float, Meta(gt=0)] = defaults.CIRCUIT_COOLDOWN_SECONDS
+    circuit_wait: Annotated[float, Meta(gt=0)] = defaults.CIRCUIT_WAIT_SECONDS
     licence: str = "unknown"
     supports_raw: bool = True  # serves raw completion (/v1/completions)
     # Tenants that may use it; empty: every tenant. To the others it does not exist
@@ -132,6 +243,30 @@ class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
     def check(self, name: str) -> None:
         """Raise ValueError for a config that cannot work (beyond what msgspec checks)."""
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
-        """A provider for one job run (close it when the job ends)."""
+    def check_limits(self, name: str) -> None:
+        """Raise ValueError for model_limits naming a model the provider does not serve."""
+        served = self.default_models()
+        unknown = sorted(m for m in self.model_limits if served and m not in served)
+        if unknown:
+            raise ValueError(f"provider {name!r}: model_limits names {unknown}, not in its models {served}")
+
+    def limits_for(self, model: str) -> Limits:
+        """The limits of `model`'s bucket: the provider's, overridden by model_limits."""
+        own = self.model_limits.get(model) or ModelLimits()
+        return Limits(
+            scope=self.limits_scope, concurrency=own.concurrency or self.concurrency, rpm=own.rpm or self.rpm,
+            tpm=own.tpm or self.tpm, circuit_failures=self.circuit_failures, circuit_seconds=self.circuit_seconds,
+            circuit_cooldown=self.circuit_cooldown, circuit_wait=self.circuit_wait,
+        )
+
+    def lanes(self, source: LaneSource | None, concurrency: int) -> LaneSource:
+        """Where a job run's lanes come from: the fleet limiter, unless this provider is
+        limited per process (or no limiter was given)."""
+        if source is None or self.limits_scope == "process":
+            return LocalLanes(concurrency)
+        return source
+
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
+        """A provider for one job run (close it when the job ends); its calls wait in
+        `lanes` (see `lanes()`)."""
         raise NotImplementedError

@@ -1,7 +1,8 @@
 """One retrying HTTP POST for everything that calls a model server: providers and embedders.
 
-A call is a loop of attempts. Each attempt takes a lane (the caller's concurrency limit),
-posts, reads the whole body and lets the caller judge a 200 (`accept`): a body it cannot
+A call is a loop of attempts. Each attempt holds the caller's lane (its limits:
+fleet-wide through Redis, or per process; providers/base.py `Lane`) while it posts,
+reads the whole body and lets the caller judge a 200 (`accept`): a body it cannot
 use (empty, not JSON, no choices: a proxy cutting a response, a server restarting
 mid-write) counts as `malformed` and is retried like a 5xx. Then:
 
@@ -10,8 +11,15 @@ mid-write) counts as `malformed` and is retried like a 5xx. Then:
 - any other status outside RETRY_STATUS raises without retrying;
 - RETRY_STATUS, timeouts and connection errors are retried `max_retries` times, waiting
   what Retry-After says (seconds or an HTTP date) or else exponential backoff with full
-  jitter; every wait is capped at PROVIDER_MAX_BACKOFF_SECONDS. A 429 also tells the lane
-  it was throttled (AdaptiveLimit halves its window).
+  jitter; every wait is capped at PROVIDER_MAX_BACKOFF_SECONDS.
+
+Before giving the lane back, the attempt tells it how it ended (`outcome_of`: ok,
+throttled on a 429, failed on no answer / 5xx / malformed, refused on another 4xx) with
+the Retry-After and the tokens the answer reported: a fleet lane halves the shared
+window on a 429, pauses every worker for a Retry-After and counts failures toward the
+provider's circuit breaker (worker/limiter.py); AdaptiveLimit halves its own window.
+The time a call waits for its lane is not the provider's latency: the attempt's clock
+starts once the lane lets it send.
 
 Every attempt is reported to the caller's `Tally` with its outcome label: ok, malformed,
 error (no answer) or http_NNN; the providers' metric
@@ -29,12 +37,12 @@ import email.utils
 import random
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import aiohttp
 
 from service import defaults
-from service.providers.base import ProviderError
+from service.providers.base import FAILED, NONE, OK, REFUSED, THROTTLED, Lane, ProviderError
 from service.redact import snippet
 
 T = TypeVar("T")
@@ -59,28 +67,6 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(0, cap)
 
 
-class Lane(Protocol):
-    """The caller's concurrency limit, held for one attempt; told about 429s and successes."""
-
-    async def __aenter__(self) -> object: ...
-
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any, /) -> object: ...
-
-    def throttled(self) -> None: ...
-
-    def succeeded(self) -> None: ...
-
-
-class Slots(asyncio.Semaphore):
-    """A fixed-width Lane: a semaphore that ignores throttling."""
-
-    def throttled(self) -> None:
-        """A fixed width stays fixed."""
-
-    def succeeded(self) -> None:
-        """Nothing to widen."""
-
-
 class Tally(Protocol):
     """What the caller counts: every attempt with its outcome label, and every retry."""
 
@@ -89,22 +75,37 @@ class Tally(Protocol):
     def retry(self) -> None: ...
 
 
+def outcome_of(status: int | None, usable: bool) -> str:
+    """How an attempt ended, as its lane is told (providers/base.py OK ... NONE)."""
+    if status == 200:
+        return OK if usable else FAILED
+    if status is None or status == 408 or status >= 500:
+        return FAILED
+    if status == 429:
+        return THROTTLED
+    return REFUSED if 400 <= status < 500 else NONE
+
+
 async def post_with_retry(
     session: aiohttp.ClientSession, url: str, payload: bytes, *,
     lane: Lane, tally: Tally, max_retries: int, label: str,
     accept: Callable[[bytes], tuple[T | None, str]],
     fatal_status: frozenset[int], fatal_message: Callable[[int, bytes], str],
+    cost: int = 1, usage: Callable[[T], int | None] | None = None,
 ) -> T:
     """POST `payload` to `url` until `accept` takes a 200's body, retrying as the module says.
 
     `accept(raw)` returns (value, "ok") or (None, why the body is unusable). `label` names
-    the peer in messages; `fatal_message(status, body)` words a fatal refusal.
+    the peer in messages; `fatal_message(status, body)` words a fatal refusal. `cost` is
+    the request's token estimate and `usage(value)` the tokens its answer reports, for a
+    lane that limits tokens per minute.
     """
     attempt = 0
     while True:
-        start = time.perf_counter()
-        status: int | None
-        async with lane:
+        value: T | None = None
+        async with lane.hold(cost) as hold:
+            start = time.perf_counter()
+            status: int | None
             try:
                 async with session.post(url, data=payload) as r:
                     raw = await r.read()
@@ -112,27 +113,28 @@ async def post_with_retry(
                     retry_after = r.headers.get("Retry-After")
             except (TimeoutError, aiohttp.ClientError):
                 status, raw, retry_after = None, b"", None
-        elapsed = time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            if status == 200:
+                value, why = accept(raw)
+            else:
+                why = "error" if status is None else f"http_{status}"
+            # A malformed 200's Retry-After means nothing; a refusal's is the server's own ask.
+            wait = retry_after_seconds(retry_after) if status not in (None, 200) else None
+            hold.settle(outcome_of(status, value is not None), label="malformed" if status == 200 else why,
+                        retry_after=wait, tokens=usage(value) if value is not None and usage is not None else None)
+        if value is not None:
+            tally.attempt("ok", elapsed)
+            return value
         if status == 200:
-            value, why = accept(raw)
-            if value is not None:
-                lane.succeeded()
-                tally.attempt("ok", elapsed)
-                return value
             tally.attempt("malformed", elapsed)
         else:
-            why = "error" if status is None else f"http_{status}"
             tally.attempt(why, elapsed)
             if status in fatal_status:
                 raise ProviderError(fatal_message(status, raw), status=status, fatal=True)
             if status is not None and status not in RETRY_STATUS:
                 raise ProviderError(f"{label} answered {status}: {snippet(raw)}", status=status)
-            if status == 429:
-                lane.throttled()
         if attempt >= max_retries:
             raise ProviderError(f"{label}: gave up after {attempt + 1} attempts ({why})", status=status)
-        # A malformed 200's Retry-After means nothing; a refusal's is the server's own ask.
-        wait = retry_after_seconds(retry_after) if status not in (None, 200) else None
         attempt += 1
         tally.retry()
         await asyncio.sleep(min(backoff_seconds(attempt - 1) if wait is None else wait,

@@ -26,7 +26,7 @@ from typing import Any
 
 from service import defaults
 from service.extras import require
-from service.providers.base import CallStats, Completion, Provider, ProviderError, ProviderKind
+from service.providers.base import CallStats, Completion, LaneSource, Provider, ProviderError, ProviderKind
 
 log = logging.getLogger("synthgen.local")
 
@@ -188,7 +188,11 @@ class LocalLlama:
 
 
 class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields=True):
-    """`kind = "local"`: a GGUF model in the worker (default: the embedded SmolLM2)."""
+    """`kind = "local"`: a GGUF model in the worker (default: the embedded SmolLM2).
+
+    Its limit stays in the process whatever `limits_scope` says: the model runs in the
+    worker's own memory, one call at a time behind a lock, so there is no fleet-wide
+    capacity to share (each worker has its own copy)."""
 
     model_path: str | None = None
     n_ctx: int = 2048
@@ -197,7 +201,7 @@ class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields
     def default_models(self) -> list[str]:
         return self.models or [MODEL_ID]
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
         return LocalLlama(name=name, models=self.models, model_path=self.model_path, n_ctx=self.n_ctx,
                           n_threads=self.n_threads, licence=self.licence, stats=stats)
 

@@ -15,19 +15,35 @@ that accepted the request and went silent) without waiting for the total. A
 non-streaming answer arrives in one piece when the model is done, so the stall clock
 covers the model's compute time too: keep stall_timeout above the slowest single
 answer you expect (the default, 60 s, covers ~2k tokens at 35 tokens/s).
+
+Limits: each model's calls wait in that model's lane, from the worker's fleet-wide
+limiter (in-flight concurrency, rpm, tpm, 429 backoff and circuit breaker shared by
+every worker; worker/limiter.py) unless `limits_scope = "process"`. A request's token
+estimate for tpm is its text at ~4 characters a token plus max_tokens (base.py
+`estimate_tokens`), corrected by the `usage` the answer reports.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 import aiohttp
 import msgspec
 from msgspec import Meta
 
 from service import defaults
-from service.providers.base import AdaptiveLimit, CallStats, Completion, Provider, ProviderKind
+from service.domain.limits import Limits
+from service.providers.base import (
+    CallStats,
+    Completion,
+    Lane,
+    LaneSource,
+    LocalLanes,
+    Provider,
+    ProviderKind,
+    estimate_tokens,
+)
 from service.providers.http import post_with_retry
 
 FATAL_STATUS = frozenset({401, 403, 404})
@@ -64,6 +80,11 @@ class _TextResponse(msgspec.Struct):
     model: str | None = None
 
 
+def _tokens(resp: Any) -> int | None:
+    """The tokens an answer reports (prompt + completion), None when it reports none."""
+    return resp.usage.prompt_tokens + resp.usage.completion_tokens if resp.usage is not None else None
+
+
 _chat_decoder = msgspec.json.Decoder(_ChatResponse)
 _text_decoder = msgspec.json.Decoder(_TextResponse)
 _encoder = msgspec.json.Encoder()
@@ -91,6 +112,7 @@ class OpenAICompatible:
         self, *, name: str, base_url: str, models: list[str], api_key_env: str | None,
         concurrency: int, timeout: float, max_retries: int, licence: str,
         supports_raw: bool, stats: CallStats, stall_timeout: float = defaults.PROVIDER_STALL_SECONDS,
+        lanes: LaneSource | None = None, limits: Callable[[str], Limits] | None = None,
     ):
         self.name = name
         self.models = models
@@ -99,7 +121,10 @@ class OpenAICompatible:
         self._base = base_url.rstrip("/")
         self._stats = stats
         self._max_retries = max_retries
-        self._limit = AdaptiveLimit(concurrency)
+        # One lane per model (a bucket of the fleet-wide limits, or a local window).
+        self._source = lanes or LocalLanes(concurrency)
+        self._limits = limits or OpenAICompatibleConfig(concurrency=concurrency).limits_for
+        self._lanes: dict[str, Lane] = {}
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(api_key_env) if api_key_env else None
         if key:
@@ -115,13 +140,14 @@ class OpenAICompatible:
 
     async def chat(self, messages: list[dict[str, str]], *, model: str, params: dict[str, Any]) -> Completion:
         body = {"model": model, "messages": messages, **params}
-        resp = await self._post("/chat/completions", body, _chat_decoder, model)
+        chars = sum(len(m.get("content") or "") for m in messages)
+        resp = await self._post("/chat/completions", body, _chat_decoder, model, estimate_tokens(chars, params))
         choice = resp.choices[0]
         return self._completion(resp, choice.message.content or "", choice.finish_reason, model)
 
     async def complete(self, prompt: str, *, model: str, params: dict[str, Any]) -> Completion:
         body = {"model": model, "prompt": prompt, **params}
-        resp = await self._post("/completions", body, _text_decoder, model)
+        resp = await self._post("/completions", body, _text_decoder, model, estimate_tokens(len(prompt), params))
         choice = resp.choices[0]
         return self._completion(resp, choice.text, choice.finish_reason, model)
 
@@ -133,10 +159,17 @@ class OpenAICompatible:
             tokens_out=usage.completion_tokens, model=resp.model or model,
         )
 
-    async def _post(self, path: str, body: dict[str, Any], decoder: msgspec.json.Decoder, model: str) -> Any:
+    def _lane(self, model: str) -> Lane:
+        lane = self._lanes.get(model)
+        if lane is None:
+            lane = self._lanes[model] = self._source.lane(self.name, model, self._limits(model))
+        return lane
+
+    async def _post(self, path: str, body: dict[str, Any], decoder: msgspec.json.Decoder, model: str,
+                    cost: int) -> Any:
         return await post_with_retry(
-            self._session, self._base + path, _encoder.encode(body),
-            lane=self._limit, tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
+            self._session, self._base + path, _encoder.encode(body), cost=cost, usage=_tokens,
+            lane=self._lane(model), tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
             label=self.name, accept=lambda raw: self._decode(raw, decoder), fatal_status=FATAL_STATUS,
             fatal_message=lambda status, _raw: (
                 f"{self.name} answered {status} for {path}; check its base_url, model and key"),
@@ -156,6 +189,8 @@ class OpenAICompatible:
         return resp, "ok"
 
     async def aclose(self) -> None:
+        for lane in self._lanes.values():
+            await lane.aclose()
         await self._session.close()
 
 
@@ -174,9 +209,10 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
         if not self.models:
             raise ValueError(f"provider {name!r}: models must list at least one model")
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
         return OpenAICompatible(
             name=name, base_url=self.base_url or "", models=self.models, api_key_env=self.api_key_env,
             concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, supports_raw=self.supports_raw, stats=stats,
+            lanes=self.lanes(lanes, concurrency), limits=self.limits_for,
         )

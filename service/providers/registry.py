@@ -5,14 +5,28 @@
 kind = "openai-compatible"          # or "local"
 base_url = "http://127.0.0.1:8001/v1"
 api_key_env = "TEACHER_API_KEY"     # the key itself never enters the config or the API
-models = ["llama-3.1-70b-instruct"]
-concurrency = 256
+models = ["llama-3.1-70b-instruct", "llama-3.1-8b-instruct"]
+concurrency = 256                   # requests in flight, fleet-wide, per model (adapts down on 429)
+rpm = 6000                          # requests per minute, fleet-wide, per model (optional)
+tpm = 2000000                       # tokens per minute, fleet-wide, per model (optional)
+limits_scope = "fleet"              # or "process": each worker process limits itself (no rpm/tpm/breaker)
+circuit_failures = 5                # failed attempts in a row (over >= circuit_seconds) open the circuit
+circuit_seconds = 1.0
+circuit_cooldown = 5.0              # then one probe after this (doubling per failed probe, <= 60 s)
+circuit_wait = 600                  # a job waits this long on an open circuit, then fails provider-unavailable
 timeout = 120                       # seconds per attempt, in total
 stall_timeout = 60                  # seconds with no byte read (a hung connection)
 max_retries = 6
 supports_raw = true                 # serves /v1/completions (Self-Instruct, Magpie)
 licence = "llama3.1"                # terms tag carried by every record
+
+[providers.teacher.model_limits."llama-3.1-8b-instruct"]
+concurrency = 512                   # a model's own limits override the provider's
+rpm = 20000
 ```
+The limits apply to each model separately and are shared by every worker on every
+machine through Redis (docs/operations.md, "Provider limits"). A tpm request counts
+its text at ~4 characters a token plus its max_tokens until the answer's usage says.
 With no file configured, one provider named `local` (the embedded SmolLM2) exists.
 """
 
@@ -23,7 +37,7 @@ from typing import Union
 
 import msgspec
 
-from service.providers.base import CallStats, Provider, ProviderKind
+from service.providers.base import CallStats, LaneSource, Provider, ProviderKind
 from service.providers.local import MODEL_ID, LocalConfig
 from service.providers.openai_compat import OpenAICompatibleConfig
 
@@ -58,6 +72,7 @@ class Registry:
     def __init__(self, configs: dict[str, ProviderKind]):
         for name, cfg in configs.items():
             cfg.check(name)
+            cfg.check_limits(name)
         self.configs = configs
 
     @classmethod
@@ -77,5 +92,7 @@ class Registry:
     def default_model(self, name: str) -> str:
         return self.configs[name].default_models()[0]
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
-        return self.configs[name].open(name, stats, concurrency)
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
+        """Provider `name` for one job run: `concurrency` is the job's, `lanes` the worker's
+        fleet limiter bound to the job (None: limits kept in this process)."""
+        return self.configs[name].open(name, stats, concurrency, lanes)

@@ -29,9 +29,9 @@ from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome
 from service.pipeline.stages import Candidate, Verdict
-from service.pipeline.text import ALPACA_BLACKLIST, RougePool, instruction_reject_reason
+from service.pipeline.text import ALPACA_BLACKLIST, instruction_reject_reason
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, SeedTask, load_seeds, text_key
+from service.recipes.base import Env, NoveltyPool, Recipe, SeedTask, load_seeds, rouge_verdict, text_key
 
 SAMPLING: dict[str, Any] = {"temperature": 1.0, "top_p": 1.0, "max_tokens": 3072}
 STOP = ["\n20", "20."]
@@ -109,7 +109,7 @@ class Alpaca(Recipe[AlpacaJob]):
     summary = "Instruction, input and output generated together from 3 seed demos (Alpaca)."
     Spec = AlpacaJob
     raw_completion = "when params.mode is 'completion'"
-    shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
+    shared_state = ("the accepted instructions (the ROUGE-L novelty pool): the job's shared list 'accepted'",)
     mixes = True  # per request: one call writes a batch of records
 
     def needs_raw(self, spec: AlpacaJob) -> bool:
@@ -127,7 +127,8 @@ class Alpaca(Recipe[AlpacaJob]):
         spec = ctx.spec
         p = spec.params
         seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
-        pool = RougePool([s.instruction for s in seeds] + [r["instruction"] for r in (await ctx.committed()).records])
+        pool = NoveltyPool(ctx, [s.instruction for s in seeds], p.rouge_threshold)
+        await pool.load()
 
         async def lane() -> None:
             while not ctx.stopped and not ctx.full and ctx.budget_left():
@@ -151,21 +152,27 @@ class Alpaca(Recipe[AlpacaJob]):
                     if reason:
                         await ctx.reject(text_key("x", inst), Verdict("filter", reason), {"instruction": inst, "input": inp, "output": out})
                         continue
-                    best, top, avg = pool.nearest(inst)
-                    if best > p.rouge_threshold:
-                        await ctx.reject(text_key("x", inst), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
-                                         {"instruction": inst, "most_similar_instructions": dict(list(top.items())[:3])})
+                    check = pool.check(inst)
+                    if not pool.novel(check):
+                        await ctx.reject(text_key("x", inst), rouge_verdict(check, p.rouge_threshold),
+                                         {"instruction": inst, "most_similar_instructions": dict(list(check.top.items())[:3])})
                         continue
-                    slot = ctx.slot()
+                    slot = await ctx.slot()
                     if slot is None:
                         return
                     async with slot:
-                        pool.add(inst)
+                        check = await pool.admit(inst, check)
+                        if not pool.novel(check):
+                            await slot.reject(text_key("x", inst), rouge_verdict(check, p.rouge_threshold),
+                                              {"instruction": inst,
+                                               "most_similar_instructions": dict(list(check.top.items())[:3])})
+                            continue
                         await slot.offer(Candidate(
                             key=text_key("i", inst), text=out, sampling=params, finish_reason=c.finish_reason,
                             provenance=model.provenance,
                             data={"instruction": inst, "input": inp, "output": out,
-                                  "most_similar_instructions": top, "avg_similarity_score": round(avg, 4)},
+                                  "most_similar_instructions": check.top,
+                                  "avg_similarity_score": round(check.avg, 4)},
                         ))
 
         return await ctx.fill(lane)

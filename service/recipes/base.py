@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Protocol
 
 import msgspec
 from msgspec import Meta
@@ -24,6 +24,8 @@ from service.domain.errors import invalid
 from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.run import RecipeContext, RunOutcome, SpecT
+from service.pipeline.stages import Verdict
+from service.pipeline.text import RougePool
 from service.settings import Settings
 
 if TYPE_CHECKING:  # the registry imports the provider kinds' HTTP clients; decoding a spec needs none
@@ -58,8 +60,8 @@ class Recipe(Generic[SpecT]):
     pairs: ClassVar[bool] = False
     # When the recipe calls raw completion (GET /v1/recipes says so; needs_raw decides per spec).
     raw_completion: ClassVar[RawUse] = "never"
-    # State shared between a job's items beyond the spec and the item's key (empty: items
-    # are independent, so several workers could take a job's items at once).
+    # State shared between a job's items beyond the spec and the item's key, and where it
+    # lives so every shard sees it (empty: items are independent; see pipeline/run.py).
     shared_state: ClassVar[tuple[str, ...]] = ()
     # True when the job's `mix` is honoured: each item draws its generator by weight
     # (RecipeContext.pick). Otherwise a spec with a mix is refused naming `mix`, for
@@ -81,7 +83,8 @@ class Recipe(Generic[SpecT]):
         (POST /v1/jobs and the test harness both call it): the generators it names, its
         own and its stages' (raw completion where this spec needs it), and their
         licences, each stage's own check,
-        the rules across fields (mix, min_yield, format), then the recipe's `validate`.
+        the rules across fields (mix, min_yield, format), the server's bound on
+        `parallelism`, then the recipe's `validate`.
         Raises InvalidSpec naming the field; returns the effective target."""
         raw_needed = self.needs_raw(spec)
         check_generator(spec.generator, env, "generator", raw=raw_needed)
@@ -108,6 +111,9 @@ class Recipe(Generic[SpecT]):
                           "the job fails unless it keeps exactly target records", spec.min_yield)
         if spec.format == "preference" and not self.pairs:
             raise invalid("format", f"recipe {spec.recipe} makes no preference pairs", spec.format)
+        if spec.parallelism is not None and spec.parallelism > env.settings.max_parallelism:
+            raise invalid("parallelism", f"this server runs a job as at most {env.settings.max_parallelism} shards",
+                          spec.parallelism)
         return self.validate(spec, env)
 
     async def run(self, ctx: RecipeContext[SpecT]) -> RunOutcome:
@@ -138,6 +144,61 @@ def check_generator(ref: GeneratorRef, env: Env, field: str, *, raw: bool = Fals
         raise invalid(f"{field}.provider",
                       f"this recipe needs raw completion, which provider {ref.provider!r} does not offer"
                       " (use params.mode='chat' where the recipe has it, or another provider)", ref.provider)
+
+
+class Novelty(msgspec.Struct, frozen=True):
+    """One ROUGE-L check of a candidate: the pool size it was made against (`seen`
+    accepted instructions), the best score, the top matches and the mean."""
+
+    seen: int
+    best: float
+    top: dict[str, float]
+    avg: float
+
+
+class NoveltyPool:
+    """Self-Instruct's novelty rule for the whole job (Alpaca's too): a candidate is
+    novel when its ROUGE-L F against the seeds and every instruction accepted so far,
+    by any shard, is at most `threshold`. The accepted instructions are the job's
+    shared list "accepted" (RecipeContext.shared_list), so two shards can never both
+    accept near-duplicates: an acceptance is an append that fails when anything was
+    accepted since the check, and the candidate is checked again against that."""
+
+    def __init__(self, ctx: RecipeContext[Any], seeds: list[str], threshold: float):
+        self.rouge = RougePool(seeds)
+        self.accepted = ctx.shared_list("accepted", on_add=self.rouge.add)
+        self.threshold = threshold
+
+    async def load(self) -> None:
+        """Read what was accepted before (other shards, earlier runs)."""
+        await self.accepted.sync()
+
+    @property
+    def machine(self) -> list[str]:
+        """The accepted instructions, in acceptance order (the machine-written demos)."""
+        return self.accepted.items
+
+    def check(self, text: str) -> Novelty:
+        best, top, avg = self.rouge.nearest(text)
+        return Novelty(len(self.accepted.items), best, top, avg)
+
+    def novel(self, n: Novelty) -> bool:
+        return n.best <= self.threshold
+
+    async def admit(self, text: str, first: Novelty) -> Novelty:
+        """Accept `text`, novel at check `first`; the check it was accepted on, or the
+        one that found it no longer novel (accepted by none: check `novel()`)."""
+        n = first
+        while self.novel(n):
+            if await self.accepted.append(text, n.seen):
+                return n
+            n = self.check(text)  # others accepted first: measure against them too
+        return n
+
+
+def rouge_verdict(n: Novelty, threshold: float) -> Verdict:
+    """The reject of a candidate too close to an accepted instruction or a seed."""
+    return Verdict("novelty", "rouge", f"ROUGE-L {n.best:.3f} > {threshold}")
 
 
 class Instance(msgspec.Struct, forbid_unknown_fields=True):

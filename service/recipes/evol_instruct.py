@@ -70,7 +70,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal, Sequence
 
 import msgspec
 from msgspec import Meta
@@ -327,10 +327,38 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         system = system_turn(p.system_prompt)
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated
-        todo = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
-                              p.rounds, p.include_seeds)
-        ctx.rng.shuffle(todo)
-        queue: deque[Chain] = deque(todo)
+        # Every chain still to advance, by seed index (untouched ones too). Shards take
+        # chains in chunks of one job-wide shuffled order of the seeds.
+        def chain_keys(indices: Iterable[int]) -> list[str]:
+            return [item_key(i, t, width) for i in indices for t in range(p.rounds + 1)]
+
+        await ctx.refresh_done(chain_keys(range(len(seeds))))  # rejected rounds end their chain
+        todo = {c.index: c for c in restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
+                                                   p.rounds, p.include_seeds)}
+
+        async def restore(indices: Sequence[int], fresh: bool) -> None:
+            if not fresh:  # another run worked on these chains: read how far they got
+                await ctx.refresh_done(chain_keys(indices))
+                again = restore_chains(seeds, (await ctx.committed()).records, ctx.done, ctx.job_id,
+                                       p.rounds, p.include_seeds)
+                todo.update((c.index, c) for c in again if c.index in set(indices))
+                for i in set(indices) - {c.index for c in again}:
+                    todo.pop(i, None)
+
+        order = list(range(len(seeds)))
+        ctx.job_rng().shuffle(order)
+        chains = ctx.items(order, prefix="e", key=lambda _pos, i: f"chain{i}", prepare=restore)
+        queue: deque[Chain] = deque()  # chains started and waiting for a slot
+
+        async def next_chain() -> Chain | None:
+            if queue:
+                return queue.popleft()
+            async for key, i in chains:
+                c = todo.pop(i, None)
+                if c is not None:
+                    return c
+                chains.finished(key)  # ended in an earlier run
+            return None
 
         def model_of(c: Chain) -> Model:
             return ctx.pick(f"e{c.index}")
@@ -407,14 +435,14 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         async def advance(c: Chain) -> bool:
             """Drive chain `c` as far as it goes; False when it must wait for a slot."""
             if p.include_seeds and not c.seed_done:
-                slot = ctx.slot()
+                slot = await ctx.slot()
                 if slot is None:
                     return False
                 async with slot:
                     await seed_record(slot, c)
                 c.seed_done = True
             while not c.ended and c.round < p.rounds:
-                slot = ctx.slot() if ctx.budget_left() else None
+                slot = await ctx.slot() if ctx.budget_left() else None
                 if slot is None:
                     return False
                 async with slot:
@@ -433,11 +461,21 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         def steps_left(c: Chain) -> int:
             return (0 if c.ended else p.rounds - c.round) + (1 if p.include_seeds and not c.seed_done else 0)
 
+        starting = [0]  # lanes fetching a chain: each may bring a whole chain's steps
+        whole = p.rounds + (1 if p.include_seeds else 0)
+
         async def lane() -> None:
-            while queue and not ctx.stopped and not ctx.full and ctx.budget_left():
-                if flight and ctx.kept + sum(map(steps_left, flight)) >= target:
+            while not ctx.stopped and not ctx.full and ctx.budget_left():
+                claims = sum(map(steps_left, flight)) + starting[0] * whole
+                if (flight or starting[0]) and ctx.kept + claims >= target:
                     return  # the chains in flight can fill the target; their lanes go on
-                c = queue.popleft()
+                starting[0] += 1
+                try:
+                    c = await next_chain()
+                finally:
+                    starting[0] -= 1
+                if c is None:
+                    return
                 flight.append(c)
                 try:
                     moved = await advance(c)
@@ -446,14 +484,20 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                 if not moved:
                     queue.appendleft(c)
                     return
+                chains.finished(f"chain{c.index}")
 
         while not ctx.stopped:
             await ctx.lanes(lane)
             await ctx.drain()
-            if ctx.stopped or ctx.kept >= target or not queue or not ctx.budget_left():
+            ended = not queue and chains.exhausted
+            if ctx.stopped or ctx.kept >= target or ended or await ctx.out_of_tickets():
                 break
-        if not ctx.stopped and ctx.kept < target:
-            return RunOutcome(shortfall=f"made {ctx.kept} of {target}: every chain of evolutions ended" if not queue
+            if not ctx.budget_left():
+                await ctx.stop_job("budget", f"made {ctx.kept} of {target} after {ctx.requests_made} requests")
+                break
+        if ctx.kept < target and (not ctx.stopped or ctx.stop_reason == "budget"):
+            return RunOutcome(shortfall=f"made {ctx.kept} of {target}: every chain of evolutions ended"
+                              if not queue and chains.exhausted
                               else f"made {ctx.kept} of {target} after {ctx.requests_made} requests")
         return DONE
 

@@ -226,7 +226,7 @@ class Magpie(Recipe[MagpieJob]):
     mixes_not = ("the pre-query template belongs to one model family and the same model answers; "
                  "run one job per generator")
     raw_completion = "always"
-    shared_state = ("the instructions taken so far (the exact-duplicate check)",)
+    shared_state = ("the instructions taken so far (the exact-duplicate check): the job's shared set 'taken'",)
 
     def validate(self, spec: MagpieJob, env: Env) -> int:
         p = spec.params
@@ -257,7 +257,7 @@ class Magpie(Recipe[MagpieJob]):
         record_sampling = {**resp_params, "instruction_sampling": ins_params}
         drop_truncated = spec.filters.drop_truncated
         mt_system = p.mt_system_prompt or (family.default_system if family else None)
-        taken: set[str] = set()
+        taken = ctx.shared_set("taken")  # every shard's instructions, normalised
 
         async def write_user_turn(prompt: str) -> Completion:
             params = ins_params if "seed" in ins_params else ins_params | {"seed": ctx.rng.randrange(2**31)}
@@ -300,7 +300,7 @@ class Magpie(Recipe[MagpieJob]):
         async def lane() -> None:
             # The slot is taken before the instruction is written, so the job stops
             # sampling as soon as kept + in-flight covers the target.
-            while not ctx.stopped and ctx.budget_left() and (slot := ctx.slot()) is not None:
+            while not ctx.stopped and ctx.budget_left() and (slot := await ctx.slot()) is not None:
                 async with slot:
                     try:
                         c = await write_user_turn(pre_query)
@@ -315,12 +315,11 @@ class Magpie(Recipe[MagpieJob]):
                         continue
                     norm = normalize(inst)
                     key = text_key("i", norm)
-                    if norm in taken or ctx.is_done(key):
+                    if ctx.is_done(key) or not await taken.add(norm):
                         await slot.reject(text_key("d", norm),
                                           Verdict("dedup", "duplicate", "same instruction as an earlier item"),
                                           {"instruction": inst, "template": name})
                         continue
-                    taken.add(norm)
                     try:
                         await converse(slot, key, inst)
                     except ProviderError as exc:

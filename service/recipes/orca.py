@@ -235,16 +235,12 @@ class Orca(Recipe[OrcaJob]):
         items = resolve(p, ctx.env.settings)
         width = len(str(len(items)))
 
-        def todo() -> Iterator[tuple[str, int, int]]:
-            # Lazy: ctx.each pulls items one at a time, in schedule order, so the RNG is
-            # consumed the same way whatever the concurrency or timing.
-            for i, sid in schedule(items, p.order, ctx.rng):
-                key = f"q{i:0{width}d}"
-                if not ctx.is_done(key):
-                    yield key, i, sid
+        # The whole schedule is drawn first, from the job's seed, so every shard (and a
+        # resumed run) answers query i under the same system message; shards take it in chunks.
+        plan = list(schedule(items, p.order, ctx.job_rng()))
 
-        async def one(slot: Slot, entry: tuple[str, int, int]) -> None:
-            key, i, sid = entry
+        async def one(slot: Slot, entry: tuple[str, tuple[int, int]]) -> None:
+            key, (i, sid) = entry
             it = items[i]
             messages = build_messages(sid, it.query, p.empty_system)
             model = ctx.pick(key)
@@ -260,7 +256,7 @@ class Orca(Recipe[OrcaJob]):
             await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
                                       sampling=params, provenance=model.provenance, data=data))
 
-        await ctx.each(todo(), one)
+        await ctx.each(ctx.items(plan, prefix="q", key=lambda _pos, e: f"q{e[0]:0{width}d}"), one)
         if ctx.kept < (ctx.target or 0) and not ctx.stopped:
             return RunOutcome(shortfall=f"made {ctx.kept} of {ctx.target}: the queries ran out after rejects")
         return DONE

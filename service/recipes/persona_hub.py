@@ -66,7 +66,7 @@ dedup, and only personas never committed are made again.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Iterator, Literal, Sequence
 
 import msgspec
 from msgspec import Meta
@@ -282,7 +282,8 @@ class PersonaHub(Recipe[PersonaHubJob]):
     Spec = PersonaHubJob
     mixes_not = ("personas are expanded and deduplicated across the job by one generator; "
                  "name a second model as params.responder")
-    shared_state = ("the persona lineage and the persona near-duplicate index (stages 1-2 run once per job)",)
+    shared_state = ("the persona lineage and the persona near-duplicate index: stages 1-2 run once per job "
+                    "(the job's value 'personas', computed by one shard), then shards split the unique personas",)
 
     def validate(self, spec: PersonaHubJob, env: Env) -> int | None:
         p = spec.params
@@ -322,12 +323,14 @@ class PersonaHub(Recipe[PersonaHubJob]):
         system = system_turn(p.system_prompt)
         prior = await self._committed(ctx)
 
-        nodes = await self._personas(ctx, p, params, system, prior)
-        if ctx.stopped:
-            return DONE
-        unique = await self._dedup(ctx, p, nodes, prior)
-        if ctx.stopped:
-            return DONE
+        async def personas() -> list[Node]:
+            nodes = await self._personas(ctx, p, params, system, prior)
+            ctx.check()
+            return await self._dedup(ctx, p, nodes, prior)
+
+        # Stages 1-2 run once per job (the dedup sees every persona, in one order); every
+        # shard reads their result, then takes the unique personas in chunks.
+        unique = await ctx.once("personas", personas, list[Node])
         await self._synthesize(ctx, p, params, system, unique, prior)
         await ctx.drain()
         if ctx.stopped:
@@ -345,8 +348,6 @@ class PersonaHub(Recipe[PersonaHubJob]):
         """What earlier runs of this job committed: personas by lineage key, decided
         persona-stage outcomes, lineage keys used by synthesis, and record keys."""
         out: dict[str, Any] = {"persona": {}, "decided": set(), "used": set(), "records": set()}
-        if not ctx.done:
-            return out
         committed = await ctx.committed(rejects=True)
         for line in committed.records + committed.rejects:
             node, persona = field_of(line, "persona_id"), field_of(line, "persona")
@@ -483,7 +484,12 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 return []
             return [k for k in ks if not ctx.is_done(k)]
 
-        todo = iter([(n, pending(n)) for n in unique])
+        async def restore(_nodes: Sequence[Node], fresh: bool) -> None:
+            if not fresh:  # another run tried these personas: read what it committed
+                again = await self._committed(ctx)
+                prior["records"] |= again["records"]
+
+        todo = ctx.items(unique, prefix="s", key=lambda _i, n: f"s-{n.key}", prepare=restore)
 
         async def attempt(slot: Slot, n: Node, key: str) -> bool:
             """One try for persona `n`; True when it became a record."""
@@ -523,14 +529,15 @@ class PersonaHub(Recipe[PersonaHubJob]):
                                               sampling=params))
 
         async def lane() -> None:
-            for n, ks in todo:
-                for key in ks:
-                    slot = ctx.slot()
+            async for skey, n in todo:
+                for key in pending(n):
+                    slot = await ctx.slot()
                     if slot is None:
                         return
                     async with slot:
                         if await attempt(slot, n, key):
                             break
+                todo.finished(skey)
 
         await ctx.lanes(lane)
 

@@ -40,9 +40,19 @@ from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict
-from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, RougePool, instruction_reject_reason
+from service.pipeline.text import SELF_INSTRUCT_BLACKLIST, instruction_reject_reason
 from service.providers.base import Completion, ProviderError
-from service.recipes.base import SEEDS_DIR, Env, Instance, Recipe, SeedTask, load_seeds, text_key
+from service.recipes.base import (
+    SEEDS_DIR,
+    Env,
+    Instance,
+    NoveltyPool,
+    Recipe,
+    SeedTask,
+    load_seeds,
+    rouge_verdict,
+    text_key,
+)
 
 BOOTSTRAP_SAMPLING: dict[str, Any] = {
     "temperature": 0.7, "top_p": 0.5, "max_tokens": 1024,
@@ -222,7 +232,7 @@ class SelfInstruct(Recipe[SelfInstructJob]):
     summary = "Bootstrap new instructions from seed tasks, then input/output instances (Self-Instruct)."
     Spec = SelfInstructJob
     raw_completion = "when params.mode is 'completion'"
-    shared_state = ("the accepted instructions (the ROUGE-L novelty pool)",)
+    shared_state = ("the accepted instructions (the ROUGE-L novelty pool): the job's shared list 'accepted'",)
     mixes = True  # per bootstrap prompt (that model also writes the instances of its tasks)
 
     def needs_raw(self, spec: SelfInstructJob) -> bool:
@@ -244,8 +254,9 @@ class SelfInstruct(Recipe[SelfInstructJob]):
         seeds = load_seeds(p.seeds, p.seed_file, ctx.env.settings, "params")
         if p.classification_only:
             seeds = [s for s in seeds if s.is_classification]
-        machine = [r["instruction"] for r in (await ctx.committed()).records]
-        pool = RougePool([s.instruction for s in seeds] + machine)
+        pool = NoveltyPool(ctx, [s.instruction for s in seeds], p.rouge_threshold)
+        await pool.load()
+        machine = pool.machine  # grows as any shard accepts an instruction
 
         def boot_params(model: Model) -> dict[str, Any]:
             return model.sampling(BOOTSTRAP_SAMPLING) | {"stop": BOOTSTRAP_STOP}
@@ -334,18 +345,22 @@ class SelfInstruct(Recipe[SelfInstructJob]):
                     if reason:
                         await ctx.reject(text_key("x", task), Verdict("filter", reason), {"instruction": task})
                         continue
-                    best, top, avg = pool.nearest(task)
-                    if best > p.rouge_threshold:
-                        await ctx.reject(text_key("x", task), Verdict("novelty", "rouge", f"ROUGE-L {best:.3f} > {p.rouge_threshold}"),
-                                         {"instruction": task, "most_similar_instructions": dict(list(top.items())[:3])})
+                    check = pool.check(task)
+                    if not pool.novel(check):
+                        await ctx.reject(text_key("x", task), rouge_verdict(check, p.rouge_threshold),
+                                         {"instruction": task, "most_similar_instructions": dict(list(check.top.items())[:3])})
                         continue
-                    slot = ctx.slot()
+                    slot = await ctx.slot()
                     if slot is None:
                         return
-                    pool.add(task)
-                    machine.append(task)
+                    check = await pool.admit(task, check)
+                    if not pool.novel(check):
+                        await slot.reject(text_key("x", task), rouge_verdict(check, p.rouge_threshold),
+                                          {"instruction": task,
+                                           "most_similar_instructions": dict(list(check.top.items())[:3])})
+                        continue
                     assert boot is not None  # candidates come from a completed bootstrap call
-                    t = asyncio.create_task(finish(slot, model, boot, task, top, avg))
+                    t = asyncio.create_task(finish(slot, model, boot, task, check.top, check.avg))
                     pending.add(t)
                     t.add_done_callback(pending.discard)
 

@@ -345,9 +345,9 @@ class UltraChat(Recipe[UltraChatJob]):
         assistant_filter = ResponseFilter(msgspec.structs.replace(spec.filters, max_words=10**9))
         user_filter = ResponseFilter(msgspec.structs.replace(spec.filters, min_words=0, max_words=10**9))
         width = len(str(len(seeds) - 1))
-        plans = draw_plans(p, len(seeds), ctx.rng)
-        keyed = [(item_key(plan, width), plan) for plan in plans]
-        todo = [(key, plan) for key, plan in keyed if not ctx.is_done(key)]
+        # Drawn from the job's seed, so every shard (and a resumed run) has the same plans.
+        plans = draw_plans(p, len(seeds), ctx.job_rng())
+        todo = ctx.items(plans, prefix="d", key=lambda _i, plan: item_key(plan, width))
         subtopic_lists: dict[int, asyncio.Task[list[str]]] = {}
 
         async def list_subtopics(topic: str) -> list[str]:

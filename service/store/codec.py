@@ -13,6 +13,12 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   `stg:` count the stored, unique rejects); `req:{stage}/{reason}`: the provider
   requests those attempts spent (`kept/kept` for kept records, `generate/no_outcome`
   for requests no outcome took). The `req:` counters add up to `requests`.
+- `parallelism`, and per shard k `worker:{k} runs:{k} crashes:{k} ended:{k} out:{k}
+  tix:{k}`, with `tix crashes attempts last_exit stop stop_detail`: the shards
+  (store/shards.py says what each means)
+- `calls`: provider calls the recipes made (the request budget counts them); `lost`:
+  calls lost after retries (the error budget), `lost:{provider}|{reason}` per provider
+  and reason, `lost_last:{provider}` the provider's last such error
 - `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
   `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
   SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
@@ -28,6 +34,7 @@ from service.domain.job import (
     JobState,
     OutcomeCount,
     Progress,
+    Shards,
     StageCount,
     rfc3339,
 )
@@ -40,6 +47,7 @@ STAGE_IN_PREFIX = "stg_in:"
 GENERATOR_PREFIX = "gen:"
 ATTEMPT_PREFIX = "att:"
 REQUESTS_PREFIX = "req:"
+LOST_PREFIX = "lost:"
 
 
 def attempt_counter(stage: str, reason: str) -> str:
@@ -62,6 +70,29 @@ def outcomes(raw: dict[str, str]) -> list[OutcomeCount]:
     rows = [OutcomeCount(stage=k.partition("/")[0], reason=k.partition("/")[2], attempts=a, requests=r)
             for k, (a, r) in counts.items()]
     return sorted(rows, key=lambda o: (-o.requests, -o.attempts, o.stage, o.reason))
+
+
+def lost_counter(provider: str, reason: str) -> str:
+    """The counter of calls to `provider` lost after retries for `reason` ("HTTP 503")."""
+    return f"{LOST_PREFIX}{provider}|{reason}"
+
+
+def lost_summary(raw: dict[str, str]) -> str | None:
+    """'provider 'fake' lost 6 calls after retries (HTTP 400 x6); last error: ...' for the
+    provider that lost the most calls of the job, or None when none was lost."""
+    by_provider: dict[str, int] = {}
+    by_reason: dict[tuple[str, str], int] = {}
+    for k, v in raw.items():
+        if k.startswith(LOST_PREFIX):
+            provider, _, reason = k[len(LOST_PREFIX):].rpartition("|")
+            by_provider[provider] = by_provider.get(provider, 0) + int(v)
+            by_reason[(provider, reason)] = int(v)
+    if not by_provider:
+        return None
+    provider, n = max(by_provider.items(), key=lambda kv: (kv[1], kv[0]))
+    reasons = ", ".join(f"{r} x{k}" for (p, r), k in sorted(by_reason.items(), key=lambda kv: -kv[1]) if p == provider)
+    last = raw.get(f"lost_last:{provider}", "")
+    return f"provider {provider!r} lost {n} calls after retries ({reasons}); last error: {last}"
 
 
 def stage_entered(stage: str) -> str:
@@ -113,4 +144,9 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> JobState:
         outcomes=outcomes(raw),
         generators=dict(sorted(generators.items())),
         spotcheck=summary_from_hash(raw),
+        shards=Shards(
+            parallelism=int(raw.get("parallelism") or 1),
+            running=sum(1 for k in raw if k.startswith("worker:")),
+            ended=sum(1 for k in raw if k.startswith("ended:")),
+        ),
     )

@@ -1,11 +1,16 @@
 """The job store: one Redis hash per job, its records and rejects, leases and indexes.
 
 Keys (prefix `sg`):
-- `sg:job:{id}`            hash: the authoritative job state (status, spec, counters)
+- `sg:job:{id}`            hash: the authoritative job state (status, spec, counters); its
+                           field grammar is store/codec.py's
 - `sg:job:{id}:records`    list of JSON lines, in commit order (cursor = list offset)
 - `sg:job:{id}:rejects`    list of JSON lines
 - `sg:job:{id}:ids`        set of item ids already committed (record or reject)
-- `sg:job:{id}:lease`      string with TTL: the worker running the job, refreshed by heartbeat
+- `sg:job:{id}:lease:{k}`  string with TTL: the worker running shard k, refreshed by heartbeat
+- `sg:job:{id}:requeue:{k}` string with TTL: one reaper re-enqueues a dead shard per lease period
+- `sg:job:{id}:chunks`     hash: the job's item chunks (store/shards.py: who owns which)
+- `sg:job:{id}:pool:{name}` list / `:set:{name}` set / `:once:{name}` string: state a
+                           recipe's items share across shards (store/shards.py)
 - `sg:tenant:{t}:jobs`     sorted set of the tenant's job ids by creation time
 - `sg:jobs:active`         set of jobs not yet final, scanned by the reaper
 - `sg:workers`             sorted set: worker id -> time of its last heartbeat (live if recent)
@@ -15,8 +20,11 @@ Keys (prefix `sg`):
 - `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
 - `sg:job:{id}:exact`      set of exact-duplicate hashes of the job's dedup stage
 - `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
-- `sg:job:{id}:requeue`    string with TTL: one reaper re-enqueues a dead job per lease period
 - `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
+
+Shards: a job runs as up to `parallelism` shards (`k` = 0..P-1), each held by one worker
+with its own lease; RQ carries P copies of the job id and a worker's claim picks a free
+shard (store/shards.py has the shard-level scripts and the whole protocol).
 
 The client is private: every other module goes through a JobStore method (or, for
 the synchronous reaper and RQ, store/queue.py), so the key grammar above is the whole
@@ -43,20 +51,35 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
-from service.domain.errors import ERRORS_BASE
 from service.store.codec import COUNTERS
+from service.store.limits import LimitStore
+from service.store.shards import (
+    ACTIVE,
+    WORKERS,
+    ShardStore,
+    chunks_key,
+    lease_key,
+    live_since,
+)
 
 P = defaults.KEY_PREFIX
 
-# Commits a batch of items. ARGV: target, then groups of (kind, id, line, reason, stage, gen).
-# Returns one code per item: 1 stored, 0 already there, -1 dropped (target reached).
-# Counts per reason, per stage and per generator move with the item, atomically.
+# Commits a batch of items. ARGV: target, the committing shard, then groups of (kind, id,
+# line, reason, stage, gen). Returns one code per item (1 stored, 0 already there, -1
+# dropped: target reached), then the job's kept count. Counts per reason, per stage and
+# per generator move with the item, atomically; a kept record spends one of its shard's
+# target tickets (store/shards.py).
 COMMIT = """
 local target = tonumber(ARGV[1])
 local kept = tonumber(redis.call('HGET', KEYS[1], 'kept') or '0')
+local tix = 'tix:' .. ARGV[2]
 local out = {}
-for i = 2, #ARGV, 6 do
+for i = 3, #ARGV, 6 do
   local kind, id, line, reason, stage, gen = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
+  if kind == 'r' and target > 0 and tonumber(redis.call('HGET', KEYS[1], tix) or '0') > 0 then
+    redis.call('HINCRBY', KEYS[1], tix, -1)
+    redis.call('HINCRBY', KEYS[1], 'tix', -1)
+  end
   if redis.call('SADD', KEYS[2], id) == 0 then
     out[#out+1] = 0
   elseif kind == 'r' then
@@ -79,9 +102,22 @@ for i = 2, #ARGV, 6 do
   end
 end
 redis.call('HSET', KEYS[1], 'kept', kept)
+out[#out+1] = kept
 return out
 """
 
+
+
+class CommitResult(msgspec.Struct, frozen=True):
+    """What a commit round trip returns: one COMMIT code per item, and the job's
+    counters after it (every shard's work included), so a shard's view of the job stays
+    fresh without a read of its own."""
+
+    codes: list[int]
+    kept: int
+    requests: int
+    calls: int
+    lost: int
 
 
 class CommitItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,8 +139,9 @@ class CommitItem(msgspec.Struct, frozen=True, kw_only=True):
         return (self.kind, self.id, self.line, self.reason, self.stage, self.generator)
 
 
-# Moves a job to a new status unless it is final. ARGV: new status, now, field to stamp,
-# error JSON (or ''). Returns the status before the call.
+# Moves a job to a new status unless it is final. KEYS: job, active, job id, then the
+# shards' lease keys. ARGV: new status, now, field to stamp, error JSON (or ''). Returns
+# the status before the call.
 TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return false end
@@ -116,7 +153,7 @@ end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[4]) end
 if ARGV[1] == 'succeeded' or ARGV[1] == 'failed' or ARGV[1] == 'cancelled' then
   redis.call('SREM', KEYS[2], KEYS[3])
-  redis.call('DEL', KEYS[4])
+  for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 end
 return cur
 """
@@ -134,112 +171,6 @@ elseif cur == 'running' then
 end
 return cur
 """
-
-# A dead lease holder's death, counted once, by whoever finds it first (a reaper, or a
-# claim that takes the job over). 'none': no holder on record (already counted);
-# 'alive': the holder still heartbeats (a stall, not a death); else the holder is
-# forgotten and the job 'resume's, or at `max` deaths ends 'failed' (worker-crashed).
-DEATH = """
-local function death(job, workers, exits, active, id, now, window, max, prefix)
-  local holder = redis.call('HGET', job, 'worker')
-  if not holder then return 'none', '' end
-  local seen = redis.call('ZSCORE', workers, holder)
-  if seen and tonumber(seen) >= now - window then return 'alive', '' end
-  local exit = redis.call('HGET', exits, holder) or 'no supervisor saw how it ended'
-  local crashes = redis.call('HINCRBY', job, 'crashes', 1)
-  redis.call('HDEL', job, 'worker')
-  redis.call('HSET', job, 'last_exit', exit)
-  if crashes < max then return 'resume', exit end
-  local detail = 'its worker died ' .. crashes .. ' times while running it (last: ' .. exit ..
-    '); the records made so far are kept'
-  redis.call('HSET', job, 'status', 'failed', 'finished_at', now,
-    'error', cjson.encode({type = prefix .. 'worker-crashed', title = 'The job keeps crashing its worker',
-                           status = 500, detail = detail}))
-  redis.call('SREM', active, id)
-  return 'failed', exit
-end
-"""
-
-# A worker claims a job: only if it is runnable and no live worker holds the lease.
-# KEYS: job, lease, workers, exits, active. ARGV: worker id, lease ms, now, job id, live
-# window s, max crashes, error type prefix. Returns 'ok', 'busy', or the status that
-# forbids running ('failed' when this claim found the last death it may have).
-CLAIM = DEATH + """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return 'missing' end
-if cur ~= 'queued' and cur ~= 'running' and cur ~= 'cancelling' then return cur end
-local holder = redis.call('GET', KEYS[2])
-if holder and holder ~= ARGV[1] then return 'busy' end
-if not holder and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] then
-  -- Taking over before any reaper looked: the previous holder's death counts here, or a
-  -- claim racing the reaper would let a poison job crash workers without limit.
-  if death(KEYS[1], KEYS[3], KEYS[4], KEYS[5], ARGV[4], tonumber(ARGV[3]), tonumber(ARGV[5]),
-           tonumber(ARGV[6]), ARGV[7]) == 'failed' then return 'failed' end
-end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if cur == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running') end
-if not redis.call('HGET', KEYS[1], 'started_at') then
-  redis.call('HSET', KEYS[1], 'started_at', ARGV[3])
-end
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'worker', ARGV[1])
-return 'ok'
-"""
-
-# Heartbeat: extend the lease while we hold it, or take it back if it expired and
-# nobody took it meanwhile (Redis was unreachable longer than a lease: the run is still
-# ours, no need to stop and resume). Returns 1 if held, 0 if another worker owns it.
-RENEW = """
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if not holder then
-  local cur = redis.call('HGET', KEYS[2], 'status')
-  if cur == 'running' or cur == 'cancelling' then
-    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-    return 1
-  end
-end
-return 0
-"""
-
-# The reaper's decision for one job with no lease. KEYS: job, lease, requeue lock,
-# workers, exits, active. ARGV: job id, now, live window s, lock ms, max crashes, error
-# type prefix. Returns {action, last exit}: 'skip' (not abandoned, or another reaper got
-# it this round), 'requeue' (holder alive: a stall), 'again' (no holder since the last
-# death: still waiting for a claim), 'resume' (holder dead, attempts left) or 'failed'.
-REAP = DEATH + """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if cur ~= 'running' and cur ~= 'cancelling' then return {'skip', ''} end
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'skip', ''} end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'skip', ''} end
-local verdict, exit = death(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]),
-                            tonumber(ARGV[5]), ARGV[6])
-if verdict == 'none' then
-  -- Enqueued again in case that enqueue was lost; rarely (15 lock periods), or a long
-  -- stretch without workers would pile copies of the job onto the queue.
-  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]) * 15)
-  return {'again', ''}
-end
-if verdict == 'alive' then return {'requeue', ''} end
-return {verdict, exit}
-"""
-
-
-# Hand a job back (worker shutting down): drop the lease only while we still hold it, so
-# a worker that already took over is never robbed of its lease. Returns 1 if released.
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  -- A hand-back is not a death: forget the holder, or the next claim would count it.
-  redis.call('HDEL', KEYS[2], 'worker')
-  return 1
-end
-return 0
-"""
-
 
 # Draws (or redraws) a job's spot-check sample. KEYS: job, sample list, verdicts,
 # sample info. ARGV: redraw ('1'/'0'), draw id, interim ('1'/'0'), info JSON, lines...
@@ -333,10 +264,6 @@ def ids_key(job_id: str) -> str:
     return f"{P}:job:{job_id}:ids"
 
 
-def lease_key(job_id: str) -> str:
-    return f"{P}:job:{job_id}:lease"
-
-
 def spot_key(job_id: str) -> str:
     return f"{P}:job:{job_id}:spot"
 
@@ -349,17 +276,6 @@ def tenant_key(tenant: str) -> str:
     return f"{P}:tenant:{tenant}:jobs"
 
 
-ACTIVE = f"{P}:jobs:active"
-ERROR_TYPE_PREFIX = ERRORS_BASE  # the Lua scripts mint `worker-crashed` (service.domain.errors)
-WORKERS = f"{P}:workers"
-WORKER_EXITS = f"{P}:workers:exits"
-
-
-def live_since(now: float | None = None) -> float:
-    """Heartbeats at or after this time mean a live worker."""
-    return (now or time.time()) - defaults.WORKER_LIVE_SECONDS
-
-
 def idem_key(tenant: str, key: str) -> str:
     return f"{P}:idem:{tenant}:{key}"
 
@@ -367,10 +283,6 @@ def idem_key(tenant: str, key: str) -> str:
 def exact_key(job_id: str, scope: str | None) -> str:
     """The exact-dedup set of a job, or of the tenant collection `scope` ("tenant:name")."""
     return f"{P}:dedup:{scope}:exact" if scope else f"{P}:job:{job_id}:exact"
-
-
-def requeue_lock_key(job_id: str) -> str:
-    return f"{P}:job:{job_id}:requeue"
 
 
 def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
@@ -385,9 +297,8 @@ class JobStore:
         self._commit = client.register_script(COMMIT)
         self._transition = client.register_script(TRANSITION)
         self._cancel = client.register_script(CANCEL)
-        self._claim = client.register_script(CLAIM)
-        self._renew = client.register_script(RENEW)
-        self._release = client.register_script(RELEASE)
+        self.shards = ShardStore(client)
+        self.limits = LimitStore(client)
         self._verdict = client.register_script(VERDICT)
         self._spot_draw = client.register_script(SPOT_DRAW)
         self._view = client.register_script(VIEW)
@@ -396,12 +307,13 @@ class JobStore:
 
     async def create(
         self, *, job_id: str, tenant: str, recipe: str, spec_json: bytes, spec_hash: str,
-        target: int | None, seed: int,
+        target: int | None, seed: int, parallelism: int = 1,
     ) -> None:
         now = time.time()
         fields: dict[str, Any] = {
             "id": job_id, "tenant": tenant, "recipe": recipe, "status": "queued",
             "spec": spec_json, "spec_hash": spec_hash, "created_at": repr(now), "seed": seed,
+            "parallelism": parallelism,
             **{c: 0 for c in COUNTERS},
         }
         if target is not None:
@@ -546,17 +458,6 @@ class JobStore:
 
     # -- worker side ------------------------------------------------------------------
 
-    async def claim(self, job_id: str, worker_id: str, lease_s: float, max_crashes: int) -> str:
-        res = await self._claim(
-            keys=[job_key(job_id), lease_key(job_id), WORKERS, WORKER_EXITS, ACTIVE],
-            args=[worker_id, int(lease_s * 1000), repr(time.time()), job_id, defaults.WORKER_LIVE_SECONDS,
-                  max_crashes, ERROR_TYPE_PREFIX],
-        )
-        return res.decode()
-
-    async def renew(self, job_id: str, worker_id: str, lease_s: float) -> bool:
-        return bool(await self._renew(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id, int(lease_s * 1000)]))
-
     async def live_workers(self) -> int:
         return int(await self._r.zcount(WORKERS, live_since(), "+inf"))
 
@@ -607,25 +508,25 @@ class JobStore:
         """The recipe's note on a finished run (e.g. how many prompts gave no record)."""
         await self._r.hset(job_key(job_id), "note", note)
 
-    async def release(self, job_id: str, worker_id: str) -> bool:
-        return bool(await self._release(keys=[lease_key(job_id), job_key(job_id)], args=[worker_id]))
-
     async def status(self, job_id: str) -> str | None:
         s = await self._r.hget(job_key(job_id), "status")
         return s.decode() if s else None
 
     async def transition(self, job_id: str, status: str, *, stamp: str = "", error: bytes = b"") -> str | None:
+        p = int(await self._r.hget(job_key(job_id), "parallelism") or 1)
         prev = await self._transition(
-            keys=[job_key(job_id), ACTIVE, job_id, lease_key(job_id)],
+            keys=[job_key(job_id), ACTIVE, job_id, *(lease_key(job_id, k) for k in range(p))],
             args=[status, repr(time.time()), stamp, error],
         )
         return prev.decode() if prev else None
 
     async def commit(
         self, job_id: str, target: int | None, items: builtins.list[CommitItem], counters: dict[str, int],
-    ) -> builtins.list[int]:
-        """Commit items and add counters, in one round trip; one COMMIT code per item."""
-        args: builtins.list[Any] = [target or 0]
+        *, shard: int = 0, chunks_done: builtins.list[str] = [], text: dict[str, str] | None = None,
+    ) -> CommitResult:
+        """Commit items, add counters, set text fields and mark chunks done (their fields
+        of the chunks hash, deleted after the items they cover), in one round trip."""
+        args: builtins.list[Any] = [target or 0, shard]
         for item in items:
             args.extend(item.argv())
         async with self._r.pipeline(transaction=False) as p:
@@ -637,8 +538,14 @@ class JobStore:
             for name, n in counters.items():
                 if n:
                     p.hincrby(job_key(job_id), name, n)
+            if text:
+                p.hset(job_key(job_id), mapping=text)
+            if chunks_done:
+                p.hdel(chunks_key(job_id), *chunks_done)
+            p.hmget(job_key(job_id), list(CommitResult.__struct_fields__[1:]))
             res = await p.execute()
-        return [int(x) for x in res[0]] if items else []
+        codes = [int(x) for x in res[0][:-1]] if items else []
+        return CommitResult(codes, *(int(v or 0) for v in res[-1]))
 
     async def committed_ids(self, job_id: str) -> set[str]:
         return {m.decode() for m in await self._r.smembers(ids_key(job_id))}

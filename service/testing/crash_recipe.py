@@ -39,9 +39,9 @@ class Crash(Recipe[CrashJob]):
         return spec.target or 100
 
     async def run(self, ctx: RecipeContext[CrashJob]) -> RunOutcome:
-        key = f"attempt{len(ctx.done)}"
-        text = f"made by attempt {len(ctx.done)} before the crash"
-        slot = ctx.slot()
+        key = f"attempt{ctx.run}"
+        text = f"made by attempt {ctx.run} before the crash"
+        slot = await ctx.slot()
         if slot is None:
             return DONE
         async with slot:

@@ -13,10 +13,13 @@ function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
-retry_after, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
+retry_after, fail_status, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
 default_words, context_tokens, follow_formats, fault_endpoints, scripts),
 ``POST /_control/reset``, ``GET /_control/stats`` and
-``GET /_control/requests?limit=N``. A malformed answer is a 200 whose body is, in
+``GET /_control/requests?limit=N``. The stats carry the server's own meter of requests
+in flight on the model endpoints (``inflight``: now and peak, in all, per endpoint and
+per model, plus the time-averaged count), so a test or benchmark measures what a fleet
+of clients really sent at once, whatever the clients believe. A malformed answer is a 200 whose body is, in
 turn, truncated JSON, empty, or JSON without choices; a hang accepts the request and
 never answers. With ``follow_formats`` (or ``--follow-formats``)
 unscripted replies take the format each recipe's prompt asks for (numbered task
@@ -94,6 +97,75 @@ def _error(status: int, message: str, kind: str = "invalid_request_error",
     return _json(body, status, headers)
 
 
+class InFlight:
+    """Requests in flight on the model endpoints, counted by the server: now and peak,
+    in all and per endpoint and per model; the time-averaged count; the first request
+    in and the last answer out (time.monotonic(), shared by every process on the
+    machine, so a client can line them up with its own clock)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.now = 0
+        self.peak = 0
+        self.by: dict[tuple[str, str], list[int]] = {}  # (endpoint|model, name) -> [now, peak]
+        self.area = 0.0  # integral of `now` over time
+        self.last = 0.0
+        self.first_start: float | None = None
+        self.last_end: float | None = None
+        self.requests = 0
+        self.errors = 0
+
+    def _tick(self, t: float) -> None:
+        if self.last:
+            self.area += self.now * (t - self.last)
+        self.last = t
+
+    def enter(self, endpoint: str, model: str) -> None:
+        t = time.monotonic()
+        self._tick(t)
+        if self.first_start is None:
+            self.first_start = t
+        self.now += 1
+        self.requests += 1
+        self.peak = max(self.peak, self.now)
+        for key in (("endpoint", endpoint), ("model", model)):
+            c = self.by.setdefault(key, [0, 0])
+            c[0] += 1
+            c[1] = max(c[1], c[0])
+
+    def leave(self, endpoint: str, model: str, ok: bool) -> None:
+        t = time.monotonic()
+        self._tick(t)
+        self.now -= 1
+        self.last_end = t
+        self.errors += not ok
+        for key in (("endpoint", endpoint), ("model", model)):
+            self.by[key][0] -= 1
+
+    def snapshot(self) -> dict[str, Any]:
+        window = (self.last_end - self.first_start) if self.first_start and self.last_end else 0.0
+        return {
+            "current": self.now, "peak": self.peak, "mean": (self.area / window) if window > 0 else 0.0,
+            "window_seconds": window, "first_start": self.first_start, "last_end": self.last_end,
+            "requests": self.requests, "errors": self.errors,
+            **{f"by_{kind}": {name: {"current": c[0], "peak": c[1]} for (k, name), c in sorted(self.by.items())
+                              if k == kind} for kind in ("endpoint", "model")},
+        }
+
+
+class _ModelField(msgspec.Struct):
+    model: str = ""
+
+
+def _model_of(raw: bytes) -> str:
+    try:
+        return msgspec.json.decode(raw, type=_ModelField).model or "-"
+    except msgspec.DecodeError:
+        return "-"
+
+
 def _hash(text: str, size: int = 8) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=size).digest()
 
@@ -110,6 +182,7 @@ class Config:
     malformed_rate: float = 0.0
     hang_rate: float = 0.0
     retry_after: float = 0.1
+    fail_status: int = 500  # the status of a `fail_rate`/`fail_first` fault (500-599)
     fail_first: int = 0
     rate_limit_first: int = 0
     bad_request_first: int = 0
@@ -125,7 +198,7 @@ class Config:
 _FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "malformed_rate",
            "hang_rate", "retry_after")
 _INTS = ("fail_first", "rate_limit_first", "bad_request_first", "malformed_first", "hang_first", "default_words",
-         "context_tokens")
+         "context_tokens", "fail_status")
 # The bodies of malformed 200 answers, served in turn.
 MALFORMED_BODIES = (b'{"id": "cmpl-cut", "choices": [{"index": 0, "mess', b"", b'{"id": "cmpl-empty", "choices": []}')
 
@@ -180,8 +253,9 @@ class FakeState:
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.requests = 0
         self.by_endpoint = dict.fromkeys(ENDPOINTS, 0)
-        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}
+        self.faults = {"500": 0, "429": 0, "400": 0, "hang": 0, "malformed": 0}  # "500": every injected 5xx
         self.replies = 0
+        self.inflight = InFlight()
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply a partial config atomically; raises ValueError on bad input."""
@@ -191,7 +265,8 @@ class FakeState:
             if key in _FLOATS or key in _INTS:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValueError(f"{key} must be a number")
-                if value < 0 or (key.endswith("_rate") and value > 1):
+                if value < 0 or (key.endswith("_rate") and value > 1) or (key == "fail_status"
+                                                                           and not 500 <= value <= 599):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
             elif key == "follow_formats":
@@ -222,7 +297,7 @@ class FakeState:
     def stats(self) -> dict[str, Any]:
         """Counters as served by ``GET /_control/stats``."""
         return {"requests": self.requests, "by_endpoint": self.by_endpoint,
-                "faults": self.faults, "replies": self.replies}
+                "faults": self.faults, "replies": self.replies, "inflight": self.inflight.snapshot()}
 
     def next_fault(self, endpoint: str) -> str | None:
         """Decide (and count) the fault for a request arriving now, if any."""
@@ -415,7 +490,7 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
         return _error(400, f"Incorrect API key provided: {key}. You can find your API key at "
                       "https://example.invalid/keys (injected)", "invalid_request_error")
     if fault is not None:
-        return _error(500, "Internal server error (injected)", "server_error")
+        return _error(state.config.fail_status, "Server error (injected)", "server_error")
     return body
 
 
@@ -548,14 +623,33 @@ async def control_requests(request: web.Request) -> web.Response:
     return _json(list(log)[-limit:] if limit > 0 else [])
 
 
+def _metered(endpoint: str, handler: Any) -> Any:
+    """`handler` counted in the state's InFlight meter from its body's arrival to its
+    answer (or to its cancellation: a client that hung up)."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        meter = request.app[STATE_KEY].inflight
+        model = _model_of(await request.read())
+        meter.enter(endpoint, model)
+        ok = False
+        try:
+            resp = await handler(request)
+            ok = resp.status < 400
+            return resp
+        finally:
+            meter.leave(endpoint, model, ok)
+
+    return wrapped
+
+
 def build_app(state: FakeState) -> web.Application:
     """The aiohttp application serving ``state``."""
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state
     app.router.add_get("/v1/models", list_models)
-    app.router.add_post("/v1/chat/completions", chat_completions)
-    app.router.add_post("/v1/completions", completions)
-    app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_post("/v1/chat/completions", _metered("chat", chat_completions))
+    app.router.add_post("/v1/completions", _metered("completions", completions))
+    app.router.add_post("/v1/embeddings", _metered("embeddings", embeddings))
     app.router.add_route("*", "/_control/config", control_config)
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/stats", control_stats)

@@ -21,6 +21,7 @@ real processes (tests/conftest.py).
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import secrets
 import signal
@@ -29,8 +30,8 @@ from typing import Any, Callable
 import msgspec
 
 from service.domain.job import JobState, new_job_id
-from service.domain.specs import spec_hash
-from service.providers.base import CallStats, Completion, Provider, ProviderError
+from service.domain.specs import parallelism, spec_hash
+from service.providers.base import CallStats, Completion, LaneSource, Provider, ProviderError
 from service.providers.openai_compat import OpenAICompatibleConfig
 from service.providers.registry import Registry
 from service.recipes import RECIPES, decode_spec
@@ -81,23 +82,34 @@ def following_formats() -> Callable[[Call], str]:
 
 class ScriptedProvider:
     """An in-memory `Provider`: `reply(call)` returns the answer text, a Completion, or
-    a ProviderError (raised, as a failed call after retries would be)."""
+    a ProviderError (raised, as a failed call after retries would be). `latency` (s)
+    makes every call wait, so concurrent shards and lanes interleave as they would
+    against a real server. The calls of every run that opened it are in `calls`."""
 
     kind = "scripted"
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
-                 models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only"):
+                 models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
+                 latency: float = 0.0):
         self.reply = reply
         self.name = name
         self.models = models or ["scripted-model"]
         self.supports_raw = supports_raw
         self.licence = licence
+        self.latency = latency
         self.calls: list[Call] = []
         self.stats: CallStats | None = None
 
+    def bind(self, stats: CallStats) -> "ScriptedProvider":
+        """The provider as one run opens it: its calls counted in that run's `stats`
+        (several shards in one process each open their own), recorded here too."""
+        bound = copy.copy(self)
+        bound.stats = stats
+        return bound
+
     async def _answer(self, call: Call) -> Completion:
         self.calls.append(call)
-        await asyncio.sleep(0)  # a real call yields; lanes interleave as they would
+        await asyncio.sleep(self.latency)  # a real call yields; lanes interleave as they would
         out = self.reply(call)
         if isinstance(out, ProviderError):
             if self.stats is not None:
@@ -134,10 +146,8 @@ class ScriptedRegistry(Registry):
         })
         self.providers = providers
 
-    def open(self, name: str, stats: CallStats, concurrency: int) -> Provider:
-        p = self.providers[name]
-        p.stats = stats
-        return p
+    def open(self, name: str, stats: CallStats, concurrency: int, lanes: LaneSource | None = None) -> Provider:
+        return self.providers[name].bind(stats)
 
 
 class Finished(msgspec.Struct):
@@ -156,20 +166,24 @@ async def submit(store: JobStore, runtime: WorkerRuntime, spec: dict[str, Any] |
     raw = spec if isinstance(spec, bytes) else msgspec.json.encode(spec)
     checked = decode_spec(raw)
     target = RECIPES[checked.recipe].check(checked, Env(providers=runtime.registry, settings=runtime.settings))
+    shards = parallelism(checked, target, runtime.settings.parallelism, runtime.settings.max_parallelism)
     job_id = new_job_id()
     await store.create(job_id=job_id, tenant=tenant, recipe=checked.recipe, spec_json=msgspec.json.encode(checked),
                        spec_hash=spec_hash(checked), target=target,
-                       seed=checked.seed if checked.seed is not None else secrets.randbelow(2**31))
+                       seed=checked.seed if checked.seed is not None else secrets.randbelow(2**31),
+                       parallelism=shards)
     return job_id
 
 
 def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, ScriptedProvider],
-               settings: Settings | None = None) -> Finished:
+               settings: Settings | None = None, workers: int = 1) -> Finished:
     """Submit `spec` and run it to its end in this process; the finished job.
 
     `spec["generator"]["provider"]` (and any other provider the spec names) must be a
     key of `providers`. Raises InvalidSpec for a spec the API would refuse with a 422 from
-    its checks (msgspec's error for one that does not decode).
+    its checks (msgspec's error for one that does not decode). `workers` > 1 runs that
+    many workers' `execute` at once on the job (each claims a shard: give the spec a
+    `parallelism`), interleaved on this process's loop.
     """
     settings = msgspec.structs.replace(settings or Settings(), redis_url=redis_url)
     runtime = WorkerRuntime(settings, ScriptedRegistry(providers), worker_id="harness")
@@ -181,7 +195,10 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
         store = JobStore(client)
         try:
             job_id = await submit(store, runtime, spec)
-            await execute(job_id, runtime)
+            fleet = [runtime] + [copy.copy(runtime) for _ in range(workers - 1)]
+            for k, rt in enumerate(fleet[1:], 1):
+                rt.worker_id = f"harness-{k}"
+            await asyncio.gather(*(execute(job_id, rt) for rt in fleet))
             raw = await store.get(job_id)
             assert raw is not None
             return Finished(job=from_hash(raw), records=await store.all_lines(job_id, "records"),

@@ -86,11 +86,11 @@ def open_redis(url: str, tmp: Path) -> tuple[str, Any]:
     return url, embedded
 
 
-def start_fake(ready: Path, *args: str, script: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """The fake model server (service.testing.fake_openai, or `script`) on a free port;
-    (process, base URL) once it listens."""
+def start_fake(ready: Path, *args: str, script: str | None = None, port: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+    """The fake model server (service.testing.fake_openai, or `script`) on `port` (0: a
+    free one); (process, base URL) once it listens."""
     cmd = [sys.executable, script] if script else [sys.executable, "-m", "service.testing.fake_openai"]
-    proc = subprocess.Popen([*cmd, "--port", "0", *args, "--ready-file", str(ready)], cwd=ROOT,
+    proc = subprocess.Popen([*cmd, "--port", str(port), *args, "--ready-file", str(ready)], cwd=ROOT,
                             stdout=subprocess.DEVNULL)
     url = str(wait_for(lambda: ready.exists() and ready.read_text().strip(), what="the fake model server"))
     return proc, url

@@ -1,11 +1,14 @@
-"""Running one job in a worker: claim it, drive its recipe, settle its final status.
+"""Running one shard of a job in a worker: claim it, drive its recipe, end it, and, for
+the last shard to end, settle the job's final status.
 
-A job is claimed with a lease (a Redis key with a TTL) that a watcher task renews;
-the same task polls for cancellation and pushes metrics. A worker that dies stops
-renewing, the lease expires, and the reaper of any live worker re-enqueues the job;
-the next run resumes from the ids already committed, so nothing is lost or doubled.
-If the lease is lost while running (a long stall), the run stops without touching the
-job's status: the worker that took over owns it.
+A shard is claimed with a lease (a Redis key with a TTL) that a watcher task renews;
+the same task polls for cancellation, for a stop another shard asked, and for the
+job's kept count, and pushes metrics. A worker that dies stops renewing, the lease
+expires, and the reaper of any live worker re-enqueues the job; the next claim takes
+the dead shard over and resumes its chunks from the ids already committed (a live
+shard may steal them first), so nothing is lost or doubled. If the lease is lost while
+running (a long stall), the run stops without touching the job: the worker that took
+over owns the shard.
 
 Redis outages: the watcher keeps polling through ConnectionErrors (the run goes on
 buffering, its sink retries), takes its lease back if it expired meanwhile and nobody
@@ -13,9 +16,15 @@ took over, and the final transition is retried, so one worker alone resumes with
 second or so of Redis returning.
 
 Shutdown (SIGTERM: a rolling restart, a scale-down, a node drain) sets DRAINING: the
-run stops between items, its commits flushed, and the job is handed back: the lease is
-released and the job re-enqueued at once, still `running`, so another worker resumes it
-from the committed ids without waiting for the lease to expire.
+run stops between items, its commits flushed, and the shard is handed back: the lease
+is released and the job re-enqueued at once, still `running`, so another worker resumes
+the shard from the committed ids without waiting for the lease to expire.
+
+Ending (store/shards.py SHARD_END): a shard that finished its part ends it; while
+another shard holds a lease that one settles later. When work is left that no running
+shard holds (a chunk another shard gave up), the ending shard runs its recipe again to
+take it. The last one reads the job hash, which sums every shard's work, and settles
+the status once (pipeline/outcome.py).
 """
 
 from __future__ import annotations
@@ -30,8 +39,8 @@ import msgspec
 
 from service import defaults, metrics
 from service.domain.errors import problem_type
-from service.domain.job import JobError
-from service.pipeline.outcome import settle
+from service.domain.job import FINAL, JobError
+from service.pipeline.outcome import merged, settle
 from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stopped
 from service.recipes import RECIPES, decode_spec
 from service.redact import redact
@@ -53,20 +62,34 @@ def _problem(slug: str, detail: str) -> bytes:
     return msgspec.json.encode(JobError(type=t.uri, title=t.title, status=t.status, detail=redact(detail)))
 
 
-async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer) -> None:
+async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer,
+                 quit: asyncio.Event) -> None:
+    """Every 0.25 s until `quit` is set (a flag, not a cancel: a cancel landing inside a
+    Redis call can surface as a connection error, which this loop rides out, and a
+    watcher that never ends keeps renewing a lease its shard gave up)."""
     last_renew = last_flush = time.monotonic()
     outage = False
     while True:
-        await asyncio.sleep(0.25)
+        try:
+            await asyncio.wait_for(quit.wait(), 0.25)
+            return
+        except asyncio.TimeoutError:
+            pass
         now = time.monotonic()
         try:
-            if await store.status(run.job_id) == "cancelling":
+            status, stop, kept = await store.shards.poll(run.job_id)
+            run.saw(kept)
+            if status == "cancelling":
                 run.stop("cancelled")
+            elif status in FINAL:
+                run.stop("final")  # a claim elsewhere found a poison shard's last death
+            elif stop is not None:
+                run.stop(stop)
             elif DRAINING.is_set():
                 run.stop("handoff")
             if now - last_renew >= settings.heartbeat_seconds:
-                if not await store.renew(run.job_id, worker_id, settings.lease_seconds):
-                    log.warning("job %s: lease lost; another worker owns it now", run.job_id)
+                if not await store.shards.renew(run.job_id, run.shard, worker_id, settings.lease_seconds):
+                    log.warning("job %s: lease of shard %d lost; another worker owns it now", run.job_id, run.shard)
                     run.stop("lease")
                 last_renew = now
             if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
@@ -84,19 +107,30 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
             outage = False
 
 
-async def _hand_back(job_id: str, store: JobStore, settings: Settings, worker_id: str) -> None:
+async def _hand_back(job_id: str, shard: int, store: JobStore, settings: Settings, worker_id: str) -> None:
     from service.store.queue import requeue
     from service.store.redis import sync_client
 
     # Release first: a resumer's claim must find no lease. If the lease was already
-    # lost, the worker holding it owns the job and nothing is re-enqueued.
-    if await store.release(job_id, worker_id):
+    # lost, the worker holding it owns the shard and nothing is re-enqueued.
+    if await store.shards.release(job_id, shard, worker_id):
         conn = sync_client(settings.redis_url or "")
         try:
-            await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id)
+            await asyncio.to_thread(requeue, conn, settings.queue, settings.lease_seconds, job_id, shard)
         finally:
             conn.close()
-        log.info("job %s: handed back on shutdown; re-enqueued to resume elsewhere", job_id)
+        log.info("job %s: shard %d handed back; re-enqueued to resume elsewhere", job_id, shard)
+
+
+def _enqueue_copy(settings: Settings, job_id: str) -> None:
+    from service.store.queue import enqueue
+    from service.store.redis import sync_client
+
+    conn = sync_client(settings.redis_url or "")
+    try:
+        enqueue(conn, settings.queue, job_id)
+    finally:
+        conn.close()
 
 
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
@@ -104,14 +138,23 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
     store = JobStore(client)
     try:
-        claim = await store.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
-        if claim != "ok":
-            log.info("job %s: not run (%s)", job_id, claim)
+        starving, held, free = await store.shards.starving(job_id, runtime.queue_key)
+        if starving and held and free:
+            # Another job waits for a worker with none, this one has a shard running: the
+            # worker goes to that job, this copy to the queue's end (store/shards.py).
+            await asyncio.to_thread(_enqueue_copy, settings, job_id)
+            log.info("job %s: a job waiting for a worker goes first; copy re-queued", job_id)
             return
+        claim = await store.shards.claim(job_id, worker_id, settings.lease_seconds, settings.max_worker_crashes)
+        if not claim.ok:
+            log.info("job %s: not run (%s)", job_id, claim.status)
+            return
+        if claim.free:  # a copy for the next free worker, behind what was queued meanwhile
+            await asyncio.to_thread(_enqueue_copy, settings, job_id)
         raw = await store.get(job_id)
         assert raw is not None
         try:
-            await _run(job_id, raw, store, runtime)
+            await _run(job_id, raw, store, runtime, claim.shard, claim.run)
         except Exception as exc:
             # Setting up the run failed (a spec this code cannot run, a provider that will
             # not open): fail the job now, or the reaper would re-enqueue it forever.
@@ -126,7 +169,11 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
         await client.aclose()
 
 
-async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: WorkerRuntime) -> None:
+_outcome_enc = msgspec.json.Encoder()
+
+
+async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: WorkerRuntime, shard: int,
+               run_no: int) -> None:
     settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     spec = decode_spec(raw["spec"].encode())
     recipe = RECIPES[spec.recipe]
@@ -134,40 +181,72 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     stats = JobStats(buffer)
     run: RecipeContext[Any] = RecipeContext(
         job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
-        stats=stats, done=await store.committed_ids(job_id), kept=int(raw.get("kept") or 0),
+        stats=stats, done=set(), kept=int(raw.get("kept") or 0),
         target=target, tenant=raw.get("tenant", ""),
         seed=int(raw["seed"]) if raw.get("seed") else None,
+        shard=shard, run=run_no, parallelism=int(raw.get("parallelism") or 1),
+        chunk_map=await store.shards.chunk_map(job_id), counters=raw,
     )
     started = float(raw.get("started_at") or time.time())
-    log.info("job %s: running %s (kept %d of %s)", job_id, spec.recipe, run.kept, target)
+    log.info("job %s: shard %d of %s running %s (kept %d of %s)", job_id, shard, run.parallelism, spec.recipe,
+             run.kept, target)
     run.start()
-    watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer))
-    error: bytes = b""
-    note: str | None = None
     outcome: RunOutcome = DONE
+    end = ""
+    watcher: asyncio.Task[None] | None = None
+    quit = asyncio.Event()
     try:
-        if raw.get("status") == "cancelling":
-            run.stop("cancelled")
-        elif target is None or run.kept < target:
-            outcome = await recipe.run(run)
-    except Stopped:
-        pass
-    except Exception as exc:  # a bug or bad data: fail the job with the reason, keep the worker
-        log.exception("job %s: recipe failed", job_id)
-        error = _problem("job-failed", f"{type(exc).__name__}: {exc}")
+        while True:
+            quit.clear()
+            watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer, quit))
+            if raw.get("status") == "cancelling":
+                run.stop("cancelled")
+            elif raw.get("stop"):
+                run.stop(raw["stop"])
+            elif target is None or run.kept < target:
+                try:
+                    outcome = await recipe.run(run)
+                except Stopped:
+                    pass
+                except Exception as exc:  # a bug or bad data: fail the job with the reason, keep the worker
+                    log.exception("job %s: recipe failed", job_id)
+                    await run.stop_job("error", f"{type(exc).__name__}: {exc}")
+            await run.drain()
+            if run.stop_reason in ("lease", "handoff") or (run.yielded and not run.stopped):
+                break
+            # The watcher stops renewing before the shard ends: a heartbeat after SHARD_END
+            # would take the lease back and keep the job from being settled.
+            quit.set()
+            await watcher
+            out = b"" if outcome is DONE else _outcome_enc.encode(outcome)
+            end = await retrying(lambda: store.shards.end(job_id, shard, worker_id, out, settings.lease_seconds),
+                                 f"job {job_id}: end")
+            if end != "more":
+                break
+            log.info("job %s: shard %d takes work another shard left", job_id, shard)
+            raw = await store.get(job_id) or {}
     finally:
-        watcher.cancel()
+        quit.set()
+        if watcher is not None:
+            await asyncio.gather(watcher, return_exceptions=True)
         await run.close()
     if run.stop_reason == "lease":
         return
-    if run.stop_reason == "handoff" and await store.status(job_id) not in ("cancelling", "cancelled"):
-        await _hand_back(job_id, store, settings, worker_id)
+    if (run.stop_reason == "handoff" or (run.yielded and not run.stopped)) and \
+            await store.status(job_id) not in ("cancelling", "cancelled"):
+        await _hand_back(job_id, shard, store, settings, worker_id)
         return
-    if run.stop_reason == "cancelled" or await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
+    if end != "last":
+        log.info("job %s: shard %d ended (%s) with %d kept so far", job_id, shard, end or run.stop_reason, run.kept)
+        return
+    note: str | None = None
+    error = b""
+    if await retrying(lambda: store.status(job_id), f"job {job_id}: status") == "cancelling":
         final = "cancelled"
     else:
-        after = await store.get(job_id) or {}
-        settled = settle(run, outcome, after, bool(error))
+        after = await retrying(lambda: store.get(job_id), f"job {job_id}: read") or {}
+        others = [msgspec.json.decode(v, type=RunOutcome) for k, v in after.items() if k.startswith("out:")]
+        settled = settle(spec, merged([outcome, *others]), after)
         final, note = settled.status, settled.note
         if settled.problem is not None:
             error = _problem(settled.problem, settled.detail or "")
@@ -178,7 +257,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=JobError).detail)
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
                           f"job {job_id}: final status")
-    if prev not in ("succeeded", "failed", "cancelled"):
+    if prev not in FINAL:
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)
     log.info("job %s: %s with %d kept", job_id, final, run.kept)

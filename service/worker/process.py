@@ -24,7 +24,7 @@ from rq.serializers import JSONSerializer
 
 from service import defaults
 from service.settings import Settings
-from service.store.queue import beat, enqueue, leaseless_jobs, leave, queue, reap
+from service.store.queue import beat, enqueue, leaseless_shards, leave, queue, reap
 from service.store.redis import sync_client
 
 log = logging.getLogger("synthgen.worker")
@@ -36,22 +36,23 @@ def worker_id(pid: int | None = None) -> str:
 
 
 def reap_once(conn, settings: Settings) -> list[str]:
-    """Re-enqueue running jobs whose lease expired; fail those that keep killing workers."""
+    """Re-enqueue running jobs whose shard's lease expired; fail those whose shards keep
+    killing workers."""
     requeued = []
-    for job_id in leaseless_jobs(conn):
-        action, last_exit = reap(conn, job_id, lease_seconds=settings.lease_seconds,
+    for job_id, shard in leaseless_shards(conn):
+        action, last_exit = reap(conn, job_id, shard, lease_seconds=settings.lease_seconds,
                                  max_crashes=settings.max_worker_crashes)
         if action == "failed":
-            log.error("job %s: failed, its worker died %d times on it (last: %s)", job_id,
+            log.error("job %s: failed, the worker of shard %d died %d times on it (last: %s)", job_id, shard,
                       settings.max_worker_crashes, last_exit)
         elif action != "skip":
             enqueue(conn, settings.queue, job_id)
             requeued.append(job_id)
             if action == "again":
-                log.debug("job %s: still unclaimed; enqueued again", job_id)
+                log.debug("job %s: shard %d still unclaimed; enqueued again", job_id, shard)
             else:
                 why = "worker stalled" if action == "requeue" else f"worker died: {last_exit}"
-                log.warning("job %s: lease expired (%s); re-enqueued to resume", job_id, why)
+                log.warning("job %s: shard %d lease expired (%s); re-enqueued to resume", job_id, shard, why)
     return requeued
 
 

@@ -2,7 +2,8 @@
 
 Built when the worker starts (`synthgen worker`, or the in-process test harness), as
 the API builds its services in its lifespan: the settings, the provider registry, the
-metrics buffer, the worker id, the one event loop every job runs on, and the caches
+metrics buffer, the worker id, the one event loop every job runs on, the fleet-wide
+provider limiter's client (worker/limiter.py), and the caches
 that must outlive a job (the dedup stage's embedder and vector index, the
 decontamination stage's benchmark n-gram indexes). Jobs reach it as `ctx.runtime`.
 
@@ -27,7 +28,9 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.pipeline.decontam import NgramIndex
+    from service.providers.base import LaneSource
     from service.recipes.base import Env
+    from service.worker.limiter import FleetLimiter
 
 
 class WorkerRuntime:
@@ -45,6 +48,7 @@ class WorkerRuntime:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._loop: asyncio.AbstractEventLoop | None = None
         self._backend: tuple[Any, Any] | None = None
+        self._limiter: FleetLimiter | None = None
         self._benchmarks: dict[tuple[str, int], NgramIndex] = {}
 
     @property
@@ -59,6 +63,13 @@ class WorkerRuntime:
                 self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
         return self._loop
+
+    @property
+    def queue_key(self) -> str:
+        """The Redis list of this process's RQ queue (fairness between jobs reads it)."""
+        from service.store.queue import rq_keys
+
+        return rq_keys(self.settings.queue)[0]
 
     def run_job(self, job_id: str) -> None:
         """Run one job to its end on the process's loop (the RQ task calls this)."""
@@ -75,8 +86,22 @@ class WorkerRuntime:
             self._backend = (open_embedder_for(self.settings), open_index(self.settings.qdrant_url, self.settings.state_dir))
         return self._backend
 
+    def lanes(self, job_id: str) -> LaneSource | None:
+        """The process's fleet-wide provider limiter bound to job `job_id` (its client is
+        opened on first use, on the process's loop); None without Redis."""
+        if not self.settings.redis_url:
+            return None
+        if self._limiter is None:
+            from service.worker.limiter import FleetLimiter
+
+            self._limiter = FleetLimiter(self.settings.redis_url, self.buffer)
+        return self._limiter.for_job(job_id)
+
     def close(self) -> None:
         """Close the clients jobs shared (the process is stopping)."""
+        if self._limiter is not None:
+            limiter, self._limiter = self._limiter, None
+            self.loop.run_until_complete(limiter.aclose())
         if self._backend is not None:
             embedder, index = self._backend
             self._backend = None

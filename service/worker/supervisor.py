@@ -23,7 +23,7 @@ import time
 from typing import Callable
 
 from service import defaults
-from service.store import jobs as keys
+from service.store.queue import record_exit
 from service.store.redis import sync_client
 from service.worker.process import worker_id
 
@@ -85,11 +85,7 @@ class Supervisor:
         self._backoff[slot] = min(wait * 2, defaults.WORKER_MAX_RESTART_SECONDS)
         log.error("worker pid %d %s after %.1f s; restarting it in %.1f s", proc.pid, how, lived, wait)
         try:
-            with self._redis.pipeline(transaction=False) as p:
-                wid = worker_id(proc.pid)
-                p.hset(keys.WORKER_EXITS, wid, how)
-                p.zrem(keys.WORKERS, wid)  # dead now: leave the gauge without waiting out the window
-                p.execute()
+            record_exit(self._redis, worker_id(proc.pid), how)
         except Exception:  # Redis down: the reaper says "no supervisor saw how it ended"
             log.warning("could not record the exit of worker pid %d", proc.pid)
         self.procs[slot] = None

@@ -4,93 +4,6 @@
  */
 
 export interface paths {
-    "/v1/admin/keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every key (of a tenant): managed ones and the bootstrap keys of the settings, never secrets */
-        get: operations["listKeys"];
-        put?: never;
-        /** Make an API key for a tenant and role; the key is in this answer only */
-        post: operations["createKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/keys/{key_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One managed key */
-        get: operations["getKey"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/keys/{key_id}/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Revoke a key: every API replica refuses it from the next request on */
-        post: operations["revokeKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/keys/{key_id}/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A new key for the same tenant and role; the old one works for grace_seconds more */
-        post: operations["rotateKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/tenants/{tenant}/quotas": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A tenant's quotas and what it uses now */
-        get: operations["getTenantQuotas"];
-        /** Set a tenant's own quotas (null: back to the deployment default); applies to the next submit */
-        put: operations["setTenantQuotas"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/benchmarks": {
         parameters: {
             query?: never;
@@ -120,7 +33,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job
-         * @description Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key to make retries safe: the same key and body return the same job.
+         * @description Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the same key and body return the same job.
          */
         post: operations["createJob"];
         delete?: never;
@@ -214,23 +127,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/jobs/{job_id}/review-links": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A signed, expiring link to this job's review page, for a reviewer without a key */
-        post: operations["createReviewLink"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/jobs/{job_id}/spec": {
         parameters: {
             query?: never;
@@ -303,23 +199,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/jobs/{job_id}/webhook": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What became of the job's webhook: pending, delivered or given up, with the last answer */
-        get: operations["getJobWebhook"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/providers": {
         parameters: {
             query?: never;
@@ -327,7 +206,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Configured providers the tenant may use: names, kinds, models (never URLs or keys) */
+        /** Configured providers: names, kinds, models (never URLs or keys) */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -348,40 +227,6 @@ export interface paths {
         get: operations["listRecipes"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/webhooks/secret": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The tenant's webhook signing secret (made on first use), to verify the events it receives */
-        get: operations["getWebhookSecret"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/webhooks/secret/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A new signing secret for the tenant's webhooks; events from now on are signed with it */
-        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -442,6 +287,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["AlpacaParams"];
             /** @enum {unknown} */
             recipe: "alpaca";
@@ -454,8 +301,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * AlpacaParams
@@ -475,32 +320,6 @@ export interface components {
             seed_file: string | null;
             /** @default null */
             seeds: components["schemas"]["SeedTask"][] | null;
-        };
-        /**
-         * ApiKey
-         * @description A key as listed: who it is for and its life, never its secret. A bootstrap key
-         *     (`source: env`, from SYNTHGEN_API_KEYS) is listed by a prefix of its hash, and changes
-         *     only with the settings: the key routes answer 404 for it.
-         */
-        ApiKey: {
-            created_at: string | null;
-            created_by: string;
-            expires_at: string | null;
-            id: string;
-            last_used_at: string | null;
-            name: string;
-            /** @default api_key */
-            object: string;
-            revoked_at: string | null;
-            /** @enum {unknown} */
-            role: "admin" | "read" | "review" | "submit";
-            rotated_from: string;
-            rotated_to: string;
-            /** @enum {unknown} */
-            source: "env" | "managed";
-            /** @enum {unknown} */
-            status: "active" | "expired" | "revoked";
-            tenant: string;
         };
         /** BenchmarkList */
         BenchmarkList: {
@@ -635,6 +454,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["EvolInstructParams"];
             /** @enum {unknown} */
             recipe: "evol-instruct";
@@ -647,8 +468,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * EvolInstructParams
@@ -756,6 +575,11 @@ export interface components {
          *     The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
          *     poll of its status (and every page of a list) would carry it. `links.spec` serves it
          *     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+         *
+         *     `waiting_for_provider` lists the provider models whose circuit is open (they kept
+         *     failing) while this running job waits on them; empty otherwise. The job stays
+         *     `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
+         *     the provider's `circuit_wait`.
          */
         Job: {
             created_at: string;
@@ -774,11 +598,14 @@ export interface components {
             progress: components["schemas"]["Progress"];
             recipe: string;
             seed: number | null;
+            shards: components["schemas"]["Shards"];
             spec_hash: string;
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
             started_at: string | null;
             /** @enum {unknown} */
             status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
+            /** @default [] */
+            waiting_for_provider: components["schemas"]["ProviderWait"][];
         };
         /** JobLinks */
         JobLinks: {
@@ -838,32 +665,6 @@ export interface components {
              */
             rubric: string;
         };
-        /** KeyList */
-        KeyList: {
-            data: components["schemas"]["ApiKey"][];
-            /** @default list */
-            object: string;
-        };
-        /**
-         * KeyRequest
-         * @description A key to make.
-         */
-        KeyRequest: {
-            /** @default null */
-            expires_in: number | null;
-            /**
-             * @description What the key is for, shown in listings
-             * @default
-             */
-            name: string;
-            /**
-             * @description admin, submit, read or review (docs/security.md)
-             * @enum {unknown}
-             */
-            role: "admin" | "read" | "review" | "submit";
-            /** @description A tenant name */
-            tenant: string;
-        };
         /**
          * MagpieJob
          * @description A Magpie job: `target` conversations written from the pre-query template.
@@ -903,6 +704,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["MagpieParams"];
             /** @enum {unknown} */
             recipe: "magpie";
@@ -915,8 +718,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * MagpieParams
@@ -948,31 +749,6 @@ export interface components {
             num_perm: number;
             /** @default 0.8 */
             threshold: number;
-        };
-        /**
-         * NewApiKey
-         * @description A key just made: `key` is shown this once; only its salted hash is kept.
-         */
-        NewApiKey: {
-            created_at: string | null;
-            created_by: string;
-            expires_at: string | null;
-            id: string;
-            key: string;
-            last_used_at: string | null;
-            name: string;
-            /** @default api_key */
-            object: string;
-            revoked_at: string | null;
-            /** @enum {unknown} */
-            role: "admin" | "read" | "review" | "submit";
-            rotated_from: string;
-            rotated_to: string;
-            /** @enum {unknown} */
-            source: "env" | "managed";
-            /** @enum {unknown} */
-            status: "active" | "expired" | "revoked";
-            tenant: string;
         };
         /**
          * OrcaJob
@@ -1013,6 +789,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["OrcaParams"];
             /** @enum {unknown} */
             recipe: "orca";
@@ -1025,8 +803,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * OrcaParams
@@ -1121,6 +897,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["PersonaHubParams"];
             /** @enum {unknown} */
             recipe: "persona-hub";
@@ -1133,8 +911,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * PersonaHubParams
@@ -1184,8 +960,6 @@ export interface components {
             instance: string | null;
             /** @default null */
             job_status: string | null;
-            /** @default null */
-            quota: components["schemas"]["QuotaInfo"] | null;
             status: number;
             title: string;
             type: string;
@@ -1228,26 +1002,21 @@ export interface components {
             object: string;
         };
         /**
-         * QuotaInfo
-         * @description The limit a 429 or 422 names (a problem's `quota`).
+         * ProviderWait
+         * @description A provider model whose circuit is open (it kept failing) while this job asks it
+         *     for answers: the job waits, without spending its retries or error budget, until a
+         *     probe succeeds; the `reason` is the last failure's outcome label (`error`: no
+         *     answer, e.g. connection refused or a timeout; `http_503`; `malformed`).
          */
-        QuotaInfo: {
-            limit: number;
-            name: string;
-            /** @default null */
-            retry_after: number | null;
-            unit: string;
-            /** @default null */
-            used: number | null;
-        };
-        /**
-         * QuotaUpdate
-         * @description The tenant's own limits: a number (0: no limit) or null (back to the default).
-         */
-        QuotaUpdate: {
-            limits: {
-                [key: string]: number | null;
-            };
+        ProviderWait: {
+            /** @enum {unknown} */
+            circuit: "half-open" | "open";
+            failures: number;
+            model: string;
+            provider: string;
+            reason: string;
+            retry_at: string | null;
+            since: string | null;
         };
         /** RecipeInfo */
         RecipeInfo: {
@@ -1303,6 +1072,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["ResponsesParams"];
             /** @enum {unknown} */
             recipe: "responses";
@@ -1315,8 +1086,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * ResponsesParams
@@ -1329,44 +1098,6 @@ export interface components {
             prompts: string[] | null;
             /** @default null */
             system_prompt: string | null;
-        };
-        /**
-         * ReviewLink
-         * @description A signed, expiring link to the review page of one job. Whoever holds it can review
-         *     that job's spot-check until it expires (or the key that made it is revoked): send it
-         *     like a password. The token is in the URL's fragment, which browsers never send to a
-         *     server, and the page exchanges it for a session cookie and drops it from the address.
-         */
-        ReviewLink: {
-            expires_at: string;
-            job_id: string;
-            /** @default review_link */
-            object: string;
-            url: string;
-        };
-        /**
-         * ReviewLinkRequest
-         * @description How long a review link works.
-         */
-        ReviewLinkRequest: {
-            /**
-             * @description Seconds the link works, 60 to 7 days
-             * @default 86400
-             */
-            expires_in: number;
-        };
-        /**
-         * RotateRequest
-         * @description How to rotate a key.
-         */
-        RotateRequest: {
-            /** @default null */
-            expires_in: number | null;
-            /**
-             * @description How long the old key keeps working (0: it stops now)
-             * @default 0
-             */
-            grace_seconds: number;
         };
         /**
          * SampleInfo
@@ -1454,6 +1185,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["SelfInstructParams"];
             /** @enum {unknown} */
             recipe: "self-instruct";
@@ -1466,8 +1199,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * SelfInstructParams
@@ -1540,6 +1271,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["SelfRewardingParams"];
             /** @enum {unknown} */
             recipe: "self-rewarding";
@@ -1552,8 +1285,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * SelfRewardingParams
@@ -1577,6 +1308,20 @@ export interface components {
              * @default 4
              */
             samples: number;
+        };
+        /**
+         * Shards
+         * @description How the job is spread over workers: at most `parallelism` shards, each worked on
+         *     by one worker at a time; `running` are held by a worker now, `ended` finished their
+         *     part. Counters, funnel and outcomes are the sum over every shard.
+         */
+        Shards: {
+            /** @default 0 */
+            ended: number;
+            /** @default 1 */
+            parallelism: number;
+            /** @default 0 */
+            running: number;
         };
         /** SpotCheck */
         SpotCheck: {
@@ -1673,25 +1418,6 @@ export interface components {
             verdict: string;
         };
         /**
-         * TenantQuotas
-         * @description A tenant's limits (its own values over the deployment's), which of them are its
-         *     own, and what it uses now (daily and concurrent limits).
-         */
-        TenantQuotas: {
-            limits: {
-                [key: string]: number;
-            };
-            /** @default tenant_quotas */
-            object: string;
-            overrides: {
-                [key: string]: number;
-            };
-            tenant: string;
-            used: {
-                [key: string]: number;
-            };
-        };
-        /**
          * UltraChatJob
          * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
          */
@@ -1730,6 +1456,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params?: components["schemas"]["UltraChatParams"];
             /** @enum {unknown} */
             recipe: "ultrachat";
@@ -1742,8 +1470,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * UltraChatParams
@@ -1815,6 +1541,8 @@ export interface components {
              * @default []
              */
             mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
             params: components["schemas"]["UltraFeedbackParams"];
             /** @enum {unknown} */
             recipe: "ultrafeedback";
@@ -1827,8 +1555,6 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
-            /** @default null */
-            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * UltraFeedbackParams
@@ -1876,45 +1602,6 @@ export interface components {
             verdict: "accept" | "both_bad" | "order_wrong" | "reject" | "right" | "tie";
         };
         /**
-         * Webhook
-         * @description Where to tell the caller the job ended: an HMAC-signed POST (Standard Webhooks:
-         *     `webhook-id`, `webhook-timestamp`, `webhook-signature`) when the job succeeds, fails
-         *     or is cancelled, retried with backoff. Only to hosts the operator allows
-         *     (docs/security.md: outbound requests).
-         */
-        Webhook: {
-            /** @description An http(s) URL on a host the operator allows */
-            url: string;
-        };
-        /**
-         * WebhookDelivery
-         * @description What became of a job's webhook: pending (the job has not ended, or a retry is
-         *     due), delivered, or given up; the attempts made and the last answer.
-         */
-        WebhookDelivery: {
-            attempts: number;
-            delivered_at: string | null;
-            event_id: string | null;
-            job_id: string;
-            last_error: string | null;
-            last_status: number | null;
-            /** @default webhook_delivery */
-            object: string;
-            state: string;
-            url: string;
-        };
-        /**
-         * WebhookSecret
-         * @description The tenant's webhook signing secret: `whsec_` and the base64 of the HMAC key.
-         *     Every event to this tenant's webhooks is signed with it (service/webhooks.py).
-         */
-        WebhookSecret: {
-            /** @default webhook_secret */
-            object: string;
-            secret: string;
-            tenant: string;
-        };
-        /**
          * WeightedGenerator
          * @description A generator in a job's mix, drawn with probability proportional to weight.
          */
@@ -1935,527 +1622,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    listKeys: {
-        parameters: {
-            query?: {
-                /** @description Only this tenant's keys. */
-                tenant?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["KeyList"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["KeyRequest"];
-            };
-        };
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NewApiKey"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than the limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed but invalid spec (errors name the fields) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A managed key's id (the part after sgk_). */
-                key_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiKey"];
-                };
-            };
-            /** @description Malformed request or parameter (errors name the field or the byte) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revokeKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A managed key's id (the part after sgk_). */
-                key_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiKey"];
-                };
-            };
-            /** @description Malformed request or parameter (errors name the field or the byte) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    rotateKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A managed key's id (the part after sgk_). */
-                key_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RotateRequest"] | null;
-            };
-        };
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NewApiKey"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than the limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed but invalid spec (errors name the fields) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getTenantQuotas: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A tenant name. */
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TenantQuotas"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    setTenantQuotas: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A tenant name. */
-                tenant: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["QuotaUpdate"];
-            };
-        };
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TenantQuotas"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than the limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not application/json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed but invalid spec (errors name the fields) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listBenchmarks: {
         parameters: {
             query?: never;
@@ -2474,26 +1640,8 @@ export interface operations {
                     "application/json": components["schemas"]["BenchmarkList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2512,8 +1660,6 @@ export interface operations {
                 cursor?: string | null;
                 /** @description Only jobs in this status. */
                 status?: "queued" | "running" | "waiting_for_worker" | "succeeded" | "failed" | "cancelling" | "cancelled" | null;
-                /** @description An admin key lists this tenant's jobs (default: its own); other keys list only their own tenant's. */
-                tenant?: string | null;
             };
             header?: never;
             path?: never;
@@ -2539,26 +1685,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2620,17 +1748,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2658,15 +1777,6 @@ export interface operations {
             };
             /** @description Well-formed but invalid spec (errors name the fields) */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Over a tenant quota (Retry-After; `quota` names the limit) */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2715,17 +1825,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2783,17 +1884,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2865,17 +1957,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2938,17 +2021,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3006,17 +2080,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3026,96 +2091,6 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createReviewLink: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The job id returned by createJob. */
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ReviewLinkRequest"] | null;
-            };
-        };
-        responses: {
-            /** @description Document created, URL follows */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReviewLink"];
-                };
-            };
-            /** @description Malformed request or parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than the limit */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed but invalid spec (errors name the fields) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3164,17 +2139,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3232,17 +2198,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3313,17 +2270,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3408,17 +2356,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3482,17 +2421,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3547,74 +2477,6 @@ export interface operations {
             };
         };
     };
-    getJobWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The job id returned by createJob. */
-                job_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookDelivery"];
-                };
-            };
-            /** @description Malformed request or parameter (errors name the field or the byte) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such job for this tenant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     listProviders: {
         parameters: {
             query?: never;
@@ -3633,26 +2495,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3680,120 +2524,8 @@ export interface operations {
                     "application/json": components["schemas"]["RecipeList"];
                 };
             };
-            /** @description Missing, unknown, revoked or expired API key */
+            /** @description Missing or unknown API key */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getWebhookSecret: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookSecret"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    rotateWebhookSecret: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Request fulfilled, document follows */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookSecret"];
-                };
-            };
-            /** @description Missing, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The key's role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Job store unreachable, or every connection busy (Retry-After) */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ import msgspec
 from service.api.bodies import JsonBody
 from service.api.problems import Problem
 from service.domain.job import JobState
+from service.domain.limits import ProviderWait
 from service.recipes import JobSpec
 
 
@@ -35,18 +36,25 @@ class Job(JobState):
     The spec is not embedded: a job with 100k inline prompts has a 6 MB spec, and every
     poll of its status (and every page of a list) would carry it. `links.spec` serves it
     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
+
+    `waiting_for_provider` lists the provider models whose circuit is open (they kept
+    failing) while this running job waits on them; empty otherwise. The job stays
+    `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
+    the provider's `circuit_wait`.
     """
 
     error: Problem | None  # JobState's field, served as a problem (same place, same fields)
     links: JobLinks
+    # Never stored: read at request time for a running job (store/limits.py).
+    waiting_for_provider: list[ProviderWait] = []
     object: str = "job"
 
     @classmethod
-    def of(cls, state: JobState) -> "Job":
+    def of(cls, state: JobState, waits: list[ProviderWait] | None = None) -> "Job":
         fields = {f: getattr(state, f) for f in JobState.__struct_fields__}
         e = state.error
         fields["error"] = Problem(type=e.type, title=e.title, status=e.status, detail=e.detail) if e else None
-        return cls(**fields, links=JobLinks.of(state.id))
+        return cls(**fields, links=JobLinks.of(state.id), waiting_for_provider=waits or [])
 
 
 class JobPage(msgspec.Struct):

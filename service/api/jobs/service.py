@@ -14,6 +14,7 @@ Another tenant's job is a 404, exactly like a missing one.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import hashlib
 import secrets
 from typing import Any
@@ -27,7 +28,8 @@ from service.api.problems import ApiError, bad_field, not_found
 from service.api.signing import Signer
 from service.domain.errors import FieldError, invalid
 from service.domain.job import FINAL, JobState, new_job_id
-from service.domain.specs import JobSpecBase, spec_hash
+from service.domain.limits import ProviderWait
+from service.domain.specs import JobSpecBase, parallelism, spec_hash
 from service.outbound import OutboundPolicy, Refused
 from service.providers.registry import Registry
 from service.quotas import OverQuota, Quotas, Submission
@@ -62,6 +64,7 @@ class JobService:
         """Returns (job, created). created=False when an idempotent retry found its job.
         `raw` is the body `spec` was decoded from: a key's replay must send the same bytes."""
         target = RECIPES[spec.recipe].check(spec, msgspec.structs.replace(self.env, tenant=tenant))
+        shards = parallelism(spec, target, self.settings.parallelism, self.settings.max_parallelism)
         if spec.webhook is not None:
             try:
                 await self.outbound.addresses(spec.webhook.url)
@@ -92,13 +95,14 @@ class JobService:
         await self.store.create(
             job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
             spec_hash=spec_hash(spec), target=target,
-            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31),
+            seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31), parallelism=shards,
         )
         if spec.webhook is not None:  # in the outbox before the job can end
             await self.webhooks.expect(job_id)
         # Read before enqueueing: the 202 then always shows the job as accepted (queued),
         # never whatever a fast worker made of it in the meantime.
         job = await self.get(tenant, job_id)
+        # One copy: each worker that claims a shard queues the next (store/shards.py).
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
         await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         return job, True
@@ -125,7 +129,9 @@ class JobService:
         return from_hash(raw, live)
 
     async def get(self, scope: str | None, job_id: str) -> Job:
-        return Job.of(await self.state(scope, job_id))
+        state = await self.state(scope, job_id)
+        waits = await self._waits([state.id] if state.status == "running" else [])
+        return Job.of(state, waits.get(state.id))
 
     async def rendered(self, job_id: str) -> bytes | None:
         """The job as GET /v1/jobs/{id} serves it (JSON), for its webhook; None if gone."""
@@ -144,7 +150,12 @@ class JobService:
         rows, last = await self.store.list(tenant, limit=limit, before=before, status=status)
         nxt = encode_list_cursor(self.signer, tenant, last[0], last[1]) if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
-        return JobPage(data=[Job.of(from_hash(r, live)) for r in rows], next_cursor=nxt)
+        waits = await self._waits([r["id"] for r in rows if r["status"] == "running"])
+        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"])) for r in rows], next_cursor=nxt)
+
+    async def _waits(self, running: builtins.list[str]) -> dict[str, builtins.list[ProviderWait]]:
+        """The open circuits the running jobs `running` wait on (one read when none is open)."""
+        return await self.store.limits.waits(running) if running else {}
 
     async def cancel(self, scope: str | None, job_id: str) -> Job:
         if await self.store.view(job_id, scope) is None:

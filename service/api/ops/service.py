@@ -41,6 +41,14 @@ class OpsService:
             "synthgen_jobs": by_status,
             "synthgen_workers": {(): workers},
         }
+        inflight, limit, circuit = {}, {}, {}  # the fleet-wide provider limits (store/limits.py)
+        for b in await self.store.limits.snapshot():
+            inflight[(b.provider, b.model)] = float(b.inflight)
+            circuit[(b.provider, b.model)] = float(b.circuit)
+            for kind, value in (("concurrency", b.concurrency), ("window", b.window), ("rpm", b.rpm), ("tpm", b.tpm)):
+                limit[(b.provider, b.model, kind)] = float(value)
+        gauges.update(synthgen_provider_inflight=inflight, synthgen_provider_limit=limit,
+                      synthgen_provider_circuit_state=circuit)
         reg = CollectorRegistry(auto_describe=False)
         reg.register(metrics.Snapshot(counters, hists, gauges))
         return generate_latest(reg)

@@ -25,9 +25,9 @@ import msgspec
 import numpy as np
 
 from service import defaults
-from service.providers.base import ProviderError
+from service.providers.base import ProviderError, Slots
 from service.providers.embedders.base import DEFAULT_BATCH_SIZE, Embedder, EmbedderKind, normalise_rows
-from service.providers.http import Slots, post_with_retry
+from service.providers.http import post_with_retry
 from service.redact import snippet
 
 # Embedding requests in flight at once per OpenAIEmbedder.

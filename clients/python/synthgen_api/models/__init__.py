@@ -7,10 +7,6 @@ from .alpaca_job_metadata import AlpacaJobMetadata
 from .alpaca_job_recipe import AlpacaJobRecipe
 from .alpaca_params import AlpacaParams
 from .alpaca_params_mode import AlpacaParamsMode
-from .api_key import ApiKey
-from .api_key_role import ApiKeyRole
-from .api_key_source import ApiKeySource
-from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
 from .decontamination_spec import DecontaminationSpec
@@ -44,9 +40,6 @@ from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
 from .job_status import JobStatus
 from .judge_spec import JudgeSpec
-from .key_list import KeyList
-from .key_request import KeyRequest
-from .key_request_role import KeyRequestRole
 from .list_jobs_status_type_1 import ListJobsStatusType1
 from .list_jobs_status_type_2_type_1 import ListJobsStatusType2Type1
 from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
@@ -57,10 +50,6 @@ from .magpie_job_recipe import MagpieJobRecipe
 from .magpie_params import MagpieParams
 from .magpie_params_template import MagpieParamsTemplate
 from .min_hash_dedup import MinHashDedup
-from .new_api_key import NewApiKey
-from .new_api_key_role import NewApiKeyRole
-from .new_api_key_source import NewApiKeySource
-from .new_api_key_status import NewApiKeyStatus
 from .orca_job import OrcaJob
 from .orca_job_format import OrcaJobFormat
 from .orca_job_metadata import OrcaJobMetadata
@@ -85,9 +74,8 @@ from .progress import Progress
 from .progress_rejected_by_reason import ProgressRejectedByReason
 from .provider_info import ProviderInfo
 from .provider_list import ProviderList
-from .quota_info import QuotaInfo
-from .quota_update import QuotaUpdate
-from .quota_update_limits import QuotaUpdateLimits
+from .provider_wait import ProviderWait
+from .provider_wait_circuit import ProviderWaitCircuit
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
@@ -96,9 +84,6 @@ from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
 from .responses_job_recipe import ResponsesJobRecipe
 from .responses_params import ResponsesParams
-from .review_link import ReviewLink
-from .review_link_request import ReviewLinkRequest
-from .rotate_request import RotateRequest
 from .sample_info import SampleInfo
 from .sampling import Sampling
 from .seed_task import SeedTask
@@ -114,6 +99,7 @@ from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
 from .self_rewarding_job_recipe import SelfRewardingJobRecipe
 from .self_rewarding_params import SelfRewardingParams
+from .shards import Shards
 from .spot_check import SpotCheck
 from .spot_check_request import SpotCheckRequest
 from .spot_check_summary import SpotCheckSummary
@@ -125,10 +111,6 @@ from .spot_item import SpotItem
 from .spot_item_record import SpotItemRecord
 from .stage_count import StageCount
 from .stored_verdict import StoredVerdict
-from .tenant_quotas import TenantQuotas
-from .tenant_quotas_limits import TenantQuotasLimits
-from .tenant_quotas_overrides import TenantQuotasOverrides
-from .tenant_quotas_used import TenantQuotasUsed
 from .ultra_chat_job import UltraChatJob
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
@@ -145,9 +127,6 @@ from .ultra_feedback_params_principles_type_0_item import (
 )
 from .verdict import Verdict
 from .verdict_verdict import VerdictVerdict
-from .webhook import Webhook
-from .webhook_delivery import WebhookDelivery
-from .webhook_secret import WebhookSecret
 from .weighted_generator import WeightedGenerator
 
 __all__ = (
@@ -158,10 +137,6 @@ __all__ = (
     "AlpacaJobRecipe",
     "AlpacaParams",
     "AlpacaParamsMode",
-    "ApiKey",
-    "ApiKeyRole",
-    "ApiKeySource",
-    "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
     "DecontaminationSpec",
@@ -195,9 +170,6 @@ __all__ = (
     "JobReportRejectedByReason",
     "JobStatus",
     "JudgeSpec",
-    "KeyList",
-    "KeyRequest",
-    "KeyRequestRole",
     "ListJobsStatusType1",
     "ListJobsStatusType2Type1",
     "ListJobsStatusType3Type1",
@@ -208,10 +180,6 @@ __all__ = (
     "MagpieParams",
     "MagpieParamsTemplate",
     "MinHashDedup",
-    "NewApiKey",
-    "NewApiKeyRole",
-    "NewApiKeySource",
-    "NewApiKeyStatus",
     "OrcaJob",
     "OrcaJobFormat",
     "OrcaJobMetadata",
@@ -236,9 +204,8 @@ __all__ = (
     "ProgressRejectedByReason",
     "ProviderInfo",
     "ProviderList",
-    "QuotaInfo",
-    "QuotaUpdate",
-    "QuotaUpdateLimits",
+    "ProviderWait",
+    "ProviderWaitCircuit",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",
@@ -247,9 +214,6 @@ __all__ = (
     "ResponsesJobMetadata",
     "ResponsesJobRecipe",
     "ResponsesParams",
-    "ReviewLink",
-    "ReviewLinkRequest",
-    "RotateRequest",
     "SampleInfo",
     "Sampling",
     "SeedTask",
@@ -265,6 +229,7 @@ __all__ = (
     "SelfRewardingJobMetadata",
     "SelfRewardingJobRecipe",
     "SelfRewardingParams",
+    "Shards",
     "SpotCheck",
     "SpotCheckRequest",
     "SpotCheckSummary",
@@ -276,10 +241,6 @@ __all__ = (
     "SpotItemRecord",
     "StageCount",
     "StoredVerdict",
-    "TenantQuotas",
-    "TenantQuotasLimits",
-    "TenantQuotasOverrides",
-    "TenantQuotasUsed",
     "UltraChatJob",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
@@ -294,8 +255,5 @@ __all__ = (
     "UltraFeedbackParamsPrinciplesType0Item",
     "Verdict",
     "VerdictVerdict",
-    "Webhook",
-    "WebhookDelivery",
-    "WebhookSecret",
     "WeightedGenerator",
 )

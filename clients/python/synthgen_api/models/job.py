@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ..models.outcome_count import OutcomeCount
     from ..models.problem import Problem
     from ..models.progress import Progress
+    from ..models.provider_wait import ProviderWait
+    from ..models.shards import Shards
     from ..models.spot_check_summary import SpotCheckSummary
     from ..models.stage_count import StageCount
 
@@ -30,6 +32,11 @@ class Job:
     poll of its status (and every page of a list) would carry it. `links.spec` serves it
     as stored; `spec_hash` tells whether two jobs ran the same spec without fetching it.
 
+    `waiting_for_provider` lists the provider models whose circuit is open (they kept
+    failing) while this running job waits on them; empty otherwise. The job stays
+    `running`: it resumes when a probe succeeds, or fails `provider-unavailable` after
+    the provider's `circuit_wait`.
+
         Attributes:
             created_at (str):
             error (None | Problem):
@@ -43,11 +50,15 @@ class Job:
             progress (Progress):
             recipe (str):
             seed (int | None):
+            shards (Shards): How the job is spread over workers: at most `parallelism` shards, each worked on
+                by one worker at a time; `running` are held by a worker now, `ended` finished their
+                part. Counters, funnel and outcomes are the sum over every shard.
             spec_hash (str):
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):
             status (JobStatus):
             object_ (str | Unset):  Default: 'job'.
+            waiting_for_provider (list[ProviderWait] | Unset):
     """
 
     created_at: str
@@ -62,11 +73,13 @@ class Job:
     progress: Progress
     recipe: str
     seed: int | None
+    shards: Shards
     spec_hash: str
     spotcheck: None | SpotCheckSummary
     started_at: None | str
     status: JobStatus
     object_: str | Unset = "job"
+    waiting_for_provider: list[ProviderWait] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +123,8 @@ class Job:
         seed: int | None
         seed = self.seed
 
+        shards = self.shards.to_dict()
+
         spec_hash = self.spec_hash
 
         spotcheck: dict[str, Any] | None
@@ -124,6 +139,13 @@ class Job:
         status = self.status.value
 
         object_ = self.object_
+
+        waiting_for_provider: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.waiting_for_provider, Unset):
+            waiting_for_provider = []
+            for waiting_for_provider_item_data in self.waiting_for_provider:
+                waiting_for_provider_item = waiting_for_provider_item_data.to_dict()
+                waiting_for_provider.append(waiting_for_provider_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -141,6 +163,7 @@ class Job:
                 "progress": progress,
                 "recipe": recipe,
                 "seed": seed,
+                "shards": shards,
                 "spec_hash": spec_hash,
                 "spotcheck": spotcheck,
                 "started_at": started_at,
@@ -149,6 +172,8 @@ class Job:
         )
         if object_ is not UNSET:
             field_dict["object"] = object_
+        if waiting_for_provider is not UNSET:
+            field_dict["waiting_for_provider"] = waiting_for_provider
 
         return field_dict
 
@@ -159,6 +184,8 @@ class Job:
         from ..models.outcome_count import OutcomeCount
         from ..models.problem import Problem
         from ..models.progress import Progress
+        from ..models.provider_wait import ProviderWait
+        from ..models.shards import Shards
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.stage_count import StageCount
 
@@ -225,6 +252,8 @@ class Job:
 
         seed = _parse_seed(d.pop("seed"))
 
+        shards = Shards.from_dict(d.pop("shards"))
+
         spec_hash = d.pop("spec_hash")
 
         def _parse_spotcheck(data: object) -> None | SpotCheckSummary:
@@ -253,6 +282,17 @@ class Job:
 
         object_ = d.pop("object", UNSET)
 
+        _waiting_for_provider = d.pop("waiting_for_provider", UNSET)
+        waiting_for_provider: list[ProviderWait] | Unset = UNSET
+        if _waiting_for_provider is not UNSET:
+            waiting_for_provider = []
+            for waiting_for_provider_item_data in _waiting_for_provider:
+                waiting_for_provider_item = ProviderWait.from_dict(
+                    waiting_for_provider_item_data
+                )
+
+                waiting_for_provider.append(waiting_for_provider_item)
+
         job = cls(
             created_at=created_at,
             error=error,
@@ -266,11 +306,13 @@ class Job:
             progress=progress,
             recipe=recipe,
             seed=seed,
+            shards=shards,
             spec_hash=spec_hash,
             spotcheck=spotcheck,
             started_at=started_at,
             status=status,
             object_=object_,
+            waiting_for_provider=waiting_for_provider,
         )
 
         job.additional_properties = d

@@ -43,6 +43,7 @@ class MagpieJob:
         min_yield (float | None | Unset):
         mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
             `generator` stays the default.
+        parallelism (int | None | Unset):
         params (MagpieParams | Unset): Magpie knobs; defaults follow the original code except where the module says.
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
@@ -62,6 +63,7 @@ class MagpieJob:
     metadata: MagpieJobMetadata | Unset = UNSET
     min_yield: float | None | Unset = UNSET
     mix: list[WeightedGenerator] | Unset = UNSET
+    parallelism: int | None | Unset = UNSET
     params: MagpieParams | Unset = UNSET
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
@@ -131,6 +133,12 @@ class MagpieJob:
                 mix_item = mix_item_data.to_dict()
                 mix.append(mix_item)
 
+        parallelism: int | None | Unset
+        if isinstance(self.parallelism, Unset):
+            parallelism = UNSET
+        else:
+            parallelism = self.parallelism
+
         params: dict[str, Any] | Unset = UNSET
         if not isinstance(self.params, Unset):
             params = self.params.to_dict()
@@ -187,6 +195,8 @@ class MagpieJob:
             field_dict["min_yield"] = min_yield
         if mix is not UNSET:
             field_dict["mix"] = mix
+        if parallelism is not UNSET:
+            field_dict["parallelism"] = parallelism
         if params is not UNSET:
             field_dict["params"] = params
         if refuse_licences is not UNSET:
@@ -311,6 +321,15 @@ class MagpieJob:
 
                 mix.append(mix_item)
 
+        def _parse_parallelism(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        parallelism = _parse_parallelism(d.pop("parallelism", UNSET))
+
         _params = d.pop("params", UNSET)
         params: MagpieParams | Unset
         if isinstance(_params, Unset):
@@ -368,6 +387,7 @@ class MagpieJob:
             metadata=metadata,
             min_yield=min_yield,
             mix=mix,
+            parallelism=parallelism,
             params=params,
             refuse_licences=refuse_licences,
             seed=seed,

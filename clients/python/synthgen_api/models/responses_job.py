@@ -44,6 +44,7 @@ class ResponsesJob:
         min_yield (float | None | Unset):
         mix (list[WeightedGenerator] | Unset): Generators drawn by weight per item, where the recipe supports mixing;
             `generator` stays the default.
+        parallelism (int | None | Unset):
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
         target (int | None | Unset):
@@ -63,6 +64,7 @@ class ResponsesJob:
     metadata: ResponsesJobMetadata | Unset = UNSET
     min_yield: float | None | Unset = UNSET
     mix: list[WeightedGenerator] | Unset = UNSET
+    parallelism: int | None | Unset = UNSET
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
     target: int | None | Unset = UNSET
@@ -133,6 +135,12 @@ class ResponsesJob:
                 mix_item = mix_item_data.to_dict()
                 mix.append(mix_item)
 
+        parallelism: int | None | Unset
+        if isinstance(self.parallelism, Unset):
+            parallelism = UNSET
+        else:
+            parallelism = self.parallelism
+
         refuse_licences: list[str] | Unset = UNSET
         if not isinstance(self.refuse_licences, Unset):
             refuse_licences = self.refuse_licences
@@ -186,6 +194,8 @@ class ResponsesJob:
             field_dict["min_yield"] = min_yield
         if mix is not UNSET:
             field_dict["mix"] = mix
+        if parallelism is not UNSET:
+            field_dict["parallelism"] = parallelism
         if refuse_licences is not UNSET:
             field_dict["refuse_licences"] = refuse_licences
         if seed is not UNSET:
@@ -310,6 +320,15 @@ class ResponsesJob:
 
                 mix.append(mix_item)
 
+        def _parse_parallelism(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        parallelism = _parse_parallelism(d.pop("parallelism", UNSET))
+
         refuse_licences = cast(list[str], d.pop("refuse_licences", UNSET))
 
         def _parse_seed(data: object) -> int | None | Unset:
@@ -361,6 +380,7 @@ class ResponsesJob:
             metadata=metadata,
             min_yield=min_yield,
             mix=mix,
+            parallelism=parallelism,
             refuse_licences=refuse_licences,
             seed=seed,
             target=target,

@@ -84,3 +84,30 @@ def test_one_worker_rides_out_a_10s_redis_outage(service_env: dict[str, str], ow
         assert second["status"] == "succeeded" and second["progress"]["kept"] == 20
     finally:
         serve.stop()
+
+
+def test_a_sharded_job_on_three_workers_rides_out_a_10s_redis_outage(
+        service_env: dict[str, str], own_redis: RedisServer, fake: Fake, tmp_path: Path) -> None:
+    env = dict(service_env, SYNTHGEN_REDIS_URL=own_redis.url)
+    env.pop("SYNTHGEN_LEASE_SECONDS")
+    serve = Serve(env, tmp_path, workers=3).start()
+    try:
+        api = Api(serve.url, KEYS["alice"])
+        n = 3000
+        fake.configure(latency=0.05)
+        job_id = api.submit(responses_spec(n, concurrency=8, parallelism=3)).json()["id"]
+        wait_for(lambda: api.job(job_id)["shards"]["running"] == 3, timeout=60, what="three shards running")
+        wait_for(lambda: api.job(job_id)["progress"]["kept"] >= 300, timeout=60, what="progress")
+        served = api.lines(job_id)
+        own_redis.stop()
+        down = time.monotonic()
+        time.sleep(10)
+        own_redis.start()
+        back = time.monotonic()
+        job = assert_finished_intact(api, job_id, n, served)
+        assert len({r["prompt"] for r in api.lines(job_id)}) == n  # no content twice
+        print(f"\n3 shards: outage {back - down:.1f} s; job done {time.monotonic() - back:.1f} s after Redis "
+              f"returned; deaths counted {int(redis.Redis.from_url(own_redis.url).hget(f'sg:job:{job_id}', 'crashes') or 0)}; "
+              f"shards ended {job['shards']['ended']}")
+    finally:
+        serve.stop()
