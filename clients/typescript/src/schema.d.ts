@@ -4,6 +4,93 @@
  */
 
 export interface paths {
+    "/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every key (of a tenant): managed ones and the bootstrap keys of the settings, never secrets */
+        get: operations["listKeys"];
+        put?: never;
+        /** Make an API key for a tenant and role; the key is in this answer only */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One managed key */
+        get: operations["getKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key: every API replica refuses it from the next request on */
+        post: operations["revokeKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new key for the same tenant and role; the old one works for grace_seconds more */
+        post: operations["rotateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's quotas and what it uses now */
+        get: operations["getTenantQuotas"];
+        /** Set a tenant's own quotas (null: back to the deployment default); applies to the next submit */
+        put: operations["setTenantQuotas"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/benchmarks": {
         parameters: {
             query?: never;
@@ -33,7 +120,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job
-         * @description Validates the spec, stores the job and queues it. Send Idempotency-Key to make retries safe: the same key and body return the same job.
+         * @description Validates the spec, checks the tenant's quotas, stores the job and queues it. Send Idempotency-Key to make retries safe: the same key and body return the same job.
          */
         post: operations["createJob"];
         delete?: never;
@@ -127,6 +214,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/review-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A signed, expiring link to this job's review page, for a reviewer without a key */
+        post: operations["createReviewLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{job_id}/spec": {
         parameters: {
             query?: never;
@@ -199,6 +303,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What became of the job's webhook: pending, delivered or given up, with the last answer */
+        get: operations["getJobWebhook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers": {
         parameters: {
             query?: never;
@@ -206,7 +327,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Configured providers: names, kinds, models (never URLs or keys) */
+        /** Configured providers the tenant may use: names, kinds, models (never URLs or keys) */
         get: operations["listProviders"];
         put?: never;
         post?: never;
@@ -227,6 +348,40 @@ export interface paths {
         get: operations["listRecipes"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhook signing secret (made on first use), to verify the events it receives */
+        get: operations["getWebhookSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret for the tenant's webhooks; events from now on are signed with it */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -301,6 +456,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * AlpacaParams
@@ -320,6 +477,32 @@ export interface components {
             seed_file: string | null;
             /** @default null */
             seeds: components["schemas"]["SeedTask"][] | null;
+        };
+        /**
+         * ApiKey
+         * @description A key as listed: who it is for and its life, never its secret. A bootstrap key
+         *     (`source: env`, from SYNTHGEN_API_KEYS) is listed by a prefix of its hash, and changes
+         *     only with the settings: the key routes answer 404 for it.
+         */
+        ApiKey: {
+            created_at: string | null;
+            created_by: string;
+            expires_at: string | null;
+            id: string;
+            last_used_at: string | null;
+            name: string;
+            /** @default api_key */
+            object: string;
+            revoked_at: string | null;
+            /** @enum {unknown} */
+            role: "admin" | "read" | "review" | "submit";
+            rotated_from: string;
+            rotated_to: string;
+            /** @enum {unknown} */
+            source: "env" | "managed";
+            /** @enum {unknown} */
+            status: "active" | "expired" | "revoked";
+            tenant: string;
         };
         /** BenchmarkList */
         BenchmarkList: {
@@ -468,6 +651,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * EvolInstructParams
@@ -665,6 +850,32 @@ export interface components {
              */
             rubric: string;
         };
+        /** KeyList */
+        KeyList: {
+            data: components["schemas"]["ApiKey"][];
+            /** @default list */
+            object: string;
+        };
+        /**
+         * KeyRequest
+         * @description A key to make.
+         */
+        KeyRequest: {
+            /** @default null */
+            expires_in: number | null;
+            /**
+             * @description What the key is for, shown in listings
+             * @default
+             */
+            name: string;
+            /**
+             * @description admin, submit, read or review (docs/security.md)
+             * @enum {unknown}
+             */
+            role: "admin" | "read" | "review" | "submit";
+            /** @description A tenant name */
+            tenant: string;
+        };
         /**
          * MagpieJob
          * @description A Magpie job: `target` conversations written from the pre-query template.
@@ -718,6 +929,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * MagpieParams
@@ -749,6 +962,31 @@ export interface components {
             num_perm: number;
             /** @default 0.8 */
             threshold: number;
+        };
+        /**
+         * NewApiKey
+         * @description A key just made: `key` is shown this once; only its salted hash is kept.
+         */
+        NewApiKey: {
+            created_at: string | null;
+            created_by: string;
+            expires_at: string | null;
+            id: string;
+            key: string;
+            last_used_at: string | null;
+            name: string;
+            /** @default api_key */
+            object: string;
+            revoked_at: string | null;
+            /** @enum {unknown} */
+            role: "admin" | "read" | "review" | "submit";
+            rotated_from: string;
+            rotated_to: string;
+            /** @enum {unknown} */
+            source: "env" | "managed";
+            /** @enum {unknown} */
+            status: "active" | "expired" | "revoked";
+            tenant: string;
         };
         /**
          * OrcaJob
@@ -803,6 +1041,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * OrcaParams
@@ -911,6 +1151,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * PersonaHubParams
@@ -960,6 +1202,8 @@ export interface components {
             instance: string | null;
             /** @default null */
             job_status: string | null;
+            /** @default null */
+            quota: components["schemas"]["QuotaInfo"] | null;
             status: number;
             title: string;
             type: string;
@@ -1017,6 +1261,28 @@ export interface components {
             reason: string;
             retry_at: string | null;
             since: string | null;
+        };
+        /**
+         * QuotaInfo
+         * @description The limit a 429 or 422 names (a problem's `quota`).
+         */
+        QuotaInfo: {
+            limit: number;
+            name: string;
+            /** @default null */
+            retry_after: number | null;
+            unit: string;
+            /** @default null */
+            used: number | null;
+        };
+        /**
+         * QuotaUpdate
+         * @description The tenant's own limits: a number (0: no limit) or null (back to the default).
+         */
+        QuotaUpdate: {
+            limits: {
+                [key: string]: number | null;
+            };
         };
         /** RecipeInfo */
         RecipeInfo: {
@@ -1086,6 +1352,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * ResponsesParams
@@ -1098,6 +1366,44 @@ export interface components {
             prompts: string[] | null;
             /** @default null */
             system_prompt: string | null;
+        };
+        /**
+         * ReviewLink
+         * @description A signed, expiring link to the review page of one job. Whoever holds it can review
+         *     that job's spot-check until it expires (or the key that made it is revoked): send it
+         *     like a password. The token is in the URL's fragment, which browsers never send to a
+         *     server, and the page exchanges it for a session cookie and drops it from the address.
+         */
+        ReviewLink: {
+            expires_at: string;
+            job_id: string;
+            /** @default review_link */
+            object: string;
+            url: string;
+        };
+        /**
+         * ReviewLinkRequest
+         * @description How long a review link works.
+         */
+        ReviewLinkRequest: {
+            /**
+             * @description Seconds the link works, 60 to 7 days
+             * @default 86400
+             */
+            expires_in: number;
+        };
+        /**
+         * RotateRequest
+         * @description How to rotate a key.
+         */
+        RotateRequest: {
+            /** @default null */
+            expires_in: number | null;
+            /**
+             * @description How long the old key keeps working (0: it stops now)
+             * @default 0
+             */
+            grace_seconds: number;
         };
         /**
          * SampleInfo
@@ -1199,6 +1505,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * SelfInstructParams
@@ -1285,6 +1593,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * SelfRewardingParams
@@ -1418,6 +1728,25 @@ export interface components {
             verdict: string;
         };
         /**
+         * TenantQuotas
+         * @description A tenant's limits (its own values over the deployment's), which of them are its
+         *     own, and what it uses now (daily and concurrent limits).
+         */
+        TenantQuotas: {
+            limits: {
+                [key: string]: number;
+            };
+            /** @default tenant_quotas */
+            object: string;
+            overrides: {
+                [key: string]: number;
+            };
+            tenant: string;
+            used: {
+                [key: string]: number;
+            };
+        };
+        /**
          * UltraChatJob
          * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
          */
@@ -1470,6 +1799,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * UltraChatParams
@@ -1555,6 +1886,8 @@ export interface components {
             seed: number | null;
             /** @default null */
             target: number | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
         };
         /**
          * UltraFeedbackParams
@@ -1602,6 +1935,45 @@ export interface components {
             verdict: "accept" | "both_bad" | "order_wrong" | "reject" | "right" | "tie";
         };
         /**
+         * Webhook
+         * @description Where to tell the caller the job ended: an HMAC-signed POST (Standard Webhooks:
+         *     `webhook-id`, `webhook-timestamp`, `webhook-signature`) when the job succeeds, fails
+         *     or is cancelled, retried with backoff. Only to hosts the operator allows
+         *     (docs/security.md: outbound requests).
+         */
+        Webhook: {
+            /** @description An http(s) URL on a host the operator allows */
+            url: string;
+        };
+        /**
+         * WebhookDelivery
+         * @description What became of a job's webhook: pending (the job has not ended, or a retry is
+         *     due), delivered, or given up; the attempts made and the last answer.
+         */
+        WebhookDelivery: {
+            attempts: number;
+            delivered_at: string | null;
+            event_id: string | null;
+            job_id: string;
+            last_error: string | null;
+            last_status: number | null;
+            /** @default webhook_delivery */
+            object: string;
+            state: string;
+            url: string;
+        };
+        /**
+         * WebhookSecret
+         * @description The tenant's webhook signing secret: `whsec_` and the base64 of the HMAC key.
+         *     Every event to this tenant's webhooks is signed with it (service/webhooks.py).
+         */
+        WebhookSecret: {
+            /** @default webhook_secret */
+            object: string;
+            secret: string;
+            tenant: string;
+        };
+        /**
          * WeightedGenerator
          * @description A generator in a job's mix, drawn with probability proportional to weight.
          */
@@ -1622,6 +1994,527 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listKeys: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's keys. */
+                tenant?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed key's id (the part after sgk_). */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed key's id (the part after sgk_). */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed key's id (the part after sgk_). */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A tenant name. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantQuotas"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setTenantQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A tenant name. */
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantQuotas"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listBenchmarks: {
         parameters: {
             query?: never;
@@ -1640,8 +2533,26 @@ export interface operations {
                     "application/json": components["schemas"]["BenchmarkList"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1660,6 +2571,8 @@ export interface operations {
                 cursor?: string | null;
                 /** @description Only jobs in this status. */
                 status?: "queued" | "running" | "waiting_for_worker" | "succeeded" | "failed" | "cancelling" | "cancelled" | null;
+                /** @description An admin key lists this tenant's jobs (default: its own); other keys list only their own tenant's. */
+                tenant?: string | null;
             };
             header?: never;
             path?: never;
@@ -1685,8 +2598,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1748,8 +2679,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1777,6 +2717,15 @@ export interface operations {
             };
             /** @description Well-formed but invalid spec (errors name the fields) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a tenant quota (Retry-After; `quota` names the limit) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1825,8 +2774,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1884,8 +2842,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1957,8 +2924,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2021,8 +2997,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2080,8 +3065,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2091,6 +3085,96 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createReviewLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReviewLinkRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewLink"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2139,8 +3223,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2198,8 +3291,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2270,8 +3372,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2356,8 +3467,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2421,8 +3541,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2477,6 +3606,74 @@ export interface operations {
             };
         };
     };
+    getJobWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProviders: {
         parameters: {
             query?: never;
@@ -2495,8 +3692,26 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2524,8 +3739,120 @@ export interface operations {
                     "application/json": components["schemas"]["RecipeList"];
                 };
             };
-            /** @description Missing or unknown API key */
+            /** @description Missing, unknown, revoked or expired API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

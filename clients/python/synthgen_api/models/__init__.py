@@ -7,6 +7,10 @@ from .alpaca_job_metadata import AlpacaJobMetadata
 from .alpaca_job_recipe import AlpacaJobRecipe
 from .alpaca_params import AlpacaParams
 from .alpaca_params_mode import AlpacaParamsMode
+from .api_key import ApiKey
+from .api_key_role import ApiKeyRole
+from .api_key_source import ApiKeySource
+from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
 from .decontamination_spec import DecontaminationSpec
@@ -40,6 +44,9 @@ from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
 from .job_status import JobStatus
 from .judge_spec import JudgeSpec
+from .key_list import KeyList
+from .key_request import KeyRequest
+from .key_request_role import KeyRequestRole
 from .list_jobs_status_type_1 import ListJobsStatusType1
 from .list_jobs_status_type_2_type_1 import ListJobsStatusType2Type1
 from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
@@ -50,6 +57,10 @@ from .magpie_job_recipe import MagpieJobRecipe
 from .magpie_params import MagpieParams
 from .magpie_params_template import MagpieParamsTemplate
 from .min_hash_dedup import MinHashDedup
+from .new_api_key import NewApiKey
+from .new_api_key_role import NewApiKeyRole
+from .new_api_key_source import NewApiKeySource
+from .new_api_key_status import NewApiKeyStatus
 from .orca_job import OrcaJob
 from .orca_job_format import OrcaJobFormat
 from .orca_job_metadata import OrcaJobMetadata
@@ -76,6 +87,9 @@ from .provider_info import ProviderInfo
 from .provider_list import ProviderList
 from .provider_wait import ProviderWait
 from .provider_wait_circuit import ProviderWaitCircuit
+from .quota_info import QuotaInfo
+from .quota_update import QuotaUpdate
+from .quota_update_limits import QuotaUpdateLimits
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
@@ -84,6 +98,9 @@ from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
 from .responses_job_recipe import ResponsesJobRecipe
 from .responses_params import ResponsesParams
+from .review_link import ReviewLink
+from .review_link_request import ReviewLinkRequest
+from .rotate_request import RotateRequest
 from .sample_info import SampleInfo
 from .sampling import Sampling
 from .seed_task import SeedTask
@@ -111,6 +128,10 @@ from .spot_item import SpotItem
 from .spot_item_record import SpotItemRecord
 from .stage_count import StageCount
 from .stored_verdict import StoredVerdict
+from .tenant_quotas import TenantQuotas
+from .tenant_quotas_limits import TenantQuotasLimits
+from .tenant_quotas_overrides import TenantQuotasOverrides
+from .tenant_quotas_used import TenantQuotasUsed
 from .ultra_chat_job import UltraChatJob
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
@@ -127,6 +148,9 @@ from .ultra_feedback_params_principles_type_0_item import (
 )
 from .verdict import Verdict
 from .verdict_verdict import VerdictVerdict
+from .webhook import Webhook
+from .webhook_delivery import WebhookDelivery
+from .webhook_secret import WebhookSecret
 from .weighted_generator import WeightedGenerator
 
 __all__ = (
@@ -137,6 +161,10 @@ __all__ = (
     "AlpacaJobRecipe",
     "AlpacaParams",
     "AlpacaParamsMode",
+    "ApiKey",
+    "ApiKeyRole",
+    "ApiKeySource",
+    "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
     "DecontaminationSpec",
@@ -170,6 +198,9 @@ __all__ = (
     "JobReportRejectedByReason",
     "JobStatus",
     "JudgeSpec",
+    "KeyList",
+    "KeyRequest",
+    "KeyRequestRole",
     "ListJobsStatusType1",
     "ListJobsStatusType2Type1",
     "ListJobsStatusType3Type1",
@@ -180,6 +211,10 @@ __all__ = (
     "MagpieParams",
     "MagpieParamsTemplate",
     "MinHashDedup",
+    "NewApiKey",
+    "NewApiKeyRole",
+    "NewApiKeySource",
+    "NewApiKeyStatus",
     "OrcaJob",
     "OrcaJobFormat",
     "OrcaJobMetadata",
@@ -206,6 +241,9 @@ __all__ = (
     "ProviderList",
     "ProviderWait",
     "ProviderWaitCircuit",
+    "QuotaInfo",
+    "QuotaUpdate",
+    "QuotaUpdateLimits",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",
@@ -214,6 +252,9 @@ __all__ = (
     "ResponsesJobMetadata",
     "ResponsesJobRecipe",
     "ResponsesParams",
+    "ReviewLink",
+    "ReviewLinkRequest",
+    "RotateRequest",
     "SampleInfo",
     "Sampling",
     "SeedTask",
@@ -241,6 +282,10 @@ __all__ = (
     "SpotItemRecord",
     "StageCount",
     "StoredVerdict",
+    "TenantQuotas",
+    "TenantQuotasLimits",
+    "TenantQuotasOverrides",
+    "TenantQuotasUsed",
     "UltraChatJob",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
@@ -255,5 +300,8 @@ __all__ = (
     "UltraFeedbackParamsPrinciplesType0Item",
     "Verdict",
     "VerdictVerdict",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookSecret",
     "WeightedGenerator",
 )
