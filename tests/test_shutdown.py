@@ -32,6 +32,7 @@ def test_sigterm_hands_the_running_job_back(alice: Api, fake, workers: Workers, 
     assert any(m.decode().startswith(job_id) for m in r.lrange("rq:queue:synthgen", 0, -1))
     # Handed back, not finished; with its only worker gone the job says it waits for one.
     assert at_stop["status"] == "waiting_for_worker" and at_stop["progress"]["kept"] < 200
+    print(f"\nworker stopped {stopped_after:.1f} s after SIGTERM")
     assert stopped_after < 10, f"the worker took {stopped_after:.1f}s to stop"
     workers.start(1)
     # Resumed without waiting for the lease (SYNTHGEN_LEASE_SECONDS=3 in tests; the
