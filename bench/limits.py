@@ -25,7 +25,7 @@ from typing import Any
 
 import redis
 
-from bench.common import Stack, http_json, log, prompts, run_job, wait_until
+from bench.common import METRICS_TOKEN, Stack, http_json, log, prompts, run_job, wait_until
 
 LIMIT = 16
 LATENCY = 0.1
@@ -49,7 +49,8 @@ licence = "bench"
 
 def scrape(api: str) -> dict[str, float]:
     out = {}
-    with urllib.request.urlopen(f"{api}/metrics", timeout=10) as r:
+    req = urllib.request.Request(f"{api}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
         for line in r.read().decode().splitlines():
             if line and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
