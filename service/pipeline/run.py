@@ -72,6 +72,7 @@ from typing import (
     AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Generic,
     Iterable,
     Sequence,
@@ -699,7 +700,10 @@ class RecipeContext(Generic[SpecT]):
         return await self.generator.complete(prompt, params)
 
     async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
-        self.check()
+        if self.stop_reason is not None:
+            if isinstance(aw, Coroutine):
+                aw.close()  # never sent: close it, or it is "never awaited" at collection
+            raise Stopped(self.stop_reason)
         self.stats.pending["calls"] += 1
         call = asyncio.ensure_future(aw)
         if self._stopping is not None:
