@@ -134,8 +134,11 @@ def table(res: dict[str, Any]) -> str:
     if sc:
         for w, r in sc["ratio"].items():
             aim = ">= 1.7x" if w == "2" else ""
+            c = sc.get("ceiling", {}).get(w)
+            allows = (f"; CPU ms/record worker {c['w_ms']:.2f}, rest {c['o_ms']:.2f}: this machine allows "
+                      f"{c['machine_ratio']:.2f}x, a core per process {c['core_per_process_ratio']:.2f}x") if c else ""
             rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
-                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker)", aim,
+                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker{allows})", aim,
                          _aim(r["median"] >= 1.7) if w == "2" else ""))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
