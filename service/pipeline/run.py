@@ -82,12 +82,22 @@ from typing import (
 import msgspec
 
 from service import defaults, metrics
+from service.domain.costs import NANOS_PER_USD, Price
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
-from service.store.codec import attempt_counter, lost_counter, requests_counter, stage_entered
+from service.store.codec import (
+    COST,
+    COST_UNPRICED,
+    attempt_counter,
+    cost_generator,
+    cost_stage,
+    lost_counter,
+    requests_counter,
+    stage_entered,
+)
 from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
@@ -123,6 +133,9 @@ _spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("synth
 # any slot), or calls made outside any lane.
 UNSETTLED = ("generate", "no_outcome")
 KEPT = ("kept", "kept")
+# The stages a call's cost is charged to (Cost.stages).
+GENERATION = "generation"
+JUDGE = "judge"
 
 
 def _label(provenance: dict[str, Any] | None) -> str:
@@ -266,6 +279,20 @@ class JobStats:
         self._buf.inc("synthgen_provider_tokens", tokens_in, provider=provider, model=model, direction="in")
         self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
 
+    def cost(self, provider: str, model: str, stage: str, price: Price | None, c: Completion) -> int:
+        """Charge one answered call at `price` (None: unpriced, counted as such) to the
+        job, its generator and `stage`; the nano-dollars charged."""
+        if price is None:
+            self.pending[COST_UNPRICED] += 1
+            return 0
+        nanos = price.nanos(c.tokens_in, c.tokens_out)
+        self.pending[COST] += nanos
+        self.pending[cost_generator(f"{provider}/{model}")] += nanos
+        self.pending[cost_stage(stage)] += nanos
+        self._buf.inc("synthgen_provider_cost_usd", nanos / NANOS_PER_USD, provider=provider, model=model,
+                      stage=stage)
+        return nanos
+
     def outcome(self, stage: str, reason: str) -> None:
         """One attempt ended in (stage, reason) (KEPT for a kept record): count it, and
         charge it the requests its lane spent since the lane's last outcome."""
@@ -289,15 +316,22 @@ class JobStats:
 
 
 class Model:
-    """One model at one provider, as a recipe calls it; carries its provenance."""
+    """One model at one provider, as a recipe calls it; carries its provenance and the
+    stage its calls are charged to (`generation`, or `judge` for a judge model)."""
 
-    def __init__(self, run: "RecipeContext[Any]", provider: Provider, model: str, ref: GeneratorRef):
+    def __init__(self, run: "RecipeContext[Any]", provider: Provider, model: str, ref: GeneratorRef,
+                 stage: str = GENERATION):
         self.run = run
         self.provider = provider
         self.model = model
         self.ref = ref
+        self.stage = stage
         self.provenance = {"provider": provider.name, "model": model, "licence": provider.licence}
         self.label = f"{provider.name}/{model}"
+
+    def charged_to(self, stage: str) -> "Model":
+        """The same model, its calls charged to `stage`."""
+        return Model(self.run, self.provider, self.model, self.ref, stage)
 
     @property
     def supports_raw(self) -> bool:
@@ -308,10 +342,10 @@ class Model:
         return self.ref.sampling.over(base)
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.name, self.provider.chat(messages, model=self.model, params=params))
+        return await self.run._call(self, self.provider.chat(messages, model=self.model, params=params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
+        return await self.run._call(self, self.provider.complete(prompt, model=self.model, params=params))
 
 
 class ChunkDone(msgspec.Struct, frozen=True):
@@ -569,13 +603,14 @@ class RecipeContext(Generic[SpecT]):
                 return m
         return self._mix[-1][0]
 
-    def model(self, ref: GeneratorRef) -> Model:
-        """A handle on `ref`; providers are opened once per run and shared by handles."""
+    def model(self, ref: GeneratorRef, stage: str = GENERATION) -> Model:
+        """A handle on `ref`, its calls charged to `stage`; providers are opened once per
+        run and shared by handles."""
         provider = self._providers.get(ref.provider)
         if provider is None:
             provider = self._providers[ref.provider] = self.registry.open(
                 ref.provider, self.stats, self.spec.concurrency, self.runtime.lanes(self.job_id))
-        return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref)
+        return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref, stage)
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -699,7 +734,8 @@ class RecipeContext(Generic[SpecT]):
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
 
-    async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
+    async def _call(self, model: Model, aw: Awaitable[Completion]) -> Completion:
+        provider = model.provider.name
         if self.stop_reason is not None:
             if isinstance(aw, Coroutine):
                 aw.close()  # never sent: close it, or it is "never awaited" at collection
@@ -723,6 +759,7 @@ class RecipeContext(Generic[SpecT]):
             elif self.errors.lost(provider, exc, self.requests_made):
                 await self.stop_job("errors", f"{provider}: {exc}")
             raise
+        self.stats.cost(provider, model.model, model.stage, self.registry.price(provider, model.model), c)
         c.text = redact(c.text)  # provider text is untrusted (service.redact)
         return c
 

@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from service.domain.costs import Price
 from service.domain.job import JobState, new_job_id
 from service.domain.specs import parallelism, spec_hash
 from service.providers.base import CallStats, Completion, LaneSource, Provider, ProviderError
@@ -90,13 +91,14 @@ class ScriptedProvider:
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
                  models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
-                 latency: float = 0.0):
+                 latency: float = 0.0, prices: dict[str, Price] | None = None):
         self.reply = reply
         self.name = name
         self.models = models or ["scripted-model"]
         self.supports_raw = supports_raw
         self.licence = licence
         self.latency = latency
+        self.prices = prices or {}  # as a providers file's `prices` table would give them
         self.calls: list[Call] = []
         self.stats: CallStats | None = None
 
@@ -141,7 +143,7 @@ class ScriptedRegistry(Registry):
             p.name = name  # records carry the configured name, as with a real provider
         super().__init__({
             name: OpenAICompatibleConfig(base_url="memory://", models=p.models, supports_raw=p.supports_raw,
-                                         licence=p.licence)
+                                         licence=p.licence, prices=p.prices)
             for name, p in providers.items()
         })
         self.providers = providers

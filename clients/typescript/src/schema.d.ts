@@ -516,6 +516,31 @@ export interface components {
             le: number;
         };
         /**
+         * Cost
+         * @description What a job has spent so far at the configured prices (every shard's calls).
+         *
+         *     `usd` in total, `per_kept_record_usd` (None before the first kept record), by
+         *     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
+         *     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
+         *     answered calls to models the providers file gives no price for: they count as 0.
+         */
+        Cost: {
+            /** @default {} */
+            generators: {
+                [key: string]: number;
+            };
+            /** @default null */
+            per_kept_record_usd: number | null;
+            /** @default {} */
+            stages: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            unpriced_calls: number;
+            /** @default 0 */
+            usd: number;
+        };
+        /**
          * DecontaminationSpec
          * @description Remove candidates that overlap benchmark items (n-gram overlap).
          */
@@ -767,6 +792,7 @@ export interface components {
          *     the provider's `circuit_wait`.
          */
         Job: {
+            cost: components["schemas"]["Cost"];
             created_at: string;
             error: components["schemas"]["Problem"] | null;
             finished_at: string | null;
@@ -812,6 +838,8 @@ export interface components {
         };
         /** JobReport */
         JobReport: {
+            /** @default null */
+            cost: components["schemas"]["Cost"] | null;
             generators: {
                 [key: string]: components["schemas"]["GeneratorYield"];
             };

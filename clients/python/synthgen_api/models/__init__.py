@@ -13,6 +13,9 @@ from .api_key_source import ApiKeySource
 from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
+from .cost import Cost
+from .cost_generators import CostGenerators
+from .cost_stages import CostStages
 from .decontamination_spec import DecontaminationSpec
 from .decontamination_spec_field import DecontaminationSpecField
 from .decontamination_spec_inline import DecontaminationSpecInline
@@ -167,6 +170,9 @@ __all__ = (
     "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
+    "Cost",
+    "CostGenerators",
+    "CostStages",
     "DecontaminationSpec",
     "DecontaminationSpecField",
     "DecontaminationSpecInline",
