@@ -178,14 +178,14 @@ async def submit(store: JobStore, runtime: WorkerRuntime, spec: dict[str, Any] |
 
 
 def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, ScriptedProvider],
-               settings: Settings | None = None, workers: int = 1) -> Finished:
+               settings: Settings | None = None, workers: int = 1, tenant: str = "harness") -> Finished:
     """Submit `spec` and run it to its end in this process; the finished job.
 
     `spec["generator"]["provider"]` (and any other provider the spec names) must be a
     key of `providers`. Raises InvalidSpec for a spec the API would refuse with a 422 from
     its checks (msgspec's error for one that does not decode). `workers` > 1 runs that
     many workers' `execute` at once on the job (each claims a shard: give the spec a
-    `parallelism`), interleaved on this process's loop.
+    `parallelism`), interleaved on this process's loop. The job is `tenant`'s.
     """
     settings = msgspec.structs.replace(settings or Settings(), redis_url=redis_url)
     runtime = WorkerRuntime(settings, ScriptedRegistry(providers), worker_id="harness")
@@ -196,7 +196,7 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
         client = async_client(redis_url)
         store = JobStore(client)
         try:
-            job_id = await submit(store, runtime, spec)
+            job_id = await submit(store, runtime, spec, tenant)
             fleet = [runtime] + [copy.copy(runtime) for _ in range(workers - 1)]
             for k, rt in enumerate(fleet[1:], 1):
                 rt.worker_id = f"harness-{k}"

@@ -408,6 +408,8 @@ export interface components {
          * @description An Alpaca job: `target` (instruction, input, output) records.
          */
         AlpacaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -514,6 +516,19 @@ export interface components {
         Bucket: {
             count: number;
             le: number;
+        };
+        /**
+         * Budget
+         * @description Hard limits on what one job may spend (docs/costs.md): reaching one stops the job
+         *     like a cancel, its records kept, and fails it `budget-exhausted` naming the limit.
+         */
+        Budget: {
+            /** @default null */
+            max_cost_usd: number | null;
+            /** @default null */
+            max_seconds: number | null;
+            /** @default null */
+            max_tokens: number | null;
         };
         /**
          * Cost
@@ -628,6 +643,8 @@ export interface components {
          * @description An Evol-Instruct job: `target` kept (instruction, output) records.
          */
         EvolInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -909,6 +926,8 @@ export interface components {
          * @description A Magpie job: `target` conversations written from the pre-query template.
          */
         MagpieJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1021,6 +1040,8 @@ export interface components {
          * @description An Orca job: one explanation-style response per query, under a system message.
          */
         OrcaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1131,6 +1152,8 @@ export interface components {
          * @description A PersonaHub job: one persona-driven prompt (and response) per unique persona.
          */
         PersonaHubJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1332,6 +1355,8 @@ export interface components {
          * @description A responses job: one response per prompt.
          */
         ResponsesJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1485,6 +1510,8 @@ export interface components {
          * @description A Self-Instruct job: `target` new instructions with instances.
          */
         SelfInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1573,6 +1600,8 @@ export interface components {
          * @description A Self-Rewarding job: at most one preference pair per prompt.
          */
         SelfRewardingJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1779,6 +1808,8 @@ export interface components {
          * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
          */
         UltraChatJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1866,6 +1897,8 @@ export interface components {
          * @description An UltraFeedback job: one preference pair per prompt (ties and failed judgements rejected).
          */
         UltraFeedbackJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
             /**
              * @description In-flight provider requests.
              * @default 32

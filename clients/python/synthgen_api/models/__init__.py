@@ -13,6 +13,7 @@ from .api_key_source import ApiKeySource
 from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
+from .budget import Budget
 from .cost import Cost
 from .cost_generators import CostGenerators
 from .cost_stages import CostStages
@@ -170,6 +171,7 @@ __all__ = (
     "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
+    "Budget",
     "Cost",
     "CostGenerators",
     "CostStages",

@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.alpaca_job_metadata import AlpacaJobMetadata
     from ..models.alpaca_params import AlpacaParams
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -31,6 +32,7 @@ class AlpacaJob:
     Attributes:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (AlpacaJobRecipe):
+        budget (Budget | None | Unset):
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -53,6 +55,7 @@ class AlpacaJob:
 
     generator: GeneratorRef
     recipe: AlpacaJobRecipe
+    budget: Budget | None | Unset = UNSET
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -71,6 +74,7 @@ class AlpacaJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -79,6 +83,14 @@ class AlpacaJob:
         generator = self.generator.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
 
         concurrency = self.concurrency
 
@@ -175,6 +187,8 @@ class AlpacaJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -214,6 +228,7 @@ class AlpacaJob:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.alpaca_job_metadata import AlpacaJobMetadata
         from ..models.alpaca_params import AlpacaParams
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -226,6 +241,23 @@ class AlpacaJob:
         generator = GeneratorRef.from_dict(d.pop("generator"))
 
         recipe = AlpacaJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -377,6 +409,7 @@ class AlpacaJob:
         alpaca_job = cls(
             generator=generator,
             recipe=recipe,
+            budget=budget,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

@@ -10,6 +10,7 @@ from ..models.persona_hub_job_recipe import PersonaHubJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -31,6 +32,7 @@ class PersonaHubJob:
     Attributes:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (PersonaHubJobRecipe):
+        budget (Budget | None | Unset):
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -53,6 +55,7 @@ class PersonaHubJob:
 
     generator: GeneratorRef
     recipe: PersonaHubJobRecipe
+    budget: Budget | None | Unset = UNSET
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -71,6 +74,7 @@ class PersonaHubJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -79,6 +83,14 @@ class PersonaHubJob:
         generator = self.generator.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
 
         concurrency = self.concurrency
 
@@ -175,6 +187,8 @@ class PersonaHubJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -212,6 +226,7 @@ class PersonaHubJob:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -226,6 +241,23 @@ class PersonaHubJob:
         generator = GeneratorRef.from_dict(d.pop("generator"))
 
         recipe = PersonaHubJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -377,6 +409,7 @@ class PersonaHubJob:
         persona_hub_job = cls(
             generator=generator,
             recipe=recipe,
+            budget=budget,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

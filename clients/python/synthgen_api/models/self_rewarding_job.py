@@ -10,6 +10,7 @@ from ..models.self_rewarding_job_recipe import SelfRewardingJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -32,6 +33,7 @@ class SelfRewardingJob:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         params (SelfRewardingParams): Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements).
         recipe (SelfRewardingJobRecipe):
+        budget (Budget | None | Unset):
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -54,6 +56,7 @@ class SelfRewardingJob:
     generator: GeneratorRef
     params: SelfRewardingParams
     recipe: SelfRewardingJobRecipe
+    budget: Budget | None | Unset = UNSET
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -71,6 +74,7 @@ class SelfRewardingJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -81,6 +85,14 @@ class SelfRewardingJob:
         params = self.params.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
 
         concurrency = self.concurrency
 
@@ -174,6 +186,8 @@ class SelfRewardingJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -209,6 +223,7 @@ class SelfRewardingJob:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -225,6 +240,23 @@ class SelfRewardingJob:
         params = SelfRewardingParams.from_dict(d.pop("params"))
 
         recipe = SelfRewardingJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -370,6 +402,7 @@ class SelfRewardingJob:
             generator=generator,
             params=params,
             recipe=recipe,
+            budget=budget,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,
