@@ -58,19 +58,6 @@ def usd(nanos: int) -> float:
     return round(nanos / NANOS_PER_USD, 9)
 
 
-class BudgetUse(msgspec.Struct, omit_defaults=True):
-    """A job's hard budget (`budget` in its spec) and how much of it is used: `spent`
-    settled, `reserved` held by requests in flight (their worst case)."""
-
-    max_cost_usd: float | None = None
-    max_tokens: int | None = None
-    max_seconds: float | None = None
-    spent_usd: float = 0.0
-    reserved_usd: float = 0.0
-    spent_tokens: int = 0
-    reserved_tokens: int = 0
-
-
 class Cost(msgspec.Struct):
     """What a job has spent so far at the configured prices (every shard's calls).
 
@@ -78,6 +65,9 @@ class Cost(msgspec.Struct):
     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
     answered calls to models the providers file gives no price for: they count as 0.
+    The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+    request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+    their answers stored), `saved_usd` what the hits would have cost.
     """
 
     usd: float = 0.0
@@ -85,3 +75,6 @@ class Cost(msgspec.Struct):
     generators: dict[str, float] = {}
     stages: dict[str, float] = {}
     unpriced_calls: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    saved_usd: float = 0.0

@@ -85,6 +85,11 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     )] = defaults.ERROR_BUDGET
     webhook: Webhook | None = None
     budget: Budget | None = None
+    cache: Annotated[bool | Literal["force"], Meta(
+        description="Reuse answers from the shared response cache for identical requests (same provider, "
+        "model, messages and sampling, seed included): true for deterministic requests only (temperature 0 "
+        "or a seed), \"force\" for every request. Cached answers cost nothing (docs/costs.md).",
+    )] = False
 
     @property
     def recipe(self) -> str:

@@ -85,11 +85,16 @@ from service import defaults, metrics
 from service.domain.costs import NANOS_PER_USD, Price, usd
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats
+from service.pipeline.cache import cacheable, request_hash
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
 from service.store.budgets import NANOS_PER_CENT
+from service.store.cache import GLOBAL as GLOBAL_CACHE
 from service.store.codec import (
+    CACHE_HITS,
+    CACHE_MISSES,
+    CACHE_SAVED,
     COST,
     COST_UNPRICED,
     attempt_counter,
@@ -107,6 +112,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("synthgen.run")
 _enc = msgspec.json.Encoder()
+_completion_dec = msgspec.json.Decoder(Completion)
 SpecT = TypeVar("SpecT", bound=JobSpecBase)
 T = TypeVar("T")
 
@@ -347,11 +353,11 @@ class Model:
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
         chars = sum(len(m.get("content") or "") for m in messages)
         return await self.run._call(self, self.provider.chat(messages, model=self.model, params=params),
-                                    chars, params)
+                                    chars, params, self.run.cache_key(self, "chat", messages, params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.run._call(self, self.provider.complete(prompt, model=self.model, params=params),
-                                    len(prompt), params)
+                                    len(prompt), params, self.run.cache_key(self, "completions", prompt, params))
 
     def worst_case(self, chars: int, params: dict[str, Any]) -> tuple[int, int]:
         """A request's most (nano-dollars, tokens), as a budget reserves it: its prompt at
@@ -574,6 +580,7 @@ class RecipeContext(Generic[SpecT]):
         self._max_tokens = budget.max_tokens or 0 if budget else 0
         self._tenant_cap = tenant_cap
         self.metered = bool(self._max_nanos or self._max_tokens or self._tenant_cap)
+        self.cache_scope = GLOBAL_CACHE if runtime.settings.cache_scope == "global" else tenant
         self.deadline = (started_at or time.time()) + budget.max_seconds if budget and budget.max_seconds else None
         self._reserved = 0
         self._tickets = 0  # target tickets held and not in use (store/shards.py)
@@ -759,17 +766,29 @@ class RecipeContext(Generic[SpecT]):
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
 
+    def cache_key(self, model: Model, endpoint: str, payload: Any, params: dict[str, Any]) -> str | None:
+        """The request's key in the shared response cache, None when this job does not
+        cache it (pipeline/cache.py)."""
+        if not self.spec.cache or not cacheable(self.spec.cache, params):
+            return None
+        return request_hash(model.provider.name, model.model, endpoint, payload, params)
+
     async def _call(self, model: Model, aw: Awaitable[Completion], chars: int = 0,
-                    params: dict[str, Any] | None = None) -> Completion:
+                    params: dict[str, Any] | None = None, key: str | None = None) -> Completion:
         provider = model.provider.name
         held: tuple[int, int] | None = None
+        hit: Completion | None = None
         try:
             if self.stop_reason is None and self.deadline is not None and time.time() > self.deadline:
                 await self.over_time()
+            if self.stop_reason is None and key is not None:
+                hit = await self._cached(model, key)
+                if hit is not None:
+                    return hit
             if self.stop_reason is None and self.metered:
                 held = await self._reserve(model.worst_case(chars, params or {}))
         finally:
-            if self.stop_reason is not None and isinstance(aw, Coroutine):
+            if (self.stop_reason is not None or hit is not None) and isinstance(aw, Coroutine):
                 aw.close()  # never sent: close it, or it is "never awaited" at collection
         if self.stop_reason is not None:
             if held is not None:
@@ -802,6 +821,32 @@ class RecipeContext(Generic[SpecT]):
             if held is not None:
                 await self._settle(held, *spent)
         c.text = redact(c.text)  # provider text is untrusted (service.redact)
+        if key is not None:
+            self.stats.pending[CACHE_MISSES] += 1
+            self.buffer.inc("synthgen_cache_lookups", provider=provider, model=model.model, result="miss")
+            value, settings = _enc.encode(c), self.runtime.settings
+            await retrying(lambda: self.store.cache.put(self.cache_scope, key, value, ttl=settings.cache_ttl_seconds,
+                                                        max_entries=settings.cache_max_entries),
+                           f"job {self.job_id}: cache")
+        return c
+
+    async def _cached(self, model: Model, key: str) -> Completion | None:
+        """The cache's answer to the request `key` (counted as a call of the job, which
+        costs nothing and saves what it would have cost), or None."""
+        raw = await retrying(lambda: self.store.cache.get(self.cache_scope, key), f"job {self.job_id}: cache")
+        if raw is None:
+            return None
+        c = _completion_dec.decode(raw)
+        provider = model.provider.name
+        price = self.registry.price(provider, model.model)
+        saved = price.nanos(c.tokens_in, c.tokens_out) if price is not None else 0
+        pending = self.stats.pending
+        pending["calls"] += 1
+        pending[CACHE_HITS] += 1
+        pending[CACHE_SAVED] += saved
+        self.buffer.inc("synthgen_cache_lookups", provider=provider, model=model.model, result="hit")
+        if saved:
+            self.buffer.inc("synthgen_cache_saved_usd", saved / NANOS_PER_USD, provider=provider, model=model.model)
         return c
 
     # -- hard budgets (store/budgets.py) ----------------------------------------------

@@ -21,7 +21,8 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
   and reason, `lost_last:{provider}` the provider's last such error
 - `cost`: nano-dollars spent at the configured prices (domain/costs.py), `cost_gen:{provider/model}`
   and `cost_stg:{stage}` the same per generator and per stage; `cost_unpriced`: answered
-  calls to models without a price
+  calls to models without a price; `cache_hits cache_misses cache_saved`: the response
+  cache's answers, its misses and the nano-dollars the answers saved
 - `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
   `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
   SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
@@ -56,6 +57,9 @@ COST = "cost"
 COST_UNPRICED = "cost_unpriced"
 COST_GEN_PREFIX = "cost_gen:"
 COST_STAGE_PREFIX = "cost_stg:"
+CACHE_HITS = "cache_hits"
+CACHE_MISSES = "cache_misses"
+CACHE_SAVED = "cache_saved"
 
 
 def cost_generator(label: str) -> str:
@@ -79,6 +83,8 @@ def cost_from_hash(raw: dict[str, str]) -> Cost:
         stages={k[len(COST_STAGE_PREFIX):]: usd(int(v)) for k, v in sorted(raw.items())
                 if k.startswith(COST_STAGE_PREFIX)},
         unpriced_calls=int(raw.get(COST_UNPRICED) or 0),
+        cache_hits=int(raw.get(CACHE_HITS) or 0), cache_misses=int(raw.get(CACHE_MISSES) or 0),
+        saved_usd=usd(int(raw.get(CACHE_SAVED) or 0)),
     )
 
 

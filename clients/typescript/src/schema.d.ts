@@ -411,6 +411,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -538,14 +543,23 @@ export interface components {
          *     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
          *     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
          *     answered calls to models the providers file gives no price for: they count as 0.
+         *     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+         *     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+         *     their answers stored), `saved_usd` what the hits would have cost.
          */
         Cost: {
+            /** @default 0 */
+            cache_hits: number;
+            /** @default 0 */
+            cache_misses: number;
             /** @default {} */
             generators: {
                 [key: string]: number;
             };
             /** @default null */
             per_kept_record_usd: number | null;
+            /** @default 0 */
+            saved_usd: number;
             /** @default {} */
             stages: {
                 [key: string]: number;
@@ -645,6 +659,11 @@ export interface components {
         EvolInstructJob: {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -929,6 +948,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -1043,6 +1067,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -1154,6 +1183,11 @@ export interface components {
         PersonaHubJob: {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1358,6 +1392,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -1513,6 +1552,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -1602,6 +1646,11 @@ export interface components {
         SelfRewardingJob: {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1811,6 +1860,11 @@ export interface components {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
             /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
              * @description In-flight provider requests.
              * @default 32
              */
@@ -1899,6 +1953,11 @@ export interface components {
         UltraFeedbackJob: {
             /** @default null */
             budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32

@@ -24,23 +24,36 @@ class Cost:
     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
     answered calls to models the providers file gives no price for: they count as 0.
+    The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+    request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+    their answers stored), `saved_usd` what the hits would have cost.
 
         Attributes:
+            cache_hits (int | Unset):  Default: 0.
+            cache_misses (int | Unset):  Default: 0.
             generators (CostGenerators | Unset):
             per_kept_record_usd (float | None | Unset):
+            saved_usd (float | Unset):  Default: 0.0.
             stages (CostStages | Unset):
             unpriced_calls (int | Unset):  Default: 0.
             usd (float | Unset):  Default: 0.0.
     """
 
+    cache_hits: int | Unset = 0
+    cache_misses: int | Unset = 0
     generators: CostGenerators | Unset = UNSET
     per_kept_record_usd: float | None | Unset = UNSET
+    saved_usd: float | Unset = 0.0
     stages: CostStages | Unset = UNSET
     unpriced_calls: int | Unset = 0
     usd: float | Unset = 0.0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        cache_hits = self.cache_hits
+
+        cache_misses = self.cache_misses
+
         generators: dict[str, Any] | Unset = UNSET
         if not isinstance(self.generators, Unset):
             generators = self.generators.to_dict()
@@ -50,6 +63,8 @@ class Cost:
             per_kept_record_usd = UNSET
         else:
             per_kept_record_usd = self.per_kept_record_usd
+
+        saved_usd = self.saved_usd
 
         stages: dict[str, Any] | Unset = UNSET
         if not isinstance(self.stages, Unset):
@@ -62,10 +77,16 @@ class Cost:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if cache_hits is not UNSET:
+            field_dict["cache_hits"] = cache_hits
+        if cache_misses is not UNSET:
+            field_dict["cache_misses"] = cache_misses
         if generators is not UNSET:
             field_dict["generators"] = generators
         if per_kept_record_usd is not UNSET:
             field_dict["per_kept_record_usd"] = per_kept_record_usd
+        if saved_usd is not UNSET:
+            field_dict["saved_usd"] = saved_usd
         if stages is not UNSET:
             field_dict["stages"] = stages
         if unpriced_calls is not UNSET:
@@ -81,6 +102,10 @@ class Cost:
         from ..models.cost_stages import CostStages
 
         d = dict(src_dict)
+        cache_hits = d.pop("cache_hits", UNSET)
+
+        cache_misses = d.pop("cache_misses", UNSET)
+
         _generators = d.pop("generators", UNSET)
         generators: CostGenerators | Unset
         if isinstance(_generators, Unset):
@@ -99,6 +124,8 @@ class Cost:
             d.pop("per_kept_record_usd", UNSET)
         )
 
+        saved_usd = d.pop("saved_usd", UNSET)
+
         _stages = d.pop("stages", UNSET)
         stages: CostStages | Unset
         if isinstance(_stages, Unset):
@@ -111,8 +138,11 @@ class Cost:
         usd = d.pop("usd", UNSET)
 
         cost = cls(
+            cache_hits=cache_hits,
+            cache_misses=cache_misses,
             generators=generators,
             per_kept_record_usd=per_kept_record_usd,
+            saved_usd=saved_usd,
             stages=stages,
             unpriced_calls=unpriced_calls,
             usd=usd,

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.evol_instruct_job_cache_type_1 import EvolInstructJobCacheType1
 from ..models.evol_instruct_job_format import EvolInstructJobFormat
 from ..models.evol_instruct_job_recipe import EvolInstructJobRecipe
 from ..types import UNSET, Unset
@@ -33,6 +34,10 @@ class EvolInstructJob:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (EvolInstructJobRecipe):
         budget (Budget | None | Unset):
+        cache (bool | EvolInstructJobCacheType1 | Unset): Reuse answers from the shared response cache for identical
+            requests (same provider, model, messages and sampling, seed included): true for deterministic requests only
+            (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
+            False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -56,6 +61,7 @@ class EvolInstructJob:
     generator: GeneratorRef
     recipe: EvolInstructJobRecipe
     budget: Budget | None | Unset = UNSET
+    cache: bool | EvolInstructJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -91,6 +97,14 @@ class EvolInstructJob:
             budget = self.budget.to_dict()
         else:
             budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, EvolInstructJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -189,6 +203,8 @@ class EvolInstructJob:
         )
         if budget is not UNSET:
             field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -258,6 +274,21 @@ class EvolInstructJob:
             return cast(Budget | None | Unset, data)
 
         budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | EvolInstructJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = EvolInstructJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | EvolInstructJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -410,6 +441,7 @@ class EvolInstructJob:
             generator=generator,
             recipe=recipe,
             budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

@@ -45,6 +45,9 @@ class Job:
                 generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
                 `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
                 answered calls to models the providers file gives no price for: they count as 0.
+                The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+                request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+                their answers stored), `saved_usd` what the hits would have cost.
             created_at (str):
             error (None | Problem):
             finished_at (None | str):

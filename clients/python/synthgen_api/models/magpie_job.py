@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.magpie_job_cache_type_1 import MagpieJobCacheType1
 from ..models.magpie_job_format import MagpieJobFormat
 from ..models.magpie_job_recipe import MagpieJobRecipe
 from ..types import UNSET, Unset
@@ -33,6 +34,9 @@ class MagpieJob:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (MagpieJobRecipe):
         budget (Budget | None | Unset):
+        cache (bool | MagpieJobCacheType1 | Unset): Reuse answers from the shared response cache for identical requests
+            (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature
+            0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default: False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -56,6 +60,7 @@ class MagpieJob:
     generator: GeneratorRef
     recipe: MagpieJobRecipe
     budget: Budget | None | Unset = UNSET
+    cache: bool | MagpieJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -91,6 +96,14 @@ class MagpieJob:
             budget = self.budget.to_dict()
         else:
             budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, MagpieJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -189,6 +202,8 @@ class MagpieJob:
         )
         if budget is not UNSET:
             field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -258,6 +273,21 @@ class MagpieJob:
             return cast(Budget | None | Unset, data)
 
         budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | MagpieJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = MagpieJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | MagpieJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -410,6 +440,7 @@ class MagpieJob:
             generator=generator,
             recipe=recipe,
             budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

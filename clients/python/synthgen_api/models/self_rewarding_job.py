@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.self_rewarding_job_cache_type_1 import SelfRewardingJobCacheType1
 from ..models.self_rewarding_job_format import SelfRewardingJobFormat
 from ..models.self_rewarding_job_recipe import SelfRewardingJobRecipe
 from ..types import UNSET, Unset
@@ -34,6 +35,10 @@ class SelfRewardingJob:
         params (SelfRewardingParams): Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements).
         recipe (SelfRewardingJobRecipe):
         budget (Budget | None | Unset):
+        cache (bool | SelfRewardingJobCacheType1 | Unset): Reuse answers from the shared response cache for identical
+            requests (same provider, model, messages and sampling, seed included): true for deterministic requests only
+            (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
+            False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -57,6 +62,7 @@ class SelfRewardingJob:
     params: SelfRewardingParams
     recipe: SelfRewardingJobRecipe
     budget: Budget | None | Unset = UNSET
+    cache: bool | SelfRewardingJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -93,6 +99,14 @@ class SelfRewardingJob:
             budget = self.budget.to_dict()
         else:
             budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, SelfRewardingJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -188,6 +202,8 @@ class SelfRewardingJob:
         )
         if budget is not UNSET:
             field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -257,6 +273,21 @@ class SelfRewardingJob:
             return cast(Budget | None | Unset, data)
 
         budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | SelfRewardingJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = SelfRewardingJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | SelfRewardingJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -403,6 +434,7 @@ class SelfRewardingJob:
             params=params,
             recipe=recipe,
             budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,
