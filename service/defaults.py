@@ -176,6 +176,18 @@ LIMIT_BATCH = 128
 # A request's token estimate for tpm when it sets no max_tokens: a typical reply; the
 # estimate is corrected by the usage the answer reports.
 TOKENS_ESTIMATE_REPLY = 256
+# Hard budgets (store/budgets.py): a request reserves its worst case before it is sent,
+# its prompt counted at this many characters a token (English runs ~4; 3 leaves room for
+# code and other languages) plus its max_tokens (else TOKENS_ESTIMATE_REPLY).
+BUDGET_CHARS_PER_TOKEN = 3
+# A request whose reservation waits on the requests in flight asks again after this.
+BUDGET_WAIT_SECONDS = 0.05
+# The shared response cache (store/cache.py): an answer is kept this long (a week: a
+# re-run after a crash or a filter change comes within days) ...
+CACHE_TTL_SECONDS = 7 * 86400.0
+# ... and a scope (a tenant) keeps at most this many, the oldest dropped first (at ~2 KB
+# an answer, about 2 GB of Redis).
+CACHE_MAX_ENTRIES = 1_000_000
 # Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
 # 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
 # circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).

@@ -9,8 +9,8 @@ spends of it. The kinds (the Redis side is service/store/quotas.py):
 - `concurrent`: at most `limit` jobs not yet final (queued ones count: a queued job
   holds its place in the shared queue);
 - `daily`: at most `limit` units per UTC day; a submission spends its `amount` up front
-  (records: the job's target, the most it can keep), and `QuotaStore.charge` adds what
-  is only known as a job runs (tokens, cost: the budgets issue adds those limits here);
+  (records: the job's target, the most it can keep); `cost_cents_per_day` is spent by
+  the workers as jobs run (store/budgets.py), and a job that reaches it stops;
 - `per_job`: a bound on one submission (the target), refused whatever was used.
 
 Refusals: a limit that waiting will lift is a 429 `quota-exceeded` with Retry-After
@@ -67,6 +67,11 @@ LIMITS: tuple[Limit, ...] = (
     Limit("records_per_day", "daily", 10_000_000, "records",
           "records asked for per UTC day (each job's target, counted when it is submitted)",
           lambda s: s.target, field="target"),
+    # Charged by the workers as jobs spend (store/budgets.py): a job reaching it stops
+    # budget-exhausted; a tenant over it cannot submit until the next UTC day.
+    Limit("cost_cents_per_day", "daily", 0, "cents",
+          "US cents spent per UTC day at the providers file's prices (docs/costs.md); 0: no cap",
+          lambda s: 0),
 )
 BY_NAME = {limit.name: limit for limit in LIMITS}
 # Seconds a tenant at its concurrent-jobs limit is told to wait: when one of its jobs

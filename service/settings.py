@@ -59,6 +59,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     quotas: dict[str, int] = {}
     outbound_hosts: list[str] = []
     outbound_private: list[str] = []
+    cache_ttl_seconds: float = defaults.CACHE_TTL_SECONDS
+    cache_max_entries: int = defaults.CACHE_MAX_ENTRIES
+    cache_scope: str = "tenant"
 
     @property
     def embedded(self) -> bool:
@@ -85,6 +88,12 @@ def hash_key(key: str) -> str:
 def _bootstrap(value: str) -> BootstrapKey:
     tenant, _, role = value.partition(":")
     return BootstrapKey(tenant=check_tenant(tenant.strip()), role=check_role(role.strip() or "submit"))
+
+
+def _cache_scope(raw: str) -> str:
+    if raw not in ("tenant", "global"):
+        raise ValueError(f"{raw!r} is not one of tenant, global")
+    return raw
 
 
 def _quotas(raw: str) -> dict[str, int]:
@@ -192,6 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOUND_PRIVATE", "outbound_private", _networks,
             "private, loopback or link-local networks (CIDR) an allowed host may still resolve to",
             "unset: none"),
+    Setting("CACHE_TTL_SECONDS", "cache_ttl_seconds", float,
+            "how long the shared response cache keeps an answer (jobs with `cache`; docs/costs.md)"),
+    Setting("CACHE_MAX_ENTRIES", "cache_max_entries", lambda v: max(1, int(v)),
+            "answers the response cache keeps per tenant (or in all, global scope); the oldest go first"),
+    Setting("CACHE_SCOPE", "cache_scope", _cache_scope,
+            "`tenant`: each tenant's jobs share their own cache; `global`: every tenant's jobs share one"),
 )
 
 

@@ -101,6 +101,16 @@ models = ["gone-model"]
 max_retries = 1
 timeout = 5
 
+# Priced (docs/costs.md): its jobs show a cost; fake-model-2 has no price.
+[providers.priced]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model", "fake-model-2"]
+
+[providers.priced.prices.fake-model]
+input = 3.0
+output = 15.0
+
 # Reserved for bob: to any other tenant it does not exist.
 [providers.bobs]
 kind = "openai-compatible"

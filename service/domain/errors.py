@@ -96,6 +96,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
                 "the job kept fewer than its explicit `target`, or (no target) fewer than `min_yield` of its inputs"),
     ProblemType("provider-errors", 502, "A provider lost more calls than the job's error budget allows",
                 "more provider calls failed after retries than `error_budget` allows"),
+    ProblemType("budget-exhausted", 422, "The job reached its budget",
+                "the job reached a hard limit (its `budget`: max_cost_usd, max_tokens, max_seconds; or the "
+                "tenant's cost_cents_per_day); it stopped like a cancel and kept its records"),
     ProblemType("nothing-kept", 422, "The job kept no record", "the job ended with no record kept"),
     # minted by the REAP script (store/jobs.py), whose title must match this one:
     ProblemType("worker-crashed", 500, "The job keeps crashing its worker",

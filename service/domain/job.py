@@ -14,6 +14,7 @@ from typing import Literal
 
 import msgspec
 
+from service.domain.costs import Cost
 from service.domain.review import SpotCheckSummary
 
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
@@ -101,6 +102,7 @@ class JobState(msgspec.Struct):
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     shards: Shards
+    cost: Cost  # at the providers file's prices (docs/costs.md)
 
 
 def new_job_id() -> str:

@@ -62,3 +62,16 @@ class Webhook(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     url: Annotated[str, Meta(min_length=8, max_length=2048, pattern=r"^https?://",
                              description="An http(s) URL on a host the operator allows")]
+
+
+class Budget(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Hard limits on what one job may spend (docs/costs.md): reaching one stops the job
+    like a cancel, its records kept, and fails it `budget-exhausted` naming the limit."""
+
+    max_cost_usd: Annotated[float, Meta(
+        gt=0, le=1e9, description="US dollars at the providers file's prices; no request is sent that could "
+        "take the job past it (each reserves its worst case first)")] | None = None
+    max_tokens: Annotated[int, Meta(
+        ge=1, description="Prompt plus answer tokens over every provider call")] | None = None
+    max_seconds: Annotated[float, Meta(
+        gt=0, le=30 * 86400, description="Wall time from the job's start")] | None = None

@@ -103,6 +103,13 @@ class Recipe(Generic[SpecT]):
                               "which this job refuses (refuse_licences)", ref.provider)
         for stage in spec.stage_specs():
             stage.check(env)
+        if spec.budget is not None and spec.budget.max_cost_usd is not None:
+            for field, ref in refs:  # a cost budget on a model without a price could not hold
+                model = ref.model or env.providers.default_model(ref.provider)
+                if env.providers.price(ref.provider, model) is None:
+                    raise invalid("budget.max_cost_usd", f"{field} {ref.provider}/{model} has no price in the "
+                                  "providers file, so a cost budget cannot be kept (docs/costs.md)",
+                                  spec.budget.max_cost_usd)
         if spec.mix and not self.mixes:
             raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
                           f"{self.mixes_not or 'it has no single generator role'}")

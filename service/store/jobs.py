@@ -20,6 +20,9 @@ Keys (prefix `sg`):
 - `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
 - `sg:job:{id}:exact`      set of exact-duplicate hashes of the job's dedup stage
 - `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
+- `sg:job:{id}:budget`     hash: the job's hard budget as spent and reserved (store/budgets.py,
+                           which also lists the tenant's daily cost keys)
+- `sg:cache:{scope}:*`     the shared response cache (store/cache.py lists its keys)
 - `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
 
 Shards: a job runs as up to `parallelism` shards (`k` = 0..P-1), each held by one worker
@@ -51,6 +54,8 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
+from service.store.budgets import BudgetStore
+from service.store.cache import CacheStore
 from service.store.codec import COUNTERS
 from service.store.limits import LimitStore
 from service.store.shards import (
@@ -299,6 +304,8 @@ class JobStore:
         self._cancel = client.register_script(CANCEL)
         self.shards = ShardStore(client)
         self.limits = LimitStore(client)
+        self.budgets = BudgetStore(client)
+        self.cache = CacheStore(client)
         self._verdict = client.register_script(VERDICT)
         self._spot_draw = client.register_script(SPOT_DRAW)
         self._view = client.register_script(VIEW)

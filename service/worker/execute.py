@@ -45,6 +45,7 @@ from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stop
 from service.recipes import RECIPES, decode_spec
 from service.redact import redact
 from service.settings import Settings
+from service.store.budgets import DAILY_COST
 from service.store.jobs import JobStore
 from service.store.redis import OUTAGE, async_client, retrying
 from service.worker.runtime import WorkerRuntime
@@ -87,6 +88,8 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
                 run.stop(stop)
             elif DRAINING.is_set():
                 run.stop("handoff")
+            elif run.deadline is not None and time.time() > run.deadline:
+                await run.over_time()
             if now - last_renew >= settings.heartbeat_seconds:
                 if not await store.shards.renew(run.job_id, run.shard, worker_id, settings.lease_seconds):
                     log.warning("job %s: lease of shard %d lost; another worker owns it now", run.job_id, run.shard)
@@ -179,15 +182,20 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     recipe = RECIPES[spec.recipe]
     target = int(raw["target"]) if raw.get("target") else None
     stats = JobStats(buffer)
+    tenant = raw.get("tenant", "")
+    started = float(raw.get("started_at") or time.time())
+    # A new run of this shard: what a dead predecessor's requests reserved comes back.
+    await retrying(lambda: store.budgets.reset(job_id, tenant, shard), f"job {job_id}: budget")
+    tenant_cap = await retrying(lambda: store.budgets.tenant_cap(tenant, settings.quotas.get(DAILY_COST, 0)),
+                                f"job {job_id}: quota")
     run: RecipeContext[Any] = RecipeContext(
         job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
         stats=stats, done=set(), kept=int(raw.get("kept") or 0),
-        target=target, tenant=raw.get("tenant", ""),
+        target=target, tenant=tenant, tenant_cap=tenant_cap, started_at=started,
         seed=int(raw["seed"]) if raw.get("seed") else None,
         shard=shard, run=run_no, parallelism=int(raw.get("parallelism") or 1),
         chunk_map=await store.shards.chunk_map(job_id), counters=raw,
     )
-    started = float(raw.get("started_at") or time.time())
     log.info("job %s: shard %d of %s running %s (kept %d of %s)", job_id, shard, run.parallelism, spec.recipe,
              run.kept, target)
     run.start()

@@ -408,6 +408,13 @@ export interface components {
          * @description An Alpaca job: `target` (instruction, input, output) records.
          */
         AlpacaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -516,6 +523,53 @@ export interface components {
             le: number;
         };
         /**
+         * Budget
+         * @description Hard limits on what one job may spend (docs/costs.md): reaching one stops the job
+         *     like a cancel, its records kept, and fails it `budget-exhausted` naming the limit.
+         */
+        Budget: {
+            /** @default null */
+            max_cost_usd: number | null;
+            /** @default null */
+            max_seconds: number | null;
+            /** @default null */
+            max_tokens: number | null;
+        };
+        /**
+         * Cost
+         * @description What a job has spent so far at the configured prices (every shard's calls).
+         *
+         *     `usd` in total, `per_kept_record_usd` (None before the first kept record), by
+         *     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
+         *     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
+         *     answered calls to models the providers file gives no price for: they count as 0.
+         *     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+         *     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+         *     their answers stored), `saved_usd` what the hits would have cost.
+         */
+        Cost: {
+            /** @default 0 */
+            cache_hits: number;
+            /** @default 0 */
+            cache_misses: number;
+            /** @default {} */
+            generators: {
+                [key: string]: number;
+            };
+            /** @default null */
+            per_kept_record_usd: number | null;
+            /** @default 0 */
+            saved_usd: number;
+            /** @default {} */
+            stages: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            unpriced_calls: number;
+            /** @default 0 */
+            usd: number;
+        };
+        /**
          * DecontaminationSpec
          * @description Remove candidates that overlap benchmark items (n-gram overlap).
          */
@@ -603,6 +657,13 @@ export interface components {
          * @description An Evol-Instruct job: `target` kept (instruction, output) records.
          */
         EvolInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -767,6 +828,7 @@ export interface components {
          *     the provider's `circuit_wait`.
          */
         Job: {
+            cost: components["schemas"]["Cost"];
             created_at: string;
             error: components["schemas"]["Problem"] | null;
             finished_at: string | null;
@@ -812,6 +874,8 @@ export interface components {
         };
         /** JobReport */
         JobReport: {
+            /** @default null */
+            cost: components["schemas"]["Cost"] | null;
             generators: {
                 [key: string]: components["schemas"]["GeneratorYield"];
             };
@@ -881,6 +945,13 @@ export interface components {
          * @description A Magpie job: `target` conversations written from the pre-query template.
          */
         MagpieJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -993,6 +1064,13 @@ export interface components {
          * @description An Orca job: one explanation-style response per query, under a system message.
          */
         OrcaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1103,6 +1181,13 @@ export interface components {
          * @description A PersonaHub job: one persona-driven prompt (and response) per unique persona.
          */
         PersonaHubJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1304,6 +1389,13 @@ export interface components {
          * @description A responses job: one response per prompt.
          */
         ResponsesJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1457,6 +1549,13 @@ export interface components {
          * @description A Self-Instruct job: `target` new instructions with instances.
          */
         SelfInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1545,6 +1644,13 @@ export interface components {
          * @description A Self-Rewarding job: at most one preference pair per prompt.
          */
         SelfRewardingJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1751,6 +1857,13 @@ export interface components {
          * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
          */
         UltraChatJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1838,6 +1951,13 @@ export interface components {
          * @description An UltraFeedback job: one preference pair per prompt (ties and failed judgements rejected).
          */
         UltraFeedbackJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32

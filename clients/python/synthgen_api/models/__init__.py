@@ -2,6 +2,7 @@
 
 from .acceptance import Acceptance
 from .alpaca_job import AlpacaJob
+from .alpaca_job_cache_type_1 import AlpacaJobCacheType1
 from .alpaca_job_format import AlpacaJobFormat
 from .alpaca_job_metadata import AlpacaJobMetadata
 from .alpaca_job_recipe import AlpacaJobRecipe
@@ -13,6 +14,10 @@ from .api_key_source import ApiKeySource
 from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
+from .budget import Budget
+from .cost import Cost
+from .cost_generators import CostGenerators
+from .cost_stages import CostStages
 from .decontamination_spec import DecontaminationSpec
 from .decontamination_spec_field import DecontaminationSpecField
 from .decontamination_spec_inline import DecontaminationSpecInline
@@ -24,6 +29,7 @@ from .diversity import Diversity
 from .embedding_dedup import EmbeddingDedup
 from .embedding_dedup_scope import EmbeddingDedupScope
 from .evol_instruct_job import EvolInstructJob
+from .evol_instruct_job_cache_type_1 import EvolInstructJobCacheType1
 from .evol_instruct_job_format import EvolInstructJobFormat
 from .evol_instruct_job_metadata import EvolInstructJobMetadata
 from .evol_instruct_job_recipe import EvolInstructJobRecipe
@@ -51,6 +57,7 @@ from .list_jobs_status_type_1 import ListJobsStatusType1
 from .list_jobs_status_type_2_type_1 import ListJobsStatusType2Type1
 from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
 from .magpie_job import MagpieJob
+from .magpie_job_cache_type_1 import MagpieJobCacheType1
 from .magpie_job_format import MagpieJobFormat
 from .magpie_job_metadata import MagpieJobMetadata
 from .magpie_job_recipe import MagpieJobRecipe
@@ -62,6 +69,7 @@ from .new_api_key_role import NewApiKeyRole
 from .new_api_key_source import NewApiKeySource
 from .new_api_key_status import NewApiKeyStatus
 from .orca_job import OrcaJob
+from .orca_job_cache_type_1 import OrcaJobCacheType1
 from .orca_job_format import OrcaJobFormat
 from .orca_job_metadata import OrcaJobMetadata
 from .orca_job_recipe import OrcaJobRecipe
@@ -73,6 +81,7 @@ from .orca_query import OrcaQuery
 from .orca_query_collection_type_0 import OrcaQueryCollectionType0
 from .outcome_count import OutcomeCount
 from .persona_hub_job import PersonaHubJob
+from .persona_hub_job_cache_type_1 import PersonaHubJobCacheType1
 from .persona_hub_job_format import PersonaHubJobFormat
 from .persona_hub_job_metadata import PersonaHubJobMetadata
 from .persona_hub_job_recipe import PersonaHubJobRecipe
@@ -94,6 +103,7 @@ from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
 from .responses_job import ResponsesJob
+from .responses_job_cache_type_1 import ResponsesJobCacheType1
 from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
 from .responses_job_recipe import ResponsesJobRecipe
@@ -105,6 +115,7 @@ from .sample_info import SampleInfo
 from .sampling import Sampling
 from .seed_task import SeedTask
 from .self_instruct_job import SelfInstructJob
+from .self_instruct_job_cache_type_1 import SelfInstructJobCacheType1
 from .self_instruct_job_format import SelfInstructJobFormat
 from .self_instruct_job_metadata import SelfInstructJobMetadata
 from .self_instruct_job_recipe import SelfInstructJobRecipe
@@ -112,6 +123,7 @@ from .self_instruct_params import SelfInstructParams
 from .self_instruct_params_capitalize import SelfInstructParamsCapitalize
 from .self_instruct_params_mode import SelfInstructParamsMode
 from .self_rewarding_job import SelfRewardingJob
+from .self_rewarding_job_cache_type_1 import SelfRewardingJobCacheType1
 from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
 from .self_rewarding_job_recipe import SelfRewardingJobRecipe
@@ -133,12 +145,14 @@ from .tenant_quotas_limits import TenantQuotasLimits
 from .tenant_quotas_overrides import TenantQuotasOverrides
 from .tenant_quotas_used import TenantQuotasUsed
 from .ultra_chat_job import UltraChatJob
+from .ultra_chat_job_cache_type_1 import UltraChatJobCacheType1
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
 from .ultra_chat_job_recipe import UltraChatJobRecipe
 from .ultra_chat_params import UltraChatParams
 from .ultra_chat_params_sector import UltraChatParamsSector
 from .ultra_feedback_job import UltraFeedbackJob
+from .ultra_feedback_job_cache_type_1 import UltraFeedbackJobCacheType1
 from .ultra_feedback_job_format import UltraFeedbackJobFormat
 from .ultra_feedback_job_metadata import UltraFeedbackJobMetadata
 from .ultra_feedback_job_recipe import UltraFeedbackJobRecipe
@@ -156,6 +170,7 @@ from .weighted_generator import WeightedGenerator
 __all__ = (
     "Acceptance",
     "AlpacaJob",
+    "AlpacaJobCacheType1",
     "AlpacaJobFormat",
     "AlpacaJobMetadata",
     "AlpacaJobRecipe",
@@ -167,6 +182,10 @@ __all__ = (
     "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
+    "Budget",
+    "Cost",
+    "CostGenerators",
+    "CostStages",
     "DecontaminationSpec",
     "DecontaminationSpecField",
     "DecontaminationSpecInline",
@@ -178,6 +197,7 @@ __all__ = (
     "EmbeddingDedup",
     "EmbeddingDedupScope",
     "EvolInstructJob",
+    "EvolInstructJobCacheType1",
     "EvolInstructJobFormat",
     "EvolInstructJobMetadata",
     "EvolInstructJobRecipe",
@@ -205,6 +225,7 @@ __all__ = (
     "ListJobsStatusType2Type1",
     "ListJobsStatusType3Type1",
     "MagpieJob",
+    "MagpieJobCacheType1",
     "MagpieJobFormat",
     "MagpieJobMetadata",
     "MagpieJobRecipe",
@@ -216,6 +237,7 @@ __all__ = (
     "NewApiKeySource",
     "NewApiKeyStatus",
     "OrcaJob",
+    "OrcaJobCacheType1",
     "OrcaJobFormat",
     "OrcaJobMetadata",
     "OrcaJobRecipe",
@@ -227,6 +249,7 @@ __all__ = (
     "OrcaQueryCollectionType0",
     "OutcomeCount",
     "PersonaHubJob",
+    "PersonaHubJobCacheType1",
     "PersonaHubJobFormat",
     "PersonaHubJobMetadata",
     "PersonaHubJobRecipe",
@@ -248,6 +271,7 @@ __all__ = (
     "RecipeInfoSpecSchema",
     "RecipeList",
     "ResponsesJob",
+    "ResponsesJobCacheType1",
     "ResponsesJobFormat",
     "ResponsesJobMetadata",
     "ResponsesJobRecipe",
@@ -259,6 +283,7 @@ __all__ = (
     "Sampling",
     "SeedTask",
     "SelfInstructJob",
+    "SelfInstructJobCacheType1",
     "SelfInstructJobFormat",
     "SelfInstructJobMetadata",
     "SelfInstructJobRecipe",
@@ -266,6 +291,7 @@ __all__ = (
     "SelfInstructParamsCapitalize",
     "SelfInstructParamsMode",
     "SelfRewardingJob",
+    "SelfRewardingJobCacheType1",
     "SelfRewardingJobFormat",
     "SelfRewardingJobMetadata",
     "SelfRewardingJobRecipe",
@@ -287,12 +313,14 @@ __all__ = (
     "TenantQuotasOverrides",
     "TenantQuotasUsed",
     "UltraChatJob",
+    "UltraChatJobCacheType1",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
     "UltraChatJobRecipe",
     "UltraChatParams",
     "UltraChatParamsSector",
     "UltraFeedbackJob",
+    "UltraFeedbackJobCacheType1",
     "UltraFeedbackJobFormat",
     "UltraFeedbackJobMetadata",
     "UltraFeedbackJobRecipe",

@@ -10,6 +10,7 @@ from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.cost import Cost
     from ..models.job_generators import JobGenerators
     from ..models.job_links import JobLinks
     from ..models.outcome_count import OutcomeCount
@@ -38,6 +39,15 @@ class Job:
     the provider's `circuit_wait`.
 
         Attributes:
+            cost (Cost): What a job has spent so far at the configured prices (every shard's calls).
+
+                `usd` in total, `per_kept_record_usd` (None before the first kept record), by
+                generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
+                `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
+                answered calls to models the providers file gives no price for: they count as 0.
+                The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+                request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+                their answers stored), `saved_usd` what the hits would have cost.
             created_at (str):
             error (None | Problem):
             finished_at (None | str):
@@ -61,6 +71,7 @@ class Job:
             waiting_for_provider (list[ProviderWait] | Unset):
     """
 
+    cost: Cost
     created_at: str
     error: None | Problem
     finished_at: None | str
@@ -85,6 +96,8 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         from ..models.problem import Problem
         from ..models.spot_check_summary import SpotCheckSummary
+
+        cost = self.cost.to_dict()
 
         created_at = self.created_at
 
@@ -151,6 +164,7 @@ class Job:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "cost": cost,
                 "created_at": created_at,
                 "error": error,
                 "finished_at": finished_at,
@@ -179,6 +193,7 @@ class Job:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.cost import Cost
         from ..models.job_generators import JobGenerators
         from ..models.job_links import JobLinks
         from ..models.outcome_count import OutcomeCount
@@ -190,6 +205,8 @@ class Job:
         from ..models.stage_count import StageCount
 
         d = dict(src_dict)
+        cost = Cost.from_dict(d.pop("cost"))
+
         created_at = d.pop("created_at")
 
         def _parse_error(data: object) -> None | Problem:
@@ -294,6 +311,7 @@ class Job:
                 waiting_for_provider.append(waiting_for_provider_item)
 
         job = cls(
+            cost=cost,
             created_at=created_at,
             error=error,
             finished_at=finished_at,
