@@ -193,7 +193,7 @@ CACHE_MAX_ENTRIES = 1_000_000
 ESTIMATE_SAMPLE_RECORDS = 20
 # ... and answers within this long (200, the sample finished), else 202 with what the
 # sample has seen so far and its job to poll (GET /v1/jobs/{id}/estimate).
-ESTIMATE_WAIT_SECONDS = 30.0
+ESTIMATE_WAIT_SECONDS = 20.0
 # Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
 # 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
 # circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).

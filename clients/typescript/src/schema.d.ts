@@ -2953,6 +2953,15 @@ export interface operations {
                     "application/json": components["schemas"]["Estimate"];
                 };
             };
+            /** @description The sample is still running (or waits for a worker): the projection so far */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
             /** @description Malformed request or parameter */
             400: {
                 headers: {

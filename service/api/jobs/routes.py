@@ -7,6 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from service import defaults
@@ -57,7 +58,9 @@ class JobController(Controller):
           "job of its own: nothing goes into any other job's records) and projects the whole job from it, each "
           "figure with a 95% interval (docs/costs.md). 200 once the sample ended; 202 with what it has seen so far "
           "when it takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.",
-          responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503))
+          responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503) | {202: ResponseSpec(
+              data_container=Estimate, generate_examples=False,
+              description="The sample is still running (or waits for a worker): the projection so far")})
     async def estimate(self, jobs: Jobs, caller: CallerDep, spec: Body[JobSpecBase]) -> Response[Estimate]:
         est = await jobs.estimate(caller.tenant, spec)
         return Response(est, status_code=200 if est.status in FINAL else 202)

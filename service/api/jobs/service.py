@@ -132,7 +132,9 @@ class JobService:
         meta = {**spec.metadata, ESTIMATE_TARGET: str(target or ""), ESTIMATE_INPUTS: str(inputs or "")}
         sample = msgspec.structs.replace(spec, target=n, parallelism=1, webhook=None, min_yield=None, metadata=meta)
         job, _ = await self.submit(tenant, sample, b"", None)
-        deadline = time.monotonic() + defaults.ESTIMATE_WAIT_SECONDS
+        # No worker alive: nothing would run the sample while this waits (202 at once).
+        wait = defaults.ESTIMATE_WAIT_SECONDS if await self.store.live_workers() else 0.0
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if (await self.state(tenant, job.id)).status in FINAL:
                 break
