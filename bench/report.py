@@ -140,6 +140,15 @@ def table(res: dict[str, Any]) -> str:
             rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
                          f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker{allows})", aim,
                          _aim(r["median"] >= 1.7) if w == "2" else ""))
+    ca = s.get("cache")
+    if ca:
+        rows.append((f"cache: second run of a {ca['n']}-prompt job vs the first (wall time)",
+                     f"{ca['second_over_first']:.3f} ({ca['second_seconds']:.2f} s / {ca['first_seconds']:.2f} s)",
+                     "", ""))
+        rows.append(("cache: provider requests, first / second run",
+                     f"{ca['first_requests']:.0f} / {ca['second_requests']:.0f}", "0 on the second",
+                     _aim(ca["second_requests"] == 0)))
+        rows.append(("cache: first run (writing the cache) vs no cache", f"{ca['first_over_baseline']:.3f}", "", ""))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

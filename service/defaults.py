@@ -188,6 +188,12 @@ CACHE_TTL_SECONDS = 7 * 86400.0
 # ... and a scope (a tenant) keeps at most this many, the oldest dropped first (at ~2 KB
 # an answer, about 2 GB of Redis).
 CACHE_MAX_ENTRIES = 1_000_000
+# An estimate (POST /v1/jobs/estimate) runs the spec to this many kept records: enough
+# attempts for a yield interval of about +-15 points, for the cost of 20 records.
+ESTIMATE_SAMPLE_RECORDS = 20
+# ... and answers within this long (200, the sample finished), else 202 with what the
+# sample has seen so far and its job to poll (GET /v1/jobs/{id}/estimate).
+ESTIMATE_WAIT_SECONDS = 20.0
 # Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
 # 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
 # circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).

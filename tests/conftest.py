@@ -111,6 +111,18 @@ models = ["fake-model", "fake-model-2"]
 input = 3.0
 output = 15.0
 
+# Anthropic's Messages API, served by the same fake server (/v1/messages).
+[providers.claude]
+kind = "anthropic"
+base_url = "{fake_url}/v1"
+models = ["fake-claude"]
+api_key_env = "FAKE_PROVIDER_KEY"
+licence = "test-only"
+
+[providers.claude.prices.fake-claude]
+input = 3.0
+output = 15.0
+
 # Reserved for bob: to any other tenant it does not exist.
 [providers.bobs]
 kind = "openai-compatible"

@@ -67,7 +67,9 @@ class Cost(msgspec.Struct):
     answered calls to models the providers file gives no price for: they count as 0.
     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
-    their answers stored), `saved_usd` what the hits would have cost.
+    their answers stored), `saved_usd` what the hits would have cost. While a job with a
+    target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+    and how long it took per kept record so far (None before its first record).
     """
 
     usd: float = 0.0
@@ -78,3 +80,5 @@ class Cost(msgspec.Struct):
     cache_hits: int = 0
     cache_misses: int = 0
     saved_usd: float = 0.0
+    remaining_usd: float | None = None
+    remaining_seconds: float | None = None

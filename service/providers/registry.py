@@ -2,7 +2,7 @@
 
 ```toml
 [providers.teacher]
-kind = "openai-compatible"          # or "local"
+kind = "openai-compatible"          # or "anthropic" (Messages API), "local"
 base_url = "http://127.0.0.1:8001/v1"
 api_key_env = "TEACHER_API_KEY"     # the key itself never enters the config or the API
 models = ["llama-3.1-70b-instruct", "llama-3.1-8b-instruct"]
@@ -43,13 +43,14 @@ from typing import Union
 import msgspec
 
 from service.domain.costs import Price
+from service.providers.anthropic import AnthropicConfig
 from service.providers.base import CallStats, LaneSource, Provider, ProviderKind
 from service.providers.local import MODEL_ID, LocalConfig
 from service.providers.openai_compat import OpenAICompatibleConfig
 
 # Every provider kind, registered once: its config class (tagged with the kind's name)
 # checks and opens itself.
-KINDS: tuple[type[ProviderKind], ...] = (OpenAICompatibleConfig, LocalConfig)
+KINDS: tuple[type[ProviderKind], ...] = (OpenAICompatibleConfig, AnthropicConfig, LocalConfig)
 ProviderConfig = Union[KINDS]  # type: ignore[valid-type]
 
 

@@ -30,9 +30,12 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 
 from service.domain.costs import Cost, usd
+from service.domain.estimate import remaining
 from service.domain.job import (
     GeneratorCount,
     JobError,
@@ -73,10 +76,17 @@ def cost_stage(stage: str) -> str:
 
 
 def cost_from_hash(raw: dict[str, str]) -> Cost:
-    """The job's cost (in USD) from its nano-dollar counters."""
+    """The job's cost (in USD) from its nano-dollar counters; while it runs, the
+    projected remaining cost and time (domain/estimate.py `remaining`)."""
     total = int(raw.get(COST) or 0)
     kept = int(raw.get("kept") or 0)
+    left: tuple[float | None, float | None] = (None, None)
+    started = _f(raw, "started_at")
+    if raw.get("status") == "running" and started is not None:
+        target = int(raw["target"]) if raw.get("target") else None
+        left = remaining(kept=kept, target=target, nanos=total, elapsed=time.time() - started)
     return Cost(
+        remaining_usd=left[0], remaining_seconds=left[1],
         usd=usd(total), per_kept_record_usd=usd(total // kept) if kept else None,
         generators={k[len(COST_GEN_PREFIX):]: usd(int(v)) for k, v in sorted(raw.items())
                     if k.startswith(COST_GEN_PREFIX)},

@@ -129,6 +129,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate a job's requests, tokens, cost, yield and time from a sample run
+         * @description Runs the spec on a sample (ESTIMATE_SAMPLE_RECORDS kept records, real provider calls, a job of its own: nothing goes into any other job's records) and projects the whole job from it, each figure with a 95% interval (docs/costs.md). 200 once the sample ended; 202 with what it has seen so far when it takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
+         */
+        post: operations["estimateJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -157,6 +177,23 @@ export interface paths {
         put?: never;
         /** Cancel a job; records made so far are kept */
         post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The estimate an estimate's sample job gives, from what it has seen */
+        get: operations["getJobEstimate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -545,7 +582,9 @@ export interface components {
          *     answered calls to models the providers file gives no price for: they count as 0.
          *     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
          *     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
-         *     their answers stored), `saved_usd` what the hits would have cost.
+         *     their answers stored), `saved_usd` what the hits would have cost. While a job with a
+         *     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+         *     and how long it took per kept record so far (None before its first record).
          */
         Cost: {
             /** @default 0 */
@@ -558,6 +597,10 @@ export interface components {
             };
             /** @default null */
             per_kept_record_usd: number | null;
+            /** @default null */
+            remaining_seconds: number | null;
+            /** @default null */
+            remaining_usd: number | null;
             /** @default 0 */
             saved_usd: number;
             /** @default {} */
@@ -651,6 +694,24 @@ export interface components {
              * @default 0.9
              */
             threshold: number;
+        };
+        /** Estimate */
+        Estimate: {
+            cost_usd: components["schemas"]["Range"];
+            inputs: number | null;
+            kept: components["schemas"]["Range"];
+            note: string;
+            /** @default job.estimate */
+            object: string;
+            requests: components["schemas"]["Range"];
+            sample_attempts: number;
+            sample_job: string;
+            sample_kept: number;
+            seconds: components["schemas"]["Range"] | null;
+            status: string;
+            target: number | null;
+            tokens: components["schemas"]["Range"];
+            yield: components["schemas"]["Range"];
         };
         /**
          * EvolInstructJob
@@ -1368,6 +1429,12 @@ export interface components {
             limits: {
                 [key: string]: number | null;
             };
+        };
+        /** Range */
+        Range: {
+            high: number;
+            low: number;
+            value: number;
         };
         /** RecipeInfo */
         RecipeInfo: {
@@ -2864,6 +2931,111 @@ export interface operations {
             };
         };
     };
+    estimateJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description The sample is still running (or waits for a worker): the projection so far */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a tenant quota (Retry-After; `quota` names the limit) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getJob: {
         parameters: {
             query?: never;
@@ -2991,6 +3163,74 @@ export interface operations {
             };
             /** @description The job is already final */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobEstimate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from service import defaults
@@ -17,7 +18,8 @@ from service.api.jobs.schemas import JOB_SPEC, Job, JobPage
 from service.api.jobs.service import MAX_IDEMPOTENCY_KEY, JobService
 from service.api.problems import ApiError, problem_responses, replayed
 from service.domain.access import READ, SUBMIT, TENANT_PATTERN
-from service.domain.job import Status
+from service.domain.estimate import Estimate
+from service.domain.job import FINAL, Status
 from service.domain.specs import JobSpecBase
 
 NDJSON = "application/x-ndjson"
@@ -48,6 +50,26 @@ class JobController(Controller):
     ) -> Response[Job]:
         job, created = await jobs.submit(caller.tenant, spec, await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
+
+    @post("/estimate", operation_id="estimateJob", status_code=200, guards=[require_json, bounded_json],
+          dependencies={"spec": Provide(JOB_SPEC)}, opt=access(SUBMIT),
+          summary="Estimate a job's requests, tokens, cost, yield and time from a sample run",
+          description="Runs the spec on a sample (ESTIMATE_SAMPLE_RECORDS kept records, real provider calls, a "
+          "job of its own: nothing goes into any other job's records) and projects the whole job from it, each "
+          "figure with a 95% interval (docs/costs.md). 200 once the sample ended; 202 with what it has seen so far "
+          "when it takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.",
+          responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503) | {202: ResponseSpec(
+              data_container=Estimate, generate_examples=False,
+              description="The sample is still running (or waits for a worker): the projection so far")})
+    async def estimate(self, jobs: Jobs, caller: CallerDep, spec: Body[JobSpecBase]) -> Response[Estimate]:
+        est = await jobs.estimate(caller.tenant, spec)
+        return Response(est, status_code=200 if est.status in FINAL else 202)
+
+    @get("/{job_id:str}/estimate", operation_id="getJobEstimate", opt=access(READ),
+         summary="The estimate an estimate's sample job gives, from what it has seen",
+         responses=problem_responses(401, 403, 404))
+    async def get_estimate(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Estimate:
+        return await jobs.projection(caller.scope, job_id)
 
     @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first", opt=access(READ),
          responses=problem_responses(400, 401, 403, 404))

@@ -17,23 +17,25 @@ import asyncio
 import builtins
 import hashlib
 import secrets
+import time
 from typing import Any
 
 import msgspec
 
-from service import metrics
+from service import defaults, metrics
 from service.api.jobs.paging import encode_list_cursor, encode_stream_cursor, list_cursor, stream_cursor
 from service.api.jobs.schemas import Job, JobPage
 from service.api.problems import ApiError, bad_field, not_found
 from service.api.signing import Signer
 from service.domain.errors import FieldError, invalid
+from service.domain.estimate import Estimate, project
 from service.domain.job import FINAL, JobState, new_job_id
 from service.domain.limits import ProviderWait
 from service.domain.specs import JobSpecBase, parallelism, spec_hash
 from service.outbound import OutboundPolicy, Refused
 from service.providers.registry import Registry
 from service.quotas import OverQuota, Quotas, Submission
-from service.recipes import RECIPES
+from service.recipes import RECIPES, JobSpec
 from service.recipes.base import Env
 from service.settings import Settings
 from service.store.codec import from_hash
@@ -42,6 +44,11 @@ from service.store.queue import enqueue
 from service.store.webhooks import WebhookStore
 
 MAX_IDEMPOTENCY_KEY = 255
+
+
+# A sample job's metadata: the whole job's target and inputs it stands for.
+ESTIMATE_TARGET = "synthgen.estimate.target"
+ESTIMATE_INPUTS = "synthgen.estimate.inputs"
 
 
 class JobService:
@@ -106,6 +113,58 @@ class JobService:
         await asyncio.to_thread(enqueue, self.sync_redis, self.settings.queue, job_id)
         await self.store.count(metrics.COUNTERS_KEY, msgspec.json.encode(["synthgen_jobs_submitted", spec.recipe]))
         return job, True
+
+    # -- estimates (domain/estimate.py) -------------------------------------------------
+
+    async def estimate(self, tenant: str, spec: JobSpecBase) -> Estimate:
+        """Run `spec` on a sample (a job of its own, ESTIMATE_SAMPLE_RECORDS kept records,
+        one shard, no webhook) and project the whole job from it; waits up to
+        ESTIMATE_WAIT_SECONDS for the sample to end (the estimate's `status` says)."""
+        effective = RECIPES[spec.recipe].check(spec, msgspec.structs.replace(self.env, tenant=tenant))
+        target, inputs = spec.target, None
+        if target is None:  # an input-driven job: its effective target is its number of inputs
+            prompts = getattr(getattr(spec, "params", None), "prompts", None)
+            inputs = effective or (len(prompts) if prompts else None)
+            if not inputs:
+                raise invalid("target", "an estimate of a job without a target needs its inputs inline "
+                              "(params.prompts) or a target")
+        n = min(target or inputs or 1, defaults.ESTIMATE_SAMPLE_RECORDS)
+        meta = {**spec.metadata, ESTIMATE_TARGET: str(target or ""), ESTIMATE_INPUTS: str(inputs or "")}
+        sample = msgspec.structs.replace(spec, target=n, parallelism=1, webhook=None, min_yield=None, metadata=meta)
+        job, _ = await self.submit(tenant, sample, b"", None)
+        # No worker alive: nothing would run the sample while this waits (202 at once).
+        wait = defaults.ESTIMATE_WAIT_SECONDS if await self.store.live_workers() else 0.0
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if (await self.state(tenant, job.id)).status in FINAL:
+                break
+            await asyncio.sleep(0.2)
+        return await self.projection(tenant, job.id)
+
+    async def projection(self, scope: str | None, job_id: str) -> Estimate:
+        """The estimate a sample job (POST /v1/jobs/estimate) gives, from what it has seen."""
+        raw = await self.store.view(job_id, scope)
+        spec_raw = await self.store.spec(job_id, scope)
+        if raw is None or spec_raw is None:
+            raise not_found()
+        spec = msgspec.json.decode(spec_raw, type=JobSpec)
+        meta = spec.metadata
+        if ESTIMATE_TARGET not in meta:
+            raise ApiError.of("not-found", "this job is not an estimate's sample (POST /v1/jobs/estimate makes one)")
+        target = int(meta[ESTIMATE_TARGET]) if meta[ESTIMATE_TARGET] else None
+        inputs = int(meta[ESTIMATE_INPUTS]) if meta.get(ESTIMATE_INPUTS) else None
+        state = from_hash(raw)
+        started = float(raw.get("started_at") or 0) or None
+        ended = float(raw.get("finished_at") or 0) or time.time()
+        cfg = self.env.providers.configs.get(spec.generator.provider)
+        model = spec.generator.model or (cfg.default_models()[0] if cfg and cfg.default_models() else "")
+        rpm = cfg.limits_for(model).rpm if cfg is not None else None
+        p = state.progress
+        return project(sample_job=job_id, status=state.status, kept=p.kept, rejected=p.rejected,
+                       requests=p.requests, tokens=p.tokens_in + p.tokens_out, nanos=int(raw.get("cost") or 0),
+                       seconds=(ended - started) if started else 0.0, target=target, inputs=inputs,
+                       shards=parallelism(spec, target, self.settings.parallelism, self.settings.max_parallelism),
+                       rpm=rpm)
 
     async def _await_job(self, job_id: str, tenant: str) -> Job:
         # The request that won the key may still be writing the job hash.

@@ -28,6 +28,7 @@ from .distribution import Distribution
 from .diversity import Diversity
 from .embedding_dedup import EmbeddingDedup
 from .embedding_dedup_scope import EmbeddingDedupScope
+from .estimate import Estimate
 from .evol_instruct_job import EvolInstructJob
 from .evol_instruct_job_cache_type_1 import EvolInstructJobCacheType1
 from .evol_instruct_job_format import EvolInstructJobFormat
@@ -99,6 +100,7 @@ from .provider_wait_circuit import ProviderWaitCircuit
 from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
+from .range_ import Range
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
@@ -196,6 +198,7 @@ __all__ = (
     "Diversity",
     "EmbeddingDedup",
     "EmbeddingDedupScope",
+    "Estimate",
     "EvolInstructJob",
     "EvolInstructJobCacheType1",
     "EvolInstructJobFormat",
@@ -267,6 +270,7 @@ __all__ = (
     "QuotaInfo",
     "QuotaUpdate",
     "QuotaUpdateLimits",
+    "Range",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",

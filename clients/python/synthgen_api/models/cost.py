@@ -26,13 +26,17 @@ class Cost:
     answered calls to models the providers file gives no price for: they count as 0.
     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
-    their answers stored), `saved_usd` what the hits would have cost.
+    their answers stored), `saved_usd` what the hits would have cost. While a job with a
+    target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+    and how long it took per kept record so far (None before its first record).
 
         Attributes:
             cache_hits (int | Unset):  Default: 0.
             cache_misses (int | Unset):  Default: 0.
             generators (CostGenerators | Unset):
             per_kept_record_usd (float | None | Unset):
+            remaining_seconds (float | None | Unset):
+            remaining_usd (float | None | Unset):
             saved_usd (float | Unset):  Default: 0.0.
             stages (CostStages | Unset):
             unpriced_calls (int | Unset):  Default: 0.
@@ -43,6 +47,8 @@ class Cost:
     cache_misses: int | Unset = 0
     generators: CostGenerators | Unset = UNSET
     per_kept_record_usd: float | None | Unset = UNSET
+    remaining_seconds: float | None | Unset = UNSET
+    remaining_usd: float | None | Unset = UNSET
     saved_usd: float | Unset = 0.0
     stages: CostStages | Unset = UNSET
     unpriced_calls: int | Unset = 0
@@ -63,6 +69,18 @@ class Cost:
             per_kept_record_usd = UNSET
         else:
             per_kept_record_usd = self.per_kept_record_usd
+
+        remaining_seconds: float | None | Unset
+        if isinstance(self.remaining_seconds, Unset):
+            remaining_seconds = UNSET
+        else:
+            remaining_seconds = self.remaining_seconds
+
+        remaining_usd: float | None | Unset
+        if isinstance(self.remaining_usd, Unset):
+            remaining_usd = UNSET
+        else:
+            remaining_usd = self.remaining_usd
 
         saved_usd = self.saved_usd
 
@@ -85,6 +103,10 @@ class Cost:
             field_dict["generators"] = generators
         if per_kept_record_usd is not UNSET:
             field_dict["per_kept_record_usd"] = per_kept_record_usd
+        if remaining_seconds is not UNSET:
+            field_dict["remaining_seconds"] = remaining_seconds
+        if remaining_usd is not UNSET:
+            field_dict["remaining_usd"] = remaining_usd
         if saved_usd is not UNSET:
             field_dict["saved_usd"] = saved_usd
         if stages is not UNSET:
@@ -124,6 +146,24 @@ class Cost:
             d.pop("per_kept_record_usd", UNSET)
         )
 
+        def _parse_remaining_seconds(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        remaining_seconds = _parse_remaining_seconds(d.pop("remaining_seconds", UNSET))
+
+        def _parse_remaining_usd(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        remaining_usd = _parse_remaining_usd(d.pop("remaining_usd", UNSET))
+
         saved_usd = d.pop("saved_usd", UNSET)
 
         _stages = d.pop("stages", UNSET)
@@ -142,6 +182,8 @@ class Cost:
             cache_misses=cache_misses,
             generators=generators,
             per_kept_record_usd=per_kept_record_usd,
+            remaining_seconds=remaining_seconds,
+            remaining_usd=remaining_usd,
             saved_usd=saved_usd,
             stages=stages,
             unpriced_calls=unpriced_calls,

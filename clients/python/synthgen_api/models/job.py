@@ -47,7 +47,9 @@ class Job:
                 answered calls to models the providers file gives no price for: they count as 0.
                 The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
                 request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
-                their answers stored), `saved_usd` what the hits would have cost.
+                their answers stored), `saved_usd` what the hits would have cost. While a job with a
+                target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+                and how long it took per kept record so far (None before its first record).
             created_at (str):
             error (None | Problem):
             finished_at (None | str):
