@@ -73,6 +73,19 @@ RECORDS_PER_SHARD = 200
 CHUNKS_PER_SHARD = 8
 MIN_CHUNK_ITEMS = 16
 MAX_CHUNK_ITEMS = 2000
+# Lines per sealed Parquet segment (service/store/datasets.py): at ~2 KB a record, a
+# job's Redis window stays near 20 MB per stream, and a segment is a few MB of zstd.
+SEAL_RECORDS = 10_000
+# A running job's lines are sealed at least this often, so a slow job's window does not
+# sit in Redis for hours; a minute keeps segments few.
+SEAL_SECONDS = 60.0
+# How often a running shard asks whether a seal is due (one LLEN per stream).
+SEAL_CHECK_SECONDS = 1.0
+# Default retention of finished jobs (days; 0: kept until deleted): an operator's
+# choice, as no default can know what a tenant must keep.
+RETENTION_DAYS = 0.0
+# How often the retention sweep looks for expired jobs and unsealed finished ones.
+SWEEP_SECONDS = 60.0
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
 FLUSH_BATCH = 256
 FLUSH_SECONDS = 0.05

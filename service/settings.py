@@ -59,6 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     quotas: dict[str, int] = {}
     outbound_hosts: list[str] = []
     outbound_private: list[str] = []
+    data_url: str | None = None
+    seal_records: int = defaults.SEAL_RECORDS
+    seal_seconds: float = defaults.SEAL_SECONDS
+    retention_days: float = defaults.RETENTION_DAYS
 
     @property
     def embedded(self) -> bool:
@@ -192,6 +196,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOUND_PRIVATE", "outbound_private", _networks,
             "private, loopback or link-local networks (CIDR) an allowed host may still resolve to",
             "unset: none"),
+    Setting("DATA_URL", "data_url", str, "where sealed records and rejects live (Parquet segments; any fsspec URL, "
+            "`s3://bucket/prefix` included; docs/datasets.md), shared by API and workers",
+            "unset: `{STATE_DIR}/data`"),
+    Setting("SEAL_RECORDS", "seal_records", lambda v: max(1, int(v)),
+            "lines per sealed segment: Redis holds about this many of a job's records (and rejects) at most"),
+    Setting("SEAL_SECONDS", "seal_seconds", float,
+            "a running job's lines are sealed at least this often, even short of a whole segment"),
+    Setting("RETENTION_DAYS", "retention_days", float,
+            "days a finished job is kept before the sweep deletes it (0: until deleted; docs/datasets.md)"),
 )
 
 

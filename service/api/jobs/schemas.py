@@ -7,7 +7,7 @@ import msgspec
 
 from service.api.bodies import JsonBody
 from service.api.problems import Problem
-from service.domain.job import JobState
+from service.domain.job import JobState, rfc3339
 from service.domain.limits import ProviderWait
 from service.recipes import JobSpec
 
@@ -47,14 +47,26 @@ class Job(JobState):
     links: JobLinks
     # Never stored: read at request time for a running job (store/limits.py).
     waiting_for_provider: list[ProviderWait] = []
+    # When the retention sweep deletes this finished job (ISO 8601, like finished_at);
+    # None while it runs, or when finished jobs are kept until deleted (docs/datasets.md).
+    expires_at: str | None = None
     object: str = "job"
 
     @classmethod
-    def of(cls, state: JobState, waits: list[ProviderWait] | None = None) -> "Job":
+    def of(cls, state: JobState, waits: list[ProviderWait] | None = None, retention_s: float = 0) -> "Job":
         fields = {f: getattr(state, f) for f in JobState.__struct_fields__}
         e = state.error
         fields["error"] = Problem(type=e.type, title=e.title, status=e.status, detail=e.detail) if e else None
-        return cls(**fields, links=JobLinks.of(state.id), waiting_for_provider=waits or [])
+        return cls(**fields, links=JobLinks.of(state.id), waiting_for_provider=waits or [],
+                   expires_at=_expiry(state.finished_at, retention_s))
+
+
+def _expiry(finished_at: str | None, retention_s: float) -> str | None:
+    if not finished_at or retention_s <= 0:
+        return None
+    from datetime import datetime
+
+    return rfc3339(datetime.fromisoformat(finished_at.replace("Z", "+00:00")).timestamp() + retention_s)
 
 
 class JobPage(msgspec.Struct):
