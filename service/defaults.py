@@ -79,6 +79,10 @@ SEAL_RECORDS = 10_000
 # A running job's lines are sealed at least this often, so a slow job's window does not
 # sit in Redis for hours; a minute keeps segments few.
 SEAL_SECONDS = 60.0
+# The seal lock's time to live, renewed by its holder after each segment: a sealer that
+# died holding it blocks the job's seals this long at most (one segment takes well
+# under a second to write; ADVANCE's offset check guards a sealer slower than this).
+SEAL_LOCK_SECONDS = 10.0
 # How often a running shard asks whether a seal is due (one LLEN per stream).
 SEAL_CHECK_SECONDS = 1.0
 # Default retention of finished jobs (days; 0: kept until deleted): an operator's

@@ -122,6 +122,13 @@ return 0
 """
 
 
+# Extends the seal lock if this sealer still holds it. ARGV: token, ttl ms. 1 held.
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
 def _fs(url: str) -> tuple[Any, str]:
     """(fsspec filesystem, root path within it) of a data URL or a local path."""
     import fsspec
@@ -244,6 +251,7 @@ class Segments:
         self._advance = client.register_script(ADVANCE)
         self._read = client.register_script(READ)
         self._unlock = client.register_script(UNLOCK)
+        self._renew = client.register_script(RENEW)
 
     # -- reading --------------------------------------------------------------------
 
@@ -297,7 +305,8 @@ class Segments:
                 p.llen(list_key(job_id, kind))
             return dict(zip(KINDS, (int(n) for n in await p.execute())))
 
-    async def seal(self, job_id: str, *, every: int, partial: bool, lock_s: float = 60.0) -> int:
+    async def seal(self, job_id: str, *, every: int, partial: bool,
+                   lock_s: float = defaults.SEAL_LOCK_SECONDS) -> int:
         """Seal what the job's windows hold: whole segments of `every` lines, and with
         `partial` the rest too (a segment of what there is: the time trigger, or the job's
         end). Returns lines sealed; 0 when nothing was due or another sealer holds the lock."""
@@ -321,6 +330,8 @@ class Segments:
                     total += await self._seal_one(job_id, kind, start, lines)
                     if len(lines) < every:
                         break
+                    if not await self._renew(keys=[seal_lock_key(job_id)], args=[token, int(lock_s * 1000)]):
+                        return total  # lost the lock (a stall longer than its TTL): another sealer goes on
         finally:
             await self._unlock(keys=[seal_lock_key(job_id)], args=[token])
         return total

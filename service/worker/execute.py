@@ -206,10 +206,11 @@ class Sealing:
             await asyncio.gather(self.task, return_exceptions=True)
 
 
-async def final_seal(job_id: str, store: JobStore, settings: Settings, tries: int = 50) -> bool:
+async def final_seal(job_id: str, store: JobStore, settings: Settings) -> bool:
     """Seal everything the job's windows hold (the job has ended: no shard commits any
-    more). False when the lock stayed taken or the store failed: the sweep finishes it."""
-    for _ in range(tries):
+    more), waiting out a lock a dead sealer left (its TTL). False when the store failed
+    or the lock stayed taken: the sweep finishes it."""
+    for _ in range(int(defaults.SEAL_LOCK_SECONDS / 0.2) + 10):
         try:
             await store.segments.seal(job_id, every=settings.seal_records, partial=True)
             if not any((await store.segments.windows(job_id)).values()):

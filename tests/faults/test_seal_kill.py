@@ -28,8 +28,9 @@ def test_sigkill_between_publish_and_trim_leaves_exactly_target(service_env: dic
         workers.start(2)
         job_id = alice.submit(responses_spec(n, concurrency=4, parallelism=2)).json()["id"]
         wait_for(lambda: marker.exists(), timeout=120, what="a worker killed during a seal")
+        wait_for(lambda: any(p.poll() is not None for p in workers.procs), timeout=10, what="the worker's death")
         dead = [p for p in workers.procs if p.poll() is not None]
-        assert len(dead) == 1, "exactly one worker died, at the seal"
+        assert len(dead) == 1 and dead[0].returncode == -9, "exactly one worker died (SIGKILL), at the seal"
         workers.start(1)  # what a supervisor would do
         job = alice.wait(job_id, timeout=240)
         records = alice.lines(job_id, limit=97)
