@@ -282,3 +282,64 @@ def test_delete_through_the_api(local: LocalApi, redis_url: str) -> None:
     r2 = redis.Redis.from_url(redis_url)
     assert [k for k in r2.scan_iter(match=f"sg:job:{job_id}*")] == []
     assert not any(job_id.encode() in m for m in r2.zrange("sg:tenant:alice:jobs", 0, -1))
+
+
+def test_exports_round_trip_and_the_card_matches_the_job(local: LocalApi, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    import pyarrow.parquet as pq
+
+    spec = responses_spec(30)
+    job_id = local.submit(spec).json()["id"]
+    job = local.wait(job_id)
+    assert job["status"] == "succeeded"
+    records = local.lines(job_id)
+    ids = [r["id"] for r in records]
+
+    lines = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "jsonl"})
+    assert lines.status_code == 200 and lines.headers["content-type"].startswith("application/x-ndjson")
+    assert [json.loads(x) for x in lines.text.splitlines()] == records
+
+    pq_resp = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "parquet"})
+    assert pq_resp.status_code == 200
+    table = pq.read_table(io.BytesIO(pq_resp.content))
+    assert table.num_rows == len(records) == job["progress"]["kept"]
+    assert table.column("id").to_pylist() == ids
+    assert table.column("response").to_pylist() == [r["response"] for r in records]
+
+    chat = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "jsonl", "output": "sharegpt"})
+    first = json.loads(chat.text.splitlines()[0])
+    assert first["id"] == ids[0]
+    assert [t["from"] for t in first["conversations"]] == ["human", "gpt"]
+    assert first["conversations"][1]["value"] == records[0]["response"]
+
+    bad = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "xlsx"})
+    assert bad.status_code == 400 and "format" in bad.text
+
+    hf = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "hf"})
+    assert hf.status_code == 200 and hf.headers["content-type"].startswith("application/x-tar")
+    with tarfile.open(fileobj=io.BytesIO(hf.content)) as tar:
+        names = sorted(tar.getnames())
+        tar.extractall(tmp_path / "hf", filter="data")
+    assert names == ["README.md", "data/train-00000-of-00001.parquet"]
+    back = pq.read_table(tmp_path / "hf" / "data" / "train-00000-of-00001.parquet")
+    assert back.column("id").to_pylist() == ids
+    card = (tmp_path / "hf" / "README.md").read_text()
+    front = card.split("---")[1]
+    assert "num_examples: %d" % len(records) in front and "path: \"data/train-*\"" in front
+    assert "synthetic" in front
+    stored_spec = local.client.get(f"/v1/jobs/{job_id}/spec").json()
+    p = job["progress"]
+    assert f"seed `{job['seed']}`" in card and job["spec_hash"] in card
+    assert json.dumps({**stored_spec, "seed": job["seed"]}, indent=2) in card  # the spec to run it again
+    assert f"kept {p['kept']}, rejected {p['rejected']}" in card
+    for reason, n in p["rejected_by_reason"].items():
+        assert f"- {reason}: {n}" in card
+    for label, g in job["generators"].items():
+        assert f"| {label} | " in card and f"| {g['kept']} | {g['rejected']} |" in card
+    report = local.client.get(f"/v1/jobs/{job_id}/report").json()
+    d = report["response_words"]
+    assert f"median {d['p50']:g}" in card and f"mean {d['mean']:g}" in card
+    assert f"distinct-1 {report['response_diversity']['distinct_1']:g}" in card
+    assert f"| data/train-00000-of-00001.parquet | {len(records)} | " in card
