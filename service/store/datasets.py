@@ -187,6 +187,7 @@ class DatasetFiles:
         return name
 
     def _names(self, folder: str) -> list[str]:
+        self.fs.invalidate_cache(folder)  # an object store's listing cache may predate another process's write
         try:
             return [posixpath.basename(p.rstrip("/")) for p in self.fs.ls(folder, detail=False)]
         except FileNotFoundError:
@@ -227,6 +228,7 @@ class DatasetFiles:
 
     def files(self, job_id: str) -> list[str]:
         """Every file under the job's folder (published or not)."""
+        self.fs.invalidate_cache(self.job_dir(job_id))
         try:
             return sorted(self.fs.find(self.job_dir(job_id)))
         except FileNotFoundError:
@@ -234,6 +236,7 @@ class DatasetFiles:
 
     def delete_job(self, job_id: str) -> None:
         d = self.job_dir(job_id)
+        self.fs.invalidate_cache(d)
         try:
             if self.fs.exists(d):
                 self.fs.rm(d, recursive=True)

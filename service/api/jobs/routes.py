@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.response import Stream
 
@@ -100,8 +101,9 @@ class JobController(Controller):
          description="Streamed from the dataset store (docs/datasets.md). `format`: `jsonl`, `parquet` (zstd), "
          "or `hf`: a tar of `data/train-0000x-of-0000n.parquet` and a `README.md` dataset card written from the "
          "job. `output` reshapes each record into another output format (default: as stored).",
-         responses=problem_responses(400, 401, 403, 404),
-         response_description="The file (application/x-ndjson, application/vnd.apache.parquet or application/x-tar)")
+         responses=problem_responses(400, 401, 403, 404) | {200: ResponseSpec(
+             data_container=bytes, media_type="application/octet-stream", generate_examples=False,
+             description="The file: application/x-ndjson, application/vnd.apache.parquet or application/x-tar")})
     async def export(
         self, jobs: Jobs, caller: CallerDep, job_id: JobId,
         format: Annotated[Literal["jsonl", "parquet", "hf"], QueryParameter(

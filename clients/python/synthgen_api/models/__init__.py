@@ -30,6 +30,10 @@ from .evol_instruct_job_recipe import EvolInstructJobRecipe
 from .evol_instruct_params import EvolInstructParams
 from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
+from .export_job_format import ExportJobFormat
+from .export_job_output_type_1 import ExportJobOutputType1
+from .export_job_output_type_2_type_1 import ExportJobOutputType2Type1
+from .export_job_output_type_3_type_1 import ExportJobOutputType3Type1
 from .filters import Filters
 from .generator_count import GeneratorCount
 from .generator_ref import GeneratorRef
@@ -184,6 +188,10 @@ __all__ = (
     "EvolInstructParams",
     "EvolInstructParamsEliminateItem",
     "EvolInstructParamsOperationsItem",
+    "ExportJobFormat",
+    "ExportJobOutputType1",
+    "ExportJobOutputType2Type1",
+    "ExportJobOutputType3Type1",
     "Filters",
     "GeneratorCount",
     "GeneratorRef",
