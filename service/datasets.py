@@ -6,8 +6,8 @@ at once only repeat each other:
 - finish deletions a crash interrupted (`sg:jobs:deleting`);
 - seal what finished jobs still hold in Redis (a job failed by the reaper, a queued
   job cancelled, a last shard whose final seal did not get through);
-- delete finished jobs older than the retention (SYNTHGEN_RETENTION_DAYS), with an
-  audit line each.
+- delete finished jobs older than their tenant's retention (the `retention_days` quota:
+  SYNTHGEN_QUOTAS for every tenant, the admin API for one), with an audit line each.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 import time
 
 from service.domain.job import FINAL
+from service.quotas import Quotas
 from service.settings import Settings
 from service.store.jobs import JobStore
 
@@ -41,7 +42,7 @@ def audit_deletion(job_id: str, tenant: str, who: str, why: str) -> None:
     audit.warning("deleted job %s of tenant %s by %s (%s)", job_id, tenant, who, why)
 
 
-async def sweep(store: JobStore, settings: Settings, now: float | None = None) -> dict[str, int]:
+async def sweep(store: JobStore, settings: Settings, quotas: Quotas, now: float | None = None) -> dict[str, int]:
     """One round; how many jobs each step touched."""
     now = time.time() if now is None else now
     done = {"resumed": 0, "sealed": 0, "expired": 0}
@@ -57,12 +58,13 @@ async def sweep(store: JobStore, settings: Settings, now: float | None = None) -
             if not any((await store.segments.windows(job_id)).values()):
                 await store.segments.done_sealing(job_id)
                 done["sealed"] += 1
-    if settings.retention_days > 0:
-        for job_id in await store.expired(now - settings.retention_days * 86400):
-            raw = await store.view(job_id, None) or {}
+    for tenant in await store.tenants():
+        keep = await quotas.retention_seconds(tenant)
+        if keep <= 0:
+            continue
+        for job_id in await store.expired(tenant, now - keep):
             if await delete_job(store, settings, job_id) in FINAL:
-                audit_deletion(job_id, raw.get("tenant", ""), "retention sweep",
-                               f"finished more than {settings.retention_days:g} days ago")
+                audit_deletion(job_id, tenant, "retention sweep", f"finished more than {keep / 86400:g} days ago")
                 done["expired"] += 1
     return done
 
@@ -70,12 +72,14 @@ async def sweep(store: JobStore, settings: Settings, now: float | None = None) -
 def sweep_once(settings: Settings) -> dict[str, int]:
     """One round on a client of its own (the reaper thread is synchronous)."""
     from service.store.datasets import DatasetFiles
+    from service.store.quotas import QuotaStore
     from service.store.redis import async_client
 
     async def go() -> dict[str, int]:
         client = async_client(settings.redis_url or "")
         try:
-            return await sweep(JobStore(client, DatasetFiles.from_settings(settings)), settings)
+            return await sweep(JobStore(client, DatasetFiles.from_settings(settings)), settings,
+                               Quotas(QuotaStore(client), settings.quotas))
         finally:
             await client.aclose()
 

@@ -85,9 +85,6 @@ SEAL_SECONDS = 60.0
 SEAL_LOCK_SECONDS = 10.0
 # How often a running shard asks whether a seal is due (one LLEN per stream).
 SEAL_CHECK_SECONDS = 1.0
-# Default retention of finished jobs (days; 0: kept until deleted): an operator's
-# choice, as no default can know what a tenant must keep.
-RETENTION_DAYS = 0.0
 # How often the retention sweep looks for expired jobs and unsealed finished ones.
 SWEEP_SECONDS = 60.0
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.

@@ -62,7 +62,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_url: str | None = None
     seal_records: int = defaults.SEAL_RECORDS
     seal_seconds: float = defaults.SEAL_SECONDS
-    retention_days: float = defaults.RETENTION_DAYS
 
     @property
     def embedded(self) -> bool:
@@ -203,8 +202,6 @@ SETTINGS: tuple[Setting, ...] = (
             "lines per sealed segment: Redis holds about this many of a job's records (and rejects) at most"),
     Setting("SEAL_SECONDS", "seal_seconds", float,
             "a running job's lines are sealed at least this often, even short of a whole segment"),
-    Setting("RETENTION_DAYS", "retention_days", float,
-            "days a finished job is kept before the sweep deletes it (0: until deleted; docs/datasets.md)"),
 )
 
 

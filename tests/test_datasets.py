@@ -343,3 +343,69 @@ def test_exports_round_trip_and_the_card_matches_the_job(local: LocalApi, tmp_pa
     assert f"median {d['p50']:g}" in card and f"mean {d['mean']:g}" in card
     assert f"distinct-1 {report['response_diversity']['distinct_1']:g}" in card
     assert f"| data/train-00000-of-00001.parquet | {len(records)} | " in card
+
+
+def test_the_sweep_seals_finished_jobs_and_deletes_expired_ones(redis_url: str, tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    from service.datasets import sweep
+    from service.quotas import Quotas
+    from service.store.quotas import QuotaStore
+
+    settings = Settings(redis_url=redis_url, state_dir=str(tmp_path), seal_records=10)
+    tenant, other = f"ret{time.time_ns() % 10**9}", f"keep{time.time_ns() % 10**9}"
+
+    async def go() -> None:
+        client = async_client(redis_url)
+        store = JobStore(client, DatasetFiles.from_settings(settings))
+        quotas = Quotas(QuotaStore(client), {})
+        old, fresh, kept = _job_id(5), _job_id(6), _job_id(7)
+        try:
+            for job, t in ((old, tenant), (fresh, tenant), (kept, other)):
+                await new_job(store, job, t)
+                await commit(store, job, 0, 13)
+                await store.transition(job, "succeeded", stamp="finished_at")
+            await client.hset(f"sg:job:{old}", "finished_at", repr(time.time() - 3 * 86400))
+            await client.zadd(f"sg:tenant:{tenant}:jobs", {old: time.time() - 3 * 86400})
+            await QuotaStore(client).set_overrides(tenant, {"retention_days": 2})
+            with caplog.at_level("INFO", logger="synthgen.audit"):
+                done = await sweep(store, settings, quotas)
+            assert done["expired"] == 1 and done["sealed"] >= 2
+            assert await store.job_keys(old) == [] and DatasetFiles.from_settings(settings).files(old) == []
+            assert f"deleted job {old} of tenant {tenant} by retention sweep" in caplog.text
+            # The others: sealed (their windows were left in Redis), not deleted.
+            for job in (fresh, kept):
+                assert await store.segments.windows(job) == {"records": 0, "rejects": 0}
+                assert [r["n"] for r in await read_all(store, job)] == list(range(13))
+            # The other tenant keeps its jobs (retention 0) however old.
+            assert (await sweep(store, settings, quotas, now=time.time() + 10 * 86400))["expired"] == 1  # fresh
+            assert await store.view(kept, None) is not None
+        finally:
+            await QuotaStore(client).set_overrides(tenant, {"retention_days": None})
+            for job in (old, fresh, kept):
+                await store.delete(job)
+            await client.aclose()
+
+    run(go())
+
+
+def test_expires_at_follows_the_tenants_retention(local: LocalApi) -> None:
+    from support import ADMIN_KEY
+
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    job_id = local.submit(responses_spec(2)).json()["id"]
+    job = local.wait(job_id)
+    assert job["expires_at"] is None
+    try:
+        r = local.client.put("/v1/admin/tenants/alice/quotas", json={"limits": {"retention_days": 3}}, headers=admin)
+        assert r.status_code == 200, r.text
+        job = local.client.get(f"/v1/jobs/{job_id}").json()
+        from datetime import datetime, timedelta
+
+        def at(s: str) -> datetime:
+            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+        assert at(job["expires_at"]) - at(job["finished_at"]) == timedelta(days=3)
+        listed = local.client.get("/v1/jobs", params={"limit": 5}).json()["data"]
+        assert next(j for j in listed if j["id"] == job_id)["expires_at"] == job["expires_at"]
+    finally:
+        local.client.put("/v1/admin/tenants/alice/quotas", json={"limits": {"retention_days": None}}, headers=admin)

@@ -481,16 +481,20 @@ class JobStore:
         """Jobs whose deletion was interrupted (the sweep finishes them)."""
         return [m.decode() for m in await self._r.smembers(DELETING)]
 
-    async def expired(self, before: float, page: int = 500) -> builtins.list[str]:
-        """Finished jobs that ended before `before` (retention), over every tenant's list:
-        only jobs created before it can qualify, so each list is read up to there."""
+    async def tenants(self) -> builtins.list[str]:
+        """Tenants with a job list."""
+        keys = [k.decode() async for k in self._r.scan_iter(match=f"{P}:tenant:*:jobs", count=1000)]
+        return sorted(k[len(P) + 8:-5] for k in keys)
+
+    async def expired(self, tenant: str, before: float, page: int = 500) -> builtins.list[str]:
+        """The tenant's finished jobs that ended before `before` (retention): only jobs
+        created before it can qualify, so the list is read up to there, oldest first."""
+        ids = [m.decode() for m in await self._r.zrangebyscore(tenant_key(tenant), "-inf", before, start=0, num=page)]
         out: builtins.list[str] = []
-        async for key in self._r.scan_iter(match=f"{P}:tenant:*:jobs", count=1000):
-            ids = [m.decode() for m in await self._r.zrangebyscore(key, "-inf", before, start=0, num=page)]
-            for jid, job in zip(ids, await self.views(ids)):
-                fin = job.get("finished_at")
-                if job and job.get("status") in ("succeeded", "failed", "cancelled") and fin and float(fin) < before:
-                    out.append(jid)
+        for jid, job in zip(ids, await self.views(ids)):
+            fin = job.get("finished_at")
+            if job.get("status") in ("succeeded", "failed", "cancelled") and fin and float(fin) < before:
+                out.append(jid)
         return out
 
     async def job_keys(self, job_id: str) -> builtins.list[str]:

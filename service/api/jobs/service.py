@@ -58,7 +58,6 @@ class JobService:
         self.signer = signer
         self.outbound = outbound
         self.webhooks = webhooks
-        self.retention_s = settings.retention_days * 86400
 
     # -- submit ---------------------------------------------------------------------
 
@@ -115,7 +114,7 @@ class JobService:
         for _ in range(100):
             raw = await self.store.view(job_id, tenant)
             if raw is not None:
-                return Job.of(from_hash(raw), retention_s=self.retention_s)
+                return Job.of(from_hash(raw), retention_s=await self.quotas.retention_seconds(tenant))
             await asyncio.sleep(0.02)
         raise ApiError.of("idempotency-in-progress",
                           "a request with this Idempotency-Key is still being processed; retry",
@@ -132,14 +131,21 @@ class JobService:
         return from_hash(raw, live)
 
     async def get(self, scope: str | None, job_id: str) -> Job:
-        state = await self.state(scope, job_id)
+        raw = await self.store.view(job_id, scope)
+        if raw is None:
+            raise not_found()
+        live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
+        state = from_hash(raw, live)
         waits = await self._waits([state.id] if state.status == "running" else [])
-        return Job.of(state, waits.get(state.id), self.retention_s)
+        keep = await self.quotas.retention_seconds(raw["tenant"]) if state.status in FINAL else 0
+        return Job.of(state, waits.get(state.id), keep)
 
     async def rendered(self, job_id: str) -> bytes | None:
         """The job as GET /v1/jobs/{id} serves it (JSON), for its webhook; None if gone."""
         raw = await self.store.view(job_id, None)
-        return msgspec.json.encode(Job.of(from_hash(raw), retention_s=self.retention_s)) if raw else None
+        if not raw:
+            return None
+        return msgspec.json.encode(Job.of(from_hash(raw), retention_s=await self.quotas.retention_seconds(raw["tenant"])))
 
     async def spec(self, scope: str | None, job_id: str) -> bytes:
         spec = await self.store.spec(job_id, scope)
@@ -154,7 +160,8 @@ class JobService:
         nxt = encode_list_cursor(self.signer, tenant, last[0], last[1]) if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
         waits = await self._waits([r["id"] for r in rows if r["status"] == "running"])
-        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"]), self.retention_s) for r in rows], next_cursor=nxt)
+        keep = await self.quotas.retention_seconds(tenant)
+        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"]), keep) for r in rows], next_cursor=nxt)
 
     async def _waits(self, running: builtins.list[str]) -> dict[str, builtins.list[ProviderWait]]:
         """The open circuits the running jobs `running` wait on (one read when none is open)."""
