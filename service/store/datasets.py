@@ -162,29 +162,22 @@ class DatasetFiles:
     def path(self, job_id: str, kind: str, name: str) -> str:
         return posixpath.join(self.root, job_id, kind, name)
 
-    def write(self, job_id: str, kind: str, start: int, ids: list[str], lines: list[bytes]) -> str:
-        """Write lines start.. as one segment: a temporary file, then published under its
-        name (leftovers of a sealer that died at this offset removed first). Its name."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        end = start + len(lines)
+    def open_segment(self, job_id: str, kind: str, start: int, end: int) -> "SegmentWriter":
+        """A writer of the segment holding lines start..end-1, under a temporary name
+        (leftovers of a sealer that died at this offset removed first)."""
         name = segment_name(start, end)
         folder = posixpath.join(self.root, job_id, kind)
         self.fs.makedirs(folder, exist_ok=True)
         for old in self._names(folder):
             if old.startswith(f"{start:012d}-") and old != name:
                 self.fs.rm(posixpath.join(folder, old))
-        table = pa.table({
-            "index": pa.array(range(start, end), pa.int64()),
-            "id": pa.array(ids, pa.string()),
-            "line": pa.array([line.decode() for line in lines], pa.string()),
-        })
-        tmp = posixpath.join(folder, f".tmp-{secrets.token_hex(6)}-{name}")
-        with self.fs.open(tmp, "wb") as f:
-            pq.write_table(table, f, compression="zstd", row_group_size=ROW_GROUP)
-        self.fs.mv(tmp, posixpath.join(folder, name))
-        return name
+        return SegmentWriter(self.fs, folder, name, start)
+
+    def write(self, job_id: str, kind: str, start: int, ids: list[str], lines: list[bytes]) -> str:
+        """Write lines start.. as one published segment at once; its name."""
+        w = self.open_segment(job_id, kind, start, start + len(lines))
+        w.write(ids, lines)
+        return w.publish()
 
     def _names(self, folder: str) -> list[str]:
         self.fs.invalidate_cache(folder)  # an object store's listing cache may predate another process's write
@@ -241,6 +234,48 @@ class DatasetFiles:
             if self.fs.exists(d):
                 self.fs.rm(d, recursive=True)
         except FileNotFoundError:
+            pass
+
+
+class SegmentWriter:
+    """One segment being written: row group by row group into a temporary file, then
+    published under its name (blocking calls, run in a thread)."""
+
+    def __init__(self, fs: Any, folder: str, name: str, start: int):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.fs, self.folder, self.name, self.next = fs, folder, name, start
+        self.tmp = posixpath.join(folder, f".tmp-{secrets.token_hex(6)}-{name}")
+        self._f = fs.open(self.tmp, "wb")
+        self._schema = pa.schema([("index", pa.int64()), ("id", pa.string()), ("line", pa.string())])
+        self._w = pq.ParquetWriter(self._f, self._schema, compression="zstd")
+
+    def write(self, ids: list[str], lines: list[bytes]) -> None:
+        import pyarrow as pa
+
+        n = len(lines)
+        for i in range(0, n, ROW_GROUP):
+            part = lines[i:i + ROW_GROUP]
+            self._w.write_table(pa.table({
+                "index": pa.array(range(self.next, self.next + len(part)), pa.int64()),
+                "id": pa.array(ids[i:i + ROW_GROUP], pa.string()),
+                "line": pa.array([line.decode() for line in part], pa.string()),
+            }, schema=self._schema))
+            self.next += len(part)
+
+    def publish(self) -> str:
+        self._w.close()
+        self._f.close()
+        self.fs.mv(self.tmp, posixpath.join(self.folder, self.name))
+        return self.name
+
+    def abort(self) -> None:
+        try:
+            self._w.close()
+            self._f.close()
+            self.fs.rm(self.tmp)
+        except (OSError, FileNotFoundError):
             pass
 
 
@@ -325,13 +360,16 @@ class Segments:
                 while True:
                     async with self._r.pipeline(transaction=True) as p:
                         p.hget(job_key(job_id), f"sealed:{kind}")
-                        p.lrange(list_key(job_id, kind), 0, every - 1)
-                        raw_sealed, lines = await p.execute()
-                    start = int(raw_sealed or 0)
-                    if not lines or (len(lines) < every and not partial):
+                        p.llen(list_key(job_id, kind))
+                        raw_sealed, held = await p.execute()
+                    start, count = int(raw_sealed or 0), min(int(held), every)
+                    if not count or (count < every and not partial):
                         break
-                    total += await self._seal_one(job_id, kind, start, lines)
-                    if len(lines) < every:
+                    sealed = await self._seal_one(job_id, kind, start, count)
+                    if not sealed:
+                        return total
+                    total += sealed
+                    if count < every:
                         break
                     if not await self._renew(keys=[seal_lock_key(job_id)], args=[token, int(lock_s * 1000)]):
                         return total  # lost the lock (a stall longer than its TTL): another sealer goes on
@@ -339,18 +377,37 @@ class Segments:
             await self._unlock(keys=[seal_lock_key(job_id)], args=[token])
         return total
 
-    async def _seal_one(self, job_id: str, kind: str, start: int, lines: list[bytes]) -> int:
-        ids = [str(_ids.decode(line).id) for line in lines]
-        name = await asyncio.to_thread(self.files.write, job_id, kind, start, ids, lines)
+    async def _seal_one(self, job_id: str, kind: str, start: int, count: int) -> int:
+        """Seal the window's first `count` lines (stream positions start..): read and
+        written one row group at a time, so a sealer holds ROW_GROUP lines, not a
+        segment. Each page is read with `sealed` in one MULTI: list index 0 is line
+        `start` only while `sealed` is still `start` (a sealer whose lock expired while
+        another advanced stops here, its file removed)."""
+        writer = await asyncio.to_thread(self.files.open_segment, job_id, kind, start, start + count)
+        try:
+            for off in range(0, count, ROW_GROUP):
+                async with self._r.pipeline(transaction=True) as p:
+                    p.hget(job_key(job_id), f"sealed:{kind}")
+                    p.lrange(list_key(job_id, kind), off, min(off + ROW_GROUP, count) - 1)
+                    now_sealed, lines = await p.execute()
+                if int(now_sealed or 0) != start or len(lines) != min(ROW_GROUP, count - off):
+                    await asyncio.to_thread(writer.abort)
+                    return 0
+                ids = [str(_ids.decode(line).id) for line in lines]
+                await asyncio.to_thread(writer.write, ids, lines)
+            name = await asyncio.to_thread(writer.publish)
+        except BaseException:
+            await asyncio.to_thread(writer.abort)
+            raise
         _fault_after_publish()
         ok = await self._advance(keys=[job_key(job_id), list_key(job_id, kind), segs_key(job_id, kind)],
-                                 args=[kind, start, start + len(lines), name])
+                                 args=[kind, start, start + count, name])
         if not ok:
             # Another sealer advanced first (our lock expired mid-write): keep its file.
             if name not in await self.segments(job_id, kind):
                 await asyncio.to_thread(self.files.remove, job_id, kind, name)
             return 0
-        return len(lines)
+        return count
 
     async def delete_files(self, job_id: str) -> None:
         await asyncio.to_thread(self.files.delete_job, job_id)
