@@ -52,11 +52,11 @@ async def sweep(store: JobStore, settings: Settings, quotas: Quotas, now: float 
     for job_id in await store.segments.unsealed():
         status = await store.status(job_id)
         if status is None:
-            await store.segments.done_sealing(job_id)
+            await store.sealed_final(job_id)
         elif status in FINAL:
             await store.segments.seal(job_id, every=settings.seal_records, partial=True)
             if not any((await store.segments.windows(job_id)).values()):
-                await store.segments.done_sealing(job_id)
+                await store.sealed_final(job_id)
                 done["sealed"] += 1
     for tenant in await store.tenants():
         keep = await quotas.retention_seconds(tenant)

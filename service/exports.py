@@ -297,6 +297,19 @@ async def hf_files(pages: AsyncIterator[list[bytes]], fmt: str | None, total: in
     return files, models
 
 
+def push_folder(folder: str, repo_id: str, token: str, *, private: bool, message: str, api: Any = None) -> str:
+    """Upload the Hugging Face layout in `folder` to the dataset repo `repo_id` (made if
+    missing); the commit's URL. `api` stands in for huggingface_hub.HfApi in tests (no
+    Hub is reachable from them)."""
+    if api is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    info = api.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=folder, commit_message=message)
+    return str(getattr(info, "commit_url", info))
+
+
 def tar_stream(folder: str, names: list[str], chunk: int = 1 << 20) -> Iterable[bytes]:
     """A tar of `names` (paths under `folder`), produced piece by piece."""
     sink = _Sink()

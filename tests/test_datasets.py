@@ -225,6 +225,7 @@ def test_a_job_run_with_small_segments_keeps_every_record_once(redis_url: str, t
     assert r.llen(f"sg:job:{done.job.id}:records") == 0 and r.llen(f"sg:job:{done.job.id}:rejects") == 0
     assert int(r.hget(f"sg:job:{done.job.id}", "sealed:records") or 0) == 39
     assert not r.sismember("sg:jobs:unsealed", done.job.id)
+    assert not r.exists(f"sg:job:{done.job.id}:ids")  # the commit guard goes with the job's end
     segs = sorted((tmp_path / "data" / done.job.id / "records").iterdir())
     assert len(segs) >= 39 // 7
 
@@ -409,3 +410,43 @@ def test_expires_at_follows_the_tenants_retention(local: LocalApi) -> None:
         assert next(j for j in listed if j["id"] == job_id)["expires_at"] == job["expires_at"]
     finally:
         local.client.put("/v1/admin/tenants/alice/quotas", json={"limits": {"retention_days": None}}, headers=admin)
+
+
+def test_push_needs_the_operators_token_and_uploads_the_layout(local: LocalApi, tmp_path: Path) -> None:
+    """No Hub is reachable here: without a token the route says so (409); the upload
+    itself is checked against the layout it is handed (huggingface_hub's HfApi calls)."""
+    import io
+    import tarfile
+
+    from service.exports import push_folder
+
+    job_id = local.wait(local.submit(responses_spec(3)).json()["id"])["id"]
+    r = local.client.post(f"/v1/jobs/{job_id}/push", json={"repo_id": "org/synthetic-set"})
+    assert r.status_code == 409 and r.json()["type"].endswith("/hub-not-configured"), r.text
+    bad = local.client.post(f"/v1/jobs/{job_id}/push", json={"repo_id": "no slash"})
+    assert bad.status_code == 422 and "repo_id" in bad.text
+
+    hf = local.client.get(f"/v1/jobs/{job_id}/export", params={"format": "hf"})
+    with tarfile.open(fileobj=io.BytesIO(hf.content)) as tar:
+        tar.extractall(tmp_path, filter="data")
+
+    class Api:
+        calls: list[tuple[str, dict[str, Any]]] = []
+
+        def create_repo(self, repo_id: str, **kw: Any) -> None:
+            self.calls.append(("create_repo", {"repo_id": repo_id, **kw}))
+
+        def upload_folder(self, **kw: Any) -> Any:
+            files = sorted(str(p.relative_to(kw["folder_path"])) for p in Path(kw["folder_path"]).rglob("*")
+                           if p.is_file())
+            self.calls.append(("upload_folder", {**kw, "files": files}))
+            return type("CommitInfo", (), {"commit_url": "https://hub.example/commit/1"})()
+
+    api = Api()
+    url = push_folder(str(tmp_path), "org/synthetic-set", "hf_token", private=True, message="m", api=api)
+    assert url == "https://hub.example/commit/1"
+    (c1, k1), (c2, k2) = api.calls
+    assert c1 == "create_repo" and k1 == {"repo_id": "org/synthetic-set", "repo_type": "dataset", "private": True,
+                                          "exist_ok": True}
+    assert c2 == "upload_folder" and k2["repo_type"] == "dataset" and k2["repo_id"] == "org/synthetic-set"
+    assert k2["files"] == ["README.md", "data/train-00000-of-00001.parquet"]

@@ -418,8 +418,6 @@ class Segments:
     async def unsealed(self) -> list[str]:
         return [m.decode() for m in await self._r.smembers(UNSEALED)]
 
-    async def done_sealing(self, job_id: str) -> None:
-        await self._r.srem(UNSEALED, job_id)
 
 
 # Test only (with SYNTHGEN_TEST_RECIPES=1): SIGKILL the process right after a segment is

@@ -13,7 +13,8 @@ Keys (prefix `sg`):
 - `sg:jobs:unsealed`       set of jobs whose final seal is pending
 - `sg:jobs:deleting`       set of jobs being deleted (DELETE_MARK done, keys and files not
                            yet all gone): the sweep finishes what a crash interrupted
-- `sg:job:{id}:ids`        set of item ids already committed (record or reject)
+- `sg:job:{id}:ids`        set of item ids already committed (record or reject); deleted once
+                           the job is final and sealed (`sealed_final`: nothing commits any more)
 - `sg:job:{id}:lease:{k}`  string with TTL: the worker running shard k, refreshed by heartbeat
 - `sg:job:{id}:requeue:{k}` string with TTL: one reaper re-enqueues a dead shard per lease period
 - `sg:job:{id}:chunks`     hash: the job's item chunks (store/shards.py: who owns which)
@@ -282,6 +283,17 @@ return cur
 """
 DELETING = f"{P}:jobs:deleting"
 
+# KEYS: job, its ids set, the unsealed set. ARGV: job id. 1 when the job is final (its
+# ids set deleted, the job out of the unsealed set), 0 otherwise. A missing job is
+# only taken out of the set.
+SEALED_FINAL = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur and cur ~= 'succeeded' and cur ~= 'failed' and cur ~= 'cancelled' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1
+"""
+
 
 def job_key(job_id: str) -> str:
     return f"{P}:job:{job_id}"
@@ -355,6 +367,7 @@ class JobStore:
         self._spot_draw = client.register_script(SPOT_DRAW)
         self._view = client.register_script(VIEW)
         self._delete_mark = client.register_script(DELETE_MARK)
+        self._sealed_final = client.register_script(SEALED_FINAL)
 
     # -- API side ---------------------------------------------------------------------
 
@@ -646,6 +659,12 @@ class JobStore:
             res = await p.execute()
         codes = [int(x) for x in res[0][:-1]] if items else []
         return CommitResult(codes, *(int(v or 0) for v in res[-1]))
+
+    async def sealed_final(self, job_id: str) -> bool:
+        """A final job whose windows are sealed: its ids set (the commit guard, ~70 bytes
+        an item, the one per-job structure that grows with the job) is dropped, and it
+        leaves the unsealed set. False when the job is not final (nothing done)."""
+        return bool(await self._sealed_final(keys=[job_key(job_id), ids_key(job_id), UNSEALED], args=[job_id]))
 
     async def committed_ids(self, job_id: str) -> set[str]:
         return {m.decode() for m in await self._r.smembers(ids_key(job_id))}

@@ -312,7 +312,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
                           f"job {job_id}: final status")
     if sealed:
-        await retrying(lambda: store.segments.done_sealing(job_id), f"job {job_id}: sealed")
+        await retrying(lambda: store.sealed_final(job_id), f"job {job_id}: sealed")
     if prev not in FINAL:
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)

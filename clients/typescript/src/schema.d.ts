@@ -187,6 +187,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push a finished job's dataset to the Hugging Face Hub
+         * @description The layout of `export?format=hf` (data/train-*.parquet and the dataset card), uploaded to a dataset repo with the token the operator configured (SYNTHGEN_HF_TOKEN). 409 `hub-not-configured` without one.
+         */
+        post: operations["pushJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{job_id}/records": {
         parameters: {
             query?: never;
@@ -1287,6 +1307,33 @@ export interface components {
             reason: string;
             retry_at: string | null;
             since: string | null;
+        };
+        /**
+         * PushRequest
+         * @description Where to push a finished job's dataset on the Hugging Face Hub.
+         */
+        PushRequest: {
+            /**
+             * @description Reshape records into this output format (default: as stored)
+             * @default null
+             */
+            output: ("alpaca" | "native" | "openai" | "preference" | "sharegpt") | null;
+            /**
+             * @description Make a new repo private (an existing repo keeps its setting)
+             * @default true
+             */
+            private: boolean;
+            /** @description The dataset repo, `owner/name` (made if missing) */
+            repo_id: string;
+        };
+        /** PushResult */
+        PushResult: {
+            commit_url: string;
+            files: string[];
+            /** @default job.push */
+            object: string;
+            records: number;
+            repo_id: string;
         };
         /**
          * QuotaInfo
@@ -2893,7 +2940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2970,7 +3017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3045,6 +3092,114 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResult"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An upstream service (the Hugging Face Hub) refused the request */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3573,7 +3728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3742,7 +3897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -15,7 +15,7 @@ from service import defaults
 from service.api.auth import CallerDep, access, authorize, require_json
 from service.api.bodies import Body, bounded_json
 from service.api.jobs.paging import MAX_CURSOR, clamp_limit
-from service.api.jobs.schemas import JOB_SPEC, Job, JobPage
+from service.api.jobs.schemas import JOB_SPEC, PUSH, Job, JobPage, PushRequest, PushResult
 from service.api.jobs.service import MAX_IDEMPOTENCY_KEY, JobService
 from service.api.problems import ApiError, problem_responses, replayed
 from service.domain.access import READ, SUBMIT, TENANT_PATTERN
@@ -113,6 +113,15 @@ class JobController(Controller):
     ) -> Stream:
         body, media, name = await jobs.export(caller.scope, job_id, format, output)
         return Stream(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/{job_id:str}/push", operation_id="pushJob", status_code=200, guards=[bounded_json],
+          dependencies={"req": Provide(PUSH)}, opt=access(SUBMIT),
+          summary="Push a finished job's dataset to the Hugging Face Hub",
+          description="The layout of `export?format=hf` (data/train-*.parquet and the dataset card), uploaded to a "
+          "dataset repo with the token the operator configured (SYNTHGEN_HF_TOKEN). 409 `hub-not-configured` "
+          "without one.", responses=problem_responses(400, 401, 403, 404, 409, 422, 502))
+    async def push(self, jobs: Jobs, caller: CallerDep, job_id: JobId, req: Body[PushRequest]) -> PushResult:
+        return await jobs.push(caller.scope, job_id, req)
 
     @get("/{job_id:str}/records", operation_id="listJobRecords", media_type=NDJSON, opt=access(READ),
          summary="Kept records as NDJSON; resume with the X-Next-Cursor header",

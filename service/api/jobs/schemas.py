@@ -3,12 +3,16 @@ with links and its error as a problem), and a page of jobs."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from service.api.bodies import JsonBody
 from service.api.problems import Problem
 from service.domain.job import JobState, rfc3339
 from service.domain.limits import ProviderWait
+from service.pipeline.formats import Format
 from service.recipes import JobSpec
 
 
@@ -74,6 +78,28 @@ class JobPage(msgspec.Struct):
     next_cursor: str | None
     object: str = "list"
 
+
+class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Where to push a finished job's dataset on the Hugging Face Hub."""
+
+    repo_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$",
+                                 description="The dataset repo, `owner/name` (made if missing)")]
+    private: Annotated[bool, Meta(description="Make a new repo private (an existing repo keeps its setting)")] = True
+    output: Annotated[Format | None, Meta(description="Reshape records into this output format (default: as "
+                                                      "stored)")] = None
+
+
+class PushResult(msgspec.Struct):
+    """What was pushed: the repo, the commit, the files of the layout."""
+
+    repo_id: str
+    commit_url: str
+    files: list[str]
+    records: int
+    object: str = "job.push"
+
+
+PUSH = JsonBody(PushRequest, lax=True)
 
 # createJob's body: the tagged union of the recipes' specs, decoded once (service/api/bodies.py).
 JOB_SPEC = JsonBody(JobSpec, kind="invalid-spec")

@@ -23,7 +23,7 @@ import msgspec
 
 from service import exports, metrics
 from service.api.jobs.paging import encode_list_cursor, encode_stream_cursor, list_cursor, stream_cursor
-from service.api.jobs.schemas import Job, JobPage
+from service.api.jobs.schemas import Job, JobPage, PushRequest, PushResult
 from service.api.problems import ApiError, bad_field, not_found
 from service.api.signing import Signer
 from service.datasets import audit_deletion, delete_job
@@ -36,6 +36,7 @@ from service.providers.registry import Registry
 from service.quotas import OverQuota, Quotas, Submission
 from service.recipes import RECIPES
 from service.recipes.base import Env
+from service.redact import redact
 from service.settings import Settings
 from service.store.codec import from_hash
 from service.store.jobs import JobStore
@@ -206,6 +207,29 @@ class JobService:
         with open(f"{folder}/README.md", "w") as f:
             f.write(card)
         return ["README.md", *(path for path, _, _ in files)]
+
+    async def push(self, scope: str | None, job_id: str, req: PushRequest) -> PushResult:
+        """Push the job's Hugging Face layout to the Hub with the operator's token."""
+        token = self.settings.hf_token
+        if not token:
+            raise ApiError.of("hub-not-configured", "this server has no Hugging Face token (SYNTHGEN_HF_TOKEN); "
+                              "download the layout with GET .../export?format=hf instead")
+        state = await self.state(scope, job_id)
+        if state.status not in FINAL:
+            raise ApiError.of("job-not-final", f"the job is {state.status}; push it once it has finished",
+                              job_status=state.status)
+        spec = msgspec.json.decode(await self.spec(scope, job_id))
+        with exports.scratch() as folder:
+            names = await self.hf_layout(state, spec, req.output, folder)
+            try:
+                url = await asyncio.to_thread(exports.push_folder, folder, req.repo_id, token, private=req.private,
+                                              message=f"synthgen job {job_id} ({state.recipe})")
+            except ImportError:
+                raise ApiError.of("hub-not-configured", "huggingface_hub is not installed on this server "
+                                  "(pip install 'synthgen[hub]')") from None
+            except Exception as exc:  # the Hub's answer, never the token (redacted)
+                raise ApiError.of("hub-failed", redact(f"{type(exc).__name__}: {exc}")[:500]) from None
+        return PushResult(repo_id=req.repo_id, commit_url=url, files=names, records=state.progress.kept)
 
     async def _hf(self, state: JobState, spec: dict[str, Any], output: str | None) -> AsyncIterator[bytes]:
         with exports.scratch() as folder:

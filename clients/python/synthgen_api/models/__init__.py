@@ -91,6 +91,9 @@ from .provider_info import ProviderInfo
 from .provider_list import ProviderList
 from .provider_wait import ProviderWait
 from .provider_wait_circuit import ProviderWaitCircuit
+from .push_request import PushRequest
+from .push_request_output_type_0 import PushRequestOutputType0
+from .push_result import PushResult
 from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
@@ -249,6 +252,9 @@ __all__ = (
     "ProviderList",
     "ProviderWait",
     "ProviderWaitCircuit",
+    "PushRequest",
+    "PushRequestOutputType0",
+    "PushResult",
     "QuotaInfo",
     "QuotaUpdate",
     "QuotaUpdateLimits",
