@@ -43,7 +43,7 @@ ROLES = ("admin", "submit", "read", "review")
 # every tenant; submit submits and reads its tenant's jobs; read only reads; review only
 # the spot-check of its tenant. An operation missing here fails the first test below.
 EXPECTED_ROLES: dict[str, set[str]] = {
-    **{op: {"admin", "submit"} for op in ("createJob", "cancelJob", "deleteJob", "createReviewLink",
+    **{op: {"admin", "submit"} for op in ("createJob", "cancelJob", "deleteJob", "pushJob", "createReviewLink",
                                           "getWebhookSecret", "rotateWebhookSecret")},
     **{op: {"admin", "submit", "read"} for op in ("listJobs", "getJob", "getJobSpec", "listJobRecords", "exportJob",
                                                   "listJobRejects", "getJobReport", "getJobWebhook", "listRecipes",
@@ -57,6 +57,7 @@ PUBLIC = {"healthz", "readyz", "reviewPage", "createReviewSession", "deleteRevie
 # A valid body for each operation that takes one.
 BODIES: dict[str, Any] = {
     "createJob": responses_spec(1),
+    "pushJob": {"repo_id": "org/name"},
     "createSpotCheck": {"size": 3},
     "putSpotCheckVerdict": {"verdict": "accept", "reviewer": "Ada"},
     "createReviewLink": {"expires_in": 600},

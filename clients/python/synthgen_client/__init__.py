@@ -8,14 +8,7 @@ and problem+json as typed exceptions.
 
 from synthgen_client.client import FINAL, AsyncSynthgenClient, SynthgenClient
 from synthgen_client.errors import (
-    AuthenticationFailed,
-    Conflict,
-    FieldError,
-    Forbidden,
-    InvalidRequest,
-    NotFound,
-    RateLimited,
-    SynthgenError,
+    AuthenticationFailed, Conflict, FieldError, Forbidden, InvalidRequest, NotFound, RateLimited, SynthgenError,
     Unavailable,
 )
 from synthgen_client.retry import AsyncRetryTransport, RetryPolicy, RetryTransport, retry_after_seconds

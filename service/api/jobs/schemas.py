@@ -83,6 +83,7 @@ class PushRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Where to push a finished job's dataset on the Hugging Face Hub."""
 
     repo_id: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$",
+                                 max_length=193,
                                  description="The dataset repo, `owner/name` (made if missing)")]
     private: Annotated[bool, Meta(description="Make a new repo private (an existing repo keeps its setting)")] = True
     output: Annotated[Format | None, Meta(description="Reshape records into this output format (default: as "

@@ -210,11 +210,11 @@ class JobService:
 
     async def push(self, scope: str | None, job_id: str, req: PushRequest) -> PushResult:
         """Push the job's Hugging Face layout to the Hub with the operator's token."""
+        state = await self.state(scope, job_id)  # another tenant's job: a 404 before anything else
         token = self.settings.hf_token
         if not token:
             raise ApiError.of("hub-not-configured", "this server has no Hugging Face token (SYNTHGEN_HF_TOKEN); "
                               "download the layout with GET .../export?format=hf instead")
-        state = await self.state(scope, job_id)
         if state.status not in FINAL:
             raise ApiError.of("job-not-final", f"the job is {state.status}; push it once it has finished",
                               job_status=state.status)
