@@ -149,6 +149,16 @@ def table(res: dict[str, Any]) -> str:
                      f"{ca['first_requests']:.0f} / {ca['second_requests']:.0f}", "0 on the second",
                      _aim(ca["second_requests"] == 0)))
         rows.append(("cache: first run (writing the cache) vs no cache", f"{ca['first_over_baseline']:.3f}", "", ""))
+    ds = s.get("datasets")
+    if ds:
+        for n, r in ds["by_size"].items():
+            rows.append((f"datasets: {int(n):,} records ({ds['words']}-word replies)",
+                         f"{r['seconds']:,.0f} s; Redis job keys peak {r['redis_job_keys_peak_mib']:.1f} MiB; RSS API "
+                         f"{r['peak_rss_mib']['api']:.0f} / worker {r['peak_rss_mib']['worker']:.0f} MiB; sealed "
+                         f"{r['sealed_bytes'] / 1048576:.1f} MiB", "", "" if r["ok"] else "NOT OK"))
+        rt = ds["ratio"]
+        for k, v in rt.items():
+            rows.append((f"datasets: {k} largest / smallest", f"{v:.2f}x", "<= 1.2x", _aim(v <= 1.2)))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

@@ -73,6 +73,20 @@ RECORDS_PER_SHARD = 200
 CHUNKS_PER_SHARD = 8
 MIN_CHUNK_ITEMS = 16
 MAX_CHUNK_ITEMS = 2000
+# Lines per sealed Parquet segment (service/store/datasets.py): at ~2 KB a record, a
+# job's Redis window stays near 20 MB per stream, and a segment is a few MB of zstd.
+SEAL_RECORDS = 10_000
+# A running job's lines are sealed at least this often, so a slow job's window does not
+# sit in Redis for hours; a minute keeps segments few.
+SEAL_SECONDS = 60.0
+# The seal lock's time to live, renewed by its holder after each segment: a sealer that
+# died holding it blocks the job's seals this long at most (one segment takes well
+# under a second to write; ADVANCE's offset check guards a sealer slower than this).
+SEAL_LOCK_SECONDS = 10.0
+# How often a running shard asks whether a seal is due (one LLEN per stream).
+SEAL_CHECK_SECONDS = 1.0
+# How often the retention sweep looks for expired jobs and unsealed finished ones.
+SWEEP_SECONDS = 60.0
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
 FLUSH_BATCH = 256
 FLUSH_SECONDS = 0.05

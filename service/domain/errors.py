@@ -80,7 +80,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("job-final", 409, "Job already finished", "cancelling a job that already finished"),
     ProblemType("no-records", 409, "Nothing to review", "a spot-check of a job with no kept records yet"),
     ProblemType("job-not-final", 409, "Job still running",
-                "a spot-check of a job that has not finished, without `interim: true`"),
+                "a spot-check of a job that has not finished, without `interim: true`; deleting or pushing a "
+                "job that has not finished"),
+    ProblemType("hub-not-configured", 409, "No Hugging Face token",
+                "a push to the Hub on a server whose operator configured no token (`SYNTHGEN_HF_TOKEN`)"),
+    ProblemType("hub-failed", 502, "The Hub refused the push", "the Hugging Face Hub answered the push with an "
+                "error (the detail says which, without the token)"),
     ProblemType("spotcheck-reviewed", 409, "Sample already reviewed",
                 "a redraw of a spot-check sample that already has verdicts"),
     ProblemType("spotcheck-redrawn", 409, "Sample redrawn",

@@ -194,7 +194,7 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
         from service.worker.execute import execute
 
         client = async_client(redis_url)
-        store = JobStore(client)
+        store = JobStore(client, runtime.files)
         try:
             job_id = await submit(store, runtime, spec, tenant)
             fleet = [runtime] + [copy.copy(runtime) for _ in range(workers - 1)]

@@ -160,7 +160,11 @@ export interface paths {
         get: operations["getJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a finished job and everything it made
+         * @description Its records, rejects, sealed segments, review data and job-scoped vectors are deleted, and its idempotency key is freed. A job still running is a 409: cancel it first.
+         */
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -194,6 +198,46 @@ export interface paths {
         get: operations["getJobEstimate"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's records as one file: JSON lines, Parquet, or a Hugging Face dataset layout
+         * @description Streamed from the dataset store (docs/datasets.md). `format`: `jsonl`, `parquet` (zstd), or `hf`: a tar of `data/train-0000x-of-0000n.parquet` and a `README.md` dataset card written from the job. `output` reshapes each record into another output format (default: as stored).
+         */
+        get: operations["exportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push a finished job's dataset to the Hugging Face Hub
+         * @description The layout of `export?format=hf` (data/train-*.parquet and the dataset card), uploaded to a dataset repo with the token the operator configured (SYNTHGEN_HF_TOKEN). 409 `hub-not-configured` without one.
+         */
+        post: operations["pushJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -892,6 +936,8 @@ export interface components {
             cost: components["schemas"]["Cost"];
             created_at: string;
             error: components["schemas"]["Problem"] | null;
+            /** @default null */
+            expires_at: string | null;
             finished_at: string | null;
             funnel: components["schemas"]["StageCount"][];
             generators: {
@@ -1407,6 +1453,33 @@ export interface components {
             reason: string;
             retry_at: string | null;
             since: string | null;
+        };
+        /**
+         * PushRequest
+         * @description Where to push a finished job's dataset on the Hugging Face Hub.
+         */
+        PushRequest: {
+            /**
+             * @description Reshape records into this output format (default: as stored)
+             * @default null
+             */
+            output: ("alpaca" | "native" | "openai" | "preference" | "sharegpt") | null;
+            /**
+             * @description Make a new repo private (an existing repo keeps its setting)
+             * @default true
+             */
+            private: boolean;
+            /** @description The dataset repo, `owner/name` (made if missing) */
+            repo_id: string;
+        };
+        /** PushResult */
+        PushResult: {
+            commit_url: string;
+            files: string[];
+            /** @default job.push */
+            object: string;
+            records: number;
+            repo_id: string;
         };
         /**
          * QuotaInfo
@@ -3104,6 +3177,81 @@ export interface operations {
             };
         };
     };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancelJob: {
         parameters: {
             query?: never;
@@ -3161,7 +3309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,6 +3379,187 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportJob: {
+        parameters: {
+            query?: {
+                /** @description jsonl, parquet, or hf (a Hugging Face dataset layout, as a tar). */
+                format?: "jsonl" | "parquet" | "hf";
+                /** @description Reshape records into this output format (default: the job's own). */
+                output?: "native" | "openai" | "sharegpt" | "alpaca" | "preference" | null;
+            };
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file: application/x-ndjson, application/vnd.apache.parquet or application/x-tar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResult"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An upstream service (the Hugging Face Hub) refused the request */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3759,7 +4088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3928,7 +4257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -18,15 +18,16 @@ import builtins
 import hashlib
 import secrets
 import time
-from typing import Any
+from typing import Any, AsyncIterator
 
 import msgspec
 
-from service import defaults, metrics
+from service import defaults, exports, metrics
 from service.api.jobs.paging import encode_list_cursor, encode_stream_cursor, list_cursor, stream_cursor
-from service.api.jobs.schemas import Job, JobPage
+from service.api.jobs.schemas import Job, JobPage, PushRequest, PushResult
 from service.api.problems import ApiError, bad_field, not_found
 from service.api.signing import Signer
+from service.datasets import audit_deletion, delete_job
 from service.domain.errors import FieldError, invalid
 from service.domain.estimate import Estimate, project
 from service.domain.job import FINAL, JobState, new_job_id
@@ -37,6 +38,7 @@ from service.providers.registry import Registry
 from service.quotas import OverQuota, Quotas, Submission
 from service.recipes import RECIPES, JobSpec
 from service.recipes.base import Env
+from service.redact import redact
 from service.settings import Settings
 from service.store.codec import from_hash
 from service.store.jobs import JobStore
@@ -103,6 +105,7 @@ class JobService:
             job_id=job_id, tenant=tenant, recipe=spec.recipe, spec_json=spec_json,
             spec_hash=spec_hash(spec), target=target,
             seed=spec.seed if spec.seed is not None else secrets.randbelow(2**31), parallelism=shards,
+            idempotency_key=idempotency_key,
         )
         if spec.webhook is not None:  # in the outbox before the job can end
             await self.webhooks.expect(job_id)
@@ -171,7 +174,7 @@ class JobService:
         for _ in range(100):
             raw = await self.store.view(job_id, tenant)
             if raw is not None:
-                return Job.of(from_hash(raw))
+                return Job.of(from_hash(raw), retention_s=await self.quotas.retention_seconds(tenant))
             await asyncio.sleep(0.02)
         raise ApiError.of("idempotency-in-progress",
                           "a request with this Idempotency-Key is still being processed; retry",
@@ -188,14 +191,21 @@ class JobService:
         return from_hash(raw, live)
 
     async def get(self, scope: str | None, job_id: str) -> Job:
-        state = await self.state(scope, job_id)
+        raw = await self.store.view(job_id, scope)
+        if raw is None:
+            raise not_found()
+        live = await self.store.live_workers() if raw["status"] in ("queued", "running") else None
+        state = from_hash(raw, live)
         waits = await self._waits([state.id] if state.status == "running" else [])
-        return Job.of(state, waits.get(state.id))
+        keep = await self.quotas.retention_seconds(raw["tenant"]) if state.status in FINAL else 0
+        return Job.of(state, waits.get(state.id), keep)
 
     async def rendered(self, job_id: str) -> bytes | None:
         """The job as GET /v1/jobs/{id} serves it (JSON), for its webhook; None if gone."""
         raw = await self.store.view(job_id, None)
-        return msgspec.json.encode(Job.of(from_hash(raw))) if raw else None
+        if not raw:
+            return None
+        return msgspec.json.encode(Job.of(from_hash(raw), retention_s=await self.quotas.retention_seconds(raw["tenant"])))
 
     async def spec(self, scope: str | None, job_id: str) -> bytes:
         spec = await self.store.spec(job_id, scope)
@@ -210,11 +220,82 @@ class JobService:
         nxt = encode_list_cursor(self.signer, tenant, last[0], last[1]) if last else None
         live = await self.store.live_workers() if any(r["status"] in ("queued", "running") for r in rows) else None
         waits = await self._waits([r["id"] for r in rows if r["status"] == "running"])
-        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"])) for r in rows], next_cursor=nxt)
+        keep = await self.quotas.retention_seconds(tenant)
+        return JobPage(data=[Job.of(from_hash(r, live), waits.get(r["id"]), keep) for r in rows], next_cursor=nxt)
 
     async def _waits(self, running: builtins.list[str]) -> dict[str, builtins.list[ProviderWait]]:
         """The open circuits the running jobs `running` wait on (one read when none is open)."""
         return await self.store.limits.waits(running) if running else {}
+
+    async def delete(self, scope: str | None, job_id: str, who: str) -> None:
+        """Delete a finished job and everything it made; another tenant's job is a 404,
+        a job still running a 409."""
+        raw = await self.store.view(job_id, scope)
+        if raw is None:
+            raise not_found()
+        prev = await delete_job(self.store, self.settings, job_id)
+        if prev == "":
+            raise not_found()
+        if prev not in FINAL:
+            raise ApiError.of("job-not-final", f"the job is {prev}; cancel it first, then delete it",
+                              job_status=prev)
+        audit_deletion(job_id, raw.get("tenant", ""), who, "request")
+
+    async def export(self, scope: str | None, job_id: str, file_format: str,
+                     output: str | None) -> tuple[AsyncIterator[bytes], str, str]:
+        """(body, media type, file name) of an export of the job's records (service/exports.py)."""
+        state = await self.state(scope, job_id)
+        pages = self.store.segments.iter_lines(job_id, "records", exports.EXPORT_BATCH)
+        name = f"{job_id}-{output or 'stored'}"
+        if file_format == "jsonl":
+            return exports.jsonl(pages, output), "application/x-ndjson", f"{name}.jsonl"
+        if file_format == "parquet":
+            return exports.parquet(pages, output), "application/vnd.apache.parquet", f"{name}.parquet"
+        spec = msgspec.json.decode(await self.spec(scope, job_id))
+        return self._hf(state, spec, output), "application/x-tar", f"{name}-hf.tar"
+
+    async def hf_layout(self, state: JobState, spec: dict[str, Any], output: str | None, folder: str) -> builtins.list[str]:
+        """Write the Hugging Face layout of the job under `folder`; its files."""
+        from service.domain import report
+
+        pages = self.store.segments.iter_lines(state.id, "records", exports.EXPORT_BATCH)
+        files, models = await exports.hf_files(pages, output, state.progress.kept, folder)
+        rep = await asyncio.to_thread(report.build, state, await self.store.all_records(state.id))
+        card = exports.card(exports.CardInputs(job=state, spec=spec, report=rep, models=models, files=files,
+                                               fmt=output or str(spec.get("format") or "native")))
+        with open(f"{folder}/README.md", "w") as f:
+            f.write(card)
+        return ["README.md", *(path for path, _, _ in files)]
+
+    async def push(self, scope: str | None, job_id: str, req: PushRequest) -> PushResult:
+        """Push the job's Hugging Face layout to the Hub with the operator's token."""
+        state = await self.state(scope, job_id)  # another tenant's job: a 404 before anything else
+        token = self.settings.hf_token
+        if not token:
+            raise ApiError.of("hub-not-configured", "this server has no Hugging Face token (SYNTHGEN_HF_TOKEN); "
+                              "download the layout with GET .../export?format=hf instead")
+        if state.status not in FINAL:
+            raise ApiError.of("job-not-final", f"the job is {state.status}; push it once it has finished",
+                              job_status=state.status)
+        spec = msgspec.json.decode(await self.spec(scope, job_id))
+        with exports.scratch() as folder:
+            names = await self.hf_layout(state, spec, req.output, folder)
+            try:
+                url = await asyncio.to_thread(exports.push_folder, folder, req.repo_id, token, private=req.private,
+                                              message=f"synthgen job {job_id} ({state.recipe})")
+            except ImportError:
+                raise ApiError.of("hub-not-configured", "huggingface_hub is not installed on this server "
+                                  "(pip install 'synthgen[hub]')") from None
+            except Exception as exc:  # the Hub's answer, never the token (redacted)
+                raise ApiError.of("hub-failed", redact(f"{type(exc).__name__}: {exc}")[:500]) from None
+        return PushResult(repo_id=req.repo_id, commit_url=url, files=names, records=state.progress.kept)
+
+    async def _hf(self, state: JobState, spec: dict[str, Any], output: str | None) -> AsyncIterator[bytes]:
+        with exports.scratch() as folder:
+            names = await self.hf_layout(state, spec, output, folder)
+            for piece in exports.tar_stream(folder, names):
+                if piece:
+                    yield piece
 
     async def cancel(self, scope: str | None, job_id: str) -> Job:
         if await self.store.view(job_id, scope) is None:

@@ -37,6 +37,10 @@ from .evol_instruct_job_recipe import EvolInstructJobRecipe
 from .evol_instruct_params import EvolInstructParams
 from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
+from .export_job_format import ExportJobFormat
+from .export_job_output_type_1 import ExportJobOutputType1
+from .export_job_output_type_2_type_1 import ExportJobOutputType2Type1
+from .export_job_output_type_3_type_1 import ExportJobOutputType3Type1
 from .filters import Filters
 from .generator_count import GeneratorCount
 from .generator_ref import GeneratorRef
@@ -97,6 +101,9 @@ from .provider_info import ProviderInfo
 from .provider_list import ProviderList
 from .provider_wait import ProviderWait
 from .provider_wait_circuit import ProviderWaitCircuit
+from .push_request import PushRequest
+from .push_request_output_type_0 import PushRequestOutputType0
+from .push_result import PushResult
 from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
@@ -207,6 +214,10 @@ __all__ = (
     "EvolInstructParams",
     "EvolInstructParamsEliminateItem",
     "EvolInstructParamsOperationsItem",
+    "ExportJobFormat",
+    "ExportJobOutputType1",
+    "ExportJobOutputType2Type1",
+    "ExportJobOutputType3Type1",
     "Filters",
     "GeneratorCount",
     "GeneratorRef",
@@ -267,6 +278,9 @@ __all__ = (
     "ProviderList",
     "ProviderWait",
     "ProviderWaitCircuit",
+    "PushRequest",
+    "PushRequestOutputType0",
+    "PushResult",
     "QuotaInfo",
     "QuotaUpdate",
     "QuotaUpdateLimits",

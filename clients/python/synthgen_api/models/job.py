@@ -69,6 +69,7 @@ class Job:
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):
             status (JobStatus):
+            expires_at (None | str | Unset):
             object_ (str | Unset):  Default: 'job'.
             waiting_for_provider (list[ProviderWait] | Unset):
     """
@@ -91,6 +92,7 @@ class Job:
     spotcheck: None | SpotCheckSummary
     started_at: None | str
     status: JobStatus
+    expires_at: None | str | Unset = UNSET
     object_: str | Unset = "job"
     waiting_for_provider: list[ProviderWait] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -153,6 +155,12 @@ class Job:
 
         status = self.status.value
 
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        else:
+            expires_at = self.expires_at
+
         object_ = self.object_
 
         waiting_for_provider: list[dict[str, Any]] | Unset = UNSET
@@ -186,6 +194,8 @@ class Job:
                 "status": status,
             }
         )
+        if expires_at is not UNSET:
+            field_dict["expires_at"] = expires_at
         if object_ is not UNSET:
             field_dict["object"] = object_
         if waiting_for_provider is not UNSET:
@@ -299,6 +309,15 @@ class Job:
 
         status = JobStatus(d.pop("status"))
 
+        def _parse_expires_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
         object_ = d.pop("object", UNSET)
 
         _waiting_for_provider = d.pop("waiting_for_provider", UNSET)
@@ -331,6 +350,7 @@ class Job:
             spotcheck=spotcheck,
             started_at=started_at,
             status=status,
+            expires_at=expires_at,
             object_=object_,
             waiting_for_provider=waiting_for_provider,
         )
