@@ -53,8 +53,10 @@ def test_a_cost_budget_stops_the_job_within_one_request_of_it_across_workers(red
     # 2 workers x 8 requests in flight; each reserves its worst case before it is sent.
     model = ScriptedProvider(answer, latency=0.005, prices={"scripted-model": PRICE})
     cap_usd = 0.6  # about 40 requests' worth
+    # A queue of its own: a job another test left queued would make the shards hand their
+    # workers over to it (fairness), and the harness's workers do not come back for them.
     done = run_recipe(spec({"max_cost_usd": cap_usd}, parallelism=2, concurrency=8), redis_url=redis_url,
-                      providers={"m": model}, workers=2)
+                      providers={"m": model}, workers=2, settings=Settings(queue=f"q{uuid.uuid4().hex[:8]}"))
 
     job = done.job
     assert job.status == "failed" and job.error is not None, job
