@@ -53,8 +53,10 @@ def test_a_cost_budget_stops_the_job_within_one_request_of_it_across_workers(red
     # 2 workers x 8 requests in flight; each reserves its worst case before it is sent.
     model = ScriptedProvider(answer, latency=0.005, prices={"scripted-model": PRICE})
     cap_usd = 0.6  # about 40 requests' worth
+    # A queue of its own: a job another test left queued would make the shards hand their
+    # workers over to it (fairness), and the harness's workers do not come back for them.
     done = run_recipe(spec({"max_cost_usd": cap_usd}, parallelism=2, concurrency=8), redis_url=redis_url,
-                      providers={"m": model}, workers=2)
+                      providers={"m": model}, workers=2, settings=Settings(queue=f"q{uuid.uuid4().hex[:8]}"))
 
     job = done.job
     assert job.status == "failed" and job.error is not None, job
@@ -162,3 +164,37 @@ def test_the_api_shows_a_budget_stop_as_a_problem_and_serves_the_records(alice: 
     assert job["error"]["status"] == 422 and "budget max_cost_usd 0.02 reached" in job["error"]["detail"]
     assert 0.019 < job["cost"]["usd"] <= 0.02
     assert 0 < job["progress"]["kept"] == len(alice.lines(job_id)) < 300
+
+
+def test_a_dead_shards_reservations_come_back_when_the_shard_runs_again(redis_url: str) -> None:
+    # store/budgets.py: a worker that dies with requests in flight leaves their
+    # reservations; the shard's next run (RESET at claim) gives them back, and a late
+    # settlement of the dead run's request cannot push `reserved` below zero.
+    from service.store.budgets import BudgetStore
+
+    job, tenant = f"job_{uuid.uuid4().hex}", f"t{uuid.uuid4().hex[:8]}"
+
+    async def go() -> list[dict[str, int]]:
+        client = async_client(redis_url)
+        try:
+            b = BudgetStore(client)
+            caps = {"max_nanos": 1000, "max_tokens": 0, "tenant_nanos": 0}
+            assert await b.reserve(job, tenant, 0, 400, 10, **caps) is None
+            assert await b.reserve(job, tenant, 1, 400, 10, **caps) is None
+            refused = await b.reserve(job, tenant, 1, 400, 10, **caps)
+            assert refused is not None and not refused.stop and refused.limit == "max_cost_usd"  # wait: in flight
+            seen = [await b.spent(job)]
+            await b.reset(job, tenant, 0)  # shard 0's worker died; its next run starts
+            seen.append(await b.spent(job))
+            await b.settle(job, tenant, 0, 400, 10, 300, 8)  # the dead run's request settles late
+            seen.append(await b.spent(job))
+            refused = await b.reserve(job, tenant, 0, 800, 10, **caps)
+            assert refused is not None and refused.stop  # 300 spent + 800 > 1000, even with nothing in flight
+            return seen
+        finally:
+            await client.aclose()
+
+    held, after_reset, after_late = asyncio.run(go())
+    assert held["reserved"] == 800 and held["res:0"] == 400
+    assert after_reset["reserved"] == 400 and "res:0" not in after_reset
+    assert after_late["reserved"] == 400 and after_late["spent"] == 300

@@ -5,6 +5,7 @@ shown in status, report and /metrics."""
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import msgspec
@@ -12,6 +13,7 @@ import pytest
 
 from service.domain.costs import Price
 from service.providers.registry import Registry
+from service.settings import Settings
 from service.testing.harness import Call, ScriptedProvider, run_recipe
 
 from support import Api, Fake, Workers, responses_spec, scrape_metrics
@@ -70,7 +72,8 @@ def test_shards_on_several_workers_add_their_costs_into_one_job(redis_url: str) 
                              prices={"scripted-model": PRICE})
     prompts = [f"Question {i} about topic {i}?" for i in range(600)]
     done = run_recipe({"recipe": "responses", "generator": {"provider": "m"}, "parallelism": 3, "concurrency": 4,
-                       "params": {"prompts": prompts}}, redis_url=redis_url, providers={"m": model}, workers=3)
+                       "params": {"prompts": prompts}}, redis_url=redis_url, providers={"m": model}, workers=3,
+                      settings=Settings(queue=f"q{uuid.uuid4().hex[:8]}"))  # no other test's job to yield to
 
     assert done.job.progress.kept == 600 and done.job.shards.parallelism == 3
     want = sum(nanos(len(c.text.split()), len(f"An answer to {c.text}".split())) for c in model.calls)

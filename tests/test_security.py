@@ -43,10 +43,11 @@ ROLES = ("admin", "submit", "read", "review")
 # every tenant; submit submits and reads its tenant's jobs; read only reads; review only
 # the spot-check of its tenant. An operation missing here fails the first test below.
 EXPECTED_ROLES: dict[str, set[str]] = {
-    **{op: {"admin", "submit"} for op in ("createJob", "cancelJob", "deleteJob", "pushJob", "createReviewLink",
-                                          "getWebhookSecret", "rotateWebhookSecret")},
+    **{op: {"admin", "submit"} for op in ("createJob", "estimateJob", "cancelJob", "deleteJob", "pushJob",
+                                          "createReviewLink", "getWebhookSecret", "rotateWebhookSecret")},
     **{op: {"admin", "submit", "read"} for op in ("listJobs", "getJob", "getJobSpec", "listJobRecords", "exportJob",
-                                                  "listJobRejects", "getJobReport", "getJobWebhook", "listRecipes",
+                                                  "listJobRejects", "getJobReport", "getJobEstimate", "getJobWebhook",
+                                                  "listRecipes",
                                                   "listProviders", "listBenchmarks")},
     **{op: {"admin", "submit", "review"} for op in ("createSpotCheck", "putSpotCheckVerdict")},
     **{op: set(ROLES) for op in ("getSpotCheck", "exportSpotCheck", "getReviewSession")},
@@ -58,6 +59,7 @@ PUBLIC = {"healthz", "readyz", "reviewPage", "createReviewSession", "deleteRevie
 BODIES: dict[str, Any] = {
     "createJob": responses_spec(1),
     "pushJob": {"repo_id": "org/name"},
+    "estimateJob": responses_spec(1),
     "createSpotCheck": {"size": 3},
     "putSpotCheckVerdict": {"verdict": "accept", "reviewer": "Ada"},
     "createReviewLink": {"expires_in": 600},

@@ -9,13 +9,15 @@ and without a model.
 Model endpoints: ``GET /v1/models``, ``POST /v1/chat/completions``,
 ``POST /v1/completions`` and ``POST /v1/embeddings`` (hashed bag-of-words
 vectors, so texts sharing words are close), and Anthropic's ``POST /v1/messages``
-(service/testing/fake_anthropic.py), sharing the same config, faults and counters. Replies are a deterministic
+(service/testing/fake_anthropic.py), sharing the same config, faults and counters; and
+OpenAI's Files and Batch API (service/testing/fake_batches.py: ``/v1/files``,
+``/v1/batches``; ``batch_seconds``, ``batch_expire``). Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
 retry_after, fail_status, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
-default_words, context_tokens, follow_formats, fault_endpoints, scripts),
+default_words, context_tokens, follow_formats, fault_endpoints, scripts, batch_seconds, batch_expire),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``. The stats carry the server's own meter of requests
 in flight on the model endpoints (``inflight``: now and peak, in all, per endpoint and
@@ -54,7 +56,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from service.testing import fake_anthropic, format_replies
+from service.testing import fake_anthropic, fake_batches, format_replies
 
 MODEL_ID = "fake-model"
 EMBEDDING_MODEL_ID = "fake-embedding"
@@ -192,12 +194,14 @@ class Config:
     default_words: int = 40
     context_tokens: int = 0  # 0: no limit; else a 400 context_length_exceeded past it
     follow_formats: bool = False
+    batch_seconds: float = 0.5  # a batch's time from in_progress to finalizing (service/testing/fake_batches.py)
+    batch_expire: bool = False  # batches stop half-way and expire, keeping what they answered
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions", "messages"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 _FLOATS = ("latency", "latency_jitter", "fail_rate", "rate_limit_rate", "bad_request_rate", "malformed_rate",
-           "hang_rate", "retry_after")
+           "hang_rate", "retry_after", "batch_seconds")
 _INTS = ("fail_first", "rate_limit_first", "bad_request_first", "malformed_first", "hang_first", "default_words",
          "context_tokens", "fail_status")
 # The bodies of malformed 200 answers, served in turn.
@@ -245,6 +249,7 @@ class FakeState:
     def __init__(self, latency: float = 0.0, follow_formats: bool = False) -> None:
         self.base_latency = latency
         self.base_follow = follow_formats
+        self.batches = fake_batches.Batches()  # files and batches outlive a reset, as a provider's do
         self.reset()
 
     def reset(self) -> None:
@@ -270,10 +275,10 @@ class FakeState:
                                                                            and not 500 <= value <= 599):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
-            elif key == "follow_formats":
+            elif key in ("follow_formats", "batch_expire"):
                 if not isinstance(value, bool):
-                    raise ValueError("follow_formats must be true or false")
-                new.follow_formats = value
+                    raise ValueError(f"{key} must be true or false")
+                setattr(new, key, value)
             elif key == "fault_endpoints":
                 if not isinstance(value, list) or any(v not in ENDPOINTS for v in value):
                     raise ValueError(f"fault_endpoints must be a subset of {ENDPOINTS}")
@@ -651,6 +656,9 @@ def build_app(state: FakeState) -> web.Application:
     app.router.add_post("/v1/chat/completions", _metered("chat", chat_completions))
     app.router.add_post("/v1/completions", _metered("completions", completions))
     app.router.add_post("/v1/embeddings", _metered("embeddings", embeddings))
+    fake_batches.routes(app, state.batches, lambda: state.config,
+                        lambda prompt, last_user, body: state.reply("chat", prompt, last_user, body),
+                        lambda: state.next_fault("chat"))
     app.router.add_post("/v1/messages", _metered("messages", fake_anthropic.handler(STATE_KEY, _admit)))  # Anthropic's API
     app.router.add_route("*", "/_control/config", control_config)
     app.router.add_post("/_control/reset", control_reset)

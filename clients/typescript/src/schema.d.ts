@@ -194,7 +194,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The estimate an estimate's sample job gives, from what it has seen */
+        /** The estimate an estimate's sample job gives (any other job: its own whole run projected), from what it has seen */
         get: operations["getJobEstimate"];
         put?: never;
         post?: never;

@@ -68,7 +68,8 @@ class JobController(Controller):
         return Response(est, status_code=200 if est.status in FINAL else 202)
 
     @get("/{job_id:str}/estimate", operation_id="getJobEstimate", opt=access(READ),
-         summary="The estimate an estimate's sample job gives, from what it has seen",
+         summary="The estimate an estimate's sample job gives (any other job: its own whole run projected), "
+         "from what it has seen",
          responses=problem_responses(401, 403, 404))
     async def get_estimate(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Estimate:
         return await jobs.projection(caller.scope, job_id)

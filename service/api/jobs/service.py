@@ -145,17 +145,20 @@ class JobService:
         return await self.projection(tenant, job.id)
 
     async def projection(self, scope: str | None, job_id: str) -> Estimate:
-        """The estimate a sample job (POST /v1/jobs/estimate) gives, from what it has seen."""
+        """The estimate a sample job (POST /v1/jobs/estimate) gives, from what it has seen;
+        of any other job, the projection of its own whole run from what it has seen so far."""
         raw = await self.store.view(job_id, scope)
         spec_raw = await self.store.spec(job_id, scope)
         if raw is None or spec_raw is None:
             raise not_found()
         spec = msgspec.json.decode(spec_raw, type=JobSpec)
         meta = spec.metadata
-        if ESTIMATE_TARGET not in meta:
-            raise ApiError.of("not-found", "this job is not an estimate's sample (POST /v1/jobs/estimate makes one)")
-        target = int(meta[ESTIMATE_TARGET]) if meta[ESTIMATE_TARGET] else None
-        inputs = int(meta[ESTIMATE_INPUTS]) if meta.get(ESTIMATE_INPUTS) else None
+        if ESTIMATE_TARGET in meta:
+            target = int(meta[ESTIMATE_TARGET]) if meta[ESTIMATE_TARGET] else None
+            inputs = int(meta[ESTIMATE_INPUTS]) if meta.get(ESTIMATE_INPUTS) else None
+        else:  # the job itself: its target, or (input-driven) its inputs, the effective target stored
+            target = spec.target
+            inputs = None if target is not None else (int(raw["target"]) if raw.get("target") else None)
         state = from_hash(raw)
         started = float(raw.get("started_at") or 0) or None
         ended = float(raw.get("finished_at") or 0) or time.time()

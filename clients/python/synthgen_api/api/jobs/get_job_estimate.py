@@ -80,7 +80,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Estimate | Problem]:
-    """The estimate an estimate's sample job gives, from what it has seen
+    """The estimate an estimate's sample job gives (any other job: its own whole run projected), from what
+    it has seen
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -109,7 +110,8 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Estimate | Problem | None:
-    """The estimate an estimate's sample job gives, from what it has seen
+    """The estimate an estimate's sample job gives (any other job: its own whole run projected), from what
+    it has seen
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -133,7 +135,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Estimate | Problem]:
-    """The estimate an estimate's sample job gives, from what it has seen
+    """The estimate an estimate's sample job gives (any other job: its own whole run projected), from what
+    it has seen
 
     Args:
         job_id (str): The job id returned by createJob.
@@ -160,7 +163,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Estimate | Problem | None:
-    """The estimate an estimate's sample job gives, from what it has seen
+    """The estimate an estimate's sample job gives (any other job: its own whole run projected), from what
+    it has seen
 
     Args:
         job_id (str): The job id returned by createJob.
