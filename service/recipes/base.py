@@ -103,6 +103,14 @@ class Recipe(Generic[SpecT]):
                               "which this job refuses (refuse_licences)", ref.provider)
         for stage in spec.stage_specs():
             stage.check(env)
+        if spec.structured_output is not None:
+            from service.pipeline.verifiers import schema_error
+
+            if err := schema_error(spec.structured_output.schema):
+                raise invalid("structured_output.schema", f"not a valid JSON Schema: {err}")
+        if spec.verify is not None and spec.verify.needs_job_schema() and spec.structured_output is None:
+            raise invalid("verify.verifier.schema", "the json_schema verifier needs a schema: give one here "
+                          "or in the job's structured_output")
         if spec.mix and not self.mixes:
             raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
                           f"{self.mixes_not or 'it has no single generator role'}")

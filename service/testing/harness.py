@@ -90,8 +90,9 @@ class ScriptedProvider:
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
                  models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
-                 latency: float = 0.0):
+                 latency: float = 0.0, structured_outputs: bool = True):
         self.reply = reply
+        self.structured_outputs = structured_outputs
         self.name = name
         self.models = models or ["scripted-model"]
         self.supports_raw = supports_raw
@@ -141,7 +142,7 @@ class ScriptedRegistry(Registry):
             p.name = name  # records carry the configured name, as with a real provider
         super().__init__({
             name: OpenAICompatibleConfig(base_url="memory://", models=p.models, supports_raw=p.supports_raw,
-                                         licence=p.licence)
+                                         licence=p.licence, structured_outputs=p.structured_outputs)
             for name, p in providers.items()
         })
         self.providers = providers
