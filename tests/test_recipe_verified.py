@@ -9,10 +9,11 @@ import json
 
 import jsonschema
 import pytest
-from support import Fake, LocalApi, responses_spec
 
 from service.providers.base import Completion
 from service.testing.harness import Call, ScriptedProvider, run_recipe
+
+from support import Fake, LocalApi, responses_spec
 
 needs_math = pytest.mark.skipif(importlib.util.find_spec("math_verify") is None,
                                 reason="math-verify is not installed (the synthgen[math] extra)")

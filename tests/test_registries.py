@@ -142,6 +142,7 @@ def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
 
 def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
     mixes = {r.name for r in CATALOGUE.data if r.mix}
-    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
+    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding", "reasoning",
+                     "tool-calls"}
     for name in set(RECIPES) - mixes:
         assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"

@@ -59,7 +59,8 @@ def test_regex_verdicts_and_provenance_on_records_and_rejects(redis_url: str) ->
     assert done.job.status == "succeeded" and done.job.progress.kept == 1
     [record] = done.records
     assert record["meta"]["verify"] == {"verifier": "regex", "pattern": "ANSWER: 42$", "passed": True,
-                                        "reason": None, "detail": None, "score": 1.0}
+                                        "reason": None, "detail": None, "score": 1.0,
+                                        "tried": 1, "passed_count": 1}
     [reject] = done.rejects
     assert (reject["stage"], reject["reason"]) == ("verify", "no_match")
     assert reject["meta"]["verify"]["passed"] is False and reject["meta"]["verify"]["verifier"] == "regex"

@@ -112,7 +112,7 @@ class JobState(msgspec.Struct):
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     shards: Shards
-    verification: Verification | None = None
+    verification: Verification | None
 
 
 def new_job_id() -> str:

@@ -104,6 +104,13 @@ def sample_params(base: dict[str, Any], i: int) -> dict[str, Any]:
     return {**base, "seed": int(base["seed"]) + i}
 
 
+def sampled_target(spec: Any, items: int) -> int:
+    """The default target of a recipe that samples: one record per item, or K per item
+    when `verify.keep` is "all" (each item may keep up to K verified candidates)."""
+    v = spec.verify
+    return items * v.samples if v is not None and v.keep == "all" else items
+
+
 def verify_stage(ctx: Any) -> VerifyStage | None:
     return next((s for s in ctx.stages if isinstance(s, VerifyStage)), None)
 

@@ -31,7 +31,7 @@ from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.pipeline.verify import sample, sample_params
+from service.pipeline.verify import sample, sample_params, sampled_target
 from service.recipes.base import Env, Recipe, Text, system_turn
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.6, "max_tokens": 4096}  # R1's recommended temperature
@@ -99,7 +99,7 @@ class Reasoning(Recipe[ReasoningJob]):
                 raise invalid(f"params.items[{i}]", "an item has exactly one of answer and tests")
         if spec.target is not None and spec.target > len(items):
             raise invalid("target", f"target {spec.target} exceeds the {len(items)} items given", spec.target)
-        return spec.target or len(items)
+        return spec.target or sampled_target(spec, len(items))
 
     async def run(self, ctx: RecipeContext[ReasoningJob]) -> RunOutcome:
         p = ctx.spec.params

@@ -22,7 +22,7 @@ from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
-from service.pipeline.verify import sample, sample_params
+from service.pipeline.verify import sample, sample_params, sampled_target
 from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target, system_turn
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
@@ -49,7 +49,8 @@ class Responses(Recipe[ResponsesJob]):
     mixes = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
-        return prompts_target(spec, env)
+        n = prompts_target(spec, env)
+        return n if spec.target is not None else sampled_target(spec, n)
 
     async def run(self, ctx: RecipeContext[ResponsesJob]) -> RunOutcome:
         p = ctx.spec.params

@@ -178,8 +178,9 @@ class ToolCalls(Recipe[ToolCallsJob]):
         return spec.target or n
 
     async def run(self, ctx: RecipeContext[ToolCallsJob]) -> RunOutcome:
-        import jsonschema
         from pathlib import Path
+
+        import jsonschema
 
         p = ctx.spec.params
         tools = [msgspec.to_builtins(t) for t in p.tools]

@@ -612,24 +612,23 @@ async def chat_completions(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     scripted = state.scripted("chat", prompt)
     text, finish = state.reply("chat", prompt, last_user, body)
-    message: dict[str, Any] = {"role": "assistant", "content": text}
+    answer: dict[str, Any] = {"role": "assistant", "content": text}
     reasoning_words = 0
     tools = body.get("tools")
     if not scripted and isinstance(tools, list) and tools and body.get("tool_choice") != "none":
-        message = {"role": "assistant", "content": None, "tool_calls": [_tool_call(tools, body.get("tool_choice"))]}
+        answer = {"role": "assistant", "content": None, "tool_calls": [_tool_call(tools, body.get("tool_choice"))]}
         finish = "tool_calls"
     elif not scripted and (fmt := body.get("response_format")) is not None:
         text = _encode(_format_instance(fmt)).decode()
-        message["content"] = text
+        answer["content"] = text
     elif state.config.reasoning_content and (m := _THINK.match(text)):
-        message = {"role": "assistant", "reasoning_content": m.group(1).strip(), "content": text[m.end():].lstrip()}
+        answer = {"role": "assistant", "reasoning_content": m.group(1).strip(), "content": text[m.end():].lstrip()}
         reasoning_words = len(m.group(1).split())
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    choice = {"index": 0, "message": answer, "logprobs": None, "finish_reason": finish}
     if (too_long := _over_context(request, prompt, body)) is not None:
         return too_long
-    out = _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()),
-                      reasoning_tokens=reasoning_words)
-    return out
+    return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()),
+                       reasoning_tokens=reasoning_words)
 
 
 async def completions(request: web.Request) -> web.Response:

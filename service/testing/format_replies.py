@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Callable
 
 # Content words only: none is on the Self-Instruct/Alpaca blacklists, none is a
 # refusal phrase or a stop word, so generated tasks pass the recipes' filters.
@@ -139,7 +140,7 @@ def arithmetic(text: str) -> str | None:
     import ast
     import operator
 
-    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ops: dict[type, Callable[..., float]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow, ast.USub: operator.neg}
 
     def ev(node: ast.AST) -> float:

@@ -455,7 +455,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -514,6 +518,22 @@ export interface components {
         Bucket: {
             count: number;
             le: number;
+        };
+        /**
+         * CodeVerifierSpec
+         * @description The response's Python code passes the item's tests in the sandbox.
+         */
+        CodeVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "code";
+            /** @default python */
+            language: string;
+            /** @default 512 */
+            memory_mb: number;
+            /** @default tests */
+            tests_field: string;
+            /** @default 10 */
+            wall_seconds: number;
         };
         /**
          * DecontaminationSpec
@@ -650,7 +670,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -677,6 +701,18 @@ export interface components {
             sorry_max_words: number;
             /** @default You are a helpful assistant. */
             system_prompt: string | null;
+        };
+        /**
+         * ExactVerifierSpec
+         * @description The output equals the item's reference (normalised unless `normalize` is off).
+         */
+        ExactVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "exact";
+            /** @default true */
+            normalize: boolean;
+            /** @default reference */
+            reference_field: string;
         };
         /**
          * Filters
@@ -789,6 +825,7 @@ export interface components {
             started_at: string | null;
             /** @enum {unknown} */
             status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
+            verification: components["schemas"]["Verification"] | null;
             /** @default [] */
             waiting_for_provider: components["schemas"]["ProviderWait"][];
         };
@@ -830,6 +867,18 @@ export interface components {
             response_words: components["schemas"]["Distribution"] | null;
             /** @default null */
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
+            /** @default null */
+            verification: components["schemas"]["Verification"] | null;
+        };
+        /**
+         * JsonSchemaVerifierSpec
+         * @description The output is JSON valid against `schema` (default: the job's structured_output schema).
+         */
+        JsonSchemaVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "json_schema";
+            /** @default null */
+            schema: Record<string, never> | null;
         };
         /**
          * JudgeSpec
@@ -848,6 +897,22 @@ export interface components {
              * @description 'additive5' (default), or a prompt with {prompt} and {response} asking for a closing 'Score: N'.
              * @default additive5
              */
+            rubric: string;
+        };
+        /**
+         * JudgeVerifierSpec
+         * @description The judge stage's scoring (pipeline/judge.py) as a verifier.
+         */
+        JudgeVerifierSpec: {
+            /** @default null */
+            generator: components["schemas"]["GeneratorRef"] | null;
+            /** @enum {unknown} */
+            kind: "judge";
+            /** @default 3 */
+            min_score: number;
+            /** @default 1 */
+            repeats: number;
+            /** @default additive5 */
             rubric: string;
         };
         /** KeyList */
@@ -928,7 +993,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -953,6 +1022,16 @@ export interface components {
             template: "auto" | "chatml" | "gemma-1.1" | "gemma-2" | "llama-3" | "mistral" | "phi-3" | "qwen2" | "qwen2.5";
             /** @default 1 */
             turns: number;
+        };
+        /**
+         * MathVerifierSpec
+         * @description Final-answer equivalence with math-verify.
+         */
+        MathVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "math";
+            /** @default reference */
+            reference_field: string;
         };
         /** MinHashDedup */
         MinHashDedup: {
@@ -1040,7 +1119,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1150,7 +1233,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1227,6 +1314,8 @@ export interface components {
             tokens_in: number;
             /** @default 0 */
             tokens_out: number;
+            /** @default 0 */
+            tokens_reasoning: number;
         };
         /**
          * ProviderInfo
@@ -1284,6 +1373,91 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /**
+         * ReasoningItem
+         * @description A prompt and what checks its answer: a reference `answer` or Python `tests`.
+         */
+        ReasoningItem: {
+            /** @default null */
+            answer: string | null;
+            prompt: string;
+            /** @default null */
+            tests: string | null;
+        };
+        /**
+         * ReasoningJob
+         * @description A reasoning job: one verified trace per item.
+         */
+        ReasoningJob: {
+            /**
+             * @description In-flight provider requests.
+             * @default 32
+             */
+            concurrency: number;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
+            filters?: components["schemas"]["Filters"];
+            /**
+             * @default native
+             * @enum {unknown}
+             */
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
+            generator: components["schemas"]["GeneratorRef"];
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @default null */
+            min_yield: number | null;
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
+            params: components["schemas"]["ReasoningParams"];
+            /** @enum {unknown} */
+            recipe: "reasoning";
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
+            target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
+        };
+        /**
+         * ReasoningParams
+         * @description Inputs of a reasoning job: `items` inline or a registered `item_file`.
+         */
+        ReasoningParams: {
+            /** @default null */
+            instruction: string | null;
+            /** @default null */
+            item_file: string | null;
+            /** @default null */
+            items: components["schemas"]["ReasoningItem"][] | null;
+            /** @default null */
+            system_prompt: string | null;
+        };
         /** RecipeInfo */
         RecipeInfo: {
             /** @default false */
@@ -1298,6 +1472,19 @@ export interface components {
             data: components["schemas"]["RecipeInfo"][];
             /** @default list */
             object: string;
+        };
+        /**
+         * RegexVerifierSpec
+         * @description The output matches `pattern` (Python regex).
+         */
+        RegexVerifierSpec: {
+            /** @default false */
+            full_match: boolean;
+            /** @default false */
+            ignore_case: boolean;
+            /** @enum {unknown} */
+            kind: "regex";
+            pattern: string;
         };
         /**
          * ResponsesJob
@@ -1351,7 +1538,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1504,7 +1695,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1592,7 +1787,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1728,6 +1927,20 @@ export interface components {
             verdict: string;
         };
         /**
+         * StructuredOutput
+         * @description A JSON Schema every output must follow: providers that support it get it as
+         *     `response_format` (OpenAI structured outputs, vLLM guided decoding), others in the
+         *     prompt; a `verify` stage with the json_schema verifier checks each output against it.
+         */
+        StructuredOutput: {
+            /** @default output */
+            name: string;
+            /** @description A JSON Schema (draft 2020-12). */
+            schema: Record<string, never>;
+            /** @default true */
+            strict: boolean;
+        };
+        /**
          * TenantQuotas
          * @description A tenant's limits (its own values over the deployment's), which of them are its
          *     own, and what it uses now (daily and concurrent limits).
@@ -1745,6 +1958,106 @@ export interface components {
             used: {
                 [key: string]: number;
             };
+        };
+        /**
+         * Tool
+         * @description A tool as OpenAI's API takes it: {"type": "function", "function": {...}}.
+         */
+        Tool: {
+            function: components["schemas"]["ToolFunction"];
+            /**
+             * @default function
+             * @enum {unknown}
+             */
+            type: "function";
+        };
+        /**
+         * ToolCallsJob
+         * @description A tool-calls job: queries and checked calls for the given tools.
+         */
+        ToolCallsJob: {
+            /**
+             * @description In-flight provider requests.
+             * @default 32
+             */
+            concurrency: number;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
+            filters?: components["schemas"]["Filters"];
+            /**
+             * @default native
+             * @enum {unknown}
+             */
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
+            generator: components["schemas"]["GeneratorRef"];
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @default null */
+            min_yield: number | null;
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
+            params: components["schemas"]["ToolCallsParams"];
+            /** @enum {unknown} */
+            recipe: "tool-calls";
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
+            target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
+        };
+        /** ToolCallsParams */
+        ToolCallsParams: {
+            /**
+             * @description Names of registered tool modules (SYNTHGEN_TOOL_FILES) whose functions run the calls in the sandbox.
+             * @default []
+             */
+            execute: string[];
+            /** @default null */
+            judge: components["schemas"]["GeneratorRef"] | null;
+            /** @default 3 */
+            min_score: number;
+            /** @default 10 */
+            queries_per_tool: number;
+            /** @default true */
+            semantic_check: boolean;
+            /** @default null */
+            system_prompt: string | null;
+            tools: components["schemas"]["Tool"][];
+        };
+        /** ToolFunction */
+        ToolFunction: {
+            /** @default  */
+            description: string;
+            name: string;
+            parameters?: Record<string, never>;
+            /** @default null */
+            strict: boolean | null;
         };
         /**
          * UltraChatJob
@@ -1798,7 +2111,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1885,7 +2202,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1933,6 +2254,40 @@ export interface components {
              * @enum {unknown}
              */
             verdict: "accept" | "both_bad" | "order_wrong" | "reject" | "right" | "tie";
+        };
+        /**
+         * Verification
+         * @description A verify stage's account (pipeline/verify.py): items verified, and pass@k for k = 1
+         *     up to the latest first pass seen: the share of items with a verified candidate among
+         *     their first k (pass_at_k["1"] is the pass rate of a first try).
+         */
+        Verification: {
+            items: number;
+            pass_at_k: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * VerifySpec
+         * @description Check each candidate with a verifier; optionally draw up to `samples` per item.
+         */
+        VerifySpec: {
+            /**
+             * @default first
+             * @enum {unknown}
+             */
+            keep: "all" | "best" | "first";
+            /**
+             * @default sequential
+             * @enum {unknown}
+             */
+            mode: "parallel" | "sequential";
+            /**
+             * @description Candidates drawn per item until one verifies (rejection sampling), in recipes that sample.
+             * @default 1
+             */
+            samples: number;
+            verifier: components["schemas"]["MathVerifierSpec"] | components["schemas"]["JsonSchemaVerifierSpec"] | components["schemas"]["RegexVerifierSpec"] | components["schemas"]["ExactVerifierSpec"] | components["schemas"]["JudgeVerifierSpec"] | components["schemas"]["CodeVerifierSpec"];
         };
         /**
          * Webhook
@@ -2648,7 +3003,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
             };
         };
         responses: {
@@ -3211,7 +3566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                    "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
                 };
             };
             /** @description Malformed request or parameter (errors name the field or the byte) */

@@ -13,6 +13,8 @@ from .api_key_source import ApiKeySource
 from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
+from .code_verifier_spec import CodeVerifierSpec
+from .code_verifier_spec_kind import CodeVerifierSpecKind
 from .decontamination_spec import DecontaminationSpec
 from .decontamination_spec_field import DecontaminationSpecField
 from .decontamination_spec_inline import DecontaminationSpecInline
@@ -30,6 +32,8 @@ from .evol_instruct_job_recipe import EvolInstructJobRecipe
 from .evol_instruct_params import EvolInstructParams
 from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
+from .exact_verifier_spec import ExactVerifierSpec
+from .exact_verifier_spec_kind import ExactVerifierSpecKind
 from .filters import Filters
 from .generator_count import GeneratorCount
 from .generator_ref import GeneratorRef
@@ -43,7 +47,12 @@ from .job_report import JobReport
 from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
 from .job_status import JobStatus
+from .json_schema_verifier_spec import JsonSchemaVerifierSpec
+from .json_schema_verifier_spec_kind import JsonSchemaVerifierSpecKind
+from .json_schema_verifier_spec_schema_type_0 import JsonSchemaVerifierSpecSchemaType0
 from .judge_spec import JudgeSpec
+from .judge_verifier_spec import JudgeVerifierSpec
+from .judge_verifier_spec_kind import JudgeVerifierSpecKind
 from .key_list import KeyList
 from .key_request import KeyRequest
 from .key_request_role import KeyRequestRole
@@ -56,6 +65,8 @@ from .magpie_job_metadata import MagpieJobMetadata
 from .magpie_job_recipe import MagpieJobRecipe
 from .magpie_params import MagpieParams
 from .magpie_params_template import MagpieParamsTemplate
+from .math_verifier_spec import MathVerifierSpec
+from .math_verifier_spec_kind import MathVerifierSpecKind
 from .min_hash_dedup import MinHashDedup
 from .new_api_key import NewApiKey
 from .new_api_key_role import NewApiKeyRole
@@ -90,9 +101,17 @@ from .provider_wait_circuit import ProviderWaitCircuit
 from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
+from .reasoning_item import ReasoningItem
+from .reasoning_job import ReasoningJob
+from .reasoning_job_format import ReasoningJobFormat
+from .reasoning_job_metadata import ReasoningJobMetadata
+from .reasoning_job_recipe import ReasoningJobRecipe
+from .reasoning_params import ReasoningParams
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
+from .regex_verifier_spec import RegexVerifierSpec
+from .regex_verifier_spec_kind import RegexVerifierSpecKind
 from .responses_job import ResponsesJob
 from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
@@ -128,10 +147,21 @@ from .spot_item import SpotItem
 from .spot_item_record import SpotItemRecord
 from .stage_count import StageCount
 from .stored_verdict import StoredVerdict
+from .structured_output import StructuredOutput
+from .structured_output_schema import StructuredOutputSchema
 from .tenant_quotas import TenantQuotas
 from .tenant_quotas_limits import TenantQuotasLimits
 from .tenant_quotas_overrides import TenantQuotasOverrides
 from .tenant_quotas_used import TenantQuotasUsed
+from .tool import Tool
+from .tool_calls_job import ToolCallsJob
+from .tool_calls_job_format import ToolCallsJobFormat
+from .tool_calls_job_metadata import ToolCallsJobMetadata
+from .tool_calls_job_recipe import ToolCallsJobRecipe
+from .tool_calls_params import ToolCallsParams
+from .tool_function import ToolFunction
+from .tool_function_parameters import ToolFunctionParameters
+from .tool_type import ToolType
 from .ultra_chat_job import UltraChatJob
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
@@ -148,6 +178,11 @@ from .ultra_feedback_params_principles_type_0_item import (
 )
 from .verdict import Verdict
 from .verdict_verdict import VerdictVerdict
+from .verification import Verification
+from .verification_pass_at_k import VerificationPassAtK
+from .verify_spec import VerifySpec
+from .verify_spec_keep import VerifySpecKeep
+from .verify_spec_mode import VerifySpecMode
 from .webhook import Webhook
 from .webhook_delivery import WebhookDelivery
 from .webhook_secret import WebhookSecret
@@ -167,6 +202,8 @@ __all__ = (
     "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
+    "CodeVerifierSpec",
+    "CodeVerifierSpecKind",
     "DecontaminationSpec",
     "DecontaminationSpecField",
     "DecontaminationSpecInline",
@@ -184,6 +221,8 @@ __all__ = (
     "EvolInstructParams",
     "EvolInstructParamsEliminateItem",
     "EvolInstructParamsOperationsItem",
+    "ExactVerifierSpec",
+    "ExactVerifierSpecKind",
     "Filters",
     "GeneratorCount",
     "GeneratorRef",
@@ -197,7 +236,12 @@ __all__ = (
     "JobReportGenerators",
     "JobReportRejectedByReason",
     "JobStatus",
+    "JsonSchemaVerifierSpec",
+    "JsonSchemaVerifierSpecKind",
+    "JsonSchemaVerifierSpecSchemaType0",
     "JudgeSpec",
+    "JudgeVerifierSpec",
+    "JudgeVerifierSpecKind",
     "KeyList",
     "KeyRequest",
     "KeyRequestRole",
@@ -210,6 +254,8 @@ __all__ = (
     "MagpieJobRecipe",
     "MagpieParams",
     "MagpieParamsTemplate",
+    "MathVerifierSpec",
+    "MathVerifierSpecKind",
     "MinHashDedup",
     "NewApiKey",
     "NewApiKeyRole",
@@ -244,9 +290,17 @@ __all__ = (
     "QuotaInfo",
     "QuotaUpdate",
     "QuotaUpdateLimits",
+    "ReasoningItem",
+    "ReasoningJob",
+    "ReasoningJobFormat",
+    "ReasoningJobMetadata",
+    "ReasoningJobRecipe",
+    "ReasoningParams",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",
+    "RegexVerifierSpec",
+    "RegexVerifierSpecKind",
     "ResponsesJob",
     "ResponsesJobFormat",
     "ResponsesJobMetadata",
@@ -282,10 +336,21 @@ __all__ = (
     "SpotItemRecord",
     "StageCount",
     "StoredVerdict",
+    "StructuredOutput",
+    "StructuredOutputSchema",
     "TenantQuotas",
     "TenantQuotasLimits",
     "TenantQuotasOverrides",
     "TenantQuotasUsed",
+    "Tool",
+    "ToolCallsJob",
+    "ToolCallsJobFormat",
+    "ToolCallsJobMetadata",
+    "ToolCallsJobRecipe",
+    "ToolCallsParams",
+    "ToolFunction",
+    "ToolFunctionParameters",
+    "ToolType",
     "UltraChatJob",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
@@ -300,6 +365,11 @@ __all__ = (
     "UltraFeedbackParamsPrinciplesType0Item",
     "Verdict",
     "VerdictVerdict",
+    "Verification",
+    "VerificationPassAtK",
+    "VerifySpec",
+    "VerifySpecKeep",
+    "VerifySpecMode",
     "Webhook",
     "WebhookDelivery",
     "WebhookSecret",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..models.shards import Shards
     from ..models.spot_check_summary import SpotCheckSummary
     from ..models.stage_count import StageCount
+    from ..models.verification import Verification
 
 
 T = TypeVar("T", bound="Job")
@@ -57,6 +58,7 @@ class Job:
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):
             status (JobStatus):
+            verification (None | Verification):
             object_ (str | Unset):  Default: 'job'.
             waiting_for_provider (list[ProviderWait] | Unset):
     """
@@ -78,6 +80,7 @@ class Job:
     spotcheck: None | SpotCheckSummary
     started_at: None | str
     status: JobStatus
+    verification: None | Verification
     object_: str | Unset = "job"
     waiting_for_provider: list[ProviderWait] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -85,6 +88,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         from ..models.problem import Problem
         from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.verification import Verification
 
         created_at = self.created_at
 
@@ -138,6 +142,12 @@ class Job:
 
         status = self.status.value
 
+        verification: dict[str, Any] | None
+        if isinstance(self.verification, Verification):
+            verification = self.verification.to_dict()
+        else:
+            verification = self.verification
+
         object_ = self.object_
 
         waiting_for_provider: list[dict[str, Any]] | Unset = UNSET
@@ -168,6 +178,7 @@ class Job:
                 "spotcheck": spotcheck,
                 "started_at": started_at,
                 "status": status,
+                "verification": verification,
             }
         )
         if object_ is not UNSET:
@@ -188,6 +199,7 @@ class Job:
         from ..models.shards import Shards
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.stage_count import StageCount
+        from ..models.verification import Verification
 
         d = dict(src_dict)
         created_at = d.pop("created_at")
@@ -280,6 +292,21 @@ class Job:
 
         status = JobStatus(d.pop("status"))
 
+        def _parse_verification(data: object) -> None | Verification:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                verification_type_0 = Verification.from_dict(data)
+
+                return verification_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Verification, data)
+
+        verification = _parse_verification(d.pop("verification"))
+
         object_ = d.pop("object", UNSET)
 
         _waiting_for_provider = d.pop("waiting_for_provider", UNSET)
@@ -311,6 +338,7 @@ class Job:
             spotcheck=spotcheck,
             started_at=started_at,
             status=status,
+            verification=verification,
             object_=object_,
             waiting_for_provider=waiting_for_provider,
         )
