@@ -99,3 +99,43 @@ def test_a_code_job_keeps_passing_answers_and_rejects_the_rest(redis_url: str) -
     assert [r["prompt"] for r in done.records] == ["write add: good"]
     assert done.records[0]["meta"]["verify"]["sandbox"] == "bubblewrap"
     assert sorted(r["reason"] for r in done.rejects) == ["tests_failed", "timeout"]
+
+
+def test_tool_calls_run_registered_python_tools_in_the_sandbox(redis_url: str, tmp_path: Path) -> None:
+    from service.providers.base import Completion
+    from service.settings import Settings
+
+    module = tmp_path / "weather.py"
+    module.write_text("def get_weather(city, unit='c'):\n"
+                      "    if city == 'Atlantis':\n        raise ValueError('no such city')\n"
+                      "    if city == 'Online':\n"
+                      "        import urllib.request\n        urllib.request.urlopen('http://example.com', timeout=2)\n"
+                      "    return {'city': city, 'temp': 14, 'unit': unit}\n")
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+        "required": ["city"]}}}
+    cities = {"1": "Lyon", "2": "Atlantis", "3": "Online"}
+
+    def reply(c: Call) -> Completion | str:
+        if "Do the calls" in c.text:
+            return "Score: 5"
+        if c.params.get("tools"):
+            city = cities[c.text[-1]]
+            calls = [{"id": "call_7", "type": "function",
+                      "function": {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'}}]
+            return Completion(text="", finish_reason="tool_calls", tokens_in=1, tokens_out=1, model=c.model,
+                              tool_calls=calls)
+        return "Weather please, q" + c.text.split("request number ")[1].split()[0]
+
+    done = run_recipe({"recipe": "tool-calls", "generator": {"provider": "m"}, "min_yield": 0.1,
+                       "params": {"tools": [tool], "queries_per_tool": 3, "execute": ["weather"]}},
+                      redis_url=redis_url, providers={"m": ScriptedProvider(reply)},
+                      settings=Settings(tool_files={"weather": str(module)}))
+
+    [record] = done.records
+    assert record["results"] == [{"city": "Lyon", "temp": 14, "unit": "c"}]
+    assert record["messages"][-1] == {"role": "tool", "tool_call_id": "call_7",
+                                      "content": '{"city": "Lyon", "temp": 14, "unit": "c"}'}
+    got = {r["query"][-1]: (r["stage"], r["reason"]) for r in done.rejects}
+    assert got == {"2": ("execution", "execution_error"), "3": ("execution", "network_denied")}
+    assert "no such city" in next(r["detail"] for r in done.rejects if r["query"].endswith("2"))

@@ -433,16 +433,23 @@ class CodeVerifier:
 
     async def run(self, code: str, tests: str) -> Check:
         """Run `code` then `tests` in the sandbox; passed only when the tests ran to the end."""
+        return (await self.execute(code, tests))[0]
+
+    async def execute(self, code: str, tests: str) -> tuple[Check, list[str]]:
+        """The verdict, and the lines the program printed before the runner's last word."""
         if not code.strip():
-            return Check.fail("no_code", "the response holds no code")
+            return Check.fail("no_code", "the response holds no code"), []
         nonce = secrets.token_hex(16)
         files = {"solution.py": code, "tests.py": tests, "runner.py": RUNNER}
         res = await self.sandbox.run(files, [self.python, "-I", "-S", "runner.py"], self.limits, stdin=nonce + "\n")
         if res.timed_out:
-            return Check.fail("timeout", f"killed after {self.limits.wall_seconds:g} s")
+            return Check.fail("timeout", f"killed after {self.limits.wall_seconds:g} s"), []
         lines = res.stdout.strip().splitlines()
         if res.exit_code == 0 and lines and lines[-1] == nonce:
-            return Check(True)
+            return Check(True), [line for line in lines[:-1] if line.strip()]
+        return self._failure(res, lines), lines
+
+    def _failure(self, res: Any, lines: list[str]) -> Check:
         for line in reversed(lines):
             if line.startswith("{") and '"reason"' in line:
                 try:

@@ -129,16 +129,12 @@ def check_call(call: dict[str, Any], validators: dict[str, Any]) -> Verdict | No
     return None
 
 
-EXEC_RUNNER = """
-import json, sys
-sys.path.insert(0, ".")
-import tools
-calls = json.load(open("calls.json"))
-out = []
-for name, args in calls:
-    out.append(getattr(tools, name)(**args))
-print("\\n" + json.dumps(out, default=str))
-"""
+def call_program(calls: list[tuple[str, dict[str, Any]]]) -> str:
+    """The program that makes `calls` after the operator's tool module was run in the
+    same namespace (the code verifier's runner), printing the results as one JSON line."""
+    return ("import json as _json\n"
+            f"_calls = _json.loads({json.dumps(calls)!r})\n"
+            "print('\\n' + _json.dumps([globals()[_n](**_a) for _n, _a in _calls], default=str))\n")
 
 
 class ToolCalls(Recipe[ToolCallsJob]):
@@ -196,20 +192,18 @@ class ToolCalls(Recipe[ToolCallsJob]):
             return f"t{item[0]:03d}q{item[1]:04d}"
 
         async def execute(calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[Any] | None, Verdict | None]:
-            from service.pipeline.sandbox import Limits, default_sandbox, interpreter
+            from service.pipeline.sandbox import default_sandbox
+            from service.pipeline.verifiers import CodeVerifier, CodeVerifierSpec
 
-            res = await default_sandbox().run(
-                {"tools.py": modules, "calls.json": json.dumps(calls), "runner.py": EXEC_RUNNER},
-                [interpreter(), "-I", "-S", "runner.py"], Limits())
-            if res.timed_out:
-                return None, Verdict("execution", "timeout", "the tool ran past its time limit")
-            if res.exit_code != 0:
-                reason = "network_denied" if "Network is unreachable" in res.stderr else "execution_error"
-                return None, Verdict("execution", reason, res.stderr[-500:])
+            runner = CodeVerifier(CodeVerifierSpec(), getattr(ctx, "sandbox", None) or default_sandbox())
+            check, lines = await runner.execute(modules, call_program(calls))
+            if not check.passed:
+                reason = "execution_error" if check.reason in ("runtime_error", "tests_failed") else check.reason
+                return None, Verdict("execution", reason or "execution_error", check.detail)
             try:
-                return json.loads(res.stdout.strip().splitlines()[-1]), None
+                return json.loads(lines[-1]), None
             except (ValueError, IndexError):
-                return None, Verdict("execution", "execution_error", "the tool's result is not JSON")
+                return None, Verdict("execution", "execution_error", "the tools' results are not JSON")
 
         async def one(slot: Slot, item: tuple[str, tuple[int, int]]) -> None:
             k, (ti, qi) = item
