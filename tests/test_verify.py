@@ -90,6 +90,16 @@ def test_a_schema_violation_is_a_reject_carrying_the_validation_error(redis_url:
     assert rejects["prose"][0] == "not_json"
 
 
+def test_samples_are_refused_by_a_recipe_that_does_not_resample(redis_url: str) -> None:
+    from service.domain.errors import InvalidSpec
+
+    with pytest.raises(InvalidSpec) as err:
+        run_recipe({"recipe": "magpie", "generator": {"provider": "m"}, "target": 1, "params": {},
+                    "verify": {"verifier": {"kind": "regex", "pattern": "x"}, "samples": 2}},
+                   redis_url=redis_url, providers={"m": ScriptedProvider(lambda call: "x")})
+    assert err.value.errors[0].field == "verify.samples"
+
+
 def test_a_json_schema_verifier_needs_a_schema_and_a_valid_one(redis_url: str) -> None:
     from service.domain.errors import InvalidSpec
 

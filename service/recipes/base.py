@@ -68,6 +68,10 @@ class Recipe(Generic[SpecT]):
     # the reason in `mixes_not`.
     mixes: ClassVar[bool] = False
     mixes_not: ClassVar[str] = ""
+    # True when the recipe draws its candidates through pipeline/verify.py's `sample`, so
+    # `verify.samples` > 1 means rejection sampling; elsewhere verify is a plain stage and
+    # a spec asking for samples is refused naming `verify.samples`.
+    samples: ClassVar[bool] = False
 
     def needs_raw(self, spec: SpecT) -> bool:
         """True when this spec calls raw completion (its generator must offer it); a
@@ -108,6 +112,9 @@ class Recipe(Generic[SpecT]):
 
             if err := schema_error(spec.structured_output.schema):
                 raise invalid("structured_output.schema", f"not a valid JSON Schema: {err}")
+        if spec.verify is not None and spec.verify.samples > 1 and not self.samples:
+            raise invalid("verify.samples", f"recipe {spec.recipe} verifies its candidates but does not resample "
+                          "them (rejection sampling: responses, reasoning)", spec.verify.samples)
         if spec.verify is not None and spec.verify.needs_job_schema() and spec.structured_output is None:
             raise invalid("verify.verifier.schema", "the json_schema verifier needs a schema: give one here "
                           "or in the job's structured_output")

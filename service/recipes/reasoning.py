@@ -85,6 +85,7 @@ class Reasoning(Recipe[ReasoningJob]):
     summary = "Verified reasoning traces: a teacher's thinking and answer per item, kept when the answer checks out."
     Spec = ReasoningJob
     mixes = True
+    samples = True
 
     def validate(self, spec: ReasoningJob, env: Env) -> int:
         p = spec.params

@@ -47,6 +47,7 @@ class Responses(Recipe[ResponsesJob]):
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
     mixes = True
+    samples = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
         n = prompts_target(spec, env)
