@@ -69,6 +69,6 @@ class StructuredOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     `response_format` (OpenAI structured outputs, vLLM guided decoding), others in the
     prompt; a `verify` stage with the json_schema verifier checks each output against it."""
 
-    schema: Annotated[dict[str, Any], Meta(description="A JSON Schema (draft 2020-12).")]
-    name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$")] = "output"
+    schema: Annotated[dict[str, Any], Meta(max_length=256, description="A JSON Schema (draft 2020-12).")]
+    name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", max_length=64)] = "output"
     strict: bool = True

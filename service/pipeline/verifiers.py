@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from typing import Annotated, Any, Protocol, Union
+from typing import Annotated, Any, Literal, Protocol, Union
 
 import msgspec
 from msgspec import Meta
@@ -182,7 +182,7 @@ def schema_error(schema: dict[str, Any]) -> str | None:
 class JsonSchemaVerifierSpec(VerifierSpec, tag="json_schema", kw_only=True, forbid_unknown_fields=True):
     """The output is JSON valid against `schema` (default: the job's structured_output schema)."""
 
-    schema: dict[str, Any] | None = None
+    schema: Annotated[dict[str, Any], Meta(max_length=256)] | None = None
 
     def check(self, env: Any, field: str) -> None:
         if self.schema is not None and (err := schema_error(self.schema)):
@@ -402,7 +402,7 @@ class CodeVerifierSpec(VerifierSpec, tag="code", kw_only=True, forbid_unknown_fi
     """The response's Python code passes the item's tests in the sandbox."""
 
     tests_field: Name = "tests"
-    language: Annotated[str, Meta(pattern="^python$")] = "python"
+    language: Literal["python"] = "python"
     wall_seconds: Annotated[float, Meta(gt=0, le=120)] = defaults.SANDBOX_WALL_SECONDS
     memory_mb: Annotated[int, Meta(ge=64, le=8192)] = defaults.SANDBOX_MEMORY_MB
 

@@ -21,7 +21,8 @@ and the query's (`t003q07`, so the job shards like responses):
 5. **Semantic check** (APIGen's third): the generator (or `judge`) reads the query,
    the calls and the results and scores 0-5 whether the calls fulfil the request
    ("Score: N"); below `min_score` (default 3) is a reject of stage `semantic`
-   (`low_score`); `semantic_check: false` skips it.
+   (`mismatch`; `unparseable` when no score could be read); `semantic_check: false`
+   skips it.
 
 Records: {query, tools, tool_calls, results, messages}, where `messages` is OpenAI's
 chat shape a fine-tuning tool reads: the user turn, the assistant turn with
@@ -75,9 +76,10 @@ end with "Score: N", N from 0 (unrelated) to 5 (exactly what was asked)."""
 
 
 class ToolFunction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$")]
+    name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", max_length=64)]
     description: Annotated[str, Meta(max_length=4000)] = ""
-    parameters: dict[str, Any] = msgspec.field(default_factory=lambda: {"type": "object", "properties": {}})
+    parameters: Annotated[dict[str, Any], Meta(max_length=256)] = msgspec.field(
+        default_factory=lambda: {"type": "object", "properties": {}})
     strict: bool | None = None
 
 
@@ -261,7 +263,7 @@ class ToolCalls(Recipe[ToolCallsJob]):
                 annotations["semantic"] = {"score": score, "rationale": rationale(answer.text)[-500:],
                                            "model": who.label}
                 if score is None or score < p.min_score:
-                    reason = "judge_unparseable" if score is None else "low_score"
+                    reason = "unparseable" if score is None else "mismatch"
                     await slot.reject(k, Verdict("semantic", reason, f"score {score}"), data,
                                       provenance=model.provenance, annotations=annotations)
                     return

@@ -566,7 +566,7 @@ def _format_instance(fmt: Any) -> Any:
     return {}
 
 
-def _tool_call(tools: list[Any], choice: Any) -> dict[str, Any]:
+def tool_call(tools: list[Any], choice: Any) -> dict[str, Any]:
     """A call of the tool `choice` names, else of the first tool, with arguments made
     from its parameters' schema."""
     named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
@@ -616,7 +616,7 @@ async def chat_completions(request: web.Request) -> web.Response:
     reasoning_words = 0
     tools = body.get("tools")
     if not scripted and isinstance(tools, list) and tools and body.get("tool_choice") != "none":
-        answer = {"role": "assistant", "content": None, "tool_calls": [_tool_call(tools, body.get("tool_choice"))]}
+        answer = {"role": "assistant", "content": None, "tool_calls": [tool_call(tools, body.get("tool_choice"))]}
         finish = "tool_calls"
     elif not scripted and (fmt := body.get("response_format")) is not None:
         text = _encode(_format_instance(fmt)).decode()

@@ -61,15 +61,21 @@ class Call(msgspec.Struct, frozen=True):
 Reply = str | Completion | ProviderError
 
 
-def following_formats() -> Callable[[Call], str]:
+def following_formats() -> Callable[[Call], Reply]:
     """A ScriptedProvider reply that answers as the fake server's format-following mode
     does (service/testing/format_replies.py): each recipe's expected format, varied per
-    call (by the request's seed, else a counter)."""
-    from service.testing.fake_openai import following_reply
+    call (by the request's seed, else a counter); a chat with `tools` gets a call of the
+    first tool (or the one `tool_choice` names), its arguments built from its schema,
+    as the fake server answers it."""
+    from service.testing.fake_openai import following_reply, tool_call
 
     counter = itertools.count()
 
-    def reply(call: Call) -> str:
+    def reply(call: Call) -> Reply:
+        tools = call.params.get("tools")
+        if call.endpoint == "chat" and tools and call.params.get("tool_choice") != "none":
+            return Completion(text="", finish_reason="tool_calls", tokens_in=len(call.text.split()), tokens_out=1,
+                              model=call.model, tool_calls=[tool_call(tools, call.params.get("tool_choice"))])
         if call.endpoint == "completions":
             prompt = last_user = call.prompt
         else:

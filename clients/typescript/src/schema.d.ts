@@ -526,8 +526,11 @@ export interface components {
         CodeVerifierSpec: {
             /** @enum {unknown} */
             kind: "code";
-            /** @default python */
-            language: string;
+            /**
+             * @default python
+             * @enum {unknown}
+             */
+            language: "python";
             /** @default 512 */
             memory_mb: number;
             /** @default tests */

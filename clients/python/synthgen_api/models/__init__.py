@@ -15,6 +15,7 @@ from .benchmark_list import BenchmarkList
 from .bucket import Bucket
 from .code_verifier_spec import CodeVerifierSpec
 from .code_verifier_spec_kind import CodeVerifierSpecKind
+from .code_verifier_spec_language import CodeVerifierSpecLanguage
 from .decontamination_spec import DecontaminationSpec
 from .decontamination_spec_field import DecontaminationSpecField
 from .decontamination_spec_inline import DecontaminationSpecInline
@@ -204,6 +205,7 @@ __all__ = (
     "Bucket",
     "CodeVerifierSpec",
     "CodeVerifierSpecKind",
+    "CodeVerifierSpecLanguage",
     "DecontaminationSpec",
     "DecontaminationSpecField",
     "DecontaminationSpecInline",

@@ -6,6 +6,7 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 
 from ..models.code_verifier_spec_kind import CodeVerifierSpecKind
+from ..models.code_verifier_spec_language import CodeVerifierSpecLanguage
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CodeVerifierSpec")
@@ -17,14 +18,14 @@ class CodeVerifierSpec:
 
     Attributes:
         kind (CodeVerifierSpecKind):
-        language (str | Unset):  Default: 'python'.
+        language (CodeVerifierSpecLanguage | Unset):  Default: CodeVerifierSpecLanguage.PYTHON.
         memory_mb (int | Unset):  Default: 512.
         tests_field (str | Unset):  Default: 'tests'.
         wall_seconds (float | Unset):  Default: 10.0.
     """
 
     kind: CodeVerifierSpecKind
-    language: str | Unset = "python"
+    language: CodeVerifierSpecLanguage | Unset = CodeVerifierSpecLanguage.PYTHON
     memory_mb: int | Unset = 512
     tests_field: str | Unset = "tests"
     wall_seconds: float | Unset = 10.0
@@ -32,7 +33,9 @@ class CodeVerifierSpec:
     def to_dict(self) -> dict[str, Any]:
         kind = self.kind.value
 
-        language = self.language
+        language: str | Unset = UNSET
+        if not isinstance(self.language, Unset):
+            language = self.language.value
 
         memory_mb = self.memory_mb
 
@@ -63,7 +66,12 @@ class CodeVerifierSpec:
         d = dict(src_dict)
         kind = CodeVerifierSpecKind(d.pop("kind"))
 
-        language = d.pop("language", UNSET)
+        _language = d.pop("language", UNSET)
+        language: CodeVerifierSpecLanguage | Unset
+        if isinstance(_language, Unset):
+            language = UNSET
+        else:
+            language = CodeVerifierSpecLanguage(_language)
 
         memory_mb = d.pop("memory_mb", UNSET)
 
