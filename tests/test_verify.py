@@ -100,6 +100,16 @@ def test_samples_are_refused_by_a_recipe_that_does_not_resample(redis_url: str) 
     assert err.value.errors[0].field == "verify.samples"
 
 
+def test_structured_output_is_refused_by_a_recipe_that_does_not_send_it(redis_url: str) -> None:
+    from service.domain.errors import InvalidSpec
+
+    with pytest.raises(InvalidSpec) as err:
+        run_recipe({"recipe": "magpie", "generator": {"provider": "m"}, "target": 1, "params": {},
+                    "structured_output": {"schema": {"type": "object"}}},
+                   redis_url=redis_url, providers={"m": ScriptedProvider(lambda call: "x")})
+    assert err.value.errors[0].field == "structured_output"
+
+
 def test_a_json_schema_verifier_needs_a_schema_and_a_valid_one(redis_url: str) -> None:
     from service.domain.errors import InvalidSpec
 

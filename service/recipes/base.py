@@ -72,6 +72,9 @@ class Recipe(Generic[SpecT]):
     # `verify.samples` > 1 means rejection sampling; elsewhere verify is a plain stage and
     # a spec asking for samples is refused naming `verify.samples`.
     samples: ClassVar[bool] = False
+    # True when the recipe sends the job's `structured_output` schema with its outputs'
+    # requests (Model.structured); elsewhere such a spec is refused naming the field.
+    structured: ClassVar[bool] = False
 
     def needs_raw(self, spec: SpecT) -> bool:
         """True when this spec calls raw completion (its generator must offer it); a
@@ -107,6 +110,9 @@ class Recipe(Generic[SpecT]):
                               "which this job refuses (refuse_licences)", ref.provider)
         for stage in spec.stage_specs():
             stage.check(env)
+        if spec.structured_output is not None and not self.structured:
+            raise invalid("structured_output", f"recipe {spec.recipe} does not send a schema with its requests "
+                          "(structured outputs: responses)")
         if spec.structured_output is not None:
             from service.pipeline.verifiers import schema_error
 

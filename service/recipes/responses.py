@@ -48,6 +48,7 @@ class Responses(Recipe[ResponsesJob]):
     Spec = ResponsesJob
     mixes = True
     samples = True
+    structured = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
         n = prompts_target(spec, env)
