@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,8 @@ from service.pipeline.sandbox import BubblewrapSandbox
 from service.pipeline.verifiers import CodeVerifier, CodeVerifierSpec, extract_code
 from service.testing.harness import Call, ScriptedProvider, run_recipe
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                reason="bubblewrap (bwrap) is not installed: apt-get install bubblewrap (.ci/run does)")
+WHY = BubblewrapSandbox().unavailable_reason()
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"{WHY} (.ci/run installs bubblewrap)")
 
 TESTS = "assert add(2, 3) == 5\nassert add(-1, 1) == 0\n"
 ADD = "def add(a, b):\n    return a + b\n"

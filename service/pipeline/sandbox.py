@@ -100,7 +100,16 @@ class BubblewrapSandbox:
 
     @property
     def available(self) -> bool:
-        return self.bwrap is not None
+        """bwrap is installed and can make its namespaces here (a container that refuses
+        unprivileged user namespaces cannot run it): probed once per process."""
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self) -> str | None:
+        """Why this machine cannot run the sandbox, or None."""
+        if self.bwrap is None:
+            return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+        return _probe([self.bwrap, "--unshare-all", "--uid", "65534", "--gid", "65534", *self._mounts(),
+                       "--", "/usr/bin/true"])
 
     def _mounts(self) -> list[str]:
         args = ["--ro-bind", "/usr", "/usr"]
@@ -130,8 +139,8 @@ class BubblewrapSandbox:
         ]
 
     async def run(self, files: dict[str, str], argv: list[str], limits: Limits, stdin: str = "") -> SandboxResult:
-        if self.bwrap is None:
-            raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+        if (why := self.unavailable_reason()) is not None:
+            raise SandboxUnavailable(why)
         workdir = tempfile.mkdtemp(prefix="synthgen-sandbox-")
         try:
             os.chmod(workdir, 0o777)  # nobody (65534) inside writes here
@@ -176,6 +185,23 @@ class BubblewrapSandbox:
         return SandboxResult(exit_code=proc.returncode, timed_out=timed_out,
                              stdout=_tail(out, limits.output_chars), stderr=_tail(err, limits.output_chars),
                              sandbox=self.name)
+
+
+_probes: dict[str, str | None] = {}
+
+
+def _probe(cmd: list[str]) -> str | None:
+    """None when the bwrap command `cmd` (running `true`) works here, else its error (cached)."""
+    key = cmd[0]
+    if key not in _probes:
+        import subprocess
+
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            _probes[key] = None if r.returncode == 0 else f"bwrap cannot create its sandbox here: {r.stderr.strip()}"
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            _probes[key] = f"bwrap did not run: {exc}"
+    return _probes[key]
 
 
 def default_sandbox() -> Sandbox:

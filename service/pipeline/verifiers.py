@@ -410,8 +410,8 @@ class CodeVerifierSpec(VerifierSpec, tag="code", kw_only=True, forbid_unknown_fi
         from service.pipeline.sandbox import default_sandbox
 
         if not getattr(default_sandbox(), "available", True):
-            raise invalid(f"{field}.kind", "the code verifier needs a sandbox: this server has no bubblewrap "
-                          "(apt-get install bubblewrap)", "code")
+            raise invalid(f"{field}.kind", "the code verifier needs a sandbox: this server cannot run bubblewrap "
+                          "(apt-get install bubblewrap; user namespaces allowed)", "code")
 
     def build(self, ctx: Any) -> Verifier:
         from service.pipeline.sandbox import default_sandbox
