@@ -9,8 +9,9 @@ version, a pattern, a sandbox). The built-in kinds:
 - `math`: the answer's final expression (the last `\\boxed{}`, LaTeX or plain expression)
   equals the item's reference, by Hugging Face's math-verify (`synthgen[math]`): `1/2`,
   `0.5` and `\\frac{1}{2}` are one answer. Reason `wrong_answer` (or `no_answer` when
-  nothing parses). Its sympy work runs without math-verify's signal timeouts (they
-  need the main thread): the inputs are one answer and one reference, small.
+  nothing parses). Its sympy work runs in a thread (the run's loop keeps renewing its
+  lease) without math-verify's signal timeouts (they need the main thread): the inputs
+  are one answer and one reference, small.
 - `json_schema`: the output parses as JSON (a ```json fence is allowed) and validates
   against the schema (`schema`, else the job's `structured_output.schema`), with the
   jsonschema package. Reasons `not_json`, `schema_invalid`; the detail is the
@@ -34,6 +35,7 @@ a spec is decoded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -149,7 +151,9 @@ class MathVerifier:
         ref = _reference(c, self.spec.reference_field)
         if ref is None:
             return Check.fail("no_reference", f"the item has no {self.spec.reference_field!r}")
-        return self.equal(c.text, str(ref))
+        # In a thread: sympy may take a while on a hard expression, and the run's loop
+        # must keep renewing its lease meanwhile.
+        return await asyncio.to_thread(self.equal, c.text, str(ref))
 
 
 # -- json_schema ----------------------------------------------------------------------
