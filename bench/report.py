@@ -134,9 +134,31 @@ def table(res: dict[str, Any]) -> str:
     if sc:
         for w, r in sc["ratio"].items():
             aim = ">= 1.7x" if w == "2" else ""
+            c = sc.get("ceiling", {}).get(w)
+            allows = (f"; CPU ms/record worker {c['w_ms']:.2f}, rest {c['o_ms']:.2f}: this machine allows "
+                      f"{c['machine_ratio']:.2f}x, a core per process {c['core_per_process_ratio']:.2f}x") if c else ""
             rows.append((f"scaling, CPU-bound ({sc['words']}-word replies): {w} worker(s)",
-                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker)", aim,
+                         f"{r['rate_median']:,.0f} rec/s ({r['median']:.2f}x one worker{allows})", aim,
                          _aim(r["median"] >= 1.7) if w == "2" else ""))
+    ca = s.get("cache")
+    if ca:
+        rows.append((f"cache: second run of a {ca['n']}-prompt job vs the first (wall time)",
+                     f"{ca['second_over_first']:.3f} ({ca['second_seconds']:.2f} s / {ca['first_seconds']:.2f} s)",
+                     "", ""))
+        rows.append(("cache: provider requests, first / second run",
+                     f"{ca['first_requests']:.0f} / {ca['second_requests']:.0f}", "0 on the second",
+                     _aim(ca["second_requests"] == 0)))
+        rows.append(("cache: first run (writing the cache) vs no cache", f"{ca['first_over_baseline']:.3f}", "", ""))
+    ds = s.get("datasets")
+    if ds:
+        for n, r in ds["by_size"].items():
+            rows.append((f"datasets: {int(n):,} records ({ds['words']}-word replies)",
+                         f"{r['seconds']:,.0f} s; Redis job keys peak {r['redis_job_keys_peak_mib']:.1f} MiB; RSS API "
+                         f"{r['peak_rss_mib']['api']:.0f} / worker {r['peak_rss_mib']['worker']:.0f} MiB; sealed "
+                         f"{r['sealed_bytes'] / 1048576:.1f} MiB", "", "" if r["ok"] else "NOT OK"))
+        rt = ds["ratio"]
+        for k, v in rt.items():
+            rows.append((f"datasets: {k} largest / smallest", f"{v:.2f}x", "<= 1.2x", _aim(v <= 1.2)))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]

@@ -18,6 +18,10 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   limits      provider-bound under the fleet-wide limits: in flight at the limit with 1, 2
               and 4 workers; the shared limiter on vs off (same job)
   scaling     one job on 1, 2 and 4 worker processes, CPU-bound (300-word replies)
+  cache       the response cache: a job's second run vs its first (wall time, provider requests)
+  datasets    one responses job of 10k and 100k records (BENCH_DATASETS_SIZES: 1M too) with
+              the dataset store sealing: peak Redis (the job's keys, used_memory), API and
+              worker RSS, wall time, sealed size on disk
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.
@@ -37,7 +41,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local", "limits", "scaling")
+SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local", "limits", "scaling", "cache", "datasets")
 
 
 def machine() -> dict[str, str]:
@@ -105,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from bench import (
             api_latency,
+            cache,
+            datasets,
             dedup_throughput,
             limits,
             local_model,
@@ -150,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
             run_section("scaling", lambda: scaling.section(
                 stack, n=1000 if q else 6000, workers=[1, 2, 4], rounds=1 if q else 3, words=300, latency=0.005,
                 concurrency=64, tmp=tmp))
+        if "cache" in only:
+            run_section("cache", lambda: cache.section(stack, n=200 if q else 1000, concurrency=32,
+                                                       rounds=1 if q else 3))
+        if "datasets" in only:
+            sizes = [int(x) for x in os.environ.get("BENCH_DATASETS_SIZES", "").split(",") if x] or (
+                [2000, 10000] if q else [10000, 100000])
+            run_section("datasets", lambda: datasets.section(
+                stack, sizes=sizes, latency=0.005, concurrency=256, words=200, tmp=tmp))
     finally:
         if stack is not None:
             stack.close()

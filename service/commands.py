@@ -3,14 +3,17 @@
     synthgen submit SPEC.yaml [--set generator.provider=teacher] [--wait]   # YAML or JSON, - for stdin
     synthgen status JOB | list [--status S] | cancel JOB
     synthgen tail JOB [--rejects] [--no-follow]       # NDJSON lines on stdout
-    synthgen export JOB --format parquet|jsonl [-o FILE]
+    synthgen export JOB --format parquet|jsonl|hf [--output-format openai] [-o FILE]
+    synthgen delete JOB
     synthgen recipes | providers
 
 They call the API through the Python SDK (clients/python); `--url` / $SYNTHGEN_URL and
 `--key` / $SYNTHGEN_KEY (default: the embedded key under the state dir). `--json` prints
-the API's JSON instead of text, for scripts. `export` writes the file client-side from
-the records stream (pyarrow for Parquet): the server-side dataset export does not exist
-yet.
+the API's JSON instead of text, for scripts. `export` writes JSONL or Parquet client-side
+from the records stream (pyarrow for Parquet; it follows a running job to its end);
+`--format hf` (a tar of the Hugging Face dataset layout with its card) and
+`--output-format` download the server-side export (GET /v1/jobs/{id}/export;
+docs/datasets.md).
 
 Exit codes (a script can rely on them):
 
@@ -193,6 +196,18 @@ def tail(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
+    if args.format == "hf" or args.output_format:  # the server-side export (GET .../export)
+        path = Path(args.output or f"{args.job}.{'tar' if args.format == 'hf' else args.format}")
+        partial = path.with_name(f".{path.name}.partial")
+        with _client(args) as c:
+            job = c.get(args.job)
+            size = c.download(args.job, partial, format=args.format, output=args.output_format)
+        partial.replace(path)
+        n = job["progress"]["kept"]
+        _out(args, {"job": args.job, "path": str(path), "format": args.format, "records": n, "bytes": size,
+                    "status": job["status"]},
+             lambda: print(f"wrote {n} records of job {args.job} ({job['status']}) to {path} ({size} bytes)"))
+        return EXIT_FAILED if job["status"] == "failed" else EXIT_OK
     if args.format == "parquet":
         require("cli", "pyarrow", "export --format parquet")
     path = Path(args.output or f"{args.job}.{args.format}")
@@ -202,6 +217,13 @@ def export(args: argparse.Namespace) -> int:
     _out(args, {"job": args.job, "path": str(path), "format": args.format, "records": n, "status": job["status"]},
          lambda: print(f"wrote {n} records of job {args.job} ({job['status']}) to {path}"))
     return EXIT_FAILED if job["status"] == "failed" else EXIT_OK
+
+
+def delete(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        c.delete(args.job)
+    _out(args, {"job": args.job, "deleted": True}, lambda: print(f"job {args.job} deleted"))
+    return EXIT_OK
 
 
 def recipes(args: argparse.Namespace) -> int:
@@ -262,10 +284,14 @@ def add_commands(sub: Any) -> None:
     p.add_argument("job")
     p.add_argument("--rejects", action="store_true", help="the rejects instead of the records")
     p.add_argument("--no-follow", action="store_true", help="print what exists now and exit")
-    p = cmd("export", export, "write a job's records to a JSONL or Parquet file")
+    p = cmd("export", export, "download a job's records: JSONL, Parquet, or a Hugging Face layout (tar)")
     p.add_argument("job")
-    p.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl")
-    p.add_argument("-o", "--output", default=None, help="file to write (default: JOB.FORMAT)")
+    p.add_argument("--format", choices=["jsonl", "parquet", "hf"], default="jsonl")
+    p.add_argument("--output-format", default=None, choices=["native", "openai", "sharegpt", "alpaca", "preference"],
+                   help="reshape records into this output format (default: as stored)")
+    p.add_argument("-o", "--output", default=None, help="file to write (default: JOB.FORMAT, JOB.tar for hf)")
+    p = cmd("delete", delete, "delete a finished job and everything it made")
+    p.add_argument("job")
     cmd("recipes", recipes, "the recipes this server runs")
     cmd("providers", providers, "the providers configured on the server")
 

@@ -73,6 +73,20 @@ RECORDS_PER_SHARD = 200
 CHUNKS_PER_SHARD = 8
 MIN_CHUNK_ITEMS = 16
 MAX_CHUNK_ITEMS = 2000
+# Lines per sealed Parquet segment (service/store/datasets.py): at ~2 KB a record, a
+# job's Redis window stays near 20 MB per stream, and a segment is a few MB of zstd.
+SEAL_RECORDS = 10_000
+# A running job's lines are sealed at least this often, so a slow job's window does not
+# sit in Redis for hours; a minute keeps segments few.
+SEAL_SECONDS = 60.0
+# The seal lock's time to live, renewed by its holder after each segment: a sealer that
+# died holding it blocks the job's seals this long at most (one segment takes well
+# under a second to write; ADVANCE's offset check guards a sealer slower than this).
+SEAL_LOCK_SECONDS = 10.0
+# How often a running shard asks whether a seal is due (one LLEN per stream).
+SEAL_CHECK_SECONDS = 1.0
+# How often the retention sweep looks for expired jobs and unsealed finished ones.
+SWEEP_SECONDS = 60.0
 # Records are flushed to Redis when this many are pending or FLUSH_SECONDS pass.
 FLUSH_BATCH = 256
 FLUSH_SECONDS = 0.05
@@ -176,6 +190,24 @@ LIMIT_BATCH = 128
 # A request's token estimate for tpm when it sets no max_tokens: a typical reply; the
 # estimate is corrected by the usage the answer reports.
 TOKENS_ESTIMATE_REPLY = 256
+# Hard budgets (store/budgets.py): a request reserves its worst case before it is sent,
+# its prompt counted at this many characters a token (English runs ~4; 3 leaves room for
+# code and other languages) plus its max_tokens (else TOKENS_ESTIMATE_REPLY).
+BUDGET_CHARS_PER_TOKEN = 3
+# A request whose reservation waits on the requests in flight asks again after this.
+BUDGET_WAIT_SECONDS = 0.05
+# The shared response cache (store/cache.py): an answer is kept this long (a week: a
+# re-run after a crash or a filter change comes within days) ...
+CACHE_TTL_SECONDS = 7 * 86400.0
+# ... and a scope (a tenant) keeps at most this many, the oldest dropped first (at ~2 KB
+# an answer, about 2 GB of Redis).
+CACHE_MAX_ENTRIES = 1_000_000
+# An estimate (POST /v1/jobs/estimate) runs the spec to this many kept records: enough
+# attempts for a yield interval of about +-15 points, for the cost of 20 records.
+ESTIMATE_SAMPLE_RECORDS = 20
+# ... and answers within this long (200, the sample finished), else 202 with what the
+# sample has seen so far and its job to poll (GET /v1/jobs/{id}/estimate).
+ESTIMATE_WAIT_SECONDS = 20.0
 # Circuit breaker, per provider model: this many consecutive failed attempts (no answer,
 # 5xx, malformed), none answered in between, over at least CIRCUIT_SECONDS open the
 # circuit (the span keeps a busy provider's run of unlucky 5xx from opening it).

@@ -31,6 +31,12 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "synthgen_provider_requests": ("Requests to providers.", ("provider", "model", "outcome")),
     "synthgen_provider_retries": ("Provider requests retried.", ("provider",)),
     "synthgen_provider_tokens": ("Tokens by direction.", ("provider", "model", "direction")),
+    "synthgen_provider_cost_usd": ("US dollars spent at the providers file's prices, by stage (generation, judge).",
+                                   ("provider", "model", "stage")),
+    "synthgen_cache_lookups": ("Response cache lookups of jobs with `cache`, by result (hit, miss).",
+                               ("provider", "model", "result")),
+    "synthgen_cache_saved_usd": ("US dollars the response cache's hits saved, at the providers file's prices.",
+                                 ("provider", "model")),
     "synthgen_provider_throttled": (
         "Provider requests the fleet limiter held back before sending, by the limit that first held each "
         "(concurrency, fair_share, rpm, tpm, paused, circuit).", ("provider", "model", "reason")),

@@ -9,9 +9,11 @@ spends of it. The kinds (the Redis side is service/store/quotas.py):
 - `concurrent`: at most `limit` jobs not yet final (queued ones count: a queued job
   holds its place in the shared queue);
 - `daily`: at most `limit` units per UTC day; a submission spends its `amount` up front
-  (records: the job's target, the most it can keep), and `QuotaStore.charge` adds what
-  is only known as a job runs (tokens, cost: the budgets issue adds those limits here);
-- `per_job`: a bound on one submission (the target), refused whatever was used.
+  (records: the job's target, the most it can keep); `cost_cents_per_day` is spent by
+  the workers as jobs run (store/budgets.py), and a job that reaches it stops;
+- `per_job`: a bound on one submission (the target), refused whatever was used;
+- `retention`: not a limit on submissions: how long the tenant's finished jobs are
+  kept (service/datasets.py's sweep deletes them after it; 0: until deleted).
 
 Refusals: a limit that waiting will lift is a 429 `quota-exceeded` with Retry-After
 (when GCRA frees a place; the end of the UTC day; CONCURRENT_RETRY_SECONDS for a job to
@@ -67,7 +69,16 @@ LIMITS: tuple[Limit, ...] = (
     Limit("records_per_day", "daily", 10_000_000, "records",
           "records asked for per UTC day (each job's target, counted when it is submitted)",
           lambda s: s.target, field="target"),
+    # Charged by the workers as jobs spend (store/budgets.py): a job reaching it stops
+    # budget-exhausted; a tenant over it cannot submit until the next UTC day.
+    Limit("cost_cents_per_day", "daily", 0, "cents",
+          "US cents spent per UTC day at the providers file's prices (docs/costs.md); 0: no cap",
+          lambda s: 0),
+    Limit("retention_days", "retention", 0, "days",
+          "days a finished job is kept before the retention sweep deletes it (0: until deleted; docs/datasets.md)",
+          lambda s: 0),
 )
+ADMISSION = tuple(limit for limit in LIMITS if limit.kind != "retention")
 BY_NAME = {limit.name: limit for limit in LIMITS}
 # Seconds a tenant at its concurrent-jobs limit is told to wait: when one of its jobs
 # ends is unknown, and a poll every few seconds costs one 429.
@@ -126,7 +137,7 @@ class Quotas:
         it would exceed (and charge nothing)."""
         now = time.time()
         rows: list[tuple[str, Kind, int, int, float]] = []
-        for limit in LIMITS:
+        for limit in ADMISSION:
             period = (RATE_WINDOW_SECONDS if limit.kind == "rate" else
                       CONCURRENT_RETRY_SECONDS if limit.kind == "concurrent" else
                       seconds_left(now) if limit.kind == "daily" else 0.0)
@@ -146,10 +157,15 @@ class Quotas:
         raise OverQuota(QuotaInfo(name=name, limit=value, unit=limit.unit, used=shown, retry_after=retry), True,
                         limit.field, f"over this tenant's {name} ({what}); retry after {retry} s")
 
+    async def retention_seconds(self, tenant: str) -> float:
+        """How long the tenant's finished jobs are kept (0: until deleted)."""
+        own = await self.store.overrides(tenant)
+        return 86400.0 * own.get("retention_days", self.defaults["retention_days"])
+
     async def report(self, tenant: str) -> dict[str, Any]:
         """The tenant's limits (its own values over the defaults) and what it uses now."""
         own = await self.store.overrides(tenant)
-        used = await self.store.usage(tenant, [(limit.name, limit.kind) for limit in LIMITS], time.time())
+        used = await self.store.usage(tenant, [(limit.name, limit.kind) for limit in ADMISSION], time.time())
         return {"limits": {n: own.get(n, d) for n, d in self.defaults.items()}, "overrides": own, "used": used}
 
 

@@ -88,7 +88,7 @@ def configure_process(registry: object, settings: object) -> Redactor:
     # Only some provider kinds carry a key (service.providers.registry.KINDS).
     envs = [getattr(c, "api_key_env", None) for c in getattr(registry, "configs", {}).values()]
     envs.append(getattr(settings, "embeddings_key_env", None))
-    own = [getattr(settings, name, None) for name in ("signing_secret", "metrics_token")]
+    own = [getattr(settings, name, None) for name in ("signing_secret", "metrics_token", "hf_token")]
     return configure([*configured_secrets(envs), *(v for v in own if v)])
 
 

@@ -60,6 +60,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     quotas: dict[str, int] = {}
     outbound_hosts: list[str] = []
     outbound_private: list[str] = []
+    cache_ttl_seconds: float = defaults.CACHE_TTL_SECONDS
+    cache_max_entries: int = defaults.CACHE_MAX_ENTRIES
+    cache_scope: str = "tenant"
+    data_url: str | None = None
+    seal_records: int = defaults.SEAL_RECORDS
+    seal_seconds: float = defaults.SEAL_SECONDS
+    hf_token: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -86,6 +93,12 @@ def hash_key(key: str) -> str:
 def _bootstrap(value: str) -> BootstrapKey:
     tenant, _, role = value.partition(":")
     return BootstrapKey(tenant=check_tenant(tenant.strip()), role=check_role(role.strip() or "submit"))
+
+
+def _cache_scope(raw: str) -> str:
+    if raw not in ("tenant", "global"):
+        raise ValueError(f"{raw!r} is not one of tenant, global")
+    return raw
 
 
 def _quotas(raw: str) -> dict[str, int]:
@@ -195,6 +208,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOUND_PRIVATE", "outbound_private", _networks,
             "private, loopback or link-local networks (CIDR) an allowed host may still resolve to",
             "unset: none"),
+    Setting("CACHE_TTL_SECONDS", "cache_ttl_seconds", float,
+            "how long the shared response cache keeps an answer (jobs with `cache`; docs/costs.md)"),
+    Setting("CACHE_MAX_ENTRIES", "cache_max_entries", lambda v: max(1, int(v)),
+            "answers the response cache keeps per tenant (or in all, global scope); the oldest go first"),
+    Setting("CACHE_SCOPE", "cache_scope", _cache_scope,
+            "`tenant`: each tenant's jobs share their own cache; `global`: every tenant's jobs share one"),
+    Setting("DATA_URL", "data_url", str, "where sealed records and rejects live (Parquet segments; any fsspec URL, "
+            "`s3://bucket/prefix` included; docs/datasets.md), shared by API and workers",
+            "unset: `{STATE_DIR}/data`"),
+    Setting("SEAL_RECORDS", "seal_records", lambda v: max(1, int(v)),
+            "lines per sealed segment: Redis holds about this many of a job's records (and rejects) at most"),
+    Setting("SEAL_SECONDS", "seal_seconds", float,
+            "a running job's lines are sealed at least this often, even short of a whole segment"),
+    Setting("HF_TOKEN", "hf_token", str, "Hugging Face token `POST /v1/jobs/{id}/push` uploads datasets with "
+            "(write access to the target repos; docs/datasets.md)", "unset: no push"),
+    Setting("HF_TOKEN_FILE", None, str, "file holding the Hugging Face token"),
 )
 
 
@@ -225,7 +254,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         fields["api_key_hashes"] = {hash_key(k): _bootstrap(v) for k, v in keys.items()}
     except ValueError as exc:
         raise ValueError(f"SYNTHGEN_API_KEYS: {exc}") from None
-    for name, field in (("SIGNING_SECRET_FILE", "signing_secret"), ("METRICS_TOKEN_FILE", "metrics_token")):
+    for name, field in (("SIGNING_SECRET_FILE", "signing_secret"), ("METRICS_TOKEN_FILE", "metrics_token"),
+                        ("HF_TOKEN_FILE", "hf_token")):
         path = raw[name]
         if path and field not in fields:  # a secret from a mounted file (a Kubernetes/compose secret)
             fields[field] = Path(path).read_text().strip() or None

@@ -107,6 +107,27 @@ kind = "openai-compatible"
 base_url = "{fake_url}/v1"
 models = ["fake-model"]
 structured_outputs = false
+# Priced (docs/costs.md): its jobs show a cost; fake-model-2 has no price.
+[providers.priced]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model", "fake-model-2"]
+
+[providers.priced.prices.fake-model]
+input = 3.0
+output = 15.0
+
+# Anthropic's Messages API, served by the same fake server (/v1/messages).
+[providers.claude]
+kind = "anthropic"
+base_url = "{fake_url}/v1"
+models = ["fake-claude"]
+api_key_env = "FAKE_PROVIDER_KEY"
+licence = "test-only"
+
+[providers.claude.prices.fake-claude]
+input = 3.0
+output = 15.0
 
 # Reserved for bob: to any other tenant it does not exist.
 [providers.bobs]

@@ -132,3 +132,23 @@ def test_one_runnable_example_per_recipe() -> None:
     for name, path in examples.items():
         spec: Any = decode_spec(msgspec.json.encode(yaml.safe_load(path.read_text())))
         assert spec.recipe == name
+
+
+def test_export_hf_layout_and_delete(api_url: str, alice: Api, worker: Workers, tmp_path: Path) -> None:
+    import tarfile
+
+    job_id = alice.submit(responses_spec(5)).json()["id"]
+    assert alice.wait(job_id)["status"] == "succeeded"
+    r = cli(api_url, "export", job_id, "--format", "hf", "-o", str(tmp_path / "ds.tar"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["records"] == 5
+    with tarfile.open(tmp_path / "ds.tar") as tar:
+        assert sorted(tar.getnames()) == ["README.md", "data/train-00000-of-00001.parquet"]
+    r = cli(api_url, "export", job_id, "--output-format", "openai", "-o", str(tmp_path / "chat.jsonl"))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in (tmp_path / "chat.jsonl").read_text().splitlines()]
+    assert len(lines) == 5 and all(x["messages"][0]["role"] == "user" for x in lines)
+    r = cli(api_url, "delete", job_id)
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    assert alice.client.get(f"/v1/jobs/{job_id}").status_code == 404
+    assert cli(api_url, "delete", job_id).returncode == 4

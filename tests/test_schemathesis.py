@@ -8,7 +8,7 @@ or header the document does not declare, no schema-violating input accepted.
 One check is relaxed, per operation, in the config below: `positive_data_acceptance`
 (schema-valid input must be accepted) accepts a 4xx where validity depends on server
 state that JSON Schema cannot express:
-- createJob: 422 for providers and models that are not configured, prompt and seed files
+- createJob, estimateJob: 422 for providers and models that are not configured, prompt and seed files
   that are not registered, and cross-field rules (target vs prompts, min vs max words);
   the 422 names the field.
 - listJobs, listJobRecords, listJobRejects: 400 for cursors this server never issued (a
@@ -39,6 +39,7 @@ from support import ADMIN_KEY, KEYS, Api
 
 RELAXED = {
     "createJob": ["2xx", "401", "404", "409", "422", "429", "5xx"],
+    "estimateJob": ["2xx", "401", "404", "409", "422", "429", "5xx"],
     **{op: ["2xx", "400", "401", "404", "409", "429", "5xx"] for op in ("listJobRecords", "listJobRejects")},
     "listJobs": ["2xx", "400", "401", "403", "404", "409", "429", "5xx"],
     "createReviewSession": ["2xx", "401", "403", "5xx"],

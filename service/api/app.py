@@ -55,6 +55,7 @@ from service.outbound import OutboundPolicy
 from service.providers.registry import Registry
 from service.quotas import Quotas
 from service.settings import Settings
+from service.store.datasets import DatasetFiles
 from service.store.jobs import JobStore
 from service.store.keys import KeyStore, signing_secret
 from service.store.quotas import QuotaStore
@@ -80,7 +81,7 @@ class Services(msgspec.Struct, frozen=True):
 
 def build_services(client: Any, sync_redis: Any, registry: Registry, settings: Settings,
                    secret: bytes | None) -> Services:
-    store = JobStore(client)
+    store = JobStore(client, DatasetFiles.from_settings(settings))
     keys = KeyStore(client)
     signer = Signer(secret)
     quotas = Quotas(QuotaStore(client), settings.quotas)

@@ -66,7 +66,9 @@ def bad_field(field: str, message: str, value: Any = None, status: int = 400) ->
 # How each status is described where a route declares it (openapi/openapi.json).
 _DESCRIPTIONS = {400: "Malformed request or parameter", 401: "Missing, unknown, revoked or expired API key",
                  403: "The key's role does not allow this", 404: "No such job for this tenant",
-                 409: "The job is already final",
+                 409: "Conflict with the job's state: already final, still running, or a feature not configured "
+                      "(`type` says which)",
+                 502: "An upstream service (the Hugging Face Hub) refused the request",
                  429: "Over a tenant quota (Retry-After; `quota` names the limit)",
                  413: "Body larger than the limit", 415: "Body is not application/json",
                  422: "Well-formed but invalid spec (errors name the fields)", 503: "Job store unavailable"}

@@ -80,7 +80,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
     ProblemType("job-final", 409, "Job already finished", "cancelling a job that already finished"),
     ProblemType("no-records", 409, "Nothing to review", "a spot-check of a job with no kept records yet"),
     ProblemType("job-not-final", 409, "Job still running",
-                "a spot-check of a job that has not finished, without `interim: true`"),
+                "a spot-check of a job that has not finished, without `interim: true`; deleting or pushing a "
+                "job that has not finished"),
+    ProblemType("hub-not-configured", 409, "No Hugging Face token",
+                "a push to the Hub on a server whose operator configured no token (`SYNTHGEN_HF_TOKEN`)"),
+    ProblemType("hub-failed", 502, "The Hub refused the push", "the Hugging Face Hub answered the push with an "
+                "error (the detail says which, without the token)"),
     ProblemType("spotcheck-reviewed", 409, "Sample already reviewed",
                 "a redraw of a spot-check sample that already has verdicts"),
     ProblemType("spotcheck-redrawn", 409, "Sample redrawn",
@@ -96,6 +101,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = _catalogue(
                 "the job kept fewer than its explicit `target`, or (no target) fewer than `min_yield` of its inputs"),
     ProblemType("provider-errors", 502, "A provider lost more calls than the job's error budget allows",
                 "more provider calls failed after retries than `error_budget` allows"),
+    ProblemType("budget-exhausted", 422, "The job reached its budget",
+                "the job reached a hard limit (its `budget`: max_cost_usd, max_tokens, max_seconds; or the "
+                "tenant's cost_cents_per_day); it stopped like a cancel and kept its records"),
     ProblemType("nothing-kept", 422, "The job kept no record", "the job ended with no record kept"),
     # minted by the REAP script (store/jobs.py), whose title must match this one:
     ProblemType("worker-crashed", 500, "The job keeps crashing its worker",

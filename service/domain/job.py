@@ -14,6 +14,7 @@ from typing import Literal
 
 import msgspec
 
+from service.domain.costs import Cost
 from service.domain.review import SpotCheckSummary
 
 # waiting_for_worker is never stored: the API shows it for a queued or running job while
@@ -113,6 +114,7 @@ class JobState(msgspec.Struct):
     spotcheck: SpotCheckSummary | None
     shards: Shards
     verification: Verification | None
+    cost: Cost  # at the providers file's prices (docs/costs.md)
 
 
 def new_job_id() -> str:

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import msgspec
 
+from service.domain.costs import Cost
 from service.domain.job import JobState, Verification
 from service.domain.review import SpotCheckSummary
 from service.pipeline.records import prompt_and_response
@@ -59,6 +60,8 @@ class JobReport(msgspec.Struct):
     spotcheck: SpotCheckSummary | None = None
     # a job with a verify stage: items verified, pass@k (pass_at_k["1"]: the pass rate of a first try)
     verification: Verification | None = None
+    # what the job spent at the configured prices (the same as its status shows)
+    cost: Cost | None = None
     object: str = "job.report"
 
 
@@ -131,4 +134,5 @@ def build(job: JobState, records: list[dict[str, Any]]) -> JobReport:
         prompt_diversity=distinct(prompts), response_diversity=distinct(responses),
         generators=gens, rejected_by_reason=job.progress.rejected_by_reason, spotcheck=job.spotcheck,
         verification=job.verification,
+        cost=job.cost,
     )

@@ -72,3 +72,16 @@ class StructuredOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     schema: Annotated[dict[str, Any], Meta(max_length=256, description="A JSON Schema (draft 2020-12).")]
     name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", max_length=64)] = "output"
     strict: bool = True
+
+
+class Budget(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Hard limits on what one job may spend (docs/costs.md): reaching one stops the job
+    like a cancel, its records kept, and fails it `budget-exhausted` naming the limit."""
+
+    max_cost_usd: Annotated[float, Meta(
+        gt=0, le=1e9, description="US dollars at the providers file's prices; no request is sent that could "
+        "take the job past it (each reserves its worst case first)")] | None = None
+    max_tokens: Annotated[int, Meta(
+        ge=1, description="Prompt plus answer tokens over every provider call")] | None = None
+    max_seconds: Annotated[float, Meta(
+        gt=0, le=30 * 86400, description="Wall time from the job's start")] | None = None

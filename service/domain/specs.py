@@ -23,6 +23,7 @@ from msgspec import Meta
 
 from service import defaults
 from service.domain.spec_parts import (
+    Budget,
     Concurrency,
     GeneratorRef,
     Name,
@@ -40,8 +41,9 @@ from service.pipeline.stages import Filters, StageSpec
 from service.pipeline.verify import VerifySpec
 
 __all__ = [
-    "Concurrency", "DecontaminationSpec", "DedupSpec", "EmbeddingDedup", "Filters", "GeneratorRef", "JobSpecBase",
-    "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "StructuredOutput", "Target", "VerifySpec", "Webhook", "WeightedGenerator",
+    "Budget", "Concurrency", "DecontaminationSpec", "DedupSpec", "EmbeddingDedup", "Filters", "GeneratorRef",
+    "JobSpecBase", "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "StructuredOutput",
+    "Target", "VerifySpec", "Webhook", "WeightedGenerator",
     "spec_hash",
 ]
 
@@ -87,6 +89,12 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         "errors after retries; past it the job stops and fails naming the provider.",
     )] = defaults.ERROR_BUDGET
     webhook: Webhook | None = None
+    budget: Budget | None = None
+    cache: Annotated[bool | Literal["force"], Meta(
+        description="Reuse answers from the shared response cache for identical requests (same provider, "
+        "model, messages and sampling, seed included): true for deterministic requests only (temperature 0 "
+        "or a seed), \"force\" for every request. Cached answers cost nothing (docs/costs.md).",
+    )] = False
 
     @property
     def recipe(self) -> str:

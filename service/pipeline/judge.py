@@ -115,7 +115,7 @@ class JudgeStage:
 
     def __init__(self, spec: JudgeSpec, run: Any):
         self.spec = spec
-        self.model = run.model(spec.generator) if spec.generator else run.generator
+        self.model = run.model(spec.generator, "judge") if spec.generator else run.generator.charged_to("judge")
         self.params = self.model.sampling({"temperature": 0.0, "max_tokens": 400})
         self.additive = spec.rubric == "additive5"
 

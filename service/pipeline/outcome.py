@@ -8,6 +8,8 @@ was not cancelled:
 2. Provider calls lost after retries exceeded the job's `error_budget`: `failed`,
    provider-errors, naming the provider and what it answered.
 3. A recipe raised (in any shard): `failed`, job-failed, with the exception.
+3b. The job reached a hard budget (its `budget`, or the tenant's daily cost cap): `failed`,
+   budget-exhausted, naming the limit; its records are kept (docs/costs.md).
 4. An explicit `target` is the number of kept records: a job short of it is `failed`,
    target-not-reached, with the recipe's account of the shortfall (zero kept too).
 5. A job with zero kept records is never `succeeded`: without a target, `failed`,
@@ -32,7 +34,7 @@ import msgspec
 
 from service import defaults
 from service.domain.specs import JobSpecBase
-from service.pipeline.run import KEPT, UNSETTLED, RunOutcome
+from service.pipeline.run import BUDGET_EXHAUSTED, KEPT, UNSETTLED, RunOutcome
 from service.store.codec import lost_summary, outcomes
 
 
@@ -90,6 +92,9 @@ def settle(spec: JobSpecBase, result: RunOutcome, raw: dict[str, str]) -> Settle
                        f"{max(target or 0, calls)} calls{then}")
     if stop == "error":
         return Settled("failed", "job-failed", stopped_why)
+    if stop == BUDGET_EXHAUSTED:
+        return Settled("failed", "budget-exhausted", f"{stopped_why}; kept {kept}" +
+                       (f" of {target}" if target is not None else "") + f" after {requests} requests")
     account = result.shortfall or result.note
     if spec.target is not None:
         if kept >= spec.target:

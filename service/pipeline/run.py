@@ -82,12 +82,28 @@ from typing import (
 import msgspec
 
 from service import defaults, metrics
+from service.domain.costs import NANOS_PER_USD, Price, usd
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats, reasoning
+from service.pipeline.cache import cacheable, request_hash
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
 from service.redact import redact
-from service.store.codec import attempt_counter, lost_counter, requests_counter, stage_entered
+from service.store.budgets import NANOS_PER_CENT
+from service.store.cache import GLOBAL as GLOBAL_CACHE
+from service.store.codec import (
+    CACHE_HITS,
+    CACHE_MISSES,
+    CACHE_SAVED,
+    COST,
+    COST_UNPRICED,
+    attempt_counter,
+    cost_generator,
+    cost_stage,
+    lost_counter,
+    requests_counter,
+    stage_entered,
+)
 from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
@@ -96,6 +112,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("synthgen.run")
 _enc = msgspec.json.Encoder()
+_completion_dec = msgspec.json.Decoder(Completion)
 SpecT = TypeVar("SpecT", bound=JobSpecBase)
 T = TypeVar("T")
 
@@ -123,6 +140,11 @@ _spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("synth
 # any slot), or calls made outside any lane.
 UNSETTLED = ("generate", "no_outcome")
 KEPT = ("kept", "kept")
+# The stop reason of a job that reached a hard budget (and its problem type's slug).
+BUDGET_EXHAUSTED = "budget-exhausted"
+# The stages a call's cost is charged to (Cost.stages).
+GENERATION = "generation"
+JUDGE = "judge"
 
 
 def _label(provenance: dict[str, Any] | None) -> str:
@@ -268,6 +290,20 @@ class JobStats:
         self._buf.inc("synthgen_provider_tokens", tokens_in, provider=provider, model=model, direction="in")
         self._buf.inc("synthgen_provider_tokens", tokens_out, provider=provider, model=model, direction="out")
 
+    def cost(self, provider: str, model: str, stage: str, price: Price | None, c: Completion) -> int:
+        """Charge one answered call at `price` (None: unpriced, counted as such) to the
+        job, its generator and `stage`; the nano-dollars charged."""
+        if price is None:
+            self.pending[COST_UNPRICED] += 1
+            return 0
+        nanos = price.nanos(c.tokens_in, c.tokens_out)
+        self.pending[COST] += nanos
+        self.pending[cost_generator(f"{provider}/{model}")] += nanos
+        self.pending[cost_stage(stage)] += nanos
+        self._buf.inc("synthgen_provider_cost_usd", nanos / NANOS_PER_USD, provider=provider, model=model,
+                      stage=stage)
+        return nanos
+
     def outcome(self, stage: str, reason: str) -> None:
         """One attempt ended in (stage, reason) (KEPT for a kept record): count it, and
         charge it the requests its lane spent since the lane's last outcome."""
@@ -291,15 +327,22 @@ class JobStats:
 
 
 class Model:
-    """One model at one provider, as a recipe calls it; carries its provenance."""
+    """One model at one provider, as a recipe calls it; carries its provenance and the
+    stage its calls are charged to (`generation`, or `judge` for a judge model)."""
 
-    def __init__(self, run: "RecipeContext[Any]", provider: Provider, model: str, ref: GeneratorRef):
+    def __init__(self, run: "RecipeContext[Any]", provider: Provider, model: str, ref: GeneratorRef,
+                 stage: str = GENERATION):
         self.run = run
         self.provider = provider
         self.model = model
         self.ref = ref
+        self.stage = stage
         self.provenance = {"provider": provider.name, "model": model, "licence": provider.licence}
         self.label = f"{provider.name}/{model}"
+
+    def charged_to(self, stage: str) -> "Model":
+        """The same model, its calls charged to `stage`."""
+        return Model(self.run, self.provider, self.model, self.ref, stage)
 
     @property
     def supports_raw(self) -> bool:
@@ -310,10 +353,23 @@ class Model:
         return self.ref.sampling.over(base)
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.name, self.provider.chat(messages, model=self.model, params=params))
+        chars = sum(len(m.get("content") or "") for m in messages)
+        return await self.run._call(self, self.provider.chat(messages, model=self.model, params=params),
+                                    chars, params, self.run.cache_key(self, "chat", messages, params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
-        return await self.run._call(self.provider.name, self.provider.complete(prompt, model=self.model, params=params))
+        return await self.run._call(self, self.provider.complete(prompt, model=self.model, params=params),
+                                    len(prompt), params, self.run.cache_key(self, "completions", prompt, params))
+
+    def worst_case(self, chars: int, params: dict[str, Any]) -> tuple[int, int]:
+        """A request's most (nano-dollars, tokens), as a budget reserves it: its prompt at
+        BUDGET_CHARS_PER_TOKEN characters a token plus its max_tokens (store/budgets.py)."""
+        reply = params.get("max_tokens") or params.get("max_completion_tokens")
+        if not isinstance(reply, int) or isinstance(reply, bool) or reply <= 0:
+            reply = defaults.TOKENS_ESTIMATE_REPLY
+        prompt = chars // defaults.BUDGET_CHARS_PER_TOKEN + 1
+        price = self.run.registry.price(self.provider.name, self.model)
+        return (price.nanos(prompt, reply) if price is not None else 0), prompt + reply
 
     def structured(self, messages: list[dict[str, str]]
                    ) -> tuple[list[dict[str, str]], dict[str, Any], str | None]:
@@ -508,6 +564,7 @@ class RecipeContext(Generic[SpecT]):
         stats: JobStats, done: set[str], kept: int, target: int | None, tenant: str = "",
         seed: int | None = None, shard: int = 0, run: int = 1, parallelism: int = 1,
         chunk_map: dict[str, str] | None = None, counters: dict[str, str] | None = None,
+        tenant_cap: int = 0, started_at: float | None = None,
     ):
         self.job_id = job_id
         self.spec = spec
@@ -539,6 +596,15 @@ class RecipeContext(Generic[SpecT]):
         self._calls_seen = int(counters.get("calls") or 0)
         self.errors = ErrorBudget(spec.error_budget, target, stats)
         self.errors.seen = int(counters.get("lost") or 0)
+        # Hard budgets (store/budgets.py): the job's own and the tenant's daily cost cap
+        # (nano-dollars, 0: none); with neither, no request reserves anything.
+        budget = spec.budget
+        self._max_nanos = round(budget.max_cost_usd * NANOS_PER_USD) if budget and budget.max_cost_usd else 0
+        self._max_tokens = budget.max_tokens or 0 if budget else 0
+        self._tenant_cap = tenant_cap
+        self.metered = bool(self._max_nanos or self._max_tokens or self._tenant_cap)
+        self.cache_scope = GLOBAL_CACHE if runtime.settings.cache_scope == "global" else tenant
+        self.deadline = (started_at or time.time()) + budget.max_seconds if budget and budget.max_seconds else None
         self._reserved = 0
         self._tickets = 0  # target tickets held and not in use (store/shards.py)
         self._no_tickets = False  # the last grant found none left for the job
@@ -592,13 +658,14 @@ class RecipeContext(Generic[SpecT]):
                 return m
         return self._mix[-1][0]
 
-    def model(self, ref: GeneratorRef) -> Model:
-        """A handle on `ref`; providers are opened once per run and shared by handles."""
+    def model(self, ref: GeneratorRef, stage: str = GENERATION) -> Model:
+        """A handle on `ref`, its calls charged to `stage`; providers are opened once per
+        run and shared by handles."""
         provider = self._providers.get(ref.provider)
         if provider is None:
             provider = self._providers[ref.provider] = self.registry.open(
                 ref.provider, self.stats, self.spec.concurrency, self.runtime.lanes(self.job_id))
-        return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref)
+        return Model(self, provider, ref.model or self.registry.default_model(ref.provider), ref, stage)
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -722,36 +789,129 @@ class RecipeContext(Generic[SpecT]):
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
 
-    async def _call(self, provider: str, aw: Awaitable[Completion]) -> Completion:
-        if self.stop_reason is not None:
-            if isinstance(aw, Coroutine):
+    def cache_key(self, model: Model, endpoint: str, payload: Any, params: dict[str, Any]) -> str | None:
+        """The request's key in the shared response cache, None when this job does not
+        cache it (pipeline/cache.py)."""
+        if not self.spec.cache or not cacheable(self.spec.cache, params):
+            return None
+        return request_hash(model.provider.name, model.model, endpoint, payload, params)
+
+    async def _call(self, model: Model, aw: Awaitable[Completion], chars: int = 0,
+                    params: dict[str, Any] | None = None, key: str | None = None) -> Completion:
+        provider = model.provider.name
+        held: tuple[int, int] | None = None
+        hit: Completion | None = None
+        try:
+            if self.stop_reason is None and self.deadline is not None and time.time() > self.deadline:
+                await self.over_time()
+            if self.stop_reason is None and key is not None:
+                hit = await self._cached(model, key)
+                if hit is not None:
+                    return hit
+            if self.stop_reason is None and self.metered:
+                held = await self._reserve(model.worst_case(chars, params or {}))
+        finally:
+            if (self.stop_reason is not None or hit is not None) and isinstance(aw, Coroutine):
                 aw.close()  # never sent: close it, or it is "never awaited" at collection
+        if self.stop_reason is not None:
+            if held is not None:
+                await self._settle(held, 0, 0)
             raise Stopped(self.stop_reason)
         self.stats.pending["calls"] += 1
         call = asyncio.ensure_future(aw)
-        if self._stopping is not None:
-            # Race the call against stop(): a cancel must not wait for a provider that
-            # hangs (up to timeout x retries). The cancelled call frees its lane at once.
-            await asyncio.wait((call, self._stopping), return_when=asyncio.FIRST_COMPLETED)
-            if not call.done():
-                call.cancel()
-                await asyncio.gather(call, return_exceptions=True)
-                raise Stopped(self.stop_reason)
+        spent = (0, 0)  # what the call cost, for its reservation's settlement
         try:
-            c = await call
-        except ProviderError as exc:
-            if exc.fatal:
-                self.fatal = exc
-                await self.stop_job("provider", str(exc))
-            elif self.errors.lost(provider, exc, self.requests_made):
-                await self.stop_job("errors", f"{provider}: {exc}")
-            raise
+            if self._stopping is not None:
+                # Race the call against stop(): a cancel must not wait for a provider that
+                # hangs (up to timeout x retries). The cancelled call frees its lane at once.
+                await asyncio.wait((call, self._stopping), return_when=asyncio.FIRST_COMPLETED)
+                if not call.done():
+                    call.cancel()
+                    await asyncio.gather(call, return_exceptions=True)
+                    raise Stopped(self.stop_reason)
+            try:
+                c = await call
+            except ProviderError as exc:
+                if exc.fatal:
+                    self.fatal = exc
+                    await self.stop_job("provider", str(exc))
+                elif self.errors.lost(provider, exc, self.requests_made):
+                    await self.stop_job("errors", f"{provider}: {exc}")
+                raise
+            nanos = self.stats.cost(provider, model.model, model.stage, self.registry.price(provider, model.model), c)
+            spent = (nanos, c.tokens_in + c.tokens_out)
+        finally:
+            if held is not None:
+                await self._settle(held, *spent)
         c.text = redact(c.text)  # provider text is untrusted (service.redact)
         c = reasoning.split(c)
         if c.reasoning is not None:
             c.reasoning = redact(c.reasoning)
             self.stats.pending["tokens_reasoning"] += c.tokens_reasoning
+        if key is not None:
+            self.stats.pending[CACHE_MISSES] += 1
+            self.buffer.inc("synthgen_cache_lookups", provider=provider, model=model.model, result="miss")
+            value, settings = _enc.encode(c), self.runtime.settings
+            await retrying(lambda: self.store.cache.put(self.cache_scope, key, value, ttl=settings.cache_ttl_seconds,
+                                                        max_entries=settings.cache_max_entries),
+                           f"job {self.job_id}: cache")
         return c
+
+    async def _cached(self, model: Model, key: str) -> Completion | None:
+        """The cache's answer to the request `key` (counted as a call of the job, which
+        costs nothing and saves what it would have cost), or None."""
+        raw = await retrying(lambda: self.store.cache.get(self.cache_scope, key), f"job {self.job_id}: cache")
+        if raw is None:
+            return None
+        c = _completion_dec.decode(raw)
+        provider = model.provider.name
+        price = self.registry.price(provider, model.model)
+        saved = price.nanos(c.tokens_in, c.tokens_out) if price is not None else 0
+        pending = self.stats.pending
+        pending["calls"] += 1
+        pending[CACHE_HITS] += 1
+        pending[CACHE_SAVED] += saved
+        self.buffer.inc("synthgen_cache_lookups", provider=provider, model=model.model, result="hit")
+        if saved:
+            self.buffer.inc("synthgen_cache_saved_usd", saved / NANOS_PER_USD, provider=provider, model=model.model)
+        return c
+
+    # -- hard budgets (store/budgets.py) ----------------------------------------------
+
+    async def _reserve(self, worst: tuple[int, int]) -> tuple[int, int]:
+        """Reserve a request's worst case (nano-dollars, tokens) against the job's budget
+        and the tenant's daily cap, waiting while the requests in flight hold what it
+        needs; when less than it is left, stop the job (budget-exhausted) and raise Stopped."""
+        budgets = self.store.budgets
+        while True:
+            refusal = await retrying(lambda: budgets.reserve(
+                self.job_id, self.tenant, self.shard, *worst, max_nanos=self._max_nanos,
+                max_tokens=self._max_tokens, tenant_nanos=self._tenant_cap), f"job {self.job_id}: budget")
+            if refusal is None:
+                return worst
+            if refusal.stop:
+                if refusal.limit == "max_tokens":
+                    detail = (f"budget max_tokens {refusal.cap} reached: {refusal.spent} tokens spent, the next "
+                              f"request could take up to {worst[1]}")
+                else:
+                    what = (f"budget max_cost_usd {usd(refusal.cap):g}" if refusal.limit == "max_cost_usd"
+                            else f"the tenant's cost_cents_per_day {refusal.cap // NANOS_PER_CENT}")
+                    detail = (f"{what} reached: {usd(refusal.spent):.6f} USD spent, the next request could "
+                              f"cost up to {usd(worst[0]):.6f}")
+                await self.stop_job(BUDGET_EXHAUSTED, detail)
+                raise Stopped(BUDGET_EXHAUSTED)
+            self.check()
+            await asyncio.sleep(defaults.BUDGET_WAIT_SECONDS)
+
+    async def _settle(self, held: tuple[int, int], nanos: int, tokens: int) -> None:
+        budgets = self.store.budgets
+        await retrying(lambda: budgets.settle(self.job_id, self.tenant, self.shard, *held, nanos, tokens),
+                       f"job {self.job_id}: budget")
+
+    async def over_time(self) -> None:
+        """Stop the job: its budget's max_seconds has passed."""
+        assert self.spec.budget is not None and self.spec.budget.max_seconds is not None
+        await self.stop_job(BUDGET_EXHAUSTED, f"budget max_seconds {self.spec.budget.max_seconds:g} reached")
 
     # -- records --------------------------------------------------------------------
 
@@ -1016,6 +1176,11 @@ class RecipeContext(Generic[SpecT]):
         self._kept_seen = max(self._kept_seen, res.kept)
         self._calls_seen = max(self._calls_seen, res.calls)
         self.errors.seen = max(self.errors.seen, res.lost)
+        if not self.metered and counters.get(COST):
+            # A metered run charged the tenant's day per request; this one in bulk.
+            tokens = counters.get("tokens_in", 0) + counters.get("tokens_out", 0)
+            await retrying(lambda: self.store.budgets.settle(self.job_id, self.tenant, self.shard, 0, 0,
+                                                             counters[COST], tokens), f"job {self.job_id}: spend")
         if stored:
             self.buffer.inc("synthgen_records_kept", stored, recipe=self.recipe)
         if dropped:

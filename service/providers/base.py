@@ -16,6 +16,7 @@ import msgspec
 from msgspec import Meta
 
 from service import defaults
+from service.domain.costs import Price
 from service.domain.limits import Limits, ModelLimits, Scope
 from service.redact import redact
 
@@ -225,6 +226,9 @@ class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
     rpm: Annotated[int, Meta(ge=1)] | None = None
     tpm: Annotated[int, Meta(ge=1)] | None = None
     model_limits: dict[str, ModelLimits] = {}
+    # What each model costs (docs/costs.md); a model without one counts as free
+    # (its calls are counted as `unpriced_calls`).
+    prices: dict[str, Price] = {}
     limits_scope: Scope = "fleet"
     circuit_failures: Annotated[int, Meta(ge=1, le=1000)] = defaults.CIRCUIT_FAILURES
     circuit_seconds: Annotated[float, Meta(ge=0)] = defaults.CIRCUIT_SECONDS
@@ -255,11 +259,19 @@ class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
         """Raise ValueError for a config that cannot work (beyond what msgspec checks)."""
 
     def check_limits(self, name: str) -> None:
-        """Raise ValueError for model_limits naming a model the provider does not serve."""
+        """Raise ValueError for model_limits or prices naming a model the provider does not serve."""
         served = self.default_models()
-        unknown = sorted(m for m in self.model_limits if served and m not in served)
-        if unknown:
-            raise ValueError(f"provider {name!r}: model_limits names {unknown}, not in its models {served}")
+        for field, table in (("model_limits", self.model_limits), ("prices", self.prices)):
+            unknown = sorted(m for m in table if served and m not in served)
+            if unknown:
+                raise ValueError(f"provider {name!r}: {field} names {unknown}, not in its models {served}")
+        for model, price in self.prices.items():
+            for problem in price.problems():
+                raise ValueError(f'provider {name!r}: prices."{model}".{problem}')
+
+    def price(self, model: str) -> Price | None:
+        """What `model` costs, None when the providers file gives no price."""
+        return self.prices.get(model)
 
     def limits_for(self, model: str) -> Limits:
         """The limits of `model`'s bucket: the provider's, overridden by model_limits."""

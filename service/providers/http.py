@@ -14,7 +14,7 @@ mid-write) counts as `malformed` and is retried like a 5xx. Then:
   jitter; every wait is capped at PROVIDER_MAX_BACKOFF_SECONDS.
 
 Before giving the lane back, the attempt tells it how it ended (`outcome_of`: ok,
-throttled on a 429, failed on no answer / 5xx / malformed, refused on another 4xx) with
+throttled on a 429 or 529, failed on no answer / 5xx / malformed, refused on another 4xx) with
 the Retry-After and the tokens the answer reported: a fleet lane halves the shared
 window on a 429, pauses every worker for a Retry-After and counts failures toward the
 provider's circuit breaker (worker/limiter.py); AdaptiveLimit halves its own window.
@@ -48,6 +48,9 @@ from service.redact import snippet
 T = TypeVar("T")
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+# 529: Anthropic's "overloaded", a throttle of the whole service (retried, honouring
+# Retry-After, and told to the lane as throttled like a 429).
+OVERLOADED = 529
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -79,10 +82,10 @@ def outcome_of(status: int | None, usable: bool) -> str:
     """How an attempt ended, as its lane is told (providers/base.py OK ... NONE)."""
     if status == 200:
         return OK if usable else FAILED
+    if status in (429, OVERLOADED):
+        return THROTTLED
     if status is None or status == 408 or status >= 500:
         return FAILED
-    if status == 429:
-        return THROTTLED
     return REFUSED if 400 <= status < 500 else NONE
 
 
@@ -92,13 +95,15 @@ async def post_with_retry(
     accept: Callable[[bytes], tuple[T | None, str]],
     fatal_status: frozenset[int], fatal_message: Callable[[int, bytes], str],
     cost: int = 1, usage: Callable[[T], int | None] | None = None,
+    retry_status: frozenset[int] = RETRY_STATUS,
 ) -> T:
     """POST `payload` to `url` until `accept` takes a 200's body, retrying as the module says.
 
     `accept(raw)` returns (value, "ok") or (None, why the body is unusable). `label` names
     the peer in messages; `fatal_message(status, body)` words a fatal refusal. `cost` is
     the request's token estimate and `usage(value)` the tokens its answer reports, for a
-    lane that limits tokens per minute.
+    lane that limits tokens per minute. `retry_status` are the statuses retried (a
+    provider kind may add its own, e.g. Anthropic's 529).
     """
     attempt = 0
     while True:
@@ -131,7 +136,7 @@ async def post_with_retry(
             tally.attempt(why, elapsed)
             if status in fatal_status:
                 raise ProviderError(fatal_message(status, raw), status=status, fatal=True)
-            if status is not None and status not in RETRY_STATUS:
+            if status is not None and status not in retry_status:
                 raise ProviderError(f"{label} answered {status}: {snippet(raw)}", status=status)
         if attempt >= max_retries:
             raise ProviderError(f"{label}: gave up after {attempt + 1} attempts ({why})", status=status)

@@ -2,7 +2,7 @@
 
 ```toml
 [providers.teacher]
-kind = "openai-compatible"          # or "local"
+kind = "openai-compatible"          # or "anthropic" (Messages API), "local"
 base_url = "http://127.0.0.1:8001/v1"
 api_key_env = "TEACHER_API_KEY"     # the key itself never enters the config or the API
 models = ["llama-3.1-70b-instruct", "llama-3.1-8b-instruct"]
@@ -24,6 +24,11 @@ licence = "llama3.1"                # terms tag carried by every record
 [providers.teacher.model_limits."llama-3.1-8b-instruct"]
 concurrency = 512                   # a model's own limits override the provider's
 rpm = 20000
+
+[providers.teacher.prices."llama-3.1-70b-instruct"]
+input = 0.60                        # US dollars per million prompt tokens
+output = 0.80                       # per million answer tokens
+batch_discount = 0.5                # its batch endpoint's price is half (optional)
 ```
 The limits apply to each model separately and are shared by every worker on every
 machine through Redis (docs/operations.md, "Provider limits"). A tpm request counts
@@ -38,13 +43,15 @@ from typing import Union
 
 import msgspec
 
+from service.domain.costs import Price
+from service.providers.anthropic import AnthropicConfig
 from service.providers.base import CallStats, LaneSource, Provider, ProviderKind
 from service.providers.local import MODEL_ID, LocalConfig
 from service.providers.openai_compat import OpenAICompatibleConfig
 
 # Every provider kind, registered once: its config class (tagged with the kind's name)
 # checks and opens itself.
-KINDS: tuple[type[ProviderKind], ...] = (OpenAICompatibleConfig, LocalConfig)
+KINDS: tuple[type[ProviderKind], ...] = (OpenAICompatibleConfig, AnthropicConfig, LocalConfig)
 ProviderConfig = Union[KINDS]  # type: ignore[valid-type]
 
 
@@ -89,6 +96,11 @@ class Registry:
             ProviderInfo(name=n, kind=c.kind, models=c.default_models(), supports_raw=c.supports_raw, licence=c.licence)
             for n, c in sorted(self.configs.items()) if c.usable_by(tenant)
         ]
+
+    def price(self, name: str, model: str) -> Price | None:
+        """What `model` at provider `name` costs; None when no price is configured."""
+        cfg = self.configs.get(name)
+        return cfg.price(model) if cfg is not None else None
 
     def default_model(self, name: str) -> str:
         return self.configs[name].default_models()[0]

@@ -124,6 +124,13 @@ class Recipe(Generic[SpecT]):
         if spec.verify is not None and spec.verify.needs_job_schema() and spec.structured_output is None:
             raise invalid("verify.verifier.schema", "the json_schema verifier needs a schema: give one here "
                           "or in the job's structured_output")
+        if spec.budget is not None and spec.budget.max_cost_usd is not None:
+            for field, ref in refs:  # a cost budget on a model without a price could not hold
+                model = ref.model or env.providers.default_model(ref.provider)
+                if env.providers.price(ref.provider, model) is None:
+                    raise invalid("budget.max_cost_usd", f"{field} {ref.provider}/{model} has no price in the "
+                                  "providers file, so a cost budget cannot be kept (docs/costs.md)",
+                                  spec.budget.max_cost_usd)
         if spec.mix and not self.mixes:
             raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
                           f"{self.mixes_not or 'it has no single generator role'}")

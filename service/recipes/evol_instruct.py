@@ -79,7 +79,7 @@ from service.domain.errors import invalid
 from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline.records import prompt_and_response
-from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot, Stopped
+from service.pipeline.run import DONE, JUDGE, Model, RecipeContext, RunOutcome, Slot, Stopped
 from service.pipeline.stages import Candidate, Verdict, error_detail
 from service.providers.base import ProviderError
 from service.recipes.base import Env, Recipe, SeedTask, Text, check_generator, load_seeds, system_turn
@@ -323,7 +323,7 @@ class EvolInstruct(Recipe[EvolInstructJob]):
         p = spec.params
         seeds = seed_pool(p, ctx.env.settings)
         width = len(str(len(seeds)))
-        judge_ref: Model | None = ctx.model(p.judge) if p.judge is not None else None
+        judge_ref: Model | None = ctx.model(p.judge, JUDGE) if p.judge is not None else None
         system = system_turn(p.system_prompt)
         checks = set(p.eliminate)
         drop_truncated = spec.filters.drop_truncated

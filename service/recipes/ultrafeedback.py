@@ -66,7 +66,7 @@ from msgspec import Meta
 from service.domain.errors import invalid
 from service.domain.spec_parts import Name
 from service.domain.specs import GeneratorRef, JobSpecBase, Probability
-from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot, gather_all
+from service.pipeline.run import DONE, JUDGE, RecipeContext, RunOutcome, Slot, gather_all
 from service.pipeline.stages import Candidate, Verdict
 from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, prompts_target
 
@@ -370,7 +370,7 @@ class UltraFeedback(Recipe[UltraFeedbackJob]):
         p = spec.params
         prompts = load_prompts(p.prompts, p.prompt_file, ctx.env.settings, "params")
         completers = [ctx.model(ref) for ref in p.completers or []]
-        judge = ctx.model(p.judge) if p.judge is not None else ctx.generator
+        judge = ctx.model(p.judge, JUDGE) if p.judge is not None else ctx.generator.charged_to(JUDGE)
         judge_params = judge.sampling(JUDGE_SAMPLING)
         pool = tuple(p.principles) if p.principles else DEFAULT_PRINCIPLES
 

@@ -21,6 +21,10 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `calls`: provider calls the recipes made (the request budget counts them); `lost`:
   calls lost after retries (the error budget), `lost:{provider}|{reason}` per provider
   and reason, `lost_last:{provider}` the provider's last such error
+- `cost`: nano-dollars spent at the configured prices (domain/costs.py), `cost_gen:{provider/model}`
+  and `cost_stg:{stage}` the same per generator and per stage; `cost_unpriced`: answered
+  calls to models without a price; `cache_hits cache_misses cache_saved`: the response
+  cache's answers, its misses and the nano-dollars the answers saved
 - `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
   `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
   SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
@@ -28,8 +32,12 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 
+from service.domain.costs import Cost, usd
+from service.domain.estimate import remaining
 from service.domain.job import (
     GeneratorCount,
     JobError,
@@ -52,6 +60,46 @@ ATTEMPT_PREFIX = "att:"
 REQUESTS_PREFIX = "req:"
 LOST_PREFIX = "lost:"
 VERIFY_FIRST_PREFIX = "vfy_first:"  # pipeline/verify.py FIRST_PREFIX
+COST = "cost"
+COST_UNPRICED = "cost_unpriced"
+COST_GEN_PREFIX = "cost_gen:"
+COST_STAGE_PREFIX = "cost_stg:"
+CACHE_HITS = "cache_hits"
+CACHE_MISSES = "cache_misses"
+CACHE_SAVED = "cache_saved"
+
+
+def cost_generator(label: str) -> str:
+    """The counter of nano-dollars spent on generator `label` (provider/model)."""
+    return COST_GEN_PREFIX + label
+
+
+def cost_stage(stage: str) -> str:
+    """The counter of nano-dollars spent on calls of `stage` (generation, judge)."""
+    return COST_STAGE_PREFIX + stage
+
+
+def cost_from_hash(raw: dict[str, str]) -> Cost:
+    """The job's cost (in USD) from its nano-dollar counters; while it runs, the
+    projected remaining cost and time (domain/estimate.py `remaining`)."""
+    total = int(raw.get(COST) or 0)
+    kept = int(raw.get("kept") or 0)
+    left: tuple[float | None, float | None] = (None, None)
+    started = _f(raw, "started_at")
+    if raw.get("status") == "running" and started is not None:
+        target = int(raw["target"]) if raw.get("target") else None
+        left = remaining(kept=kept, target=target, nanos=total, elapsed=time.time() - started)
+    return Cost(
+        remaining_usd=left[0], remaining_seconds=left[1],
+        usd=usd(total), per_kept_record_usd=usd(total // kept) if kept else None,
+        generators={k[len(COST_GEN_PREFIX):]: usd(int(v)) for k, v in sorted(raw.items())
+                    if k.startswith(COST_GEN_PREFIX)},
+        stages={k[len(COST_STAGE_PREFIX):]: usd(int(v)) for k, v in sorted(raw.items())
+                if k.startswith(COST_STAGE_PREFIX)},
+        unpriced_calls=int(raw.get(COST_UNPRICED) or 0),
+        cache_hits=int(raw.get(CACHE_HITS) or 0), cache_misses=int(raw.get(CACHE_MISSES) or 0),
+        saved_usd=usd(int(raw.get(CACHE_SAVED) or 0)),
+    )
 
 
 def attempt_counter(stage: str, reason: str) -> str:
@@ -168,4 +216,5 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> JobState:
             ended=sum(1 for k in raw if k.startswith("ended:")),
         ),
         verification=verification(raw),
+        cost=cost_from_hash(raw),
     )

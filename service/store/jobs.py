@@ -3,9 +3,18 @@
 Keys (prefix `sg`):
 - `sg:job:{id}`            hash: the authoritative job state (status, spec, counters); its
                            field grammar is store/codec.py's
-- `sg:job:{id}:records`    list of JSON lines, in commit order (cursor = list offset)
-- `sg:job:{id}:rejects`    list of JSON lines
-- `sg:job:{id}:ids`        set of item ids already committed (record or reject)
+- `sg:job:{id}:records`    list of JSON lines, in commit order: the live window of the records
+                           stream; lines before `sealed:records` (a job hash field) are in
+                           Parquet segments (store/datasets.py), and a cursor is a position
+                           in the whole stream
+- `sg:job:{id}:rejects`    list of JSON lines, the same way (`sealed:rejects`)
+- `sg:job:{id}:segs:{kind}` sorted set: the stream's published segments, by start
+- `sg:job:{id}:seal`       string with TTL: the job's seal lock (one sealer at a time)
+- `sg:jobs:unsealed`       set of jobs whose final seal is pending
+- `sg:jobs:deleting`       set of jobs being deleted (DELETE_MARK done, keys and files not
+                           yet all gone): the sweep finishes what a crash interrupted
+- `sg:job:{id}:ids`        set of item ids already committed (record or reject); deleted once
+                           the job is final and sealed (`sealed_final`: nothing commits any more)
 - `sg:job:{id}:lease:{k}`  string with TTL: the worker running shard k, refreshed by heartbeat
 - `sg:job:{id}:requeue:{k}` string with TTL: one reaper re-enqueues a dead shard per lease period
 - `sg:job:{id}:chunks`     hash: the job's item chunks (store/shards.py: who owns which)
@@ -20,6 +29,9 @@ Keys (prefix `sg`):
 - `sg:job:{id}:verdicts`   hash: record id -> the reviewer's verdict JSON
 - `sg:job:{id}:exact`      set of exact-duplicate hashes of the job's dedup stage
 - `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
+- `sg:job:{id}:budget`     hash: the job's hard budget as spent and reserved (store/budgets.py,
+                           which also lists the tenant's daily cost keys)
+- `sg:cache:{scope}:*`     the shared response cache (store/cache.py lists its keys)
 - `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
 
 Shards: a job runs as up to `parallelism` shards (`k` = 0..P-1), each held by one worker
@@ -51,7 +63,10 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
+from service.store.budgets import BudgetStore
+from service.store.cache import CacheStore
 from service.store.codec import COUNTERS
+from service.store.datasets import UNSEALED, DatasetFiles, Segments
 from service.store.limits import LimitStore
 from service.store.shards import (
     ACTIVE,
@@ -248,6 +263,43 @@ return out
 """
 
 
+# Starts deleting a finished job: the job hash is marked (`deleted_at`: reads answer
+# 404 from here on), the job leaves its tenant's list and the unsealed set, its
+# idempotency key goes if it still names the job, and it joins the deleting set.
+# KEYS: job, deleting, unsealed, webhooks due. ARGV: job id, now. Returns the status
+# before ('' for a missing job); only a final job is marked.
+DELETE_MARK = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return '' end
+if cur ~= 'succeeded' and cur ~= 'failed' and cur ~= 'cancelled' then return cur end
+if not redis.call('HGET', KEYS[1], 'deleted_at') then redis.call('HSET', KEYS[1], 'deleted_at', ARGV[2]) end
+local tenant = redis.call('HGET', KEYS[1], 'tenant') or ''
+redis.call('ZREM', '""" + P + """:tenant:' .. tenant .. ':jobs', ARGV[1])
+local idem = redis.call('HGET', KEYS[1], 'idem')
+if idem then
+  local k = '""" + P + """:idem:' .. tenant .. ':' .. idem
+  local v = redis.call('GET', k)
+  if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then redis.call('DEL', k) end
+end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return cur
+"""
+DELETING = f"{P}:jobs:deleting"
+
+# KEYS: job, its ids set, the unsealed set. ARGV: job id. 1 when the job is final (its
+# ids set deleted, the job out of the unsealed set), 0 otherwise. A missing job is
+# only taken out of the set.
+SEALED_FINAL = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if cur and cur ~= 'succeeded' and cur ~= 'failed' and cur ~= 'cancelled' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1
+"""
+
+
 def job_key(job_id: str) -> str:
     return f"{P}:job:{job_id}"
 
@@ -285,6 +337,18 @@ def exact_key(job_id: str, scope: str | None) -> str:
     return f"{P}:dedup:{scope}:exact" if scope else f"{P}:job:{job_id}:exact"
 
 
+async def _batches(keys: Any, n: int = 500) -> Any:
+    """Groups of up to `n` from an async iterator of keys."""
+    batch: list[Any] = []
+    async for k in keys:
+        batch.append(k)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items()}
 
@@ -292,22 +356,31 @@ def _str(raw: dict[bytes, bytes]) -> dict[str, str]:
 class JobStore:
     """Async access to jobs in Redis, shared by the API and the worker."""
 
-    def __init__(self, client: aredis.Redis):
+    def __init__(self, client: aredis.Redis, files: DatasetFiles | None = None):
         self._r = client  # private: see the module docstring
+        if files is None:
+            from service import settings
+
+            files = DatasetFiles.from_settings(settings.get())
+        self.segments = Segments(client, files)
         self._commit = client.register_script(COMMIT)
         self._transition = client.register_script(TRANSITION)
         self._cancel = client.register_script(CANCEL)
         self.shards = ShardStore(client)
         self.limits = LimitStore(client)
+        self.budgets = BudgetStore(client)
+        self.cache = CacheStore(client)
         self._verdict = client.register_script(VERDICT)
         self._spot_draw = client.register_script(SPOT_DRAW)
         self._view = client.register_script(VIEW)
+        self._delete_mark = client.register_script(DELETE_MARK)
+        self._sealed_final = client.register_script(SEALED_FINAL)
 
     # -- API side ---------------------------------------------------------------------
 
     async def create(
         self, *, job_id: str, tenant: str, recipe: str, spec_json: bytes, spec_hash: str,
-        target: int | None, seed: int, parallelism: int = 1,
+        target: int | None, seed: int, parallelism: int = 1, idempotency_key: str | None = None,
     ) -> None:
         now = time.time()
         fields: dict[str, Any] = {
@@ -318,10 +391,13 @@ class JobStore:
         }
         if target is not None:
             fields["target"] = target
+        if idempotency_key is not None:  # so deleting the job can free its key
+            fields["idem"] = idempotency_key
         async with self._r.pipeline(transaction=True) as p:
             p.hset(job_key(job_id), mapping=fields)
             p.zadd(tenant_key(tenant), {job_id: now})
             p.sadd(ACTIVE, job_id)
+            p.sadd(UNSEALED, job_id)
             await p.execute()
 
     async def get(self, job_id: str, tenant: str | None = None) -> dict[str, str] | None:
@@ -330,7 +406,7 @@ class JobStore:
         if not raw:
             return None
         job = _str(raw)
-        if tenant is not None and job.get("tenant") != tenant:
+        if (tenant is not None and job.get("tenant") != tenant) or "deleted_at" in job:
             return None
         return job
 
@@ -345,14 +421,14 @@ class JobStore:
         """The job hash without `spec`, or None when missing or owned by another tenant
         (`tenant` None: any tenant's, for an admin)."""
         (job,) = await self.views([job_id])
-        if not job or (tenant is not None and job.get("tenant") != tenant):
+        if not job or (tenant is not None and job.get("tenant") != tenant) or "deleted_at" in job:
             return None
         return job
 
     async def spec(self, job_id: str, tenant: str | None) -> bytes | None:
         """The stored spec JSON, or None when missing or owned by another tenant."""
-        owner, spec = await self._r.hmget(job_key(job_id), ["tenant", "spec"])
-        if owner is None or (tenant is not None and owner.decode() != tenant):
+        owner, spec, deleted = await self._r.hmget(job_key(job_id), ["tenant", "spec", "deleted_at"])
+        if owner is None or deleted is not None or (tenant is not None and owner.decode() != tenant):
             return None
         return spec
 
@@ -377,7 +453,7 @@ class JobStore:
                 return out, None
             hashes = await self.views([m.decode() for m, _ in batch])
             for (m, s), job in zip(batch, hashes):
-                if not job:
+                if not job or "deleted_at" in job:
                     continue
                 if status and job["status"] != status:
                     max_score, skip_until = s, m.decode()
@@ -395,8 +471,56 @@ class JobStore:
         return prev.decode() if prev else None
 
     async def read(self, job_id: str, kind: str, offset: int, limit: int) -> builtins.list[bytes]:
-        key = records_key(job_id) if kind == "records" else rejects_key(job_id)
-        return await self._r.lrange(key, offset, offset + limit - 1)
+        """Lines offset.. of the job's `kind` stream, sealed or live (store/datasets.py)."""
+        return await self.segments.read(job_id, kind, offset, limit)
+
+    async def delete(self, job_id: str, index: Any = None) -> str:
+        """Delete a finished job: every key of it, its segment files and (with the dedup
+        stage's vector `index`) its job-scoped collection. Returns the status it had
+        ('' missing; a status not final: nothing done). Resumable: a crash part way leaves
+        the job in DELETING (invisible to reads), and `delete` again finishes it."""
+        prev = (await self._delete_mark(
+            keys=[job_key(job_id), DELETING, UNSEALED, f"{P}:webhooks:due"],
+            args=[job_id, repr(time.time())])).decode()
+        if prev not in ("succeeded", "failed", "cancelled"):
+            return prev
+        # Files and vectors before the keys: while the job hash lives, the job stays in
+        # DELETING and a retry finds it; the hash goes last.
+        await self.segments.delete_files(job_id)
+        if index is not None:
+            await index.drop(f"job_{job_id}")
+        async for batch in _batches(self._r.scan_iter(match=f"{job_key(job_id)}:*", count=1000)):
+            await self._r.delete(*batch)
+        async with self._r.pipeline(transaction=True) as p:
+            p.delete(job_key(job_id))
+            p.srem(DELETING, job_id)
+            await p.execute()
+        return prev
+
+    async def deleting(self) -> builtins.list[str]:
+        """Jobs whose deletion was interrupted (the sweep finishes them)."""
+        return [m.decode() for m in await self._r.smembers(DELETING)]
+
+    async def tenants(self) -> builtins.list[str]:
+        """Tenants with a job list."""
+        keys = [k.decode() async for k in self._r.scan_iter(match=f"{P}:tenant:*:jobs", count=1000)]
+        return sorted(k[len(P) + 8:-5] for k in keys)
+
+    async def expired(self, tenant: str, before: float, page: int = 500) -> builtins.list[str]:
+        """The tenant's finished jobs that ended before `before` (retention): only jobs
+        created before it can qualify, so the list is read up to there, oldest first."""
+        ids = [m.decode() for m in await self._r.zrangebyscore(tenant_key(tenant), "-inf", before, start=0, num=page)]
+        out: builtins.list[str] = []
+        for jid, job in zip(ids, await self.views(ids)):
+            fin = job.get("finished_at")
+            if job.get("status") in ("succeeded", "failed", "cancelled") and fin and float(fin) < before:
+                out.append(jid)
+        return out
+
+    async def job_keys(self, job_id: str) -> builtins.list[str]:
+        """Every key named after the job (tests and the deletion check list them)."""
+        keys = [k.decode() async for k in self._r.scan_iter(match=f"{job_key(job_id)}*", count=1000)]
+        return sorted(k for k in keys if k == job_key(job_id) or k.startswith(job_key(job_id) + ":"))
 
     async def idempotent(self, tenant: str, key: str, job_id: str, body_hash: str) -> str | None:
         """Reserve `key` for `job_id`; if already taken, return the stored 'job_id hash'."""
@@ -420,18 +544,14 @@ class JobStore:
         return await self.all_lines(job_id, "records", page)
 
     async def all_lines(self, job_id: str, kind: str, page: int = 5000) -> builtins.list[dict[str, Any]]:
-        """All of a job's records or rejects, read in pages (LRANGE) so Redis is never
-        blocked long."""
-        key = records_key(job_id) if kind == "records" else rejects_key(job_id)
+        """All of a job's records or rejects, decoded: segments, then the live window,
+        in pages so Redis is never blocked long. (Whole-job readers that must stay in
+        constant memory iterate `segments.iter_lines` instead.)"""
         out: builtins.list[dict[str, Any]] = []
         dec = msgspec.json.Decoder()
-        offset = 0
-        while True:
-            lines = await self._r.lrange(key, offset, offset + page - 1)
+        async for lines in self.segments.iter_lines(job_id, kind, page):
             out.extend(dec.decode(line) for line in lines)
-            if len(lines) < page:
-                return out
-            offset += page
+        return out
 
     async def spot_draw(self, job_id: str, lines: builtins.list[bytes], draw: str, info_json: bytes,
                         *, interim: bool, redraw: bool) -> int:
@@ -546,6 +666,12 @@ class JobStore:
             res = await p.execute()
         codes = [int(x) for x in res[0][:-1]] if items else []
         return CommitResult(codes, *(int(v or 0) for v in res[-1]))
+
+    async def sealed_final(self, job_id: str) -> bool:
+        """A final job whose windows are sealed: its ids set (the commit guard, ~70 bytes
+        an item, the one per-job structure that grows with the job) is dropped, and it
+        leaves the unsealed set. False when the job is not final (nothing done)."""
+        return bool(await self._sealed_final(keys=[job_key(job_id), ids_key(job_id), UNSEALED], args=[job_id]))
 
     async def committed_ids(self, job_id: str) -> set[str]:
         return {m.decode() for m in await self._r.smembers(ids_key(job_id))}

@@ -31,7 +31,7 @@ from service import defaults
 from service.store.jobs import ACTIVE, job_key
 
 P = defaults.KEY_PREFIX
-Kind = Literal["rate", "concurrent", "daily", "per_job"]
+Kind = Literal["rate", "concurrent", "daily", "per_job", "retention"]
 # An admitted job whose hash never appeared is dropped from `concurrent` after this long.
 ORPHAN_SECONDS = 60
 

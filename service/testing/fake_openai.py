@@ -8,7 +8,8 @@ and without a model.
 
 Model endpoints: ``GET /v1/models``, ``POST /v1/chat/completions``,
 ``POST /v1/completions`` and ``POST /v1/embeddings`` (hashed bag-of-words
-vectors, so texts sharing words are close). Replies are a deterministic
+vectors, so texts sharing words are close), and Anthropic's ``POST /v1/messages``
+(service/testing/fake_anthropic.py), sharing the same config, faults and counters. Replies are a deterministic
 function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
@@ -64,14 +65,14 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from service.testing import format_replies
+from service.testing import fake_anthropic, format_replies
 
 MODEL_ID = "fake-model"
 EMBEDDING_MODEL_ID = "fake-embedding"
 DEFAULT_DIMENSIONS = 384
 HANG_SECONDS = 3600.0
 LOG_SIZE = 10_000
-ENDPOINTS = ("chat", "completions", "embeddings")
+ENDPOINTS = ("chat", "completions", "embeddings", "messages")
 
 _encode = msgspec.json.Encoder().encode
 _WORDS = re.compile(r"\w+")
@@ -205,7 +206,7 @@ class Config:
     # A chat reply opening with a <think> block is served as a reasoning model's:
     # the block in `reasoning_content`, its words as usage's reasoning_tokens.
     reasoning_content: bool = False
-    fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions"])
+    fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions", "messages"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
@@ -737,6 +738,7 @@ def build_app(state: FakeState) -> web.Application:
     app.router.add_post("/v1/chat/completions", _metered("chat", chat_completions))
     app.router.add_post("/v1/completions", _metered("completions", completions))
     app.router.add_post("/v1/embeddings", _metered("embeddings", embeddings))
+    app.router.add_post("/v1/messages", _metered("messages", fake_anthropic.handler(STATE_KEY, _admit)))  # Anthropic's API
     app.router.add_route("*", "/_control/config", control_config)
     app.router.add_post("/_control/reset", control_reset)
     app.router.add_get("/_control/stats", control_stats)

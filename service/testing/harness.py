@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from service.domain.costs import Price
 from service.domain.job import JobState, new_job_id
 from service.domain.specs import parallelism, spec_hash
 from service.providers.base import CallStats, Completion, LaneSource, Provider, ProviderError
@@ -96,7 +97,7 @@ class ScriptedProvider:
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
                  models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
-                 latency: float = 0.0, structured_outputs: bool = True):
+                 latency: float = 0.0, structured_outputs: bool = True, prices: dict[str, Price] | None = None):
         self.reply = reply
         self.structured_outputs = structured_outputs
         self.name = name
@@ -104,6 +105,7 @@ class ScriptedProvider:
         self.supports_raw = supports_raw
         self.licence = licence
         self.latency = latency
+        self.prices = prices or {}  # as a providers file's `prices` table would give them
         self.calls: list[Call] = []
         self.stats: CallStats | None = None
 
@@ -148,7 +150,8 @@ class ScriptedRegistry(Registry):
             p.name = name  # records carry the configured name, as with a real provider
         super().__init__({
             name: OpenAICompatibleConfig(base_url="memory://", models=p.models, supports_raw=p.supports_raw,
-                                         licence=p.licence, structured_outputs=p.structured_outputs)
+                                         licence=p.licence, structured_outputs=p.structured_outputs,
+                                         prices=p.prices)
             for name, p in providers.items()
         })
         self.providers = providers
@@ -183,14 +186,14 @@ async def submit(store: JobStore, runtime: WorkerRuntime, spec: dict[str, Any] |
 
 
 def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, ScriptedProvider],
-               settings: Settings | None = None, workers: int = 1) -> Finished:
+               settings: Settings | None = None, workers: int = 1, tenant: str = "harness") -> Finished:
     """Submit `spec` and run it to its end in this process; the finished job.
 
     `spec["generator"]["provider"]` (and any other provider the spec names) must be a
     key of `providers`. Raises InvalidSpec for a spec the API would refuse with a 422 from
     its checks (msgspec's error for one that does not decode). `workers` > 1 runs that
     many workers' `execute` at once on the job (each claims a shard: give the spec a
-    `parallelism`), interleaved on this process's loop.
+    `parallelism`), interleaved on this process's loop. The job is `tenant`'s.
     """
     settings = msgspec.structs.replace(settings or Settings(), redis_url=redis_url)
     runtime = WorkerRuntime(settings, ScriptedRegistry(providers), worker_id="harness")
@@ -199,9 +202,9 @@ def run_recipe(spec: dict[str, Any], *, redis_url: str, providers: dict[str, Scr
         from service.worker.execute import execute
 
         client = async_client(redis_url)
-        store = JobStore(client)
+        store = JobStore(client, runtime.files)
         try:
-            job_id = await submit(store, runtime, spec)
+            job_id = await submit(store, runtime, spec, tenant)
             fleet = [runtime] + [copy.copy(runtime) for _ in range(workers - 1)]
             for k, rt in enumerate(fleet[1:], 1):
                 rt.worker_id = f"harness-{k}"

@@ -45,6 +45,7 @@ from service.pipeline.run import DONE, JobStats, RecipeContext, RunOutcome, Stop
 from service.recipes import RECIPES, decode_spec
 from service.redact import redact
 from service.settings import Settings
+from service.store.budgets import DAILY_COST
 from service.store.jobs import JobStore
 from service.store.redis import OUTAGE, async_client, retrying
 from service.worker.runtime import WorkerRuntime
@@ -63,7 +64,7 @@ def _problem(slug: str, detail: str) -> bytes:
 
 
 async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, worker_id: str, buffer: metrics.Buffer,
-                 quit: asyncio.Event) -> None:
+                 quit: asyncio.Event, sealing: "Sealing | None" = None) -> None:
     """Every 0.25 s until `quit` is set (a flag, not a cancel: a cancel landing inside a
     Redis call can surface as a connection error, which this loop rides out, and a
     watcher that never ends keeps renewing a lease its shard gave up)."""
@@ -87,11 +88,15 @@ async def _watch(run: RecipeContext[Any], store: JobStore, settings: Settings, w
                 run.stop(stop)
             elif DRAINING.is_set():
                 run.stop("handoff")
+            elif run.deadline is not None and time.time() > run.deadline:
+                await run.over_time()
             if now - last_renew >= settings.heartbeat_seconds:
                 if not await store.shards.renew(run.job_id, run.shard, worker_id, settings.lease_seconds):
                     log.warning("job %s: lease of shard %d lost; another worker owns it now", run.job_id, run.shard)
                     run.stop("lease")
                 last_renew = now
+            if sealing is not None:
+                sealing.poke()
             if now - last_flush >= defaults.METRICS_FLUSH_SECONDS:
                 last_flush = now
                 await store.flush_metrics(buffer)
@@ -136,7 +141,7 @@ def _enqueue_copy(settings: Settings, job_id: str) -> None:
 async def execute(job_id: str, runtime: WorkerRuntime) -> None:
     settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
     client = async_client(settings.redis_url or "", max_connections=defaults.WORKER_REDIS_POOL_SIZE)
-    store = JobStore(client)
+    store = JobStore(client, runtime.files)
     try:
         starving, held, free = await store.shards.starving(job_id, runtime.queue_key)
         if starving and held and free:
@@ -172,6 +177,54 @@ async def execute(job_id: str, runtime: WorkerRuntime) -> None:
 _outcome_enc = msgspec.json.Encoder()
 
 
+class Sealing:
+    """Seals a running job's lines into Parquet segments (store/datasets.py) in the
+    background: the watcher pokes it every SEAL_CHECK_SECONDS; a whole segment is sealed
+    as soon as the window holds one, and whatever the window holds every `seal_seconds`.
+    Every shard of a job pokes; the job's seal lock lets one of them seal at a time."""
+
+    def __init__(self, job_id: str, store: JobStore, settings: Settings):
+        self.job_id, self.store, self.settings = job_id, store, settings
+        self.task: asyncio.Task[None] | None = None
+        self.last = self.checked = time.monotonic()
+
+    def poke(self) -> None:
+        now = time.monotonic()
+        if now - self.checked < defaults.SEAL_CHECK_SECONDS or (self.task is not None and not self.task.done()):
+            return
+        self.checked = now
+        partial = now - self.last >= self.settings.seal_seconds
+        if partial:
+            self.last = now
+        self.task = asyncio.create_task(self._seal(partial))
+
+    async def _seal(self, partial: bool) -> None:
+        try:
+            await self.store.segments.seal(self.job_id, every=self.settings.seal_records, partial=partial)
+        except Exception as exc:  # Redis or the data store unavailable: the next poke tries again
+            log.warning("job %s: seal failed (%s: %s); retried later", self.job_id, type(exc).__name__, exc)
+
+    async def close(self) -> None:
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def final_seal(job_id: str, store: JobStore, settings: Settings) -> bool:
+    """Seal everything the job's windows hold (the job has ended: no shard commits any
+    more), waiting out a lock a dead sealer left (its TTL). False when the store failed
+    or the lock stayed taken: the sweep finishes it."""
+    for _ in range(int(defaults.SEAL_LOCK_SECONDS / 0.2) + 10):
+        try:
+            await store.segments.seal(job_id, every=settings.seal_records, partial=True)
+            if not any((await store.segments.windows(job_id)).values()):
+                return True
+        except Exception as exc:
+            log.warning("job %s: final seal failed (%s: %s)", job_id, type(exc).__name__, exc)
+            return False
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: WorkerRuntime, shard: int,
                run_no: int) -> None:
     settings, buffer, worker_id = runtime.settings, runtime.buffer, runtime.worker_id
@@ -179,15 +232,20 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     recipe = RECIPES[spec.recipe]
     target = int(raw["target"]) if raw.get("target") else None
     stats = JobStats(buffer)
+    tenant = raw.get("tenant", "")
+    started = float(raw.get("started_at") or time.time())
+    # A new run of this shard: what a dead predecessor's requests reserved comes back.
+    await retrying(lambda: store.budgets.reset(job_id, tenant, shard), f"job {job_id}: budget")
+    tenant_cap = await retrying(lambda: store.budgets.tenant_cap(tenant, settings.quotas.get(DAILY_COST, 0)),
+                                f"job {job_id}: quota")
     run: RecipeContext[Any] = RecipeContext(
         job_id=job_id, spec=spec, spec_hash=raw.get("spec_hash", ""), store=store, runtime=runtime,
         stats=stats, done=set(), kept=int(raw.get("kept") or 0),
-        target=target, tenant=raw.get("tenant", ""),
+        target=target, tenant=tenant, tenant_cap=tenant_cap, started_at=started,
         seed=int(raw["seed"]) if raw.get("seed") else None,
         shard=shard, run=run_no, parallelism=int(raw.get("parallelism") or 1),
         chunk_map=await store.shards.chunk_map(job_id), counters=raw,
     )
-    started = float(raw.get("started_at") or time.time())
     log.info("job %s: shard %d of %s running %s (kept %d of %s)", job_id, shard, run.parallelism, spec.recipe,
              run.kept, target)
     run.start()
@@ -195,10 +253,11 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
     end = ""
     watcher: asyncio.Task[None] | None = None
     quit = asyncio.Event()
+    sealing = Sealing(job_id, store, settings)
     try:
         while True:
             quit.clear()
-            watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer, quit))
+            watcher = asyncio.create_task(_watch(run, store, settings, worker_id, buffer, quit, sealing))
             if raw.get("status") == "cancelling":
                 run.stop("cancelled")
             elif raw.get("stop"):
@@ -218,6 +277,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
             # would take the lease back and keep the job from being settled.
             quit.set()
             await watcher
+            await sealing.close()  # before the end: the last shard's final seal needs the lock
             out = b"" if outcome is DONE else _outcome_enc.encode(outcome)
             end = await retrying(lambda: store.shards.end(job_id, shard, worker_id, out, settings.lease_seconds),
                                  f"job {job_id}: end")
@@ -229,6 +289,7 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         quit.set()
         if watcher is not None:
             await asyncio.gather(watcher, return_exceptions=True)
+        await sealing.close()
         await run.close()
     if run.stop_reason == "lease":
         return
@@ -255,8 +316,11 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         await retrying(lambda: store.set_note(job_id, shown), f"job {job_id}: note")
     if final == "failed":
         log.warning("job %s failed: %s", job_id, msgspec.json.decode(error, type=JobError).detail)
+    sealed = await final_seal(job_id, store, settings)
     prev = await retrying(lambda: store.transition(job_id, final, stamp="finished_at", error=error),
                           f"job {job_id}: final status")
+    if sealed:
+        await retrying(lambda: store.sealed_final(job_id), f"job {job_id}: sealed")
     if prev not in FINAL:
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)

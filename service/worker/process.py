@@ -7,7 +7,9 @@ down with the worker, which is exactly the case the lease + reaper recover from.
 The thread beats `sg:workers` every WORKER_HEARTBEAT_SECONDS (the live-worker gauge,
 and how a reaper tells a dead lease holder from a stalled one) and reaps. The reaper
 also runs in every API process (`synthgen serve`), so abandoned jobs are resumed, or
-failed as poison, even while no worker is alive.
+failed as poison, even while no worker is alive. Every SWEEP_SECONDS it also runs the
+datasets sweep (service/datasets.py: final seals left over, retention, interrupted
+deletions).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) ->
     conn = sync_client(settings.redis_url or "")
     interval = min(defaults.REAPER_INTERVAL_SECONDS, defaults.WORKER_HEARTBEAT_SECONDS, settings.lease_seconds / 2)
     judge_after = 0.0
+    sweep_at = time.monotonic() + defaults.SWEEP_SECONDS / 4
     while not stop.is_set():
         try:
             if wid:
@@ -81,6 +84,13 @@ def reaper(settings: Settings, stop: threading.Event, wid: str | None = None) ->
             # live workers have beaten again would count them as dead (a false crash).
             if time.monotonic() >= judge_after:
                 reap_once(conn, settings)
+            if time.monotonic() >= sweep_at:
+                sweep_at = time.monotonic() + defaults.SWEEP_SECONDS
+                from service.datasets import sweep_once
+
+                swept = sweep_once(settings)
+                if any(swept.values()):
+                    log.info("datasets sweep: %s", swept)
         except Exception:  # Redis restarting: try again next round
             log.warning("reaper round failed", exc_info=log.isEnabledFor(logging.DEBUG))
             judge_after = time.monotonic() + defaults.WORKER_LIVE_SECONDS

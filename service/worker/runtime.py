@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from service.pipeline.decontam import NgramIndex
     from service.providers.base import LaneSource
     from service.recipes.base import Env
+    from service.store.datasets import DatasetFiles
     from service.worker.limiter import FleetLimiter
 
 
@@ -50,6 +51,16 @@ class WorkerRuntime:
         self._backend: tuple[Any, Any] | None = None
         self._limiter: FleetLimiter | None = None
         self._benchmarks: dict[tuple[str, int], NgramIndex] = {}
+        self._files: DatasetFiles | None = None
+
+    @property
+    def files(self) -> "DatasetFiles":
+        """Where the process seals jobs' lines (SYNTHGEN_DATA_URL), opened on first use."""
+        if self._files is None:
+            from service.store.datasets import DatasetFiles
+
+            self._files = DatasetFiles.from_settings(self.settings)
+        return self._files
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

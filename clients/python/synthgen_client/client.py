@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
-
 from synthgen_api import AuthenticatedClient
+
 from synthgen_client.errors import raise_for_problem
 from synthgen_client.exporting import FORMATS, Writer
 from synthgen_client.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
@@ -89,6 +89,28 @@ class SynthgenClient:
 
     def cancel(self, job_id: str) -> Job:
         return self._json("POST", f"/v1/jobs/{job_id}/cancel")
+
+    def delete(self, job_id: str) -> None:
+        """Delete a finished job and everything it made (409 while it runs)."""
+        raise_for_problem(self.http.delete(f"/v1/jobs/{job_id}"))
+
+    def download(self, job_id: str, path: str | Path, *, format: str = "jsonl", output: str | None = None) -> int:
+        """The server-side export (`jsonl`, `parquet`, or `hf`: a tar of the Hugging Face
+        layout) streamed to `path`; the bytes written."""
+        n = 0
+        with self.http.stream("GET", f"/v1/jobs/{job_id}/export", params=_query(format=format, output=output)) as r:
+            if r.status_code >= 400:
+                r.read()
+                raise_for_problem(r)
+            with open(path, "wb") as f:
+                for chunk in r.iter_bytes():
+                    n += f.write(chunk)
+        return n
+
+    def push(self, job_id: str, repo_id: str, *, private: bool = True, output: str | None = None) -> dict[str, Any]:
+        """Push a finished job's dataset to the Hugging Face Hub (the server's token)."""
+        return self._json("POST", f"/v1/jobs/{job_id}/push", json={"repo_id": repo_id, "private": private,
+                                                                      "output": output})
 
     def list(self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
         """One page of the tenant's jobs, newest first: {"data": [...], "next_cursor": ...}."""
@@ -184,6 +206,25 @@ class AsyncSynthgenClient:
 
     async def cancel(self, job_id: str) -> Job:
         return await self._json("POST", f"/v1/jobs/{job_id}/cancel")
+
+    async def delete(self, job_id: str) -> None:
+        raise_for_problem(await self.http.delete(f"/v1/jobs/{job_id}"))
+
+    async def download(self, job_id: str, path: str | Path, *, format: str = "jsonl", output: str | None = None) -> int:
+        n = 0
+        async with self.http.stream("GET", f"/v1/jobs/{job_id}/export",
+                                    params=_query(format=format, output=output)) as r:
+            if r.status_code >= 400:
+                await r.aread()
+                raise_for_problem(r)
+            with open(path, "wb") as f:
+                async for chunk in r.aiter_bytes():
+                    n += f.write(chunk)
+        return n
+
+    async def push(self, job_id: str, repo_id: str, *, private: bool = True, output: str | None = None) -> dict[str, Any]:
+        return await self._json("POST", f"/v1/jobs/{job_id}/push", json={"repo_id": repo_id, "private": private,
+                                                                            "output": output})
 
     async def list(self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
         return await self._json("GET", "/v1/jobs", params=_query(status=status, limit=limit, cursor=cursor))

@@ -129,6 +129,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate a job's requests, tokens, cost, yield and time from a sample run
+         * @description Runs the spec on a sample (ESTIMATE_SAMPLE_RECORDS kept records, real provider calls, a job of its own: nothing goes into any other job's records) and projects the whole job from it, each figure with a 95% interval (docs/costs.md). 200 once the sample ended; 202 with what it has seen so far when it takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
+         */
+        post: operations["estimateJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -140,7 +160,11 @@ export interface paths {
         get: operations["getJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a finished job and everything it made
+         * @description Its records, rejects, sealed segments, review data and job-scoped vectors are deleted, and its idempotency key is freed. A job still running is a 409: cancel it first.
+         */
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -157,6 +181,63 @@ export interface paths {
         put?: never;
         /** Cancel a job; records made so far are kept */
         post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The estimate an estimate's sample job gives, from what it has seen */
+        get: operations["getJobEstimate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's records as one file: JSON lines, Parquet, or a Hugging Face dataset layout
+         * @description Streamed from the dataset store (docs/datasets.md). `format`: `jsonl`, `parquet` (zstd), or `hf`: a tar of `data/train-0000x-of-0000n.parquet` and a `README.md` dataset card written from the job. `output` reshapes each record into another output format (default: as stored).
+         */
+        get: operations["exportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push a finished job's dataset to the Hugging Face Hub
+         * @description The layout of `export?format=hf` (data/train-*.parquet and the dataset card), uploaded to a dataset repo with the token the operator configured (SYNTHGEN_HF_TOKEN). 409 `hub-not-configured` without one.
+         */
+        post: operations["pushJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -408,6 +489,13 @@ export interface components {
          * @description An Alpaca job: `target` (instruction, input, output) records.
          */
         AlpacaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -520,6 +608,19 @@ export interface components {
             le: number;
         };
         /**
+         * Budget
+         * @description Hard limits on what one job may spend (docs/costs.md): reaching one stops the job
+         *     like a cancel, its records kept, and fails it `budget-exhausted` naming the limit.
+         */
+        Budget: {
+            /** @default null */
+            max_cost_usd: number | null;
+            /** @default null */
+            max_seconds: number | null;
+            /** @default null */
+            max_tokens: number | null;
+        };
+        /**
          * CodeVerifierSpec
          * @description The response's Python code passes the item's tests in the sandbox.
          */
@@ -537,6 +638,46 @@ export interface components {
             tests_field: string;
             /** @default 10 */
             wall_seconds: number;
+        };
+        /**
+         * Cost
+         * @description What a job has spent so far at the configured prices (every shard's calls).
+         *
+         *     `usd` in total, `per_kept_record_usd` (None before the first kept record), by
+         *     generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
+         *     `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
+         *     answered calls to models the providers file gives no price for: they count as 0.
+         *     The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+         *     request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+         *     their answers stored), `saved_usd` what the hits would have cost. While a job with a
+         *     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+         *     and how long it took per kept record so far (None before its first record).
+         */
+        Cost: {
+            /** @default 0 */
+            cache_hits: number;
+            /** @default 0 */
+            cache_misses: number;
+            /** @default {} */
+            generators: {
+                [key: string]: number;
+            };
+            /** @default null */
+            per_kept_record_usd: number | null;
+            /** @default null */
+            remaining_seconds: number | null;
+            /** @default null */
+            remaining_usd: number | null;
+            /** @default 0 */
+            saved_usd: number;
+            /** @default {} */
+            stages: {
+                [key: string]: number;
+            };
+            /** @default 0 */
+            unpriced_calls: number;
+            /** @default 0 */
+            usd: number;
         };
         /**
          * DecontaminationSpec
@@ -621,11 +762,36 @@ export interface components {
              */
             threshold: number;
         };
+        /** Estimate */
+        Estimate: {
+            cost_usd: components["schemas"]["Range"];
+            inputs: number | null;
+            kept: components["schemas"]["Range"];
+            note: string;
+            /** @default job.estimate */
+            object: string;
+            requests: components["schemas"]["Range"];
+            sample_attempts: number;
+            sample_job: string;
+            sample_kept: number;
+            seconds: components["schemas"]["Range"] | null;
+            status: string;
+            target: number | null;
+            tokens: components["schemas"]["Range"];
+            yield: components["schemas"]["Range"];
+        };
         /**
          * EvolInstructJob
          * @description An Evol-Instruct job: `target` kept (instruction, output) records.
          */
         EvolInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -806,8 +972,11 @@ export interface components {
          *     the provider's `circuit_wait`.
          */
         Job: {
+            cost: components["schemas"]["Cost"];
             created_at: string;
             error: components["schemas"]["Problem"] | null;
+            /** @default null */
+            expires_at: string | null;
             finished_at: string | null;
             funnel: components["schemas"]["StageCount"][];
             generators: {
@@ -852,6 +1021,8 @@ export interface components {
         };
         /** JobReport */
         JobReport: {
+            /** @default null */
+            cost: components["schemas"]["Cost"] | null;
             generators: {
                 [key: string]: components["schemas"]["GeneratorYield"];
             };
@@ -949,6 +1120,13 @@ export interface components {
          * @description A Magpie job: `target` conversations written from the pre-query template.
          */
         MagpieJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1075,6 +1253,13 @@ export interface components {
          * @description An Orca job: one explanation-style response per query, under a system message.
          */
         OrcaJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1189,6 +1374,13 @@ export interface components {
          * @description A PersonaHub job: one persona-driven prompt (and response) per unique persona.
          */
         PersonaHubJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1355,6 +1547,33 @@ export interface components {
             since: string | null;
         };
         /**
+         * PushRequest
+         * @description Where to push a finished job's dataset on the Hugging Face Hub.
+         */
+        PushRequest: {
+            /**
+             * @description Reshape records into this output format (default: as stored)
+             * @default null
+             */
+            output: ("alpaca" | "native" | "openai" | "preference" | "sharegpt") | null;
+            /**
+             * @description Make a new repo private (an existing repo keeps its setting)
+             * @default true
+             */
+            private: boolean;
+            /** @description The dataset repo, `owner/name` (made if missing) */
+            repo_id: string;
+        };
+        /** PushResult */
+        PushResult: {
+            commit_url: string;
+            files: string[];
+            /** @default job.push */
+            object: string;
+            records: number;
+            repo_id: string;
+        };
+        /**
          * QuotaInfo
          * @description The limit a 429 or 422 names (a problem's `quota`).
          */
@@ -1376,6 +1595,12 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /** Range */
+        Range: {
+            high: number;
+            low: number;
+            value: number;
+        };
         /**
          * ReasoningItem
          * @description A prompt and what checks its answer: a reference `answer` or Python `tests`.
@@ -1392,6 +1617,13 @@ export interface components {
          * @description A reasoning job: one verified trace per item.
          */
         ReasoningJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1494,6 +1726,13 @@ export interface components {
          * @description A responses job: one response per prompt.
          */
         ResponsesJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1651,6 +1890,13 @@ export interface components {
          * @description A Self-Instruct job: `target` new instructions with instances.
          */
         SelfInstructJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1743,6 +1989,13 @@ export interface components {
          * @description A Self-Rewarding job: at most one preference pair per prompt.
          */
         SelfRewardingJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -1979,6 +2232,13 @@ export interface components {
          * @description A tool-calls job: queries and checked calls for the given tools.
          */
         ToolCallsJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -2067,6 +2327,13 @@ export interface components {
          * @description An UltraChat job: one multi-turn dialogue per seed (or `dialogues_per_seed`).
          */
         UltraChatJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -2158,6 +2425,13 @@ export interface components {
          * @description An UltraFeedback job: one preference pair per prompt (ties and failed judgements rejected).
          */
         UltraFeedbackJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
             /**
              * @description In-flight provider requests.
              * @default 32
@@ -3102,6 +3376,111 @@ export interface operations {
             };
         };
     };
+    estimateJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description The sample is still running (or waits for a worker): the projection so far */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over a tenant quota (Retry-After; `quota` names the limit) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getJob: {
         parameters: {
             query?: never;
@@ -3152,6 +3531,81 @@ export interface operations {
             };
             /** @description No such job for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3227,8 +3681,257 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobEstimate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Malformed request or parameter (errors name the field or the byte) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportJob: {
+        parameters: {
+            query?: {
+                /** @description jsonl, parquet, or hf (a Hugging Face dataset layout, as a tar). */
+                format?: "jsonl" | "parquet" | "hf";
+                /** @description Reshape records into this output format (default: the job's own). */
+                output?: "native" | "openai" | "sharegpt" | "alpaca" | "preference" | null;
+            };
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file: application/x-ndjson, application/vnd.apache.parquet or application/x-tar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by createJob. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResult"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but invalid spec (errors name the fields) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An upstream service (the Hugging Face Hub) refused the request */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3757,7 +4460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3926,7 +4629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The job is already final */
+            /** @description Conflict with the job's state: already final, still running, or a feature not configured (`type` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -3,22 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from litestar.response import Stream
 
 from service import defaults
 from service.api.auth import CallerDep, access, authorize, require_json
 from service.api.bodies import Body, bounded_json
 from service.api.jobs.paging import MAX_CURSOR, clamp_limit
-from service.api.jobs.schemas import JOB_SPEC, Job, JobPage
+from service.api.jobs.schemas import JOB_SPEC, PUSH, Job, JobPage, PushRequest, PushResult
 from service.api.jobs.service import MAX_IDEMPOTENCY_KEY, JobService
 from service.api.problems import ApiError, problem_responses, replayed
 from service.domain.access import READ, SUBMIT, TENANT_PATTERN
-from service.domain.job import Status
+from service.domain.estimate import Estimate
+from service.domain.job import FINAL, Status
 from service.domain.specs import JobSpecBase
+from service.pipeline.formats import Format
 
 NDJSON = "application/x-ndjson"
 JobId = Annotated[str, PathParameter(description="The job id returned by createJob.", max_length=64)]
@@ -48,6 +52,26 @@ class JobController(Controller):
     ) -> Response[Job]:
         job, created = await jobs.submit(caller.tenant, spec, await request.body(), idempotency_key)
         return Response(job, status_code=202 if created else 200, headers={"Location": job.links.self})
+
+    @post("/estimate", operation_id="estimateJob", status_code=200, guards=[require_json, bounded_json],
+          dependencies={"spec": Provide(JOB_SPEC)}, opt=access(SUBMIT),
+          summary="Estimate a job's requests, tokens, cost, yield and time from a sample run",
+          description="Runs the spec on a sample (ESTIMATE_SAMPLE_RECORDS kept records, real provider calls, a "
+          "job of its own: nothing goes into any other job's records) and projects the whole job from it, each "
+          "figure with a 95% interval (docs/costs.md). 200 once the sample ended; 202 with what it has seen so far "
+          "when it takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.",
+          responses=problem_responses(400, 401, 403, 413, 415, 422, 429, 503) | {202: ResponseSpec(
+              data_container=Estimate, generate_examples=False,
+              description="The sample is still running (or waits for a worker): the projection so far")})
+    async def estimate(self, jobs: Jobs, caller: CallerDep, spec: Body[JobSpecBase]) -> Response[Estimate]:
+        est = await jobs.estimate(caller.tenant, spec)
+        return Response(est, status_code=200 if est.status in FINAL else 202)
+
+    @get("/{job_id:str}/estimate", operation_id="getJobEstimate", opt=access(READ),
+         summary="The estimate an estimate's sample job gives, from what it has seen",
+         responses=problem_responses(401, 403, 404))
+    async def get_estimate(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Estimate:
+        return await jobs.projection(caller.scope, job_id)
 
     @get("/", operation_id="listJobs", summary="List the tenant's jobs, newest first", opt=access(READ),
          responses=problem_responses(400, 401, 403, 404))
@@ -84,6 +108,41 @@ class JobController(Controller):
           summary="Cancel a job; records made so far are kept", responses=problem_responses(401, 403, 404, 409))
     async def cancel(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> Job:
         return await jobs.cancel(caller.scope, job_id)
+
+    @delete("/{job_id:str}", operation_id="deleteJob", status_code=204, opt=access(SUBMIT),
+            summary="Delete a finished job and everything it made",
+            description="Its records, rejects, sealed segments, review data and job-scoped vectors are "
+            "deleted, and its idempotency key is freed. A job still running is a 409: cancel it first.",
+            responses=problem_responses(401, 403, 404, 409))
+    async def delete_job(self, jobs: Jobs, caller: CallerDep, job_id: JobId) -> None:
+        await jobs.delete(caller.scope, job_id, f"key {caller.key_id} ({caller.role} of {caller.tenant})")
+
+    @get("/{job_id:str}/export", operation_id="exportJob", opt=access(READ),
+         summary="The job's records as one file: JSON lines, Parquet, or a Hugging Face dataset layout",
+         description="Streamed from the dataset store (docs/datasets.md). `format`: `jsonl`, `parquet` (zstd), "
+         "or `hf`: a tar of `data/train-0000x-of-0000n.parquet` and a `README.md` dataset card written from the "
+         "job. `output` reshapes each record into another output format (default: as stored).",
+         responses=problem_responses(400, 401, 403, 404) | {200: ResponseSpec(
+             data_container=bytes, media_type="application/octet-stream", generate_examples=False,
+             description="The file: application/x-ndjson, application/vnd.apache.parquet or application/x-tar")})
+    async def export(
+        self, jobs: Jobs, caller: CallerDep, job_id: JobId,
+        format: Annotated[Literal["jsonl", "parquet", "hf"], QueryParameter(
+            description="jsonl, parquet, or hf (a Hugging Face dataset layout, as a tar).")] = "jsonl",
+        output: Annotated[Format | None, QueryParameter(
+            description="Reshape records into this output format (default: the job's own).")] = None,
+    ) -> Stream:
+        body, media, name = await jobs.export(caller.scope, job_id, format, output)
+        return Stream(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/{job_id:str}/push", operation_id="pushJob", status_code=200, guards=[bounded_json],
+          dependencies={"req": Provide(PUSH)}, opt=access(SUBMIT),
+          summary="Push a finished job's dataset to the Hugging Face Hub",
+          description="The layout of `export?format=hf` (data/train-*.parquet and the dataset card), uploaded to a "
+          "dataset repo with the token the operator configured (SYNTHGEN_HF_TOKEN). 409 `hub-not-configured` "
+          "without one.", responses=problem_responses(400, 401, 403, 404, 409, 422, 502))
+    async def push(self, jobs: Jobs, caller: CallerDep, job_id: JobId, req: Body[PushRequest]) -> PushResult:
+        return await jobs.push(caller.scope, job_id, req)
 
     @get("/{job_id:str}/records", operation_id="listJobRecords", media_type=NDJSON, opt=access(READ),
          summary="Kept records as NDJSON; resume with the X-Next-Cursor header",

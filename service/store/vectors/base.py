@@ -40,6 +40,10 @@ class VectorIndex(Protocol):
 
     async def count(self, collection: str) -> int: ...
 
+    async def drop(self, collection: str) -> bool:
+        """Delete `collection`; False if it was missing."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

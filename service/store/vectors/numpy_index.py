@@ -372,6 +372,18 @@ class NumpyIndex:
     async def count(self, collection: str) -> int:
         return await asyncio.to_thread(self._open(collection).count)
 
+    async def drop(self, collection: str) -> bool:
+        """Delete `collection` and its files (a deleted job's own); False if it was missing."""
+        import shutil
+
+        path = self.root / check_name(collection)
+        with self._guard:
+            self._collections.pop(collection, None)
+        if not path.exists():
+            return False
+        await asyncio.to_thread(shutil.rmtree, path, True)
+        return True
+
     async def aclose(self) -> None:
         with self._guard:
             self._collections.clear()

@@ -104,5 +104,12 @@ class QdrantServerIndex:
         await self._dim(collection)
         return (await self._client.count(collection, exact=True)).count
 
+    async def drop(self, collection: str) -> bool:
+        """Delete `collection` (a deleted job's own); False if it was missing."""
+        self._dims.pop(collection, None)
+        if not await self._client.collection_exists(check_name(collection)):
+            return False
+        return bool(await self._client.delete_collection(collection))
+
     async def aclose(self) -> None:
         await self._client.close()

@@ -2,6 +2,7 @@
 
 from .acceptance import Acceptance
 from .alpaca_job import AlpacaJob
+from .alpaca_job_cache_type_1 import AlpacaJobCacheType1
 from .alpaca_job_format import AlpacaJobFormat
 from .alpaca_job_metadata import AlpacaJobMetadata
 from .alpaca_job_recipe import AlpacaJobRecipe
@@ -13,9 +14,13 @@ from .api_key_source import ApiKeySource
 from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
+from .budget import Budget
 from .code_verifier_spec import CodeVerifierSpec
 from .code_verifier_spec_kind import CodeVerifierSpecKind
 from .code_verifier_spec_language import CodeVerifierSpecLanguage
+from .cost import Cost
+from .cost_generators import CostGenerators
+from .cost_stages import CostStages
 from .decontamination_spec import DecontaminationSpec
 from .decontamination_spec_field import DecontaminationSpecField
 from .decontamination_spec_inline import DecontaminationSpecInline
@@ -26,7 +31,9 @@ from .distribution import Distribution
 from .diversity import Diversity
 from .embedding_dedup import EmbeddingDedup
 from .embedding_dedup_scope import EmbeddingDedupScope
+from .estimate import Estimate
 from .evol_instruct_job import EvolInstructJob
+from .evol_instruct_job_cache_type_1 import EvolInstructJobCacheType1
 from .evol_instruct_job_format import EvolInstructJobFormat
 from .evol_instruct_job_metadata import EvolInstructJobMetadata
 from .evol_instruct_job_recipe import EvolInstructJobRecipe
@@ -35,6 +42,10 @@ from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
 from .exact_verifier_spec import ExactVerifierSpec
 from .exact_verifier_spec_kind import ExactVerifierSpecKind
+from .export_job_format import ExportJobFormat
+from .export_job_output_type_1 import ExportJobOutputType1
+from .export_job_output_type_2_type_1 import ExportJobOutputType2Type1
+from .export_job_output_type_3_type_1 import ExportJobOutputType3Type1
 from .filters import Filters
 from .generator_count import GeneratorCount
 from .generator_ref import GeneratorRef
@@ -61,6 +72,7 @@ from .list_jobs_status_type_1 import ListJobsStatusType1
 from .list_jobs_status_type_2_type_1 import ListJobsStatusType2Type1
 from .list_jobs_status_type_3_type_1 import ListJobsStatusType3Type1
 from .magpie_job import MagpieJob
+from .magpie_job_cache_type_1 import MagpieJobCacheType1
 from .magpie_job_format import MagpieJobFormat
 from .magpie_job_metadata import MagpieJobMetadata
 from .magpie_job_recipe import MagpieJobRecipe
@@ -74,6 +86,7 @@ from .new_api_key_role import NewApiKeyRole
 from .new_api_key_source import NewApiKeySource
 from .new_api_key_status import NewApiKeyStatus
 from .orca_job import OrcaJob
+from .orca_job_cache_type_1 import OrcaJobCacheType1
 from .orca_job_format import OrcaJobFormat
 from .orca_job_metadata import OrcaJobMetadata
 from .orca_job_recipe import OrcaJobRecipe
@@ -85,6 +98,7 @@ from .orca_query import OrcaQuery
 from .orca_query_collection_type_0 import OrcaQueryCollectionType0
 from .outcome_count import OutcomeCount
 from .persona_hub_job import PersonaHubJob
+from .persona_hub_job_cache_type_1 import PersonaHubJobCacheType1
 from .persona_hub_job_format import PersonaHubJobFormat
 from .persona_hub_job_metadata import PersonaHubJobMetadata
 from .persona_hub_job_recipe import PersonaHubJobRecipe
@@ -99,11 +113,16 @@ from .provider_info import ProviderInfo
 from .provider_list import ProviderList
 from .provider_wait import ProviderWait
 from .provider_wait_circuit import ProviderWaitCircuit
+from .push_request import PushRequest
+from .push_request_output_type_0 import PushRequestOutputType0
+from .push_result import PushResult
 from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
+from .range_ import Range
 from .reasoning_item import ReasoningItem
 from .reasoning_job import ReasoningJob
+from .reasoning_job_cache_type_1 import ReasoningJobCacheType1
 from .reasoning_job_format import ReasoningJobFormat
 from .reasoning_job_metadata import ReasoningJobMetadata
 from .reasoning_job_recipe import ReasoningJobRecipe
@@ -114,6 +133,7 @@ from .recipe_list import RecipeList
 from .regex_verifier_spec import RegexVerifierSpec
 from .regex_verifier_spec_kind import RegexVerifierSpecKind
 from .responses_job import ResponsesJob
+from .responses_job_cache_type_1 import ResponsesJobCacheType1
 from .responses_job_format import ResponsesJobFormat
 from .responses_job_metadata import ResponsesJobMetadata
 from .responses_job_recipe import ResponsesJobRecipe
@@ -125,6 +145,7 @@ from .sample_info import SampleInfo
 from .sampling import Sampling
 from .seed_task import SeedTask
 from .self_instruct_job import SelfInstructJob
+from .self_instruct_job_cache_type_1 import SelfInstructJobCacheType1
 from .self_instruct_job_format import SelfInstructJobFormat
 from .self_instruct_job_metadata import SelfInstructJobMetadata
 from .self_instruct_job_recipe import SelfInstructJobRecipe
@@ -132,6 +153,7 @@ from .self_instruct_params import SelfInstructParams
 from .self_instruct_params_capitalize import SelfInstructParamsCapitalize
 from .self_instruct_params_mode import SelfInstructParamsMode
 from .self_rewarding_job import SelfRewardingJob
+from .self_rewarding_job_cache_type_1 import SelfRewardingJobCacheType1
 from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
 from .self_rewarding_job_recipe import SelfRewardingJobRecipe
@@ -156,6 +178,7 @@ from .tenant_quotas_overrides import TenantQuotasOverrides
 from .tenant_quotas_used import TenantQuotasUsed
 from .tool import Tool
 from .tool_calls_job import ToolCallsJob
+from .tool_calls_job_cache_type_1 import ToolCallsJobCacheType1
 from .tool_calls_job_format import ToolCallsJobFormat
 from .tool_calls_job_metadata import ToolCallsJobMetadata
 from .tool_calls_job_recipe import ToolCallsJobRecipe
@@ -164,12 +187,14 @@ from .tool_function import ToolFunction
 from .tool_function_parameters import ToolFunctionParameters
 from .tool_type import ToolType
 from .ultra_chat_job import UltraChatJob
+from .ultra_chat_job_cache_type_1 import UltraChatJobCacheType1
 from .ultra_chat_job_format import UltraChatJobFormat
 from .ultra_chat_job_metadata import UltraChatJobMetadata
 from .ultra_chat_job_recipe import UltraChatJobRecipe
 from .ultra_chat_params import UltraChatParams
 from .ultra_chat_params_sector import UltraChatParamsSector
 from .ultra_feedback_job import UltraFeedbackJob
+from .ultra_feedback_job_cache_type_1 import UltraFeedbackJobCacheType1
 from .ultra_feedback_job_format import UltraFeedbackJobFormat
 from .ultra_feedback_job_metadata import UltraFeedbackJobMetadata
 from .ultra_feedback_job_recipe import UltraFeedbackJobRecipe
@@ -192,6 +217,7 @@ from .weighted_generator import WeightedGenerator
 __all__ = (
     "Acceptance",
     "AlpacaJob",
+    "AlpacaJobCacheType1",
     "AlpacaJobFormat",
     "AlpacaJobMetadata",
     "AlpacaJobRecipe",
@@ -203,9 +229,13 @@ __all__ = (
     "ApiKeyStatus",
     "BenchmarkList",
     "Bucket",
+    "Budget",
     "CodeVerifierSpec",
     "CodeVerifierSpecKind",
     "CodeVerifierSpecLanguage",
+    "Cost",
+    "CostGenerators",
+    "CostStages",
     "DecontaminationSpec",
     "DecontaminationSpecField",
     "DecontaminationSpecInline",
@@ -216,7 +246,9 @@ __all__ = (
     "Diversity",
     "EmbeddingDedup",
     "EmbeddingDedupScope",
+    "Estimate",
     "EvolInstructJob",
+    "EvolInstructJobCacheType1",
     "EvolInstructJobFormat",
     "EvolInstructJobMetadata",
     "EvolInstructJobRecipe",
@@ -225,6 +257,10 @@ __all__ = (
     "EvolInstructParamsOperationsItem",
     "ExactVerifierSpec",
     "ExactVerifierSpecKind",
+    "ExportJobFormat",
+    "ExportJobOutputType1",
+    "ExportJobOutputType2Type1",
+    "ExportJobOutputType3Type1",
     "Filters",
     "GeneratorCount",
     "GeneratorRef",
@@ -251,6 +287,7 @@ __all__ = (
     "ListJobsStatusType2Type1",
     "ListJobsStatusType3Type1",
     "MagpieJob",
+    "MagpieJobCacheType1",
     "MagpieJobFormat",
     "MagpieJobMetadata",
     "MagpieJobRecipe",
@@ -264,6 +301,7 @@ __all__ = (
     "NewApiKeySource",
     "NewApiKeyStatus",
     "OrcaJob",
+    "OrcaJobCacheType1",
     "OrcaJobFormat",
     "OrcaJobMetadata",
     "OrcaJobRecipe",
@@ -275,6 +313,7 @@ __all__ = (
     "OrcaQueryCollectionType0",
     "OutcomeCount",
     "PersonaHubJob",
+    "PersonaHubJobCacheType1",
     "PersonaHubJobFormat",
     "PersonaHubJobMetadata",
     "PersonaHubJobRecipe",
@@ -289,11 +328,16 @@ __all__ = (
     "ProviderList",
     "ProviderWait",
     "ProviderWaitCircuit",
+    "PushRequest",
+    "PushRequestOutputType0",
+    "PushResult",
     "QuotaInfo",
     "QuotaUpdate",
     "QuotaUpdateLimits",
+    "Range",
     "ReasoningItem",
     "ReasoningJob",
+    "ReasoningJobCacheType1",
     "ReasoningJobFormat",
     "ReasoningJobMetadata",
     "ReasoningJobRecipe",
@@ -304,6 +348,7 @@ __all__ = (
     "RegexVerifierSpec",
     "RegexVerifierSpecKind",
     "ResponsesJob",
+    "ResponsesJobCacheType1",
     "ResponsesJobFormat",
     "ResponsesJobMetadata",
     "ResponsesJobRecipe",
@@ -315,6 +360,7 @@ __all__ = (
     "Sampling",
     "SeedTask",
     "SelfInstructJob",
+    "SelfInstructJobCacheType1",
     "SelfInstructJobFormat",
     "SelfInstructJobMetadata",
     "SelfInstructJobRecipe",
@@ -322,6 +368,7 @@ __all__ = (
     "SelfInstructParamsCapitalize",
     "SelfInstructParamsMode",
     "SelfRewardingJob",
+    "SelfRewardingJobCacheType1",
     "SelfRewardingJobFormat",
     "SelfRewardingJobMetadata",
     "SelfRewardingJobRecipe",
@@ -346,6 +393,7 @@ __all__ = (
     "TenantQuotasUsed",
     "Tool",
     "ToolCallsJob",
+    "ToolCallsJobCacheType1",
     "ToolCallsJobFormat",
     "ToolCallsJobMetadata",
     "ToolCallsJobRecipe",
@@ -354,12 +402,14 @@ __all__ = (
     "ToolFunctionParameters",
     "ToolType",
     "UltraChatJob",
+    "UltraChatJobCacheType1",
     "UltraChatJobFormat",
     "UltraChatJobMetadata",
     "UltraChatJobRecipe",
     "UltraChatParams",
     "UltraChatParamsSector",
     "UltraFeedbackJob",
+    "UltraFeedbackJobCacheType1",
     "UltraFeedbackJobFormat",
     "UltraFeedbackJobMetadata",
     "UltraFeedbackJobRecipe",

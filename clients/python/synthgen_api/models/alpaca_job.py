@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.alpaca_job_cache_type_1 import AlpacaJobCacheType1
 from ..models.alpaca_job_format import AlpacaJobFormat
 from ..models.alpaca_job_recipe import AlpacaJobRecipe
 from ..types import UNSET, Unset
@@ -12,6 +13,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.alpaca_job_metadata import AlpacaJobMetadata
     from ..models.alpaca_params import AlpacaParams
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -33,6 +35,10 @@ class AlpacaJob:
     Attributes:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (AlpacaJobRecipe):
+        budget (Budget | None | Unset):
+        cache (AlpacaJobCacheType1 | bool | Unset): Reuse answers from the shared response cache for identical requests
+            (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature
+            0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default: False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -57,6 +63,8 @@ class AlpacaJob:
 
     generator: GeneratorRef
     recipe: AlpacaJobRecipe
+    budget: Budget | None | Unset = UNSET
+    cache: AlpacaJobCacheType1 | bool | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -77,6 +85,7 @@ class AlpacaJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -87,6 +96,22 @@ class AlpacaJob:
         generator = self.generator.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, AlpacaJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -199,6 +224,10 @@ class AlpacaJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -242,6 +271,7 @@ class AlpacaJob:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.alpaca_job_metadata import AlpacaJobMetadata
         from ..models.alpaca_params import AlpacaParams
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -256,6 +286,38 @@ class AlpacaJob:
         generator = GeneratorRef.from_dict(d.pop("generator"))
 
         recipe = AlpacaJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> AlpacaJobCacheType1 | bool | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = AlpacaJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AlpacaJobCacheType1 | bool | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -441,6 +503,8 @@ class AlpacaJob:
         alpaca_job = cls(
             generator=generator,
             recipe=recipe,
+            budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

@@ -10,6 +10,7 @@ from ..models.job_status import JobStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.cost import Cost
     from ..models.job_generators import JobGenerators
     from ..models.job_links import JobLinks
     from ..models.outcome_count import OutcomeCount
@@ -39,6 +40,17 @@ class Job:
     the provider's `circuit_wait`.
 
         Attributes:
+            cost (Cost): What a job has spent so far at the configured prices (every shard's calls).
+
+                `usd` in total, `per_kept_record_usd` (None before the first kept record), by
+                generator (`provider/model`) and by stage (`generation`: the recipe's own calls;
+                `judge`: the judge stage's and a recipe's judge model's). `unpriced_calls` counts
+                answered calls to models the providers file gives no price for: they count as 0.
+                The shared response cache (a job's `cache`): `cache_hits` answers it gave (no
+                request sent, nothing spent), `cache_misses` requests it could not answer (sent, and
+                their answers stored), `saved_usd` what the hits would have cost. While a job with a
+                target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
+                and how long it took per kept record so far (None before its first record).
             created_at (str):
             error (None | Problem):
             finished_at (None | str):
@@ -59,10 +71,12 @@ class Job:
             started_at (None | str):
             status (JobStatus):
             verification (None | Verification):
+            expires_at (None | str | Unset):
             object_ (str | Unset):  Default: 'job'.
             waiting_for_provider (list[ProviderWait] | Unset):
     """
 
+    cost: Cost
     created_at: str
     error: None | Problem
     finished_at: None | str
@@ -81,6 +95,7 @@ class Job:
     started_at: None | str
     status: JobStatus
     verification: None | Verification
+    expires_at: None | str | Unset = UNSET
     object_: str | Unset = "job"
     waiting_for_provider: list[ProviderWait] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -89,6 +104,8 @@ class Job:
         from ..models.problem import Problem
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.verification import Verification
+
+        cost = self.cost.to_dict()
 
         created_at = self.created_at
 
@@ -148,6 +165,12 @@ class Job:
         else:
             verification = self.verification
 
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        else:
+            expires_at = self.expires_at
+
         object_ = self.object_
 
         waiting_for_provider: list[dict[str, Any]] | Unset = UNSET
@@ -161,6 +184,7 @@ class Job:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "cost": cost,
                 "created_at": created_at,
                 "error": error,
                 "finished_at": finished_at,
@@ -181,6 +205,8 @@ class Job:
                 "verification": verification,
             }
         )
+        if expires_at is not UNSET:
+            field_dict["expires_at"] = expires_at
         if object_ is not UNSET:
             field_dict["object"] = object_
         if waiting_for_provider is not UNSET:
@@ -190,6 +216,7 @@ class Job:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.cost import Cost
         from ..models.job_generators import JobGenerators
         from ..models.job_links import JobLinks
         from ..models.outcome_count import OutcomeCount
@@ -202,6 +229,8 @@ class Job:
         from ..models.verification import Verification
 
         d = dict(src_dict)
+        cost = Cost.from_dict(d.pop("cost"))
+
         created_at = d.pop("created_at")
 
         def _parse_error(data: object) -> None | Problem:
@@ -307,6 +336,15 @@ class Job:
 
         verification = _parse_verification(d.pop("verification"))
 
+        def _parse_expires_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
+
         object_ = d.pop("object", UNSET)
 
         _waiting_for_provider = d.pop("waiting_for_provider", UNSET)
@@ -321,6 +359,7 @@ class Job:
                 waiting_for_provider.append(waiting_for_provider_item)
 
         job = cls(
+            cost=cost,
             created_at=created_at,
             error=error,
             finished_at=finished_at,
@@ -339,6 +378,7 @@ class Job:
             started_at=started_at,
             status=status,
             verification=verification,
+            expires_at=expires_at,
             object_=object_,
             waiting_for_provider=waiting_for_provider,
         )

@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.cost import Cost
     from ..models.distribution import Distribution
     from ..models.diversity import Diversity
     from ..models.job_report_generators import JobReportGenerators
@@ -34,6 +35,7 @@ class JobReport:
         rejected_by_reason (JobReportRejectedByReason):
         response_diversity (Diversity | None):
         response_words (Distribution | None):
+        cost (Cost | None | Unset):
         object_ (str | Unset):  Default: 'job.report'.
         spotcheck (None | SpotCheckSummary | Unset):
         verification (None | Unset | Verification):
@@ -49,12 +51,14 @@ class JobReport:
     rejected_by_reason: JobReportRejectedByReason
     response_diversity: Diversity | None
     response_words: Distribution | None
+    cost: Cost | None | Unset = UNSET
     object_: str | Unset = "job.report"
     spotcheck: None | SpotCheckSummary | Unset = UNSET
     verification: None | Unset | Verification = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.cost import Cost
         from ..models.distribution import Distribution
         from ..models.diversity import Diversity
         from ..models.spot_check_summary import SpotCheckSummary
@@ -104,6 +108,14 @@ class JobReport:
         else:
             response_words = self.response_words
 
+        cost: dict[str, Any] | None | Unset
+        if isinstance(self.cost, Unset):
+            cost = UNSET
+        elif isinstance(self.cost, Cost):
+            cost = self.cost.to_dict()
+        else:
+            cost = self.cost
+
         object_ = self.object_
 
         spotcheck: dict[str, Any] | None | Unset
@@ -138,6 +150,8 @@ class JobReport:
                 "response_words": response_words,
             }
         )
+        if cost is not UNSET:
+            field_dict["cost"] = cost
         if object_ is not UNSET:
             field_dict["object"] = object_
         if spotcheck is not UNSET:
@@ -149,6 +163,7 @@ class JobReport:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.cost import Cost
         from ..models.distribution import Distribution
         from ..models.diversity import Diversity
         from ..models.job_report_generators import JobReportGenerators
@@ -257,6 +272,23 @@ class JobReport:
 
         response_words = _parse_response_words(d.pop("response_words"))
 
+        def _parse_cost(data: object) -> Cost | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                cost_type_0 = Cost.from_dict(data)
+
+                return cost_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Cost | None | Unset, data)
+
+        cost = _parse_cost(d.pop("cost", UNSET))
+
         object_ = d.pop("object", UNSET)
 
         def _parse_spotcheck(data: object) -> None | SpotCheckSummary | Unset:
@@ -304,6 +336,7 @@ class JobReport:
             rejected_by_reason=rejected_by_reason,
             response_diversity=response_diversity,
             response_words=response_words,
+            cost=cost,
             object_=object_,
             spotcheck=spotcheck,
             verification=verification,

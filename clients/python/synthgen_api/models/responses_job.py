@@ -5,11 +5,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.responses_job_cache_type_1 import ResponsesJobCacheType1
 from ..models.responses_job_format import ResponsesJobFormat
 from ..models.responses_job_recipe import ResponsesJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -34,6 +36,11 @@ class ResponsesJob:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         params (ResponsesParams): Inputs of a responses job: `prompts` inline or a registered `prompt_file`.
         recipe (ResponsesJobRecipe):
+        budget (Budget | None | Unset):
+        cache (bool | ResponsesJobCacheType1 | Unset): Reuse answers from the shared response cache for identical
+            requests (same provider, model, messages and sampling, seed included): true for deterministic requests only
+            (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
+            False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -58,6 +65,8 @@ class ResponsesJob:
     generator: GeneratorRef
     params: ResponsesParams
     recipe: ResponsesJobRecipe
+    budget: Budget | None | Unset = UNSET
+    cache: bool | ResponsesJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -77,6 +86,7 @@ class ResponsesJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -89,6 +99,22 @@ class ResponsesJob:
         params = self.params.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, ResponsesJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -198,6 +224,10 @@ class ResponsesJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -237,6 +267,7 @@ class ResponsesJob:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -255,6 +286,38 @@ class ResponsesJob:
         params = ResponsesParams.from_dict(d.pop("params"))
 
         recipe = ResponsesJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | ResponsesJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = ResponsesJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | ResponsesJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -434,6 +497,8 @@ class ResponsesJob:
             generator=generator,
             params=params,
             recipe=recipe,
+            budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

@@ -5,11 +5,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.self_rewarding_job_cache_type_1 import SelfRewardingJobCacheType1
 from ..models.self_rewarding_job_format import SelfRewardingJobFormat
 from ..models.self_rewarding_job_recipe import SelfRewardingJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -34,6 +36,11 @@ class SelfRewardingJob:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         params (SelfRewardingParams): Self-Rewarding knobs; defaults follow the paper (N = 4, 3 judgements).
         recipe (SelfRewardingJobRecipe):
+        budget (Budget | None | Unset):
+        cache (bool | SelfRewardingJobCacheType1 | Unset): Reuse answers from the shared response cache for identical
+            requests (same provider, model, messages and sampling, seed included): true for deterministic requests only
+            (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
+            False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -58,6 +65,8 @@ class SelfRewardingJob:
     generator: GeneratorRef
     params: SelfRewardingParams
     recipe: SelfRewardingJobRecipe
+    budget: Budget | None | Unset = UNSET
+    cache: bool | SelfRewardingJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -77,6 +86,7 @@ class SelfRewardingJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -89,6 +99,22 @@ class SelfRewardingJob:
         params = self.params.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, SelfRewardingJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -198,6 +224,10 @@ class SelfRewardingJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -237,6 +267,7 @@ class SelfRewardingJob:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -255,6 +286,38 @@ class SelfRewardingJob:
         params = SelfRewardingParams.from_dict(d.pop("params"))
 
         recipe = SelfRewardingJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | SelfRewardingJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = SelfRewardingJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | SelfRewardingJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -434,6 +497,8 @@ class SelfRewardingJob:
             generator=generator,
             params=params,
             recipe=recipe,
+            budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,

@@ -5,11 +5,13 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.ultra_chat_job_cache_type_1 import UltraChatJobCacheType1
 from ..models.ultra_chat_job_format import UltraChatJobFormat
 from ..models.ultra_chat_job_recipe import UltraChatJobRecipe
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.budget import Budget
     from ..models.decontamination_spec import DecontaminationSpec
     from ..models.dedup_spec import DedupSpec
     from ..models.filters import Filters
@@ -33,6 +35,11 @@ class UltraChatJob:
     Attributes:
         generator (GeneratorRef): A model at a provider configured on the server; jobs never pass URLs or keys.
         recipe (UltraChatJobRecipe):
+        budget (Budget | None | Unset):
+        cache (bool | UltraChatJobCacheType1 | Unset): Reuse answers from the shared response cache for identical
+            requests (same provider, model, messages and sampling, seed included): true for deterministic requests only
+            (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
+            False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
@@ -57,6 +64,8 @@ class UltraChatJob:
 
     generator: GeneratorRef
     recipe: UltraChatJobRecipe
+    budget: Budget | None | Unset = UNSET
+    cache: bool | UltraChatJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
@@ -77,6 +86,7 @@ class UltraChatJob:
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
@@ -87,6 +97,22 @@ class UltraChatJob:
         generator = self.generator.to_dict()
 
         recipe = self.recipe.value
+
+        budget: dict[str, Any] | None | Unset
+        if isinstance(self.budget, Unset):
+            budget = UNSET
+        elif isinstance(self.budget, Budget):
+            budget = self.budget.to_dict()
+        else:
+            budget = self.budget
+
+        cache: bool | str | Unset
+        if isinstance(self.cache, Unset):
+            cache = UNSET
+        elif isinstance(self.cache, UltraChatJobCacheType1):
+            cache = self.cache.value
+        else:
+            cache = self.cache
 
         concurrency = self.concurrency
 
@@ -199,6 +225,10 @@ class UltraChatJob:
                 "recipe": recipe,
             }
         )
+        if budget is not UNSET:
+            field_dict["budget"] = budget
+        if cache is not UNSET:
+            field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
         if decontamination is not UNSET:
@@ -240,6 +270,7 @@ class UltraChatJob:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.budget import Budget
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.filters import Filters
@@ -256,6 +287,38 @@ class UltraChatJob:
         generator = GeneratorRef.from_dict(d.pop("generator"))
 
         recipe = UltraChatJobRecipe(d.pop("recipe"))
+
+        def _parse_budget(data: object) -> Budget | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                budget_type_0 = Budget.from_dict(data)
+
+                return budget_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Budget | None | Unset, data)
+
+        budget = _parse_budget(d.pop("budget", UNSET))
+
+        def _parse_cache(data: object) -> bool | UltraChatJobCacheType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                cache_type_1 = UltraChatJobCacheType1(data)
+
+                return cache_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(bool | UltraChatJobCacheType1 | Unset, data)
+
+        cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
 
@@ -441,6 +504,8 @@ class UltraChatJob:
         ultra_chat_job = cls(
             generator=generator,
             recipe=recipe,
+            budget=budget,
+            cache=cache,
             concurrency=concurrency,
             decontamination=decontamination,
             dedup=dedup,
