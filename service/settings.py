@@ -37,6 +37,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_key_hashes: dict[str, BootstrapKey] = {}
     seed_files: dict[str, str] = {}
     prompt_files: dict[str, str] = {}
+    tool_files: dict[str, str] = {}
     benchmark_files: dict[str, str] = {}
     embeddings_url: str | None = None
     embeddings_model: str | None = None
@@ -166,6 +167,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEED_FILES", "seed_files", _pairs, "`name=path` pairs of seed task files (JSONL) jobs may name"),
     Setting("PROMPT_FILES", "prompt_files", _pairs,
             "`name=path` pairs of prompt files (JSONL with `prompt`, or text lines)"),
+    Setting("TOOL_FILES", "tool_files", _pairs,
+            "`name=path` pairs of Python tool modules the tool-calls recipe may run in the code sandbox"),
     Setting("BENCHMARKS", "benchmark_files", _pairs,
             "`name=path` pairs of benchmark sets for decontamination (JSONL with `prompt`, or text lines)"),
     Setting("EMBEDDINGS_URL", "embeddings_url", str, "OpenAI-compatible /v1 base URL serving /embeddings, for dedup",

@@ -101,6 +101,12 @@ models = ["gone-model"]
 max_retries = 1
 timeout = 5
 
+# Takes no response_format: a job's structured_output schema goes in its prompt.
+[providers.plain]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+structured_outputs = false
 # Priced (docs/costs.md): its jobs show a cost; fake-model-2 has no price.
 [providers.priced]
 kind = "openai-compatible"

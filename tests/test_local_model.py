@@ -72,3 +72,30 @@ def test_a_model_that_cannot_run_fails_its_jobs_with_the_cause(tmp_path) -> None
     assert err.value.fatal and "unusable on this machine" in str(err.value)
     assert "SIGILL" in local._explain(-4, "") and "LLAMA_CPU=baseline" in local._explain(-4, "")
     assert "SIGSEGV" in local._explain(-11, "") and "AMX" in local._explain(-11, "")
+
+
+def test_reasoning_on_embedded_smollm2_reports_its_pass_rate(alice: Api, worker: Workers) -> None:
+    # A 135M model is a weak arithmetician: the test checks the pipeline (traces made,
+    # verified by math-verify against the references, the pass rate in the report),
+    # not the model; min_yield 0 lets the job succeed whatever it gets right.
+    items = [{"prompt": "What is 2 + 3?", "answer": "5"}, {"prompt": "What is 10 - 4?", "answer": "6"},
+             {"prompt": "What is 3 * 3?", "answer": "9"}, {"prompt": "What is 1 + 1?", "answer": "2"}]
+    r = alice.submit({"recipe": "reasoning", "concurrency": 1, "min_yield": 0, "seed": 3,
+                      "generator": {"provider": "local", "sampling": {"max_tokens": 96, "temperature": 0.2}},
+                      "filters": {"drop_truncated": False, "max_word_repeat": 1000, "max_sentence_repeat": 1000,
+                                  "max_repeated_ngram_fraction": 1},
+                      "verify": {"verifier": {"kind": "math"}},
+                      "params": {"items": items}})
+    assert r.status_code == 202, r.text
+    job = alice.wait(r.json()["id"], timeout=600)
+    assert job["status"] == "succeeded", job
+    report = alice.client.get(f"/v1/jobs/{job['id']}/report").json()
+    v = report["verification"]
+    kept = job["progress"]["kept"]
+    print(f"reasoning on SmolLM2-135M: pass rate {v['pass_at_k'].get('1', 0):.0%} ({kept} of {v['items']})")
+    assert v["items"] == 4 and v["pass_at_k"].get("1", 0.0) == kept / 4
+    assert job["progress"]["requests"] == 4
+    lines = alice.lines(job["id"]) + alice.lines(job["id"], "rejects")
+    assert len(lines) == 4
+    for line in lines:
+        assert line["meta"]["verify"]["verifier"] == "math" and line["reference"] in {"5", "6", "9", "2"}

@@ -29,7 +29,8 @@ RECIPES_DOC = (ROOT / "docs" / "recipes.md").read_text()
 TESTS = ROOT / "tests"
 CATALOGUE = recipe_list()  # what GET /v1/recipes answers
 # Libraries a spec decode must not import (the worker's: vectors, MinHash, models, HTTP clients).
-HEAVY = {"numpy", "scipy", "datasketch", "qdrant_client", "torch", "sentence_transformers", "llama_cpp", "aiohttp"}
+HEAVY = {"numpy", "scipy", "datasketch", "qdrant_client", "torch", "sentence_transformers", "llama_cpp", "aiohttp",
+         "math_verify", "sympy", "jsonschema"}
 
 
 def test_every_recipe_is_documented_in_the_readme_and_docs_and_has_a_test() -> None:
@@ -102,7 +103,8 @@ def test_decoding_a_spec_with_every_stage_imports_no_heavy_module() -> None:
     # The API decodes every job spec; the stage and recipe modules it imports for that
     # must defer their heavy libraries to where a stage is built or a recipe runs.
     spec = {"recipe": "responses", "generator": {"provider": "p"}, "params": {"prompts": ["a"]},
-            "judge": {}, "dedup": {"minhash": {}, "embedding": {}}, "decontamination": {"inline": {"b": ["x y z"]}}}
+            "judge": {}, "dedup": {"minhash": {}, "embedding": {}}, "decontamination": {"inline": {"b": ["x y z"]}},
+            "verify": {"verifier": {"kind": "math"}}, "structured_output": {"schema": {"type": "object"}}}
     code = ("import json, sys\n"
             "from service.recipes import decode_spec\n"
             f"spec = decode_spec({json.dumps(spec).encode()!r})\n"
@@ -110,7 +112,7 @@ def test_decoding_a_spec_with_every_stage_imports_no_heavy_module() -> None:
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     stages, modules = json.loads(r.stdout)
-    assert stages == ["Filters", "JudgeSpec", "DedupSpec", "DecontaminationSpec"]
+    assert stages == ["Filters", "VerifySpec", "JudgeSpec", "DedupSpec", "DecontaminationSpec"]
     heavy = {m.split(".")[0] for m in modules} & HEAVY
     assert not heavy, f"decoding a spec imported {sorted(heavy)}"
 
@@ -140,6 +142,7 @@ def test_every_problem_type_minted_is_catalogued_and_documented() -> None:
 
 def test_the_catalogue_says_which_recipes_honour_mix_and_the_others_say_why_not() -> None:
     mixes = {r.name for r in CATALOGUE.data if r.mix}
-    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding"}
+    assert mixes == {"responses", "orca", "self-instruct", "alpaca", "evol-instruct", "self-rewarding", "reasoning",
+                     "tool-calls"}
     for name in set(RECIPES) - mixes:
         assert RECIPES[name].mixes_not, f"{name} refuses mix without saying why"

@@ -43,6 +43,8 @@ class Progress(msgspec.Struct):
     retries: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    # the share of tokens_out a reasoning model spent thinking (service/pipeline/reasoning.py)
+    tokens_reasoning: int = 0
 
 
 class StageCount(msgspec.Struct):
@@ -82,6 +84,15 @@ class Shards(msgspec.Struct):
     ended: int = 0
 
 
+class Verification(msgspec.Struct):
+    """A verify stage's account (pipeline/verify.py): items verified, and pass@k for k = 1
+    up to the latest first pass seen: the share of items with a verified candidate among
+    their first k (pass_at_k["1"] is the pass rate of a first try)."""
+
+    items: int
+    pass_at_k: dict[str, float]
+
+
 class JobState(msgspec.Struct):
     """A job's state, decoded from its hash (store/codec.py): what the API shows of a
     job but its links. The spec is not part of it (it is stored, and served, apart)."""
@@ -102,6 +113,7 @@ class JobState(msgspec.Struct):
     generators: dict[str, GeneratorCount]
     spotcheck: SpotCheckSummary | None
     shards: Shards
+    verification: Verification | None
     cost: Cost  # at the providers file's prices (docs/costs.md)
 
 

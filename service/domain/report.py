@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import msgspec
 
 from service.domain.costs import Cost
-from service.domain.job import JobState
+from service.domain.job import JobState, Verification
 from service.domain.review import SpotCheckSummary
 from service.pipeline.records import prompt_and_response
 
@@ -58,6 +58,8 @@ class JobReport(msgspec.Struct):
     rejected_by_reason: dict[str, int]
     # the human spot-check so far: acceptance overall and per generator, with intervals
     spotcheck: SpotCheckSummary | None = None
+    # a job with a verify stage: items verified, pass@k (pass_at_k["1"]: the pass rate of a first try)
+    verification: Verification | None = None
     # what the job spent at the configured prices (the same as its status shows)
     cost: Cost | None = None
     object: str = "job.report"
@@ -131,5 +133,6 @@ def build(job: JobState, records: list[dict[str, Any]]) -> JobReport:
         nearest_similarity=distribution(nearest, edges=[k / 10 for k in range(1, 11)]),
         prompt_diversity=distinct(prompts), response_diversity=distinct(responses),
         generators=gens, rejected_by_reason=job.progress.rejected_by_reason, spotcheck=job.spotcheck,
+        verification=job.verification,
         cost=job.cost,
     )

@@ -8,7 +8,7 @@ it while domain/specs.py imports the stage module's spec class.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -62,6 +62,16 @@ class Webhook(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     url: Annotated[str, Meta(min_length=8, max_length=2048, pattern=r"^https?://",
                              description="An http(s) URL on a host the operator allows")]
+
+
+class StructuredOutput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A JSON Schema every output must follow: providers that support it get it as
+    `response_format` (OpenAI structured outputs, vLLM guided decoding), others in the
+    prompt; a `verify` stage with the json_schema verifier checks each output against it."""
+
+    schema: Annotated[dict[str, Any], Meta(max_length=256, description="A JSON Schema (draft 2020-12).")]
+    name: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{1,64}$", max_length=64)] = "output"
+    strict: bool = True
 
 
 class Budget(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -29,6 +29,7 @@ from service.domain.spec_parts import (
     Name,
     Probability,
     Sampling,
+    StructuredOutput,
     Target,
     Webhook,
     WeightedGenerator,
@@ -37,10 +38,12 @@ from service.pipeline.decontam import DecontaminationSpec
 from service.pipeline.dedup import DedupSpec, EmbeddingDedup, MinHashDedup
 from service.pipeline.judge import JudgeSpec
 from service.pipeline.stages import Filters, StageSpec
+from service.pipeline.verify import VerifySpec
 
 __all__ = [
-    "Budget", "Concurrency", "DecontaminationSpec", "DedupSpec", "EmbeddingDedup", "Filters", "GeneratorRef", "JobSpecBase",
-    "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "Target", "Webhook", "WeightedGenerator",
+    "Budget", "Concurrency", "DecontaminationSpec", "DedupSpec", "EmbeddingDedup", "Filters", "GeneratorRef",
+    "JobSpecBase", "JudgeSpec", "MinHashDedup", "Name", "Probability", "Sampling", "StageSpec", "StructuredOutput",
+    "Target", "VerifySpec", "Webhook", "WeightedGenerator",
     "spec_hash",
 ]
 
@@ -65,6 +68,8 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         description="Without a target (input-driven recipes): the fraction of inputs that must give a record "
                     "for the job to succeed; default 0.5.",
     )] | None = None
+    structured_output: StructuredOutput | None = None
+    verify: VerifySpec | None = None
     judge: JudgeSpec | None = None
     dedup: DedupSpec | None = None
     decontamination: DecontaminationSpec | None = None

@@ -84,7 +84,7 @@ import msgspec
 from service import defaults, metrics
 from service.domain.costs import NANOS_PER_USD, Price, usd
 from service.domain.specs import GeneratorRef, JobSpecBase
-from service.pipeline import formats
+from service.pipeline import formats, reasoning
 from service.pipeline.cache import cacheable, request_hash
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
 from service.providers.base import Completion, Provider, ProviderError
@@ -249,9 +249,11 @@ class Slot:
         return await self._ctx._offer(c, reserved=True)
 
     async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
-                     provenance: dict[str, Any] | None = None) -> None:
+                     provenance: dict[str, Any] | None = None, annotations: dict[str, Any] | None = None) -> None:
+        """Reject the item (freeing the slot); `annotations` (what stages learned, e.g. a
+        verifier's verdict) go into the reject's meta."""
         self._settle()
-        await self._ctx._reject(key, verdict, data, reserved=True, provenance=provenance)
+        await self._ctx._reject(key, verdict, data, reserved=True, provenance=provenance, annotations=annotations)
 
     def _settle(self) -> None:
         if self.settled:
@@ -368,6 +370,27 @@ class Model:
         prompt = chars // defaults.BUDGET_CHARS_PER_TOKEN + 1
         price = self.run.registry.price(self.provider.name, self.model)
         return (price.nanos(prompt, reply) if price is not None else 0), prompt + reply
+
+    def structured(self, messages: list[dict[str, str]]
+                   ) -> tuple[list[dict[str, str]], dict[str, Any], str | None]:
+        """For an output the job's `structured_output` schema governs: the messages to
+        send, the request fields to add, and how the schema was given: as
+        `response_format` (OpenAI structured outputs, vLLM guided decoding) to a provider
+        that takes it, else in the prompt (appended to the last user turn); None when
+        the job has no schema."""
+        so = self.run.spec.structured_output
+        if so is None:
+            return messages, {}, None
+        cfg = self.run.registry.configs.get(self.provider.name)
+        if cfg is None or cfg.structured_outputs:
+            fmt = {"type": "json_schema", "json_schema": {"name": so.name, "schema": so.schema, "strict": so.strict}}
+            return messages, {"response_format": fmt}, "response_format"
+        note = ("\n\nAnswer with a single JSON value and nothing else; it must be valid against this JSON "
+                "Schema:\n" + _enc.encode(so.schema).decode())
+        last = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=len(messages) - 1)
+        out = [dict(m) for m in messages]
+        out[last]["content"] = str(out[last].get("content") or "") + note
+        return out, {}, "prompt"
 
 
 class ChunkDone(msgspec.Struct, frozen=True):
@@ -821,6 +844,10 @@ class RecipeContext(Generic[SpecT]):
             if held is not None:
                 await self._settle(held, *spent)
         c.text = redact(c.text)  # provider text is untrusted (service.redact)
+        c = reasoning.split(c)
+        if c.reasoning is not None:
+            c.reasoning = redact(c.reasoning)
+            self.stats.pending["tokens_reasoning"] += c.tokens_reasoning
         if key is not None:
             self.stats.pending[CACHE_MISSES] += 1
             self.buffer.inc("synthgen_cache_lookups", provider=provider, model=model.model, result="miss")
@@ -964,6 +991,11 @@ class RecipeContext(Generic[SpecT]):
         work was reserved for it); a slot's item is rejected with `slot.reject`."""
         await self._reject(key, verdict, data, reserved=False, provenance=provenance)
 
+    async def offer(self, c: Candidate) -> bool:
+        """Offer a candidate that holds no slot of its own (an item's extra verified
+        samples, pipeline/verify.py keep "all"); the commit's cap still keeps kept <= target."""
+        return await self._offer(c, reserved=False)
+
     async def _offer(self, c: Candidate, *, reserved: bool) -> bool:
         rid = self.item_id(c.key)
         if rid in self.done:
@@ -975,7 +1007,8 @@ class RecipeContext(Generic[SpecT]):
             self.stats.pending[stage_entered(stage.name)] += 1
             verdict = await stage.check(c)
             if verdict is not None:
-                await self._reject(c.key, verdict, c.data, reserved=reserved, provenance=source)
+                await self._reject(c.key, verdict, c.data, reserved=reserved, provenance=source,
+                                   annotations=c.annotations)
                 return False
         if rid in self.done:  # committed meanwhile (a concurrent twin passed the stages first)
             if reserved:
@@ -993,12 +1026,12 @@ class RecipeContext(Generic[SpecT]):
         return True
 
     async def _reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool,
-                      provenance: dict[str, Any] | None = None) -> None:
+                      provenance: dict[str, Any] | None = None, annotations: dict[str, Any] | None = None) -> None:
         rid = self.item_id(key)
         line = {"id": rid, "stage": verdict.stage, "reason": verdict.reason,
                 "detail": verdict.detail, **data}
-        if provenance:
-            line["meta"] = {**provenance, "spec_hash": self.spec_hash}
+        if provenance or annotations:
+            line["meta"] = {**(provenance or {}), "spec_hash": self.spec_hash, **(annotations or {})}
         self.done.add(rid)
         # Counted on every attempt, also when `rid` is already stored (a model repeating
         # itself): the stored rejects are unique, the attempts explain the requests.

@@ -254,6 +254,8 @@ class ResponseFilter:
         # A dialogue's turns were each checked for loops as they arrived; across turns, an
         # assistant that closes every answer with the same line is not a generation loop.
         turns = sum(1 for m in c.data.get("messages", ()) if m.get("role") == "assistant")
+        if c.data.get("reasoning") and not c.text.strip():
+            return Verdict(self.name, "empty_answer", "no answer after the thinking (its token budget spent thinking?)")
         return self.verdict(c.text, c.finish_reason, across_turns=turns > 1)
 
     def verdict(self, raw: str, finish_reason: str | None = None, across_turns: bool = False) -> Verdict | None:

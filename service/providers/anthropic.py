@@ -196,6 +196,7 @@ class AnthropicConfig(ProviderKind, tag="anthropic", kw_only=True, forbid_unknow
     stall_timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_STALL_SECONDS
     max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
     supports_raw: bool = False
+    structured_outputs: bool = False  # no response_format on the Messages API: the schema goes in the prompt
 
     def check(self, name: str) -> None:
         if not self.models:

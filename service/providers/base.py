@@ -29,6 +29,14 @@ class Completion(msgspec.Struct):
     tokens_in: int
     tokens_out: int
     model: str
+    # A reasoning model's thinking, apart from its answer (`reasoning_content`, or a
+    # `<think>` block split off the text: service/pipeline/reasoning.py), and the tokens
+    # it spent on it (part of tokens_out, when the provider reports them)
+    reasoning: str | None = None
+    tokens_reasoning: int = 0
+    # the function calls of a chat answer to a request with `tools` (OpenAI's shape:
+    # {"id", "type": "function", "function": {"name", "arguments": a JSON string}})
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class ProviderError(Exception):
@@ -228,6 +236,9 @@ class ProviderKind(msgspec.Struct, kw_only=True, tag_field="kind"):
     circuit_wait: Annotated[float, Meta(gt=0)] = defaults.CIRCUIT_WAIT_SECONDS
     licence: str = "unknown"
     supports_raw: bool = True  # serves raw completion (/v1/completions)
+    # takes OpenAI's `response_format` {"type": "json_schema", ...} (OpenAI, vLLM, SGLang,
+    # llama.cpp's server, Ollama); otherwise a job's structured_output schema goes in the prompt
+    structured_outputs: bool = True
     # Tenants that may use it; empty: every tenant. To the others it does not exist
     # (GET /v1/providers leaves it out; a job naming it is an unknown provider).
     tenants: list[str] = []

@@ -194,6 +194,7 @@ class LocalConfig(ProviderKind, tag="local", kw_only=True, forbid_unknown_fields
     worker's own memory, one call at a time behind a lock, so there is no fleet-wide
     capacity to share (each worker has its own copy)."""
 
+    structured_outputs: bool = False  # the job's schema goes in the prompt
     model_path: str | None = None
     n_ctx: int = 2048
     n_threads: int = 2

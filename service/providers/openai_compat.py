@@ -49,13 +49,22 @@ from service.providers.http import post_with_retry
 FATAL_STATUS = frozenset({401, 403, 404})
 
 
+class _CompletionDetails(msgspec.Struct):
+    reasoning_tokens: int = 0
+
+
 class _Usage(msgspec.Struct):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    completion_tokens_details: _CompletionDetails | None = None
 
 
 class _Message(msgspec.Struct):
     content: str | None = None
+    # reasoning models: DeepSeek, vLLM and SGLang name it reasoning_content; OpenRouter and Ollama reasoning
+    reasoning_content: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class _ChatChoice(msgspec.Struct):
@@ -143,7 +152,11 @@ class OpenAICompatible:
         chars = sum(len(m.get("content") or "") for m in messages)
         resp = await self._post("/chat/completions", body, _chat_decoder, model, estimate_tokens(chars, params))
         choice = resp.choices[0]
-        return self._completion(resp, choice.message.content or "", choice.finish_reason, model)
+        m = choice.message
+        c = self._completion(resp, m.content or "", choice.finish_reason, model,
+                             reasoning=m.reasoning_content or m.reasoning)
+        c.tool_calls = m.tool_calls
+        return c
 
     async def complete(self, prompt: str, *, model: str, params: dict[str, Any]) -> Completion:
         body = {"model": model, "prompt": prompt, **params}
@@ -151,12 +164,15 @@ class OpenAICompatible:
         choice = resp.choices[0]
         return self._completion(resp, choice.text, choice.finish_reason, model)
 
-    def _completion(self, resp: Any, text: str, finish: str | None, model: str) -> Completion:
+    def _completion(self, resp: Any, text: str, finish: str | None, model: str,
+                    reasoning: str | None = None) -> Completion:
         usage = resp.usage or _Usage()
         self._stats.tokens(self.name, model, usage.prompt_tokens, usage.completion_tokens)
+        details = usage.completion_tokens_details
         return Completion(
             text=text, finish_reason=finish, tokens_in=usage.prompt_tokens,
-            tokens_out=usage.completion_tokens, model=resp.model or model,
+            tokens_out=usage.completion_tokens, model=resp.model or model, reasoning=reasoning,
+            tokens_reasoning=details.reasoning_tokens if details is not None else 0,
         )
 
     def _lane(self, model: str) -> Lane:

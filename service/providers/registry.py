@@ -18,6 +18,7 @@ timeout = 120                       # seconds per attempt, in total
 stall_timeout = 60                  # seconds with no byte read (a hung connection)
 max_retries = 6
 supports_raw = true                 # serves /v1/completions (Self-Instruct, Magpie)
+structured_outputs = true           # takes response_format json_schema (else the schema goes in the prompt)
 licence = "llama3.1"                # terms tag carried by every record
 
 [providers.teacher.model_limits."llama-3.1-8b-instruct"]

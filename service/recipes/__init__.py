@@ -17,9 +17,11 @@ from service.recipes import (
     magpie,
     orca,
     persona_hub,
+    reasoning,
     responses,
     self_instruct,
     self_rewarding,
+    tool_calls,
     ultrachat,
     ultrafeedback,
 )
@@ -37,6 +39,8 @@ RECIPES: dict[str, Recipe[Any]] = {
         self_rewarding.RECIPE,
         magpie.RECIPE,
         persona_hub.RECIPE,
+        reasoning.RECIPE,
+        tool_calls.RECIPE,
     )
 }
 if os.environ.get("SYNTHGEN_TEST_RECIPES") == "1":  # supervision tests only; see the module

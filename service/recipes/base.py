@@ -68,6 +68,13 @@ class Recipe(Generic[SpecT]):
     # the reason in `mixes_not`.
     mixes: ClassVar[bool] = False
     mixes_not: ClassVar[str] = ""
+    # True when the recipe draws its candidates through pipeline/verify.py's `sample`, so
+    # `verify.samples` > 1 means rejection sampling; elsewhere verify is a plain stage and
+    # a spec asking for samples is refused naming `verify.samples`.
+    samples: ClassVar[bool] = False
+    # True when the recipe sends the job's `structured_output` schema with its outputs'
+    # requests (Model.structured); elsewhere such a spec is refused naming the field.
+    structured: ClassVar[bool] = False
 
     def needs_raw(self, spec: SpecT) -> bool:
         """True when this spec calls raw completion (its generator must offer it); a
@@ -103,6 +110,20 @@ class Recipe(Generic[SpecT]):
                               "which this job refuses (refuse_licences)", ref.provider)
         for stage in spec.stage_specs():
             stage.check(env)
+        if spec.structured_output is not None and not self.structured:
+            raise invalid("structured_output", f"recipe {spec.recipe} does not send a schema with its requests "
+                          "(structured outputs: responses)")
+        if spec.structured_output is not None:
+            from service.pipeline.verifiers import schema_error
+
+            if err := schema_error(spec.structured_output.schema):
+                raise invalid("structured_output.schema", f"not a valid JSON Schema: {err}")
+        if spec.verify is not None and spec.verify.samples > 1 and not self.samples:
+            raise invalid("verify.samples", f"recipe {spec.recipe} verifies its candidates but does not resample "
+                          "them (rejection sampling: responses, reasoning)", spec.verify.samples)
+        if spec.verify is not None and spec.verify.needs_job_schema() and spec.structured_output is None:
+            raise invalid("verify.verifier.schema", "the json_schema verifier needs a schema: give one here "
+                          "or in the job's structured_output")
         if spec.budget is not None and spec.budget.max_cost_usd is not None:
             for field, ref in refs:  # a cost budget on a model without a price could not hold
                 model = ref.model or env.providers.default_model(ref.provider)

@@ -7,6 +7,8 @@ answer passes the job's filters, and the record is {prompt, response, messages}.
 A rejected answer is not retried: the prompt's reject says why, so `kept` may end
 below the number of prompts: without an explicit target the job succeeds when the
 kept share reaches `min_yield`, its note stating the shortfall (pipeline/outcome.py).
+With a `verify` stage of `samples` K > 1, each prompt is answered up to K times until an
+answer verifies (rejection sampling, pipeline/verify.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from service.domain.spec_parts import Name
 from service.domain.specs import JobSpecBase
 from service.pipeline.run import DONE, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate
+from service.pipeline.verify import sample, sample_params, sampled_target
 from service.recipes.base import Env, Recipe, Text, load_prompts, prompts_target, system_turn
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
@@ -44,9 +47,12 @@ class Responses(Recipe[ResponsesJob]):
     summary = "One filtered response per given prompt (distillation from a teacher)."
     Spec = ResponsesJob
     mixes = True
+    samples = True
+    structured = True
 
     def validate(self, spec: ResponsesJob, env: Env) -> int:
-        return prompts_target(spec, env)
+        n = prompts_target(spec, env)
+        return n if spec.target is not None else sampled_target(spec, n)
 
     async def run(self, ctx: RecipeContext[ResponsesJob]) -> RunOutcome:
         p = ctx.spec.params
@@ -57,14 +63,22 @@ class Responses(Recipe[ResponsesJob]):
             key, prompt = item
             model = ctx.pick(key)
             messages = [*system, {"role": "user", "content": prompt}]
-            params = model.sampling(DEFAULT_SAMPLING)
-            c = await model.chat(messages, params)
-            await slot.offer(Candidate(
-                key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
-                provenance=model.provenance, prompt=prompt,
-                data={"prompt": prompt, "response": c.text,
-                      "messages": [*messages, {"role": "assistant", "content": c.text}]},
-            ))
+            base = model.sampling(DEFAULT_SAMPLING)
+            sent, fmt, schema_via = model.structured(messages)
+
+            async def make(i: int) -> Candidate:
+                params = sample_params(base, i)
+                c = await model.chat(sent, {**params, **fmt})
+                return Candidate(
+                    key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
+                    provenance=model.provenance, prompt=prompt,
+                    data={"prompt": prompt, "response": c.text,
+                          "messages": [*messages, {"role": "assistant", "content": c.text}],
+                          **({"reasoning": c.reasoning} if c.reasoning is not None else {})},
+                    annotations={"structured_output": schema_via} if schema_via else {},
+                )
+
+            await sample(ctx, slot, make)  # one call, or rejection sampling under `verify.samples`
 
         await ctx.each(ctx.items(prompts), one)
         return DONE

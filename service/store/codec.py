@@ -3,7 +3,7 @@
 Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `id tenant recipe status spec spec_hash seed target note error enqueues`
 - `created_at started_at finished_at`: epoch seconds (repr of a float)
-- COUNTERS (`kept rejected requests retries tokens_in tokens_out`): integers the
+- COUNTERS (`kept rejected requests retries tokens_in tokens_out tokens_reasoning`): integers the
   worker's commits increment (the Progress fields of the same names)
 - `rej:{reason}`: rejects by reason; `stg:{stage}`: rejects by stage;
   `stg_in:{stage}`: candidates that entered a stage; `gen:{provider/model}:{kept|rejected}`:
@@ -16,6 +16,8 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `parallelism`, and per shard k `worker:{k} runs:{k} crashes:{k} ended:{k} out:{k}
   tix:{k}`, with `tix crashes attempts last_exit stop stop_detail`: the shards
   (store/shards.py says what each means)
+- `vfy_first:{i}`: items under rejection sampling whose first verified candidate was
+  the i-th drawn (0: none verified); the job's `verification.pass_at_k` comes from them
 - `calls`: provider calls the recipes made (the request budget counts them); `lost`:
   calls lost after retries (the error budget), `lost:{provider}|{reason}` per provider
   and reason, `lost_last:{provider}` the provider's last such error
@@ -44,11 +46,12 @@ from service.domain.job import (
     Progress,
     Shards,
     StageCount,
+    Verification,
     rfc3339,
 )
 from service.domain.review import summary_from_hash
 
-COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out")
+COUNTERS = ("kept", "rejected", "requests", "retries", "tokens_in", "tokens_out", "tokens_reasoning")
 REJECT_PREFIX = "rej:"
 STAGE_PREFIX = "stg:"
 STAGE_IN_PREFIX = "stg_in:"
@@ -56,6 +59,7 @@ GENERATOR_PREFIX = "gen:"
 ATTEMPT_PREFIX = "att:"
 REQUESTS_PREFIX = "req:"
 LOST_PREFIX = "lost:"
+VERIFY_FIRST_PREFIX = "vfy_first:"  # pipeline/verify.py FIRST_PREFIX
 COST = "cost"
 COST_UNPRICED = "cost_unpriced"
 COST_GEN_PREFIX = "cost_gen:"
@@ -148,6 +152,20 @@ def stage_entered(stage: str) -> str:
     return STAGE_IN_PREFIX + stage
 
 
+def verification(raw: dict[str, str]) -> Verification | None:
+    """pass@k from the `vfy_first:` counters, or None for a job without rejection sampling."""
+    firsts = {int(k[len(VERIFY_FIRST_PREFIX):]): int(v) for k, v in raw.items() if k.startswith(VERIFY_FIRST_PREFIX)}
+    items = sum(firsts.values())
+    if not items:
+        return None
+    top = max(firsts)
+    passed, pass_at = 0, {}
+    for k in range(1, top + 1):
+        passed += firsts.get(k, 0)
+        pass_at[str(k)] = round(passed / items, 4)
+    return Verification(items=items, pass_at_k=pass_at)
+
+
 def _f(raw: dict[str, str], key: str) -> float | None:
     value = raw.get(key)
     return float(value) if value else None
@@ -197,5 +215,6 @@ def from_hash(raw: dict[str, str], live_workers: int | None = None) -> JobState:
             running=sum(1 for k in raw if k.startswith("worker:")),
             ended=sum(1 for k in raw if k.startswith("ended:")),
         ),
+        verification=verification(raw),
         cost=cost_from_hash(raw),
     )

@@ -17,7 +17,8 @@ function of the prompt unless scripted.
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
 retry_after, fail_status, fail_first, rate_limit_first, bad_request_first, malformed_first, hang_first,
-default_words, context_tokens, follow_formats, fault_endpoints, scripts, batch_seconds, batch_expire),
+default_words, context_tokens, follow_formats, reasoning_content, fault_endpoints, scripts, batch_seconds,
+batch_expire),
 ``POST /_control/reset``, ``GET /_control/stats`` and
 ``GET /_control/requests?limit=N``. The stats carry the server's own meter of requests
 in flight on the model endpoints (``inflight``: now and peak, in all, per endpoint and
@@ -28,6 +29,17 @@ never answers. With ``follow_formats`` (or ``--follow-formats``)
 unscripted replies take the format each recipe's prompt asks for (numbered task
 lists, ``Score: N``, ``Rating:`` blocks, template prefixes; see format_replies.py), so
 every recipe yields records against it.
+
+Structured outputs and tools, as OpenAI's API has them: a chat request with
+``response_format`` ``{"type": "json_schema", "json_schema": {"schema": ...}}`` (or
+``json_object``) that no rule scripts is answered with a JSON instance of the schema
+(the smallest valid one the server can build: ``schema_instance``); a request with
+``tools`` that no rule scripts is answered with a ``tool_calls`` message calling the
+first tool (``tool_choice`` naming one picks it) with arguments made the same way.
+Scripted replies are served as they are, so a test can script a reply that breaks the
+schema. With ``reasoning_content`` on, a reply opening with ``<think>...</think>`` is
+served as a reasoning model's: the block in ``message.reasoning_content`` and its words
+counted in ``usage.completion_tokens_details.reasoning_tokens``.
 
 It is a documented part of the product, shipped in the wheel: try the service, a
 client or a recipe without a model with ``synthgen fake-provider --port 8001
@@ -196,6 +208,9 @@ class Config:
     follow_formats: bool = False
     batch_seconds: float = 0.5  # a batch's time from in_progress to finalizing (service/testing/fake_batches.py)
     batch_expire: bool = False  # batches stop half-way and expire, keeping what they answered
+    # A chat reply opening with a <think> block is served as a reasoning model's:
+    # the block in `reasoning_content`, its words as usage's reasoning_tokens.
+    reasoning_content: bool = False
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions", "messages"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
@@ -275,7 +290,7 @@ class FakeState:
                                                                            and not 500 <= value <= 599):
                     raise ValueError(f"{key} out of range")
                 setattr(new, key, float(value) if key in _FLOATS else int(value))
-            elif key in ("follow_formats", "batch_expire"):
+            elif key in ("follow_formats", "batch_expire", "reasoning_content"):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false")
                 setattr(new, key, value)
@@ -338,6 +353,11 @@ class FakeState:
         if not cfg.latency_jitter:
             return cfg.latency
         return max(0.0, cfg.latency + random.uniform(-cfg.latency_jitter, cfg.latency_jitter))
+
+    def scripted(self, endpoint: str, prompt: str) -> bool:
+        """Whether a rule would answer this request (the rule is not spent)."""
+        return any(rule.endpoint in ("any", endpoint) and (rule.pattern is None or rule.pattern.search(prompt))
+                   and (rule.echo or rule.cycle or rule.pos < len(rule.replies)) for rule in self.rules)
 
     def reply(self, endpoint: str, prompt: str, last_user: str,
               body: dict[str, Any]) -> tuple[str, str]:
@@ -501,13 +521,67 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
 
 
 def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: int,
-                n_out: int) -> web.Response:
+                n_out: int, reasoning_tokens: int = 0) -> web.Response:
     prefix = "chatcmpl" if obj == "chat.completion" else "cmpl"
+    usage: dict[str, Any] = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+    if reasoning_tokens:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     return _json({
         "id": f"{prefix}-{os.urandom(6).hex()}", "object": obj, "created": int(time.time()),
-        "model": body.get("model") or MODEL_ID, "choices": [choice],
-        "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out},
+        "model": body.get("model") or MODEL_ID, "choices": [choice], "usage": usage,
     })
+
+
+_THINK = re.compile(r"\s*<think>(.*?)</think>", re.S)
+
+
+def schema_instance(schema: Any, depth: int = 0) -> Any:
+    """The smallest instance of a JSON Schema the fake can build: required properties
+    only, each from its `enum`/`const`/`default`/type (minimum and minLength honoured).
+    Enough for the schemas tests use; not a general generator."""
+    if not isinstance(schema, dict) or depth > 8:
+        return None
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            return schema_instance(schema[key][0], depth + 1)
+    kind = schema.get("type", "object" if "properties" in schema else "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: schema_instance(props.get(k, {}), depth + 1) for k in schema.get("required", [])}
+    if kind == "array":
+        return [schema_instance(schema.get("items", {}), depth + 1) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", -1) + 1)
+        return int(low) if kind == "integer" else float(low)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def _format_instance(fmt: Any) -> Any:
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return schema_instance((fmt.get("json_schema") or {}).get("schema", {}))
+    return {}
+
+
+def tool_call(tools: list[Any], choice: Any) -> dict[str, Any]:
+    """A call of the tool `choice` names, else of the first tool, with arguments made
+    from its parameters' schema."""
+    named = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+    fns = [t.get("function", {}) for t in tools if isinstance(t, dict)]
+    fn = next((f for f in fns if f.get("name") == named), fns[0] if fns else {})
+    args = schema_instance(fn.get("parameters", {"type": "object"}))
+    return {"id": f"call_{os.urandom(6).hex()}", "type": "function",
+            "function": {"name": fn.get("name", "tool"), "arguments": _encode(args).decode()}}
 
 
 def _over_context(request: web.Request, prompt: str, body: dict[str, Any]) -> web.Response | None:
@@ -542,12 +616,26 @@ async def chat_completions(request: web.Request) -> web.Response:
             if message.get("role") == "user":
                 last_user = texts[-1]
     prompt = "\n".join(texts)
-    text, finish = request.app[STATE_KEY].reply("chat", prompt, last_user, body)
-    message = {"role": "assistant", "content": text}
-    choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+    state = request.app[STATE_KEY]
+    scripted = state.scripted("chat", prompt)
+    text, finish = state.reply("chat", prompt, last_user, body)
+    answer: dict[str, Any] = {"role": "assistant", "content": text}
+    reasoning_words = 0
+    tools = body.get("tools")
+    if not scripted and isinstance(tools, list) and tools and body.get("tool_choice") != "none":
+        answer = {"role": "assistant", "content": None, "tool_calls": [tool_call(tools, body.get("tool_choice"))]}
+        finish = "tool_calls"
+    elif not scripted and (fmt := body.get("response_format")) is not None:
+        text = _encode(_format_instance(fmt)).decode()
+        answer["content"] = text
+    elif state.config.reasoning_content and (m := _THINK.match(text)):
+        answer = {"role": "assistant", "reasoning_content": m.group(1).strip(), "content": text[m.end():].lstrip()}
+        reasoning_words = len(m.group(1).split())
+    choice = {"index": 0, "message": answer, "logprobs": None, "finish_reason": finish}
     if (too_long := _over_context(request, prompt, body)) is not None:
         return too_long
-    return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()))
+    return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()),
+                       reasoning_tokens=reasoning_words)
 
 
 async def completions(request: web.Request) -> web.Response:

@@ -4,9 +4,9 @@ prompts ask, so every documented example yields records without a model.
 `reply(prompt, last_user, variety)` recognises a recipe's prompt by the fixed text the
 recipe sends (the Self-Instruct list header, Alpaca's "List of 20 tasks", the
 Evol-Instruct markers, the judges' "Score:" and "Rating:" formats, PersonaHub's
-"begin your reply with", UltraChat's subtopic list...) and answers in that format:
-numbered task lists, instances, `Rating:` blocks, a closing `Score: N`, the template
-prefix. Anything else gets None, and the server falls back to its default reply.
+"begin your reply with", UltraChat's subtopic list, the reasoning recipe's \boxed{}
+instruction...) and answers in that format: numbered task lists, instances, `Rating:`
+blocks, a closing `Score: N`, the template prefix, the arithmetic asked in a \boxed{}. Anything else gets None, and the server falls back to its default reply.
 
 Content is filler drawn from a vocabulary by a hash of the prompt and `variety` (the
 server passes the request's sampling seed, or its reply counter when there is none),
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Callable
 
 # Content words only: none is on the Self-Instruct/Alpaca blacklists, none is a
 # refusal phrase or a stop word, so generated tasks pass the recipes' filters.
@@ -124,4 +125,40 @@ def reply(prompt: str, last_user: str, variety: str) -> str | None:
         return f"{m.group(1)} {w.task()} {w.sentence(20)}"
     if "Reply with the persona description only" in last_user or "new persona's description only" in last_user:
         return f"A {w.words(1)} {w.words(1)} who {w.words(8)} and {w.words(5)}."
+    if "\\boxed{}" in last_user:  # the reasoning recipe's answer instruction: do the arithmetic asked
+        value = arithmetic(last_user)
+        return f"{w.sentence(10)} So the answer is \\boxed{{{value if value is not None else 0}}}."
     return None
+
+
+_EXPRESSION = re.compile(r"([-+*/^()\d.\s]*\d[-+*/^()\d.\s]*)\?")
+
+
+def arithmetic(text: str) -> str | None:
+    """The value of the first arithmetic question in `text` ("What is 17 * 23?" -> "391"),
+    evaluated on the syntax tree (numbers and + - * / ^ only), or None."""
+    import ast
+    import operator
+
+    ops: dict[type, Callable[..., float]] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow, ast.USub: operator.neg}
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            if isinstance(node.op, ast.Pow) and abs(ev(node.right)) > 64:
+                raise ValueError("exponent too large")
+            return ops[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in ops:
+            return ops[type(node.op)](ev(node.operand))
+        raise ValueError("not arithmetic")
+
+    m = _EXPRESSION.search(text)
+    if m is None:
+        return None
+    try:
+        value = ev(ast.parse(m.group(1).strip().replace("^", "**"), mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        return None
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

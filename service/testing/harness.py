@@ -62,15 +62,21 @@ class Call(msgspec.Struct, frozen=True):
 Reply = str | Completion | ProviderError
 
 
-def following_formats() -> Callable[[Call], str]:
+def following_formats() -> Callable[[Call], Reply]:
     """A ScriptedProvider reply that answers as the fake server's format-following mode
     does (service/testing/format_replies.py): each recipe's expected format, varied per
-    call (by the request's seed, else a counter)."""
-    from service.testing.fake_openai import following_reply
+    call (by the request's seed, else a counter); a chat with `tools` gets a call of the
+    first tool (or the one `tool_choice` names), its arguments built from its schema,
+    as the fake server answers it."""
+    from service.testing.fake_openai import following_reply, tool_call
 
     counter = itertools.count()
 
-    def reply(call: Call) -> str:
+    def reply(call: Call) -> Reply:
+        tools = call.params.get("tools")
+        if call.endpoint == "chat" and tools and call.params.get("tool_choice") != "none":
+            return Completion(text="", finish_reason="tool_calls", tokens_in=len(call.text.split()), tokens_out=1,
+                              model=call.model, tool_calls=[tool_call(tools, call.params.get("tool_choice"))])
         if call.endpoint == "completions":
             prompt = last_user = call.prompt
         else:
@@ -91,8 +97,9 @@ class ScriptedProvider:
 
     def __init__(self, reply: Callable[[Call], Reply], *, name: str = "scripted",
                  models: list[str] | None = None, supports_raw: bool = True, licence: str = "test-only",
-                 latency: float = 0.0, prices: dict[str, Price] | None = None):
+                 latency: float = 0.0, structured_outputs: bool = True, prices: dict[str, Price] | None = None):
         self.reply = reply
+        self.structured_outputs = structured_outputs
         self.name = name
         self.models = models or ["scripted-model"]
         self.supports_raw = supports_raw
@@ -143,7 +150,8 @@ class ScriptedRegistry(Registry):
             p.name = name  # records carry the configured name, as with a real provider
         super().__init__({
             name: OpenAICompatibleConfig(base_url="memory://", models=p.models, supports_raw=p.supports_raw,
-                                         licence=p.licence, prices=p.prices)
+                                         licence=p.licence, structured_outputs=p.structured_outputs,
+                                         prices=p.prices)
             for name, p in providers.items()
         })
         self.providers = providers

@@ -543,7 +543,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -615,6 +619,25 @@ export interface components {
             max_seconds: number | null;
             /** @default null */
             max_tokens: number | null;
+        };
+        /**
+         * CodeVerifierSpec
+         * @description The response's Python code passes the item's tests in the sandbox.
+         */
+        CodeVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "code";
+            /**
+             * @default python
+             * @enum {unknown}
+             */
+            language: "python";
+            /** @default 512 */
+            memory_mb: number;
+            /** @default tests */
+            tests_field: string;
+            /** @default 10 */
+            wall_seconds: number;
         };
         /**
          * Cost
@@ -816,7 +839,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -843,6 +870,18 @@ export interface components {
             sorry_max_words: number;
             /** @default You are a helpful assistant. */
             system_prompt: string | null;
+        };
+        /**
+         * ExactVerifierSpec
+         * @description The output equals the item's reference (normalised unless `normalize` is off).
+         */
+        ExactVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "exact";
+            /** @default true */
+            normalize: boolean;
+            /** @default reference */
+            reference_field: string;
         };
         /**
          * Filters
@@ -958,6 +997,7 @@ export interface components {
             started_at: string | null;
             /** @enum {unknown} */
             status: "cancelled" | "cancelling" | "failed" | "queued" | "running" | "succeeded" | "waiting_for_worker";
+            verification: components["schemas"]["Verification"] | null;
             /** @default [] */
             waiting_for_provider: components["schemas"]["ProviderWait"][];
         };
@@ -1001,6 +1041,18 @@ export interface components {
             response_words: components["schemas"]["Distribution"] | null;
             /** @default null */
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
+            /** @default null */
+            verification: components["schemas"]["Verification"] | null;
+        };
+        /**
+         * JsonSchemaVerifierSpec
+         * @description The output is JSON valid against `schema` (default: the job's structured_output schema).
+         */
+        JsonSchemaVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "json_schema";
+            /** @default null */
+            schema: Record<string, never> | null;
         };
         /**
          * JudgeSpec
@@ -1019,6 +1071,22 @@ export interface components {
              * @description 'additive5' (default), or a prompt with {prompt} and {response} asking for a closing 'Score: N'.
              * @default additive5
              */
+            rubric: string;
+        };
+        /**
+         * JudgeVerifierSpec
+         * @description The judge stage's scoring (pipeline/judge.py) as a verifier.
+         */
+        JudgeVerifierSpec: {
+            /** @default null */
+            generator: components["schemas"]["GeneratorRef"] | null;
+            /** @enum {unknown} */
+            kind: "judge";
+            /** @default 3 */
+            min_score: number;
+            /** @default 1 */
+            repeats: number;
+            /** @default additive5 */
             rubric: string;
         };
         /** KeyList */
@@ -1106,7 +1174,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1131,6 +1203,16 @@ export interface components {
             template: "auto" | "chatml" | "gemma-1.1" | "gemma-2" | "llama-3" | "mistral" | "phi-3" | "qwen2" | "qwen2.5";
             /** @default 1 */
             turns: number;
+        };
+        /**
+         * MathVerifierSpec
+         * @description Final-answer equivalence with math-verify.
+         */
+        MathVerifierSpec: {
+            /** @enum {unknown} */
+            kind: "math";
+            /** @default reference */
+            reference_field: string;
         };
         /** MinHashDedup */
         MinHashDedup: {
@@ -1225,7 +1307,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1342,7 +1428,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1419,6 +1509,8 @@ export interface components {
             tokens_in: number;
             /** @default 0 */
             tokens_out: number;
+            /** @default 0 */
+            tokens_reasoning: number;
         };
         /**
          * ProviderInfo
@@ -1509,6 +1601,98 @@ export interface components {
             low: number;
             value: number;
         };
+        /**
+         * ReasoningItem
+         * @description A prompt and what checks its answer: a reference `answer` or Python `tests`.
+         */
+        ReasoningItem: {
+            /** @default null */
+            answer: string | null;
+            prompt: string;
+            /** @default null */
+            tests: string | null;
+        };
+        /**
+         * ReasoningJob
+         * @description A reasoning job: one verified trace per item.
+         */
+        ReasoningJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
+             * @description In-flight provider requests.
+             * @default 32
+             */
+            concurrency: number;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
+            filters?: components["schemas"]["Filters"];
+            /**
+             * @default native
+             * @enum {unknown}
+             */
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
+            generator: components["schemas"]["GeneratorRef"];
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @default null */
+            min_yield: number | null;
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
+            params: components["schemas"]["ReasoningParams"];
+            /** @enum {unknown} */
+            recipe: "reasoning";
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
+            target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
+        };
+        /**
+         * ReasoningParams
+         * @description Inputs of a reasoning job: `items` inline or a registered `item_file`.
+         */
+        ReasoningParams: {
+            /** @default null */
+            instruction: string | null;
+            /** @default null */
+            item_file: string | null;
+            /** @default null */
+            items: components["schemas"]["ReasoningItem"][] | null;
+            /** @default null */
+            system_prompt: string | null;
+        };
         /** RecipeInfo */
         RecipeInfo: {
             /** @default false */
@@ -1523,6 +1707,19 @@ export interface components {
             data: components["schemas"]["RecipeInfo"][];
             /** @default list */
             object: string;
+        };
+        /**
+         * RegexVerifierSpec
+         * @description The output matches `pattern` (Python regex).
+         */
+        RegexVerifierSpec: {
+            /** @default false */
+            full_match: boolean;
+            /** @default false */
+            ignore_case: boolean;
+            /** @enum {unknown} */
+            kind: "regex";
+            pattern: string;
         };
         /**
          * ResponsesJob
@@ -1583,7 +1780,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1743,7 +1944,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1838,7 +2043,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -1974,6 +2183,20 @@ export interface components {
             verdict: string;
         };
         /**
+         * StructuredOutput
+         * @description A JSON Schema every output must follow: providers that support it get it as
+         *     `response_format` (OpenAI structured outputs, vLLM guided decoding), others in the
+         *     prompt; a `verify` stage with the json_schema verifier checks each output against it.
+         */
+        StructuredOutput: {
+            /** @default output */
+            name: string;
+            /** @description A JSON Schema (draft 2020-12). */
+            schema: Record<string, never>;
+            /** @default true */
+            strict: boolean;
+        };
+        /**
          * TenantQuotas
          * @description A tenant's limits (its own values over the deployment's), which of them are its
          *     own, and what it uses now (daily and concurrent limits).
@@ -1991,6 +2214,113 @@ export interface components {
             used: {
                 [key: string]: number;
             };
+        };
+        /**
+         * Tool
+         * @description A tool as OpenAI's API takes it: {"type": "function", "function": {...}}.
+         */
+        Tool: {
+            function: components["schemas"]["ToolFunction"];
+            /**
+             * @default function
+             * @enum {unknown}
+             */
+            type: "function";
+        };
+        /**
+         * ToolCallsJob
+         * @description A tool-calls job: queries and checked calls for the given tools.
+         */
+        ToolCallsJob: {
+            /** @default null */
+            budget: components["schemas"]["Budget"] | null;
+            /**
+             * @description Reuse answers from the shared response cache for identical requests (same provider, model, messages and sampling, seed included): true for deterministic requests only (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md).
+             * @default false
+             */
+            cache: boolean | "force";
+            /**
+             * @description In-flight provider requests.
+             * @default 32
+             */
+            concurrency: number;
+            /** @default null */
+            decontamination: components["schemas"]["DecontaminationSpec"] | null;
+            /** @default null */
+            dedup: components["schemas"]["DedupSpec"] | null;
+            /**
+             * @description Share of the target (or of the calls made, if more) that may be lost to provider errors after retries; past it the job stops and fails naming the provider.
+             * @default 0.02
+             */
+            error_budget: number;
+            filters?: components["schemas"]["Filters"];
+            /**
+             * @default native
+             * @enum {unknown}
+             */
+            format: "alpaca" | "native" | "openai" | "preference" | "sharegpt";
+            generator: components["schemas"]["GeneratorRef"];
+            /** @default null */
+            judge: components["schemas"]["JudgeSpec"] | null;
+            /** @default {} */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @default null */
+            min_yield: number | null;
+            /**
+             * @description Generators drawn by weight per item, where the recipe supports mixing; `generator` stays the default.
+             * @default []
+             */
+            mix: components["schemas"]["WeightedGenerator"][];
+            /** @default null */
+            parallelism: number | null;
+            params: components["schemas"]["ToolCallsParams"];
+            /** @enum {unknown} */
+            recipe: "tool-calls";
+            /**
+             * @description Refuse the job if any generator or judge carries one of these licence tags.
+             * @default []
+             */
+            refuse_licences: string[];
+            /** @default null */
+            seed: number | null;
+            /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
+            target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
+            /** @default null */
+            webhook: components["schemas"]["Webhook"] | null;
+        };
+        /** ToolCallsParams */
+        ToolCallsParams: {
+            /**
+             * @description Names of registered tool modules (SYNTHGEN_TOOL_FILES) whose functions run the calls in the sandbox.
+             * @default []
+             */
+            execute: string[];
+            /** @default null */
+            judge: components["schemas"]["GeneratorRef"] | null;
+            /** @default 3 */
+            min_score: number;
+            /** @default 10 */
+            queries_per_tool: number;
+            /** @default true */
+            semantic_check: boolean;
+            /** @default null */
+            system_prompt: string | null;
+            tools: components["schemas"]["Tool"][];
+        };
+        /** ToolFunction */
+        ToolFunction: {
+            /** @default  */
+            description: string;
+            name: string;
+            parameters?: Record<string, never>;
+            /** @default null */
+            strict: boolean | null;
         };
         /**
          * UltraChatJob
@@ -2051,7 +2381,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -2145,7 +2479,11 @@ export interface components {
             /** @default null */
             seed: number | null;
             /** @default null */
+            structured_output: components["schemas"]["StructuredOutput"] | null;
+            /** @default null */
             target: number | null;
+            /** @default null */
+            verify: components["schemas"]["VerifySpec"] | null;
             /** @default null */
             webhook: components["schemas"]["Webhook"] | null;
         };
@@ -2193,6 +2531,40 @@ export interface components {
              * @enum {unknown}
              */
             verdict: "accept" | "both_bad" | "order_wrong" | "reject" | "right" | "tie";
+        };
+        /**
+         * Verification
+         * @description A verify stage's account (pipeline/verify.py): items verified, and pass@k for k = 1
+         *     up to the latest first pass seen: the share of items with a verified candidate among
+         *     their first k (pass_at_k["1"] is the pass rate of a first try).
+         */
+        Verification: {
+            items: number;
+            pass_at_k: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * VerifySpec
+         * @description Check each candidate with a verifier; optionally draw up to `samples` per item.
+         */
+        VerifySpec: {
+            /**
+             * @default first
+             * @enum {unknown}
+             */
+            keep: "all" | "best" | "first";
+            /**
+             * @default sequential
+             * @enum {unknown}
+             */
+            mode: "parallel" | "sequential";
+            /**
+             * @description Candidates drawn per item until one verifies (rejection sampling), in recipes that sample.
+             * @default 1
+             */
+            samples: number;
+            verifier: components["schemas"]["MathVerifierSpec"] | components["schemas"]["JsonSchemaVerifierSpec"] | components["schemas"]["RegexVerifierSpec"] | components["schemas"]["ExactVerifierSpec"] | components["schemas"]["JudgeVerifierSpec"] | components["schemas"]["CodeVerifierSpec"];
         };
         /**
          * Webhook
@@ -2908,7 +3280,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
             };
         };
         responses: {
@@ -3013,7 +3385,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
             };
         };
         responses: {
@@ -3900,7 +4272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"];
+                    "application/json": components["schemas"]["ResponsesJob"] | components["schemas"]["SelfInstructJob"] | components["schemas"]["AlpacaJob"] | components["schemas"]["EvolInstructJob"] | components["schemas"]["OrcaJob"] | components["schemas"]["UltraChatJob"] | components["schemas"]["UltraFeedbackJob"] | components["schemas"]["SelfRewardingJob"] | components["schemas"]["MagpieJob"] | components["schemas"]["PersonaHubJob"] | components["schemas"]["ReasoningJob"] | components["schemas"]["ToolCallsJob"];
                 };
             };
             /** @description Malformed request or parameter (errors name the field or the byte) */

@@ -15,6 +15,9 @@ from .api_key_status import ApiKeyStatus
 from .benchmark_list import BenchmarkList
 from .bucket import Bucket
 from .budget import Budget
+from .code_verifier_spec import CodeVerifierSpec
+from .code_verifier_spec_kind import CodeVerifierSpecKind
+from .code_verifier_spec_language import CodeVerifierSpecLanguage
 from .cost import Cost
 from .cost_generators import CostGenerators
 from .cost_stages import CostStages
@@ -37,6 +40,8 @@ from .evol_instruct_job_recipe import EvolInstructJobRecipe
 from .evol_instruct_params import EvolInstructParams
 from .evol_instruct_params_eliminate_item import EvolInstructParamsEliminateItem
 from .evol_instruct_params_operations_item import EvolInstructParamsOperationsItem
+from .exact_verifier_spec import ExactVerifierSpec
+from .exact_verifier_spec_kind import ExactVerifierSpecKind
 from .export_job_format import ExportJobFormat
 from .export_job_output_type_1 import ExportJobOutputType1
 from .export_job_output_type_2_type_1 import ExportJobOutputType2Type1
@@ -54,7 +59,12 @@ from .job_report import JobReport
 from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
 from .job_status import JobStatus
+from .json_schema_verifier_spec import JsonSchemaVerifierSpec
+from .json_schema_verifier_spec_kind import JsonSchemaVerifierSpecKind
+from .json_schema_verifier_spec_schema_type_0 import JsonSchemaVerifierSpecSchemaType0
 from .judge_spec import JudgeSpec
+from .judge_verifier_spec import JudgeVerifierSpec
+from .judge_verifier_spec_kind import JudgeVerifierSpecKind
 from .key_list import KeyList
 from .key_request import KeyRequest
 from .key_request_role import KeyRequestRole
@@ -68,6 +78,8 @@ from .magpie_job_metadata import MagpieJobMetadata
 from .magpie_job_recipe import MagpieJobRecipe
 from .magpie_params import MagpieParams
 from .magpie_params_template import MagpieParamsTemplate
+from .math_verifier_spec import MathVerifierSpec
+from .math_verifier_spec_kind import MathVerifierSpecKind
 from .min_hash_dedup import MinHashDedup
 from .new_api_key import NewApiKey
 from .new_api_key_role import NewApiKeyRole
@@ -108,9 +120,18 @@ from .quota_info import QuotaInfo
 from .quota_update import QuotaUpdate
 from .quota_update_limits import QuotaUpdateLimits
 from .range_ import Range
+from .reasoning_item import ReasoningItem
+from .reasoning_job import ReasoningJob
+from .reasoning_job_cache_type_1 import ReasoningJobCacheType1
+from .reasoning_job_format import ReasoningJobFormat
+from .reasoning_job_metadata import ReasoningJobMetadata
+from .reasoning_job_recipe import ReasoningJobRecipe
+from .reasoning_params import ReasoningParams
 from .recipe_info import RecipeInfo
 from .recipe_info_spec_schema import RecipeInfoSpecSchema
 from .recipe_list import RecipeList
+from .regex_verifier_spec import RegexVerifierSpec
+from .regex_verifier_spec_kind import RegexVerifierSpecKind
 from .responses_job import ResponsesJob
 from .responses_job_cache_type_1 import ResponsesJobCacheType1
 from .responses_job_format import ResponsesJobFormat
@@ -149,10 +170,22 @@ from .spot_item import SpotItem
 from .spot_item_record import SpotItemRecord
 from .stage_count import StageCount
 from .stored_verdict import StoredVerdict
+from .structured_output import StructuredOutput
+from .structured_output_schema import StructuredOutputSchema
 from .tenant_quotas import TenantQuotas
 from .tenant_quotas_limits import TenantQuotasLimits
 from .tenant_quotas_overrides import TenantQuotasOverrides
 from .tenant_quotas_used import TenantQuotasUsed
+from .tool import Tool
+from .tool_calls_job import ToolCallsJob
+from .tool_calls_job_cache_type_1 import ToolCallsJobCacheType1
+from .tool_calls_job_format import ToolCallsJobFormat
+from .tool_calls_job_metadata import ToolCallsJobMetadata
+from .tool_calls_job_recipe import ToolCallsJobRecipe
+from .tool_calls_params import ToolCallsParams
+from .tool_function import ToolFunction
+from .tool_function_parameters import ToolFunctionParameters
+from .tool_type import ToolType
 from .ultra_chat_job import UltraChatJob
 from .ultra_chat_job_cache_type_1 import UltraChatJobCacheType1
 from .ultra_chat_job_format import UltraChatJobFormat
@@ -171,6 +204,11 @@ from .ultra_feedback_params_principles_type_0_item import (
 )
 from .verdict import Verdict
 from .verdict_verdict import VerdictVerdict
+from .verification import Verification
+from .verification_pass_at_k import VerificationPassAtK
+from .verify_spec import VerifySpec
+from .verify_spec_keep import VerifySpecKeep
+from .verify_spec_mode import VerifySpecMode
 from .webhook import Webhook
 from .webhook_delivery import WebhookDelivery
 from .webhook_secret import WebhookSecret
@@ -192,6 +230,9 @@ __all__ = (
     "BenchmarkList",
     "Bucket",
     "Budget",
+    "CodeVerifierSpec",
+    "CodeVerifierSpecKind",
+    "CodeVerifierSpecLanguage",
     "Cost",
     "CostGenerators",
     "CostStages",
@@ -214,6 +255,8 @@ __all__ = (
     "EvolInstructParams",
     "EvolInstructParamsEliminateItem",
     "EvolInstructParamsOperationsItem",
+    "ExactVerifierSpec",
+    "ExactVerifierSpecKind",
     "ExportJobFormat",
     "ExportJobOutputType1",
     "ExportJobOutputType2Type1",
@@ -231,7 +274,12 @@ __all__ = (
     "JobReportGenerators",
     "JobReportRejectedByReason",
     "JobStatus",
+    "JsonSchemaVerifierSpec",
+    "JsonSchemaVerifierSpecKind",
+    "JsonSchemaVerifierSpecSchemaType0",
     "JudgeSpec",
+    "JudgeVerifierSpec",
+    "JudgeVerifierSpecKind",
     "KeyList",
     "KeyRequest",
     "KeyRequestRole",
@@ -245,6 +293,8 @@ __all__ = (
     "MagpieJobRecipe",
     "MagpieParams",
     "MagpieParamsTemplate",
+    "MathVerifierSpec",
+    "MathVerifierSpecKind",
     "MinHashDedup",
     "NewApiKey",
     "NewApiKeyRole",
@@ -285,9 +335,18 @@ __all__ = (
     "QuotaUpdate",
     "QuotaUpdateLimits",
     "Range",
+    "ReasoningItem",
+    "ReasoningJob",
+    "ReasoningJobCacheType1",
+    "ReasoningJobFormat",
+    "ReasoningJobMetadata",
+    "ReasoningJobRecipe",
+    "ReasoningParams",
     "RecipeInfo",
     "RecipeInfoSpecSchema",
     "RecipeList",
+    "RegexVerifierSpec",
+    "RegexVerifierSpecKind",
     "ResponsesJob",
     "ResponsesJobCacheType1",
     "ResponsesJobFormat",
@@ -326,10 +385,22 @@ __all__ = (
     "SpotItemRecord",
     "StageCount",
     "StoredVerdict",
+    "StructuredOutput",
+    "StructuredOutputSchema",
     "TenantQuotas",
     "TenantQuotasLimits",
     "TenantQuotasOverrides",
     "TenantQuotasUsed",
+    "Tool",
+    "ToolCallsJob",
+    "ToolCallsJobCacheType1",
+    "ToolCallsJobFormat",
+    "ToolCallsJobMetadata",
+    "ToolCallsJobRecipe",
+    "ToolCallsParams",
+    "ToolFunction",
+    "ToolFunctionParameters",
+    "ToolType",
     "UltraChatJob",
     "UltraChatJobCacheType1",
     "UltraChatJobFormat",
@@ -346,6 +417,11 @@ __all__ = (
     "UltraFeedbackParamsPrinciplesType0Item",
     "Verdict",
     "VerdictVerdict",
+    "Verification",
+    "VerificationPassAtK",
+    "VerifySpec",
+    "VerifySpecKeep",
+    "VerifySpecMode",
     "Webhook",
     "WebhookDelivery",
     "WebhookSecret",

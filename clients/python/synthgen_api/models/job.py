@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..models.shards import Shards
     from ..models.spot_check_summary import SpotCheckSummary
     from ..models.stage_count import StageCount
+    from ..models.verification import Verification
 
 
 T = TypeVar("T", bound="Job")
@@ -69,6 +70,7 @@ class Job:
             spotcheck (None | SpotCheckSummary):
             started_at (None | str):
             status (JobStatus):
+            verification (None | Verification):
             expires_at (None | str | Unset):
             object_ (str | Unset):  Default: 'job'.
             waiting_for_provider (list[ProviderWait] | Unset):
@@ -92,6 +94,7 @@ class Job:
     spotcheck: None | SpotCheckSummary
     started_at: None | str
     status: JobStatus
+    verification: None | Verification
     expires_at: None | str | Unset = UNSET
     object_: str | Unset = "job"
     waiting_for_provider: list[ProviderWait] | Unset = UNSET
@@ -100,6 +103,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         from ..models.problem import Problem
         from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.verification import Verification
 
         cost = self.cost.to_dict()
 
@@ -155,6 +159,12 @@ class Job:
 
         status = self.status.value
 
+        verification: dict[str, Any] | None
+        if isinstance(self.verification, Verification):
+            verification = self.verification.to_dict()
+        else:
+            verification = self.verification
+
         expires_at: None | str | Unset
         if isinstance(self.expires_at, Unset):
             expires_at = UNSET
@@ -192,6 +202,7 @@ class Job:
                 "spotcheck": spotcheck,
                 "started_at": started_at,
                 "status": status,
+                "verification": verification,
             }
         )
         if expires_at is not UNSET:
@@ -215,6 +226,7 @@ class Job:
         from ..models.shards import Shards
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.stage_count import StageCount
+        from ..models.verification import Verification
 
         d = dict(src_dict)
         cost = Cost.from_dict(d.pop("cost"))
@@ -309,6 +321,21 @@ class Job:
 
         status = JobStatus(d.pop("status"))
 
+        def _parse_verification(data: object) -> None | Verification:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                verification_type_0 = Verification.from_dict(data)
+
+                return verification_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Verification, data)
+
+        verification = _parse_verification(d.pop("verification"))
+
         def _parse_expires_at(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -350,6 +377,7 @@ class Job:
             spotcheck=spotcheck,
             started_at=started_at,
             status=status,
+            verification=verification,
             expires_at=expires_at,
             object_=object_,
             waiting_for_provider=waiting_for_provider,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..models.job_report_generators import JobReportGenerators
     from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
     from ..models.spot_check_summary import SpotCheckSummary
+    from ..models.verification import Verification
 
 
 T = TypeVar("T", bound="JobReport")
@@ -37,6 +38,7 @@ class JobReport:
         cost (Cost | None | Unset):
         object_ (str | Unset):  Default: 'job.report'.
         spotcheck (None | SpotCheckSummary | Unset):
+        verification (None | Unset | Verification):
     """
 
     generators: JobReportGenerators
@@ -52,6 +54,7 @@ class JobReport:
     cost: Cost | None | Unset = UNSET
     object_: str | Unset = "job.report"
     spotcheck: None | SpotCheckSummary | Unset = UNSET
+    verification: None | Unset | Verification = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +62,7 @@ class JobReport:
         from ..models.distribution import Distribution
         from ..models.diversity import Diversity
         from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.verification import Verification
 
         generators = self.generators.to_dict()
 
@@ -122,6 +126,14 @@ class JobReport:
         else:
             spotcheck = self.spotcheck
 
+        verification: dict[str, Any] | None | Unset
+        if isinstance(self.verification, Unset):
+            verification = UNSET
+        elif isinstance(self.verification, Verification):
+            verification = self.verification.to_dict()
+        else:
+            verification = self.verification
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -144,6 +156,8 @@ class JobReport:
             field_dict["object"] = object_
         if spotcheck is not UNSET:
             field_dict["spotcheck"] = spotcheck
+        if verification is not UNSET:
+            field_dict["verification"] = verification
 
         return field_dict
 
@@ -155,6 +169,7 @@ class JobReport:
         from ..models.job_report_generators import JobReportGenerators
         from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
         from ..models.spot_check_summary import SpotCheckSummary
+        from ..models.verification import Verification
 
         d = dict(src_dict)
         generators = JobReportGenerators.from_dict(d.pop("generators"))
@@ -293,6 +308,23 @@ class JobReport:
 
         spotcheck = _parse_spotcheck(d.pop("spotcheck", UNSET))
 
+        def _parse_verification(data: object) -> None | Unset | Verification:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                verification_type_0 = Verification.from_dict(data)
+
+                return verification_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | Verification, data)
+
+        verification = _parse_verification(d.pop("verification", UNSET))
+
         job_report = cls(
             generators=generators,
             job_id=job_id,
@@ -307,6 +339,7 @@ class JobReport:
             cost=cost,
             object_=object_,
             spotcheck=spotcheck,
+            verification=verification,
         )
 
         job_report.additional_properties = d

@@ -27,6 +27,7 @@ class Progress:
         retries (int | Unset):  Default: 0.
         tokens_in (int | Unset):  Default: 0.
         tokens_out (int | Unset):  Default: 0.
+        tokens_reasoning (int | Unset):  Default: 0.
     """
 
     target: int | None
@@ -37,6 +38,7 @@ class Progress:
     retries: int | Unset = 0
     tokens_in: int | Unset = 0
     tokens_out: int | Unset = 0
+    tokens_reasoning: int | Unset = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +61,8 @@ class Progress:
 
         tokens_out = self.tokens_out
 
+        tokens_reasoning = self.tokens_reasoning
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -80,6 +84,8 @@ class Progress:
             field_dict["tokens_in"] = tokens_in
         if tokens_out is not UNSET:
             field_dict["tokens_out"] = tokens_out
+        if tokens_reasoning is not UNSET:
+            field_dict["tokens_reasoning"] = tokens_reasoning
 
         return field_dict
 
@@ -115,6 +121,8 @@ class Progress:
 
         tokens_out = d.pop("tokens_out", UNSET)
 
+        tokens_reasoning = d.pop("tokens_reasoning", UNSET)
+
         progress = cls(
             target=target,
             kept=kept,
@@ -124,6 +132,7 @@ class Progress:
             retries=retries,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
+            tokens_reasoning=tokens_reasoning,
         )
 
         progress.additional_properties = d

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from ..models.judge_spec import JudgeSpec
     from ..models.self_instruct_job_metadata import SelfInstructJobMetadata
     from ..models.self_instruct_params import SelfInstructParams
+    from ..models.structured_output import StructuredOutput
+    from ..models.verify_spec import VerifySpec
     from ..models.webhook import Webhook
     from ..models.weighted_generator import WeightedGenerator
 
@@ -54,7 +56,9 @@ class SelfInstructJob:
         params (SelfInstructParams | Unset): Self-Instruct knobs; defaults follow the original code.
         refuse_licences (list[str] | Unset): Refuse the job if any generator or judge carries one of these licence tags.
         seed (int | None | Unset):
+        structured_output (None | StructuredOutput | Unset):
         target (int | None | Unset):
+        verify (None | Unset | VerifySpec):
         webhook (None | Unset | Webhook):
     """
 
@@ -76,7 +80,9 @@ class SelfInstructJob:
     params: SelfInstructParams | Unset = UNSET
     refuse_licences: list[str] | Unset = UNSET
     seed: int | None | Unset = UNSET
+    structured_output: None | StructuredOutput | Unset = UNSET
     target: int | None | Unset = UNSET
+    verify: None | Unset | VerifySpec = UNSET
     webhook: None | Unset | Webhook = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +90,8 @@ class SelfInstructJob:
         from ..models.decontamination_spec import DecontaminationSpec
         from ..models.dedup_spec import DedupSpec
         from ..models.judge_spec import JudgeSpec
+        from ..models.structured_output import StructuredOutput
+        from ..models.verify_spec import VerifySpec
         from ..models.webhook import Webhook
 
         generator = self.generator.to_dict()
@@ -179,11 +187,27 @@ class SelfInstructJob:
         else:
             seed = self.seed
 
+        structured_output: dict[str, Any] | None | Unset
+        if isinstance(self.structured_output, Unset):
+            structured_output = UNSET
+        elif isinstance(self.structured_output, StructuredOutput):
+            structured_output = self.structured_output.to_dict()
+        else:
+            structured_output = self.structured_output
+
         target: int | None | Unset
         if isinstance(self.target, Unset):
             target = UNSET
         else:
             target = self.target
+
+        verify: dict[str, Any] | None | Unset
+        if isinstance(self.verify, Unset):
+            verify = UNSET
+        elif isinstance(self.verify, VerifySpec):
+            verify = self.verify.to_dict()
+        else:
+            verify = self.verify
 
         webhook: dict[str, Any] | None | Unset
         if isinstance(self.webhook, Unset):
@@ -233,8 +257,12 @@ class SelfInstructJob:
             field_dict["refuse_licences"] = refuse_licences
         if seed is not UNSET:
             field_dict["seed"] = seed
+        if structured_output is not UNSET:
+            field_dict["structured_output"] = structured_output
         if target is not UNSET:
             field_dict["target"] = target
+        if verify is not UNSET:
+            field_dict["verify"] = verify
         if webhook is not UNSET:
             field_dict["webhook"] = webhook
 
@@ -250,6 +278,8 @@ class SelfInstructJob:
         from ..models.judge_spec import JudgeSpec
         from ..models.self_instruct_job_metadata import SelfInstructJobMetadata
         from ..models.self_instruct_params import SelfInstructParams
+        from ..models.structured_output import StructuredOutput
+        from ..models.verify_spec import VerifySpec
         from ..models.webhook import Webhook
         from ..models.weighted_generator import WeightedGenerator
 
@@ -411,6 +441,23 @@ class SelfInstructJob:
 
         seed = _parse_seed(d.pop("seed", UNSET))
 
+        def _parse_structured_output(data: object) -> None | StructuredOutput | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                structured_output_type_0 = StructuredOutput.from_dict(data)
+
+                return structured_output_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StructuredOutput | Unset, data)
+
+        structured_output = _parse_structured_output(d.pop("structured_output", UNSET))
+
         def _parse_target(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -419,6 +466,23 @@ class SelfInstructJob:
             return cast(int | None | Unset, data)
 
         target = _parse_target(d.pop("target", UNSET))
+
+        def _parse_verify(data: object) -> None | Unset | VerifySpec:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                verify_type_0 = VerifySpec.from_dict(data)
+
+                return verify_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | VerifySpec, data)
+
+        verify = _parse_verify(d.pop("verify", UNSET))
 
         def _parse_webhook(data: object) -> None | Unset | Webhook:
             if data is None:
@@ -456,7 +520,9 @@ class SelfInstructJob:
             params=params,
             refuse_licences=refuse_licences,
             seed=seed,
+            structured_output=structured_output,
             target=target,
+            verify=verify,
             webhook=webhook,
         )
 

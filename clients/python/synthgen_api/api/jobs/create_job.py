@@ -12,9 +12,11 @@ from ...models.magpie_job import MagpieJob
 from ...models.orca_job import OrcaJob
 from ...models.persona_hub_job import PersonaHubJob
 from ...models.problem import Problem
+from ...models.reasoning_job import ReasoningJob
 from ...models.responses_job import ResponsesJob
 from ...models.self_instruct_job import SelfInstructJob
 from ...models.self_rewarding_job import SelfRewardingJob
+from ...models.tool_calls_job import ToolCallsJob
 from ...models.ultra_chat_job import UltraChatJob
 from ...models.ultra_feedback_job import UltraFeedbackJob
 from ...types import UNSET, Response, Unset
@@ -27,9 +29,11 @@ def _get_kwargs(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
     idempotency_key: None | str | Unset = UNSET,
@@ -53,6 +57,8 @@ def _get_kwargs(
         or isinstance(body, UltraFeedbackJob)
         or isinstance(body, SelfRewardingJob)
         or isinstance(body, MagpieJob)
+        or isinstance(body, PersonaHubJob)
+        or isinstance(body, ReasoningJob)
     ):
         _kwargs["json"] = body.to_dict()
     else:
@@ -142,9 +148,11 @@ def sync_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
     idempotency_key: None | str | Unset = UNSET,
@@ -157,8 +165,9 @@ def sync_detailed(
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
             same job for 24 h.
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,9 +197,11 @@ def sync(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
     idempotency_key: None | str | Unset = UNSET,
@@ -203,8 +214,9 @@ def sync(
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
             same job for 24 h.
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,9 +241,11 @@ async def asyncio_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
     idempotency_key: None | str | Unset = UNSET,
@@ -244,8 +258,9 @@ async def asyncio_detailed(
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
             same job for 24 h.
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -273,9 +288,11 @@ async def asyncio(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
     idempotency_key: None | str | Unset = UNSET,
@@ -288,8 +305,9 @@ async def asyncio(
     Args:
         idempotency_key (None | str | Unset): Makes retries safe: the same key and body return the
             same job for 24 h.
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

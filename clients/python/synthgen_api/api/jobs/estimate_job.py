@@ -12,9 +12,11 @@ from ...models.magpie_job import MagpieJob
 from ...models.orca_job import OrcaJob
 from ...models.persona_hub_job import PersonaHubJob
 from ...models.problem import Problem
+from ...models.reasoning_job import ReasoningJob
 from ...models.responses_job import ResponsesJob
 from ...models.self_instruct_job import SelfInstructJob
 from ...models.self_rewarding_job import SelfRewardingJob
+from ...models.tool_calls_job import ToolCallsJob
 from ...models.ultra_chat_job import UltraChatJob
 from ...models.ultra_feedback_job import UltraFeedbackJob
 from ...types import Response
@@ -27,9 +29,11 @@ def _get_kwargs(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
 ) -> dict[str, Any]:
@@ -50,6 +54,8 @@ def _get_kwargs(
         or isinstance(body, UltraFeedbackJob)
         or isinstance(body, SelfRewardingJob)
         or isinstance(body, MagpieJob)
+        or isinstance(body, PersonaHubJob)
+        or isinstance(body, ReasoningJob)
     ):
         _kwargs["json"] = body.to_dict()
     else:
@@ -139,9 +145,11 @@ def sync_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
 ) -> Response[Estimate | Problem]:
@@ -153,8 +161,9 @@ def sync_detailed(
     takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
 
     Args:
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,9 +192,11 @@ def sync(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
 ) -> Estimate | Problem | None:
@@ -197,8 +208,9 @@ def sync(
     takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
 
     Args:
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,9 +234,11 @@ async def asyncio_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
 ) -> Response[Estimate | Problem]:
@@ -236,8 +250,9 @@ async def asyncio_detailed(
     takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
 
     Args:
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -264,9 +279,11 @@ async def asyncio(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob,
 ) -> Estimate | Problem | None:
@@ -278,8 +295,9 @@ async def asyncio(
     takes longer (poll GET /v1/jobs/{sample_job}/estimate). The sample counts toward quotas.
 
     Args:
-        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob |
-            SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob):
+        body (AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob |
+            ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob |
+            UltraFeedbackJob):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -12,9 +12,11 @@ from ...models.magpie_job import MagpieJob
 from ...models.orca_job import OrcaJob
 from ...models.persona_hub_job import PersonaHubJob
 from ...models.problem import Problem
+from ...models.reasoning_job import ReasoningJob
 from ...models.responses_job import ResponsesJob
 from ...models.self_instruct_job import SelfInstructJob
 from ...models.self_rewarding_job import SelfRewardingJob
+from ...models.tool_calls_job import ToolCallsJob
 from ...models.ultra_chat_job import UltraChatJob
 from ...models.ultra_feedback_job import UltraFeedbackJob
 from ...types import Response
@@ -42,9 +44,11 @@ def _parse_response(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -60,9 +64,11 @@ def _parse_response(
             | MagpieJob
             | OrcaJob
             | PersonaHubJob
+            | ReasoningJob
             | ResponsesJob
             | SelfInstructJob
             | SelfRewardingJob
+            | ToolCallsJob
             | UltraChatJob
             | UltraFeedbackJob
         ):
@@ -138,11 +144,27 @@ def _parse_response(
                 return response_200_type_8
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_9 = PersonaHubJob.from_dict(data)
+
+                return response_200_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_10 = ReasoningJob.from_dict(data)
+
+                return response_200_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            response_200_type_9 = PersonaHubJob.from_dict(data)
+            response_200_type_11 = ToolCallsJob.from_dict(data)
 
-            return response_200_type_9
+            return response_200_type_11
 
         response_200 = _parse_response_200(response.json())
 
@@ -187,9 +209,11 @@ def _build_response(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -212,9 +236,11 @@ def sync_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -232,7 +258,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob | Problem]
+        Response[AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob | UltraFeedbackJob | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -256,9 +282,11 @@ def sync(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -277,7 +305,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob | Problem
+        AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob | UltraFeedbackJob | Problem
     """
 
     return sync_detailed(
@@ -296,9 +324,11 @@ async def asyncio_detailed(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -316,7 +346,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob | Problem]
+        Response[AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob | UltraFeedbackJob | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -338,9 +368,11 @@ async def asyncio(
     | MagpieJob
     | OrcaJob
     | PersonaHubJob
+    | ReasoningJob
     | ResponsesJob
     | SelfInstructJob
     | SelfRewardingJob
+    | ToolCallsJob
     | UltraChatJob
     | UltraFeedbackJob
     | Problem
@@ -359,7 +391,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | UltraChatJob | UltraFeedbackJob | Problem
+        AlpacaJob | EvolInstructJob | MagpieJob | OrcaJob | PersonaHubJob | ReasoningJob | ResponsesJob | SelfInstructJob | SelfRewardingJob | ToolCallsJob | UltraChatJob | UltraFeedbackJob | Problem
     """
 
     return (
