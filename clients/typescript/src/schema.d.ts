@@ -502,6 +502,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -797,6 +799,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1133,6 +1137,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1266,6 +1272,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1386,6 +1394,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1630,6 +1640,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1738,6 +1750,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1903,6 +1917,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2001,6 +2017,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2245,6 +2263,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2339,6 +2359,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2437,6 +2459,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
