@@ -87,8 +87,7 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats, reasoning
 from service.pipeline.cache import cacheable, request_hash
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
-from service.providers.base import Completion, Provider, ProviderError
-from service.providers.openai_batch import Batcher, NotAnswered
+from service.providers.base import Completion, NotAnswered, Provider, ProviderError
 from service.redact import redact
 from service.store.budgets import NANOS_PER_CENT
 from service.store.cache import GLOBAL as GLOBAL_CACHE
@@ -109,6 +108,7 @@ from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
 if TYPE_CHECKING:
+    from service.providers.openai_batch import Batcher
     from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.run")
@@ -832,7 +832,8 @@ class RecipeContext(Generic[SpecT]):
         started = time.monotonic()
         try:
             raw = await batcher.chat(cid, {"model": model.model, "messages": messages, **params})
-        except NotAnswered:
+        except NotAnswered as exc:
+            log.info("job %s: %s; sent online", self.job_id, exc)
             self.stats.pending["batch_online"] += 1
             return await online
         except BaseException:

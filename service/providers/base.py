@@ -53,6 +53,11 @@ class ProviderError(Exception):
         self.fatal = fatal
 
 
+class NotAnswered(Exception):
+    """A request sent in a provider batch that ended without an answer for it (expired,
+    cancelled, failed): the caller sends it online (providers/openai_batch.py)."""
+
+
 class RawCompletionUnsupported(ProviderError):
     pass
 

@@ -34,17 +34,13 @@ import aiohttp
 import msgspec
 
 from service import defaults
-from service.providers.base import ProviderError
+from service.providers.base import NotAnswered, ProviderError
 
 log = logging.getLogger(__name__)
 
 FINAL = frozenset({"completed", "expired", "cancelled", "failed"})
 ENDPOINT = "/v1/chat/completions"
 _UPLOAD_ATTEMPTS = 4
-
-
-class NotAnswered(Exception):
-    """The request's batch ended without an answer for it: send it online."""
 
 
 class BatchState(Protocol):
