@@ -92,8 +92,7 @@ def test_a_cancelled_batch_keeps_its_answers_and_sends_the_rest_online(alice: Ap
     before = batch_stats(fake)["batches"]
     job_id = alice.submit(body(12, deadline=2 * DAY)).json()["id"]
     wait_for(lambda: batch_stats(fake)["batches"] > before, what="the batch created")
-    ids = list(httpx.get(f"{fake_url}/_control/stats").json()["batches"].get("ids", []))
-    batch_id = ids[-1]
+    batch_id = batch_stats(fake)["ids"][-1]
     wait_for(lambda: httpx.get(f"{fake_url}/v1/batches/{batch_id}").json()["request_counts"]["completed"] > 0,
              what="a line answered")
     assert httpx.post(f"{fake_url}/v1/batches/{batch_id}/cancel").status_code == 200
@@ -101,3 +100,15 @@ def test_a_cancelled_batch_keeps_its_answers_and_sends_the_rest_online(alice: Ap
     answered = httpx.get(f"{fake_url}/v1/batches/{batch_id}").json()["request_counts"]["completed"]
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 12
     assert 0 < answered < 12 and fake.stats()["requests"] - online_before == 12 - answered
+
+
+def test_cancelling_the_job_cancels_its_batch_at_the_provider(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(batch_seconds=5.0)
+    before = batch_stats(fake)["batches"]
+    job_id = alice.submit(body(10, deadline=2 * DAY)).json()["id"]
+    wait_for(lambda: batch_stats(fake)["batches"] > before, what="the batch created")
+    batch_id = batch_stats(fake)["ids"][-1]
+    assert alice.client.post(f"/v1/jobs/{job_id}/cancel").status_code in (200, 202)
+    assert alice.wait(job_id)["status"] == "cancelled"
+    wait_for(lambda: fake.batch(batch_id)["status"] == "cancelled", what="the batch cancelled")
+    assert fake.batch(batch_id)["request_counts"]["completed"] < 10

@@ -644,8 +644,13 @@ class RecipeContext(Generic[SpecT]):
             closer = getattr(stage, "aclose", None)
             if closer is not None:
                 await closer()
+        # A shard that hands its work on (a drain, a lost lease, a yield) leaves its batches
+        # running for the next run to wait on; a shard whose job is over cancels them.
+        over = self.stop_reason not in ("lease", "handoff") and not (self.yielded and not self.stopped)
         for batcher in self._batchers.values():
             if batcher is not None:
+                if over:
+                    await batcher.cancel()
                 await batcher.aclose()
         for provider in self._providers.values():
             await provider.aclose()

@@ -115,6 +115,7 @@ class Batcher:
         self._flusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._pollers: dict[str, asyncio.Task[None]] = {}
+        self._finished: set[str] = set()  # batches seen final
         self.uploads = 0  # files this batcher uploaded (tests, bench)
 
     async def known(self, custom_id: str) -> bool:
@@ -261,6 +262,7 @@ class Batcher:
                     detail = line.error or (bytes(r.body)[:200].decode(errors="replace") if r is not None else "")
                     why = f"status {r.status_code if r is not None else 'none'}: {detail}"
                     results[line.custom_id] = ("error", why)
+        self._finished.add(batch_id)
         why = f"batch {batch_id} ended {batch.status if batch else 'missing'} without an answer for it"
         known = await self._load()
         for cid, bid in list(known.items()):
@@ -277,6 +279,21 @@ class Batcher:
                 fut.set_result(result)
             else:
                 self._results[cid] = result
+
+    async def cancel(self) -> list[str]:
+        """Cancel at the provider every batch of the job this run knows that is not final
+        (the job is over: a cancel, a budget, its target made): what they answered so far
+        is charged, the rest is not. Best effort; the batch ids it asked to cancel."""
+        open_ids = {bid for bid in (self._known or {}).values()} | set(self._pollers)
+        asked = []
+        for batch_id in sorted(open_ids - self._finished):
+            try:
+                async with self._session.post(f"{self._base}/batches/{batch_id}/cancel") as resp:
+                    if resp.status == 200:
+                        asked.append(batch_id)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                log.warning("%s: cancelling batch %s: %s", self.name, batch_id, exc)
+        return asked
 
     async def aclose(self) -> None:
         """Stop polling (the batches go on at the provider; a new run waits on them)."""
