@@ -56,6 +56,7 @@ def test_a_job_with_a_far_deadline_goes_through_batches_at_the_discount(alice: A
     assert online["status"] == "succeeded" and batch_stats(fake)["requests"] == after["requests"]
     assert fake.stats()["requests"] - online_before >= 8
     assert batched["cost"]["usd"] == pytest.approx(online["cost"]["usd"] / 2, rel=0.05)
+    assert batched["cost"]["batch_calls"] == 8 and online["cost"]["batch_calls"] == 0
 
 
 def test_a_near_deadline_goes_online(alice: Api, fake: Fake, worker: Workers) -> None:
@@ -83,6 +84,7 @@ def test_an_expired_batch_keeps_its_answers_and_sends_the_rest_online(alice: Api
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 10
     assert batch_stats(fake)["requests"] - before["requests"] == 10
     assert fake.stats()["requests"] - online_before == 5  # the 5 the batch did not answer
+    assert job["cost"]["batch_calls"] == 5 and job["cost"]["batch_online"] == 5
 
 
 def test_a_cancelled_batch_keeps_its_answers_and_sends_the_rest_online(alice: Api, fake: Fake, fake_url: str,

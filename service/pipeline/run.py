@@ -92,6 +92,8 @@ from service.redact import redact
 from service.store.budgets import NANOS_PER_CENT
 from service.store.cache import GLOBAL as GLOBAL_CACHE
 from service.store.codec import (
+    BATCH_CALLS,
+    BATCH_ONLINE,
     CACHE_HITS,
     CACHE_MISSES,
     CACHE_SAVED,
@@ -839,7 +841,7 @@ class RecipeContext(Generic[SpecT]):
             raw = await batcher.chat(cid, {"model": model.model, "messages": messages, **params})
         except NotAnswered as exc:
             log.info("job %s: %s; sent online", self.job_id, exc)
-            self.stats.pending["batch_online"] += 1
+            self.stats.pending[BATCH_ONLINE] += 1
             return await online
         except BaseException:
             online.close()
@@ -847,6 +849,7 @@ class RecipeContext(Generic[SpecT]):
         online.close()
         provider: Any = model.provider
         c: Completion = provider.batch_completion(raw, model.model, time.monotonic() - started)
+        self.stats.pending[BATCH_CALLS] += 1
         return c
 
     def cache_key(self, model: Model, endpoint: str, payload: Any, params: dict[str, Any]) -> str | None:

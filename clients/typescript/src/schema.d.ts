@@ -654,8 +654,15 @@ export interface components {
          *     their answers stored), `saved_usd` what the hits would have cost. While a job with a
          *     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
          *     and how long it took per kept record so far (None before its first record).
+         *     Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+         *     batch API (charged at its batch discount), `batch_online` batched requests their
+         *     batch left unanswered (it expired or was cancelled), sent online instead.
          */
         Cost: {
+            /** @default 0 */
+            batch_calls: number;
+            /** @default 0 */
+            batch_online: number;
             /** @default 0 */
             cache_hits: number;
             /** @default 0 */
