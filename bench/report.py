@@ -149,6 +149,13 @@ def table(res: dict[str, Any]) -> str:
                      f"{ca['first_requests']:.0f} / {ca['second_requests']:.0f}", "0 on the second",
                      _aim(ca["second_requests"] == 0)))
         rows.append(("cache: first run (writing the cache) vs no cache", f"{ca['first_over_baseline']:.3f}", "", ""))
+    ba = s.get("batch")
+    if ba:
+        rows.append((f"batch: time per record, batched vs online (slope {ba['n'][0]} -> {ba['n'][1]} records)",
+                     f"{ba['batched_ms_per_record']:.2f} ms vs {ba['online_ms_per_record']:.2f} ms", "", ""))
+        rows.append((f"batch: a {ba['n'][0]}-record job's wall time, batched vs online (fixed waits: collect "
+                     f"{ba['collect_seconds']} s + poll <= {ba['poll_seconds']} s)",
+                     f"{ba['batched_small_seconds']:.2f} s vs {ba['online_small_seconds']:.2f} s", "", ""))
     ds = s.get("datasets")
     if ds:
         for n, r in ds["by_size"].items():

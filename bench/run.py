@@ -41,7 +41,7 @@ from pathlib import Path
 
 from bench.common import BENCH, Stack, log
 
-SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local", "limits", "scaling", "cache", "datasets")
+SECTIONS = ("throughput", "memory", "api", "tenants", "dedup", "local", "limits", "scaling", "cache", "datasets", "batch")
 
 
 def machine() -> dict[str, str]:
@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from bench import (
             api_latency,
+            batch,
             cache,
             datasets,
             dedup_throughput,
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
             for name in peers:
                 venvs.ensure(name, log=log)
-        stack = Stack(tmp, latency=0.2, local_model="local" in only, extra_providers=limits.PROVIDERS).start()
+        stack = Stack(tmp, latency=0.2, local_model="local" in only, extra_providers=limits.PROVIDERS + batch.PROVIDERS).start()
         log(f"stack: model server {stack.fake}, API {stack.api}, Redis {stack.redis_url}")
         if "throughput" in only:
             run_section("throughput", lambda: throughput.section(
@@ -159,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         if "cache" in only:
             run_section("cache", lambda: cache.section(stack, n=200 if q else 1000, concurrency=32,
                                                        rounds=1 if q else 3))
+        if "batch" in only:
+            run_section("batch", lambda: batch.section(stack, n=64 if q else 250, rounds=1 if q else 3))
         if "datasets" in only:
             sizes = [int(x) for x in os.environ.get("BENCH_DATASETS_SIZES", "").split(",") if x] or (
                 [2000, 10000] if q else [10000, 100000])

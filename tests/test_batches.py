@@ -114,3 +114,56 @@ def test_cancelling_the_job_cancels_its_batch_at_the_provider(alice: Api, fake: 
     assert alice.wait(job_id)["status"] == "cancelled"
     wait_for(lambda: fake.batch(batch_id)["status"] == "cancelled", what="the batch cancelled")
     assert fake.batch(batch_id)["request_counts"]["completed"] < 10
+
+
+def test_requests_arriving_while_a_batch_uploads_get_a_batch_of_their_own(fake_url: str, fake: Fake) -> None:
+    """A regression: the requests that came while the previous batch was uploading were
+    never sent (the bench's 1000-record job stopped at 727)."""
+    import asyncio
+
+    import aiohttp
+
+    from service.providers.openai_batch import Batcher, BatchOptions
+
+    class State:
+        def __init__(self) -> None:
+            self.ids: dict[str, str] = {}
+
+        async def record(self, batch_id: str, custom_ids: list[str]) -> None:
+            self.ids.update(dict.fromkeys(custom_ids, batch_id))
+
+        async def pending(self) -> dict[str, str]:
+            return dict(self.ids)
+
+        async def forget(self, custom_ids: list[str]) -> None:
+            for cid in custom_ids:
+                self.ids.pop(cid, None)
+
+    fake.configure(batch_seconds=0.1)
+
+    async def go() -> list[bytes]:
+        async with aiohttp.ClientSession() as session:
+            b = Batcher(session=session, base=f"{fake_url}/v1", name="t", model="fake-model",
+                        options=BatchOptions(poll_seconds=0.05, collect_seconds=0.05), state=State())
+            send = b._send
+
+            async def slow_send(data: bytes) -> str:
+                await asyncio.sleep(0.3)  # an upload that takes a while
+                return await send(data)
+
+            b._send = slow_send  # type: ignore[method-assign]
+
+            def ask(i: int) -> "asyncio.Task[bytes]":
+                return asyncio.create_task(b.chat(f"c{i}", {"model": "fake-model", "messages": [
+                    {"role": "user", "content": f"Question {i}?"}]}))
+
+            first = [ask(i) for i in range(3)]
+            await asyncio.sleep(0.15)  # the first batch is uploading now
+            later = [ask(i) for i in range(3, 5)]
+            out = await asyncio.wait_for(asyncio.gather(*first, *later), 20)
+            await b.aclose()
+            assert b.uploads == 2
+            return out
+
+    answers = asyncio.run(go())
+    assert len(answers) == 5 and all(b'"choices"' in a for a in answers)

@@ -171,6 +171,11 @@ class Batcher:
         if after:
             await asyncio.sleep(after)
         lines, self._queue = self._queue, []
+        # Requests that arrive from here on (while these upload) start a timer of their
+        # own: a timer that covered them too would have flushed before they came, and
+        # they would wait for ever.
+        if self._flusher is asyncio.current_task():
+            self._flusher = None
         for part in split(lines, self._opts.max_requests, self._opts.max_bytes):
             try:
                 batch_id = await self._send(b"".join(line for _, line in part))
