@@ -97,7 +97,7 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         "A job whose deadline is at least the batch window (24 h) off sends its chat requests to a provider "
         "with `batch = true` through the provider's batch API (about half the price), else online "
         "(docs/costs.md, \"Provider batch mode\").",
-    )] | datetime | None = None
+    )] | Annotated[str, Meta(max_length=64)] | None = None
     cache: Annotated[bool | Literal["force"], Meta(
         description="Reuse answers from the shared response cache for identical requests (same provider, "
         "model, messages and sampling, seed included): true for deterministic requests only (temperature 0 "
@@ -112,14 +112,25 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
         """The deadline as a Unix time, for a job started at `started_at` (None: none)."""
         if self.deadline is None:
             return None
-        if isinstance(self.deadline, datetime):
-            return self.deadline.timestamp()
+        if isinstance(self.deadline, str):
+            return deadline_time(self.deadline).timestamp()
         return started_at + float(self.deadline)
 
     def stage_specs(self) -> list[StageSpec]:
         """The job's stages, in the order a candidate passes them (the fields' order)."""
         values = (getattr(self, f) for f in self.__struct_fields__)
         return [v for v in values if isinstance(v, StageSpec)]
+
+
+def deadline_time(text: str) -> datetime:
+    """A deadline given as a time (ISO 8601 with its zone); ValueError naming what is wrong."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time (e.g. 2027-01-02T00:00:00Z)") from None
+    if when.tzinfo is None:
+        raise ValueError("a deadline time needs its zone (e.g. 2027-01-02T00:00:00Z)")
+    return when
 
 
 def parallelism(spec: JobSpecBase, target: int | None, default: int, maximum: int) -> int:

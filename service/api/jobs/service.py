@@ -133,7 +133,9 @@ class JobService:
                               "(params.prompts) or a target")
         n = min(target or inputs or 1, defaults.ESTIMATE_SAMPLE_RECORDS)
         meta = {**spec.metadata, ESTIMATE_TARGET: str(target or ""), ESTIMATE_INPUTS: str(inputs or "")}
-        sample = msgspec.structs.replace(spec, target=n, parallelism=1, webhook=None, min_yield=None, metadata=meta)
+        # The sample runs online (no deadline): a batch could take the whole 24 h window.
+        sample = msgspec.structs.replace(spec, target=n, parallelism=1, webhook=None, min_yield=None, metadata=meta,
+                                         deadline=None)
         job, _ = await self.submit(tenant, sample, b"", None)
         # No worker alive: nothing would run the sample while this waits (202 at once).
         wait = defaults.ESTIMATE_WAIT_SECONDS if await self.store.live_workers() else 0.0
