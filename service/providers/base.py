@@ -37,6 +37,16 @@ class Completion(msgspec.Struct):
     # the function calls of a chat answer to a request with `tools` (OpenAI's shape:
     # {"id", "type": "function", "function": {"name", "arguments": a JSON string}})
     tool_calls: list[dict[str, Any]] | None = None
+    # the backend configuration the provider says answered (OpenAI's `system_fingerprint`;
+    # `model` above is the model id the answer names): a change means a new model build
+    system_fingerprint: str | None = None
+
+    def served(self) -> dict[str, str]:
+        """The model identity as the provider reported it, for a record's meta."""
+        out = {"model": self.model}
+        if self.system_fingerprint:
+            out["system_fingerprint"] = self.system_fingerprint
+        return out
 
 
 class ProviderError(Exception):
