@@ -184,3 +184,22 @@ def test_a_report_over_many_segments_equals_the_report_from_one(redis_url: str, 
     for x in rejs:
         acc.reject(x)
     assert msgspec.json.encode(acc.result()) == msgspec.json.encode(many)  # the in-memory pass, too
+
+
+def test_the_distinct_sketch_is_exact_below_k_close_above_and_the_same_in_every_process() -> None:
+    import subprocess
+    import sys
+
+    from service.domain.report import Distinct, stable_hash
+
+    small = Distinct(k=1024)
+    for i in range(3000):
+        small.add(f"value {i % 1000}")  # 1000 distinct, each three times
+    assert small.count() == 1000
+    big = Distinct(k=1024)
+    for i in range(50_000):
+        big.add(f"value {i}")
+    assert abs(big.count() / 50_000 - 1) < 0.15  # sd about 1/sqrt(k) = 3%
+    other = subprocess.run([sys.executable, "-c", "from service.domain.report import stable_hash; "
+                            "print(stable_hash('a word'))"], capture_output=True, text=True, check=True)
+    assert int(other.stdout) == stable_hash("a word")  # Python's own str hash would differ

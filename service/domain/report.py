@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import zlib
 from collections import Counter
 from typing import Any, Iterable
 
@@ -172,6 +173,17 @@ def distribution(values: Iterable[float], edges: list[float] | None = None) -> D
 
 
 _MASK = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # odd: (a * _MIX) ^ b tells the bigram (a, b) from (b, a)
+# Word hashes a text field keeps (a vocabulary larger than this is rehashed in part).
+WORD_CACHE = 200_000
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of `text`, the same in every process (Python's str hash is salted
+    per process, so a sketch's estimate would differ between the worker and the API):
+    two CRC-32s with different seeds."""
+    b = text.encode()
+    return zlib.crc32(b) | (zlib.crc32(b, 0x9E3779B9) << 32)
 
 
 class Distinct:
@@ -195,8 +207,21 @@ class Distinct:
             self._kept.discard(-heapq.heappop(self._heap))
             self._cut = -self._heap[0]
 
-    def add(self, value: Any) -> None:
-        self.add_hash(hash(value))
+    def add(self, value: str) -> None:
+        self.add_hash(stable_hash(value))
+
+    def add_hashes(self, hashes: Iterable[int]) -> None:
+        """add_hash of each (64-bit already): most are past the cut once k are held."""
+        kept, heap, k = self._kept, self._heap, self.k
+        cut = self._cut
+        for h in hashes:
+            if h >= cut or h in kept:
+                continue
+            kept.add(h)
+            heapq.heappush(heap, -h)
+            if len(kept) > k:
+                kept.discard(-heapq.heappop(heap))
+                cut = self._cut = -heap[0]
 
     def count(self) -> float:
         if len(self._kept) < self.k:
@@ -205,18 +230,27 @@ class Distinct:
 
 
 class _Text:
-    """Distinct-1/2 of one field's texts, streamed."""
+    """Distinct-1/2 of one field's texts, streamed. A word's hash is computed once per
+    WORD_CACHE distinct words; a bigram's is mixed from its two words' hashes."""
 
     def __init__(self) -> None:
         self.uni, self.bi = Distinct(), Distinct()
         self.n1 = self.n2 = 0
+        self._hashes: dict[str, int] = {}
+
+    def _hash(self, word: str) -> int:
+        h = self._hashes.get(word)
+        if h is None:
+            if len(self._hashes) >= WORD_CACHE:
+                self._hashes.clear()
+            h = self._hashes[word] = stable_hash(word)
+        return h
 
     def add(self, text: str) -> None:
         w = text.lower().split()
-        for u in set(w):
-            self.uni.add(u)
-        for b in set(zip(w, w[1:])):
-            self.bi.add(b)
+        hs = [self._hash(x) for x in w]
+        self.uni.add_hashes(hs)
+        self.bi.add_hashes([((a * _MIX) ^ b) & _MASK for a, b in zip(hs, hs[1:])])
         self.n1 += len(w)
         self.n2 += max(0, len(w) - 1)
 
