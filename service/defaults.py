@@ -89,6 +89,10 @@ REPORT_SKETCH_K = 1 << 14
 # The lock of a job's one report computation (SET NX): a computer that died frees it this
 # long after; a request meanwhile computes the report live instead of waiting.
 REPORT_LOCK_SECONDS = 600.0
+# ROUGE-L to seeds in the report: a uniform sample of this many records, against at most
+# REPORT_ROUGE_SEEDS seed instructions (bit-parallel LCS: ~1M pairs, a few seconds).
+REPORT_ROUGE_SAMPLE = 500
+REPORT_ROUGE_SEEDS = 2000
 # GET /v1/jobs/compare flags a figure whose relative change reaches this (lengths,
 # diversity, judge scores, cost per record: 10% is past run-to-run noise at ~1k records)...
 COMPARE_FLAG_RELATIVE = 0.10

@@ -24,6 +24,8 @@ import msgspec
 from service import defaults
 from service.domain import report
 from service.domain.job import FINAL, JobState
+from service.recipes.base import SeedTask
+from service.settings import Settings
 from service.store.jobs import JobStore
 
 log = logging.getLogger("synthgen.reports")
@@ -39,9 +41,34 @@ def _feed(acc: report.Accumulator, kind: str, lines: list[bytes]) -> None:
         add(_dec.decode(line))
 
 
-async def compute(store: JobStore, job_id: str) -> report.ReportData:
+# Recipes whose records are measured against their seed tasks (ROUGE-L to seeds).
+SEEDED = ("self_instruct", "alpaca", "evol_instruct")
+
+
+async def seeds(store: JobStore, job_id: str, settings: Settings | None) -> list[str] | None:
+    """The seed instructions of a seeded recipe's job (inline, or its seed file); None
+    for other recipes or when they cannot be read."""
+    from service.recipes.base import load_seeds
+
+    raw = await store.spec(job_id, None)
+    if raw is None or settings is None:
+        return None
+    spec = msgspec.json.decode(raw)
+    if spec.get("recipe") not in SEEDED:
+        return None
+    params = spec.get("params") or {}
+    try:
+        inline = msgspec.convert(params.get("seeds"), list[SeedTask] | None)
+        tasks = load_seeds(inline, params.get("seed_file"), settings, "params")
+    except Exception as exc:  # a seed file removed since: the report goes without
+        log.warning("job %s: seeds not loaded for the report (%s)", job_id, exc)
+        return None
+    return [t.instruction for t in tasks]
+
+
+async def compute(store: JobStore, job_id: str, settings: Settings | None = None) -> report.ReportData:
     """The job's data figures, in one pass over its records and rejects."""
-    acc = report.Accumulator()
+    acc = report.Accumulator(await seeds(store, job_id, settings))
     for kind in ("records", "rejects"):
         async for lines in store.segments.iter_lines(job_id, kind, PAGE):
             await asyncio.to_thread(_feed, acc, kind, lines)
@@ -53,7 +80,7 @@ async def stored(store: JobStore, job_id: str) -> report.ReportData | None:
     return _data_dec.decode(raw) if raw is not None else None
 
 
-async def settle(store: JobStore, job_id: str) -> report.ReportData | None:
+async def settle(store: JobStore, job_id: str, settings: Settings | None = None) -> report.ReportData | None:
     """Compute and store the ended job's report unless it is stored or being computed
     (the lock); the stored figures, or None when another process holds the lock."""
     have = await stored(store, job_id)
@@ -66,22 +93,22 @@ async def settle(store: JobStore, job_id: str) -> report.ReportData | None:
         have = await stored(store, job_id)  # stored between our first look and the lock
         if have is not None:
             return have
-        data = await compute(store, job_id)
+        data = await compute(store, job_id, settings)
         await asyncio.to_thread(store.segments.files.write_report, job_id, msgspec.json.encode(data))
         return data
     finally:
         await store.segments.unlock_report(job_id, token)
 
 
-async def data(store: JobStore, job: JobState) -> tuple[report.ReportData, str]:
+async def data(store: JobStore, job: JobState, settings: Settings | None = None) -> tuple[report.ReportData, str]:
     """(figures, "stored" | "live") of the job's report."""
     if job.status in FINAL:
-        got = await settle(store, job.id)
+        got = await settle(store, job.id, settings)
         if got is not None:
             return got, "stored"
-    return await compute(store, job.id), "live"
+    return await compute(store, job.id, settings), "live"
 
 
-async def build(store: JobStore, job: JobState) -> report.JobReport:
-    got, how = await data(store, job)
+async def build(store: JobStore, job: JobState, settings: Settings | None = None) -> report.JobReport:
+    got, how = await data(store, job, settings)
     return report.assemble(job, got, how)

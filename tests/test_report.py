@@ -203,3 +203,38 @@ def test_the_distinct_sketch_is_exact_below_k_close_above_and_the_same_in_every_
     other = subprocess.run([sys.executable, "-c", "from service.domain.report import stable_hash; "
                             "print(stable_hash('a word'))"], capture_output=True, text=True, check=True)
     assert int(other.stdout) == stable_hash("a word")  # Python's own str hash would differ
+
+
+def test_rouge_l_to_seeds_for_a_seeded_recipe(redis_url: str, tmp_path: Path) -> None:
+    """A self_instruct job's records measured against its inline seeds on a sample: a
+    copy of a seed scores 1.0, an instruction sharing no word 0.0; other recipes: none."""
+    from service.pipeline.text import rouge_l, rouge_tokens
+    from service.settings import Settings
+
+    seeds = ["Write a haiku about the sea.", "List three prime numbers.", "Explain photosynthesis simply."]
+    prompts = ["Write a haiku about the sea.", "List three prime numbers.", "Describe quantum tunnelling.",
+                "Write a haiku about mountains.", "Summarise this news article."]
+    recs = [{"id": f"r{i}", "instruction": p, "output": "ok", "meta": {}} for i, p in enumerate(prompts)]
+    settings = Settings(redis_url=redis_url, state_dir=str(tmp_path))
+
+    async def go(recipe: str) -> Any:
+        client = async_client(redis_url)
+        store = JobStore(client, DatasetFiles(str(tmp_path / "data")))
+        job = f"job_rouge{time.time_ns() % 10**9}"
+        spec = {"recipe": recipe, "params": {"seeds": [{"instruction": s} for s in seeds]}}
+        try:
+            await store.create(job_id=job, tenant="t1", recipe=recipe, spec_json=msgspec.json.encode(spec),
+                               spec_hash="h", target=None, seed=1)
+            await store.commit(job, None, [CommitItem(kind="r", id=r["id"], line=msgspec.json.encode(r))
+                                           for r in recs], {})
+            return await reports.compute(store, job, settings)
+        finally:
+            await store.delete(job)
+            await client.aclose()
+
+    got = asyncio.run(go("self_instruct")).rouge_l_to_seeds
+    best = [max(rouge_l(rouge_tokens(s), rouge_tokens(p)) for s in seeds) for p in prompts]
+    assert best[0] == best[1] == 1.0 and best[2] == 0.0
+    assert got is not None and got.count == 5 and got.max == 1.0 and got.min == 0.0
+    assert got.mean == round(sum(round(b, 4) for b in best) / 5, 4)
+    assert asyncio.run(go("responses")).rouge_l_to_seeds is None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 import zlib
 from collections import Counter
 from typing import Any, Iterable
@@ -88,6 +89,7 @@ class ReportData(msgspec.Struct):
     parse_failure_rate: float | None = None
     duplicate_rate: float | None = None
     served_models: dict[str, list[ServedModel]] = {}
+    rouge_l_to_seeds: Distribution | None = None
 
 
 class JobReport(msgspec.Struct):
@@ -118,6 +120,10 @@ class JobReport(msgspec.Struct):
     duplicate_rate: float | None = None
     # per generator ("provider/model" as configured): the identities its answers reported
     served_models: dict[str, list[ServedModel]] = {}
+    # a recipe with seed tasks (self_instruct, alpaca, evol_instruct): each sampled
+    # record's best ROUGE-L against the seeds' instructions (a uniform sample of at most
+    # REPORT_ROUGE_SAMPLE records; 1.0 is a copy of a seed)
+    rouge_l_to_seeds: Distribution | None = None
     # "stored": computed once after the job ended and served from the dataset store; "live"
     computed: str = "live"
     object: str = "job.report"
@@ -269,9 +275,13 @@ def distinct(texts: list[str]) -> Diversity | None:
 
 
 class Accumulator:
-    """The report's figures, fed one record and one reject at a time (constant memory)."""
+    """The report's figures, fed one record and one reject at a time (constant memory).
+    `seeds`: the job's seed instructions, when its recipe has seeds (ROUGE-L to seeds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seeds: list[str] | None = None) -> None:
+        self.seeds = seeds[:defaults.REPORT_ROUGE_SEEDS] if seeds else None
+        self.sample: list[str] = []  # reservoir of prompts (Algorithm R), seeded: the same sample every time
+        self._rng = random.Random(0)
         self.records = self.rejects = 0
         self.prompt_words: Counter[float] = Counter()
         self.response_words: Counter[float] = Counter()
@@ -288,6 +298,13 @@ class Accumulator:
         if p:
             self.prompt_words[len(p.split())] += 1
             self.prompts.add(p)
+            if self.seeds:
+                if len(self.sample) < defaults.REPORT_ROUGE_SAMPLE:
+                    self.sample.append(p)
+                else:
+                    j = self._rng.randrange(self.records)
+                    if j < defaults.REPORT_ROUGE_SAMPLE:
+                        self.sample[j] = p
         if r:
             self.response_words[len(r.split())] += 1
             self.responses.add(r)
@@ -338,10 +355,21 @@ class Accumulator:
             parse_failure_rate=rate(self.unparsed),
             duplicate_rate=(round(1 - min(self.unique_responses.count(), self.records) / self.records, 4)
                             if self.records else None),
+            rouge_l_to_seeds=self._rouge(),
             served_models={gen: [ServedModel(model=m, system_fingerprint=fp, records=n)
                                  for (m, fp), n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))]
                            for gen, c in sorted(self.served.items())},
         )
+
+
+    def _rouge(self) -> Distribution | None:
+        if not self.seeds or not self.sample:
+            return None
+        from service.pipeline.text import RougePool
+
+        pool = RougePool(self.seeds)
+        return distribution_counts(Counter(round(max(pool.scores(p), default=0.0), VALUE_DIGITS)
+                                           for p in self.sample), edges=[k / 10 for k in range(1, 11)])
 
 
 def assemble(job: JobState, data: ReportData, computed: str = "live") -> JobReport:
@@ -361,7 +389,7 @@ def assemble(job: JobState, data: ReportData, computed: str = "live") -> JobRepo
         verification=job.verification, cost=job.cost, rejects=data.rejects,
         truncation_rate=data.truncation_rate, refusal_rate=data.refusal_rate,
         parse_failure_rate=data.parse_failure_rate, duplicate_rate=data.duplicate_rate,
-        served_models=data.served_models, computed=computed,
+        served_models=data.served_models, rouge_l_to_seeds=data.rouge_l_to_seeds, computed=computed,
     )
 
 

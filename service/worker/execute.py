@@ -329,6 +329,6 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         # The report, once, from the sealed data (service/reports.py); the API computes it
         # on a first request instead when this does not get through.
         try:
-            await reports.settle(store, job_id)
+            await reports.settle(store, job_id, settings)
         except Exception as exc:
             log.warning("job %s: report not stored (%s: %s)", job_id, type(exc).__name__, exc)

@@ -1087,6 +1087,8 @@ export interface components {
             rejects: number;
             response_diversity: components["schemas"]["Diversity"] | null;
             response_words: components["schemas"]["Distribution"] | null;
+            /** @default null */
+            rouge_l_to_seeds: components["schemas"]["Distribution"] | null;
             /** @default {} */
             served_models: {
                 [key: string]: components["schemas"]["ServedModel"][];

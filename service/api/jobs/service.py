@@ -263,7 +263,7 @@ class JobService:
 
         pages = self.store.segments.iter_lines(state.id, "records", exports.EXPORT_BATCH)
         files, models = await exports.hf_files(pages, output, state.progress.kept, folder)
-        rep = await reports.build(self.store, state)
+        rep = await reports.build(self.store, state, self.settings)
         card = exports.card(exports.CardInputs(job=state, spec=spec, report=rep, models=models, files=files,
                                                fmt=output or str(spec.get("format") or "native")))
         with open(f"{folder}/README.md", "w") as f:

@@ -50,7 +50,7 @@ class ReviewService:
 
     async def report(self, scope: str | None, job_id: str) -> report.JobReport:
         job = await self.jobs.state(scope, job_id)
-        return await reports.build(self.store, job)
+        return await reports.build(self.store, job, self.jobs.settings)
 
     async def compare(self, scope: str | None, a: str | None, b: str | None) -> compare.JobComparison:
         """Two jobs' reports side by side (service/domain/compare.py); both the caller's

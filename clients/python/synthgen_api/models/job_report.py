@@ -43,6 +43,7 @@ class JobReport:
         parse_failure_rate (float | None | Unset):
         refusal_rate (float | None | Unset):
         rejects (int | Unset):  Default: 0.
+        rouge_l_to_seeds (Distribution | None | Unset):
         served_models (JobReportServedModels | Unset):
         spotcheck (None | SpotCheckSummary | Unset):
         truncation_rate (float | None | Unset):
@@ -66,6 +67,7 @@ class JobReport:
     parse_failure_rate: float | None | Unset = UNSET
     refusal_rate: float | None | Unset = UNSET
     rejects: int | Unset = 0
+    rouge_l_to_seeds: Distribution | None | Unset = UNSET
     served_models: JobReportServedModels | Unset = UNSET
     spotcheck: None | SpotCheckSummary | Unset = UNSET
     truncation_rate: float | None | Unset = UNSET
@@ -155,6 +157,14 @@ class JobReport:
 
         rejects = self.rejects
 
+        rouge_l_to_seeds: dict[str, Any] | None | Unset
+        if isinstance(self.rouge_l_to_seeds, Unset):
+            rouge_l_to_seeds = UNSET
+        elif isinstance(self.rouge_l_to_seeds, Distribution):
+            rouge_l_to_seeds = self.rouge_l_to_seeds.to_dict()
+        else:
+            rouge_l_to_seeds = self.rouge_l_to_seeds
+
         served_models: dict[str, Any] | Unset = UNSET
         if not isinstance(self.served_models, Unset):
             served_models = self.served_models.to_dict()
@@ -211,6 +221,8 @@ class JobReport:
             field_dict["refusal_rate"] = refusal_rate
         if rejects is not UNSET:
             field_dict["rejects"] = rejects
+        if rouge_l_to_seeds is not UNSET:
+            field_dict["rouge_l_to_seeds"] = rouge_l_to_seeds
         if served_models is not UNSET:
             field_dict["served_models"] = served_models
         if spotcheck is not UNSET:
@@ -386,6 +398,23 @@ class JobReport:
 
         rejects = d.pop("rejects", UNSET)
 
+        def _parse_rouge_l_to_seeds(data: object) -> Distribution | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                rouge_l_to_seeds_type_0 = Distribution.from_dict(data)
+
+                return rouge_l_to_seeds_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None | Unset, data)
+
+        rouge_l_to_seeds = _parse_rouge_l_to_seeds(d.pop("rouge_l_to_seeds", UNSET))
+
         _served_models = d.pop("served_models", UNSET)
         served_models: JobReportServedModels | Unset
         if isinstance(_served_models, Unset):
@@ -454,6 +483,7 @@ class JobReport:
             parse_failure_rate=parse_failure_rate,
             refusal_rate=refusal_rate,
             rejects=rejects,
+            rouge_l_to_seeds=rouge_l_to_seeds,
             served_models=served_models,
             spotcheck=spotcheck,
             truncation_rate=truncation_rate,
