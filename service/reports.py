@@ -95,6 +95,10 @@ async def settle(store: JobStore, job_id: str, settings: Settings | None = None)
             return have
         data = await compute(store, job_id, settings)
         await asyncio.to_thread(store.segments.files.write_report, job_id, msgspec.json.encode(data))
+        after = await store.get(job_id)
+        if not after or after.get("deleted_at"):
+            # Deleted while the pass ran (its folder may be gone already): leave no file behind.
+            await store.segments.delete_files(job_id)
         return data
     finally:
         await store.segments.unlock_report(job_id, token)

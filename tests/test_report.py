@@ -238,3 +238,33 @@ def test_rouge_l_to_seeds_for_a_seeded_recipe(redis_url: str, tmp_path: Path) ->
     assert got is not None and got.count == 5 and got.max == 1.0 and got.min == 0.0
     assert got.mean == round(sum(round(b, 4) for b in best) / 5, 4)
     assert asyncio.run(go("responses")).rouge_l_to_seeds is None
+
+
+def test_a_report_stored_once_and_none_left_for_a_job_deleted_meanwhile(redis_url: str, tmp_path: Path) -> None:
+    files = DatasetFiles(str(tmp_path / "data"))
+
+    async def go() -> None:
+        client = async_client(redis_url)
+        store = JobStore(client, files)
+        job = f"job_settle{time.time_ns() % 10**9}"
+        try:
+            await store.create(job_id=job, tenant="t1", recipe="responses", spec_json=b"{}", spec_hash="h",
+                               target=None, seed=1)
+            await store.commit(job, None, [CommitItem(kind="r", id=r["id"], line=msgspec.json.encode(r))
+                                           for r in _records(12)], {})
+            assert await store.segments.lock_report(job, "other", 5)  # another computer holds the lock
+            assert await reports.settle(store, job) is None  # held: no second pass, nothing stored
+            assert files.read_report(job) is None
+            await store.segments.unlock_report(job, "other")
+            first = await reports.settle(store, job)
+            assert first is not None and first.records == 12 and files.read_report(job) is not None
+            await store.commit(job, None, [CommitItem(kind="r", id="late", line=b'{"id":"late"}')], {})
+            assert await reports.settle(store, job) == first  # stored: not computed again
+            await client.hset(f"sg:job:{job}", "deleted_at", "1")  # a DELETE under way
+            files.delete_job(job)
+            assert await reports.settle(store, job) is not None and files.files(job) == []
+        finally:
+            await store.delete(job)
+            await client.aclose()
+
+    asyncio.run(go())
