@@ -3454,11 +3454,11 @@ export interface operations {
     };
     compareJobs: {
         parameters: {
-            query?: {
+            query: {
                 /** @description The first job's id (the baseline). */
-                a?: string | null;
+                a: string;
                 /** @description The second job's id (compared to a). */
-                b?: string | null;
+                b: string;
             };
             header?: never;
             path?: never;

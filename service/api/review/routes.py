@@ -103,14 +103,20 @@ class ReviewController(Controller):
         return await review.link(caller, job_id, link or ReviewLinkRequest())
 
 
+# What a job id can look like (new_job_id: job_ and hex); anything else is a 400 naming the parameter.
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
 @get("/v1/jobs/compare", operation_id="compareJobs", tags=["review"], guards=[authorize], opt=access(READ),
      responses=problem_responses(400, 401, 403, 404),
      summary="Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, "
              "model identity and cost per record, with short flags")
 async def compare_jobs(
     review: Review, caller: CallerDep,
-    a: Annotated[str | None, QueryParameter(description="The first job's id (the baseline).", max_length=200)] = None,
-    b: Annotated[str | None, QueryParameter(description="The second job's id (compared to a).", max_length=200)] = None,
+    a: Annotated[str, QueryParameter(description="The first job's id (the baseline).", pattern=JOB_ID_PATTERN,
+                                     max_length=64)],
+    b: Annotated[str, QueryParameter(description="The second job's id (compared to a).", pattern=JOB_ID_PATTERN,
+                                     max_length=64)],
 ) -> JobComparison:
     return await review.compare(caller.scope, a, b)
 

@@ -7,30 +7,20 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.job_comparison import JobComparison
 from ...models.problem import Problem
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response
 
 
 def _get_kwargs(
     *,
-    a: None | str | Unset = UNSET,
-    b: None | str | Unset = UNSET,
+    a: str,
+    b: str,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_a: None | str | Unset
-    if isinstance(a, Unset):
-        json_a = UNSET
-    else:
-        json_a = a
-    params["a"] = json_a
+    params["a"] = a
 
-    json_b: None | str | Unset
-    if isinstance(b, Unset):
-        json_b = UNSET
-    else:
-        json_b = b
-    params["b"] = json_b
+    params["b"] = b
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -96,15 +86,15 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    a: None | str | Unset = UNSET,
-    b: None | str | Unset = UNSET,
+    a: str,
+    b: str,
 ) -> Response[JobComparison | Problem]:
     """Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, model
     identity and cost per record, with short flags
 
     Args:
-        a (None | str | Unset): The first job's id (the baseline).
-        b (None | str | Unset): The second job's id (compared to a).
+        a (str): The first job's id (the baseline).
+        b (str): The second job's id (compared to a).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,15 +119,15 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    a: None | str | Unset = UNSET,
-    b: None | str | Unset = UNSET,
+    a: str,
+    b: str,
 ) -> JobComparison | Problem | None:
     """Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, model
     identity and cost per record, with short flags
 
     Args:
-        a (None | str | Unset): The first job's id (the baseline).
-        b (None | str | Unset): The second job's id (compared to a).
+        a (str): The first job's id (the baseline).
+        b (str): The second job's id (compared to a).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,15 +147,15 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    a: None | str | Unset = UNSET,
-    b: None | str | Unset = UNSET,
+    a: str,
+    b: str,
 ) -> Response[JobComparison | Problem]:
     """Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, model
     identity and cost per record, with short flags
 
     Args:
-        a (None | str | Unset): The first job's id (the baseline).
-        b (None | str | Unset): The second job's id (compared to a).
+        a (str): The first job's id (the baseline).
+        b (str): The second job's id (compared to a).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,15 +178,15 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    a: None | str | Unset = UNSET,
-    b: None | str | Unset = UNSET,
+    a: str,
+    b: str,
 ) -> JobComparison | Problem | None:
     """Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, model
     identity and cost per record, with short flags
 
     Args:
-        a (None | str | Unset): The first job's id (the baseline).
-        b (None | str | Unset): The second job's id (compared to a).
+        a (str): The first job's id (the baseline).
+        b (str): The second job's id (compared to a).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
