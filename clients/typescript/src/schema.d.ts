@@ -502,6 +502,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -652,8 +654,15 @@ export interface components {
          *     their answers stored), `saved_usd` what the hits would have cost. While a job with a
          *     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
          *     and how long it took per kept record so far (None before its first record).
+         *     Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+         *     batch API (charged at its batch discount), `batch_online` batched requests their
+         *     batch left unanswered (it expired or was cancelled), sent online instead.
          */
         Cost: {
+            /** @default 0 */
+            batch_calls: number;
+            /** @default 0 */
+            batch_online: number;
             /** @default 0 */
             cache_hits: number;
             /** @default 0 */
@@ -797,6 +806,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1133,6 +1144,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1266,6 +1279,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1386,6 +1401,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1630,6 +1647,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1738,6 +1757,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1903,6 +1924,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2001,6 +2024,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2245,6 +2270,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2339,6 +2366,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2437,6 +2466,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
