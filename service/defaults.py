@@ -218,6 +218,21 @@ CACHE_TTL_SECONDS = 7 * 86400.0
 # ... and a scope (a tenant) keeps at most this many, the oldest dropped first (at ~2 KB
 # an answer, about 2 GB of Redis).
 CACHE_MAX_ENTRIES = 1_000_000
+# Provider batch mode (docs/costs.md): a job batches its requests to a provider with
+# `batch = true` only while its deadline is at least this far off: the OpenAI Batch
+# API's completion window (24 h), the time a batch may take.
+BATCH_WINDOW_SECONDS = 86400.0
+# A batch's input file holds at most this many requests and bytes (OpenAI's limits).
+BATCH_MAX_REQUESTS = 50_000
+BATCH_MAX_BYTES = 200 * 1024 * 1024
+# Requests wait this long for others to join them before their batch is sent (the
+# lanes of a job send theirs within milliseconds of each other) ...
+BATCH_COLLECT_SECONDS = 1.0
+# ... and a batch's status is asked this often (batches take minutes to hours).
+BATCH_POLL_SECONDS = 30.0
+# A job's batch ids and their requests stay in Redis this long (past the window, for a
+# worker restarting late).
+BATCH_STATE_TTL_SECONDS = 3 * 86400
 # An estimate (POST /v1/jobs/estimate) runs the spec to this many kept records: enough
 # attempts for a yield interval of about +-15 points, for the cost of 20 records.
 ESTIMATE_SAMPLE_RECORDS = 20

@@ -129,6 +129,30 @@ licence = "test-only"
 input = 3.0
 output = 15.0
 
+# Batch mode (docs/costs.md): takes the OpenAI Batch API; polled fast for the tests.
+[providers.batcher]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+batch = true
+batch_poll_seconds = 0.1
+batch_collect_seconds = 0.3
+
+[providers.batcher.prices.fake-model]
+input = 3.0
+output = 15.0
+batch_discount = 0.5
+
+# The same with files of at most 4 requests (the split).
+[providers.batcher-small]
+kind = "openai-compatible"
+base_url = "{fake_url}/v1"
+models = ["fake-model"]
+batch = true
+batch_poll_seconds = 0.1
+batch_collect_seconds = 0.3
+batch_max_requests = 4
+
 # Reserved for bob: to any other tenant it does not exist.
 [providers.bobs]
 kind = "openai-compatible"

@@ -50,6 +50,10 @@ class Fake:
     def stats(self) -> dict[str, Any]:
         return httpx.get(f"{self.url}/_control/stats").json()
 
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        """A batch of its Batch API (service/testing/fake_batches.py)."""
+        return httpx.get(f"{self.url}/v1/batches/{batch_id}").json()
+
 
 class Workers:
     """Worker processes started and killed by a test."""

@@ -70,6 +70,9 @@ class Cost(msgspec.Struct):
     their answers stored), `saved_usd` what the hits would have cost. While a job with a
     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
     and how long it took per kept record so far (None before its first record).
+    Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+    batch API (charged at its batch discount), `batch_online` batched requests their
+    batch left unanswered (it expired or was cancelled), sent online instead.
     """
 
     usd: float = 0.0
@@ -82,3 +85,5 @@ class Cost(msgspec.Struct):
     saved_usd: float = 0.0
     remaining_usd: float | None = None
     remaining_seconds: float | None = None
+    batch_calls: int = 0
+    batch_online: int = 0

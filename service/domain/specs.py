@@ -16,6 +16,7 @@ service/domain/spec_parts.py's, re-exported here.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -90,6 +91,13 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     )] = defaults.ERROR_BUDGET
     webhook: Webhook | None = None
     budget: Budget | None = None
+    deadline: Annotated[float, Meta(
+        gt=0, le=365 * 86400,
+        description="When the job must be done: seconds after its start, or a time (ISO 8601 with a zone). "
+        "A job whose deadline is at least the batch window (24 h) off sends its chat requests to a provider "
+        "with `batch = true` through the provider's batch API (about half the price), else online "
+        "(docs/costs.md, \"Provider batch mode\").",
+    )] | datetime | None = None
     cache: Annotated[bool | Literal["force"], Meta(
         description="Reuse answers from the shared response cache for identical requests (same provider, "
         "model, messages and sampling, seed included): true for deterministic requests only (temperature 0 "
@@ -99,6 +107,14 @@ class JobSpecBase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_
     @property
     def recipe(self) -> str:
         return str(type(self).__struct_config__.tag)
+
+    def deadline_at(self, started_at: float) -> float | None:
+        """The deadline as a Unix time, for a job started at `started_at` (None: none)."""
+        if self.deadline is None:
+            return None
+        if isinstance(self.deadline, datetime):
+            return self.deadline.timestamp()
+        return started_at + float(self.deadline)
 
     def stage_specs(self) -> list[StageSpec]:
         """The job's stages, in the order a candidate passes them (the fields' order)."""

@@ -87,11 +87,13 @@ from service.domain.specs import GeneratorRef, JobSpecBase
 from service.pipeline import formats, reasoning
 from service.pipeline.cache import cacheable, request_hash
 from service.pipeline.stages import Candidate, Stage, Verdict, build_stages
-from service.providers.base import Completion, Provider, ProviderError
+from service.providers.base import Completion, NotAnswered, Provider, ProviderError
 from service.redact import redact
 from service.store.budgets import NANOS_PER_CENT
 from service.store.cache import GLOBAL as GLOBAL_CACHE
 from service.store.codec import (
+    BATCH_CALLS,
+    BATCH_ONLINE,
     CACHE_HITS,
     CACHE_MISSES,
     CACHE_SAVED,
@@ -108,6 +110,7 @@ from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
 if TYPE_CHECKING:
+    from service.providers.openai_batch import Batcher
     from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.run")
@@ -296,7 +299,7 @@ class JobStats:
         if price is None:
             self.pending[COST_UNPRICED] += 1
             return 0
-        nanos = price.nanos(c.tokens_in, c.tokens_out)
+        nanos = price.nanos(c.tokens_in, c.tokens_out, batch=c.batch)
         self.pending[COST] += nanos
         self.pending[cost_generator(f"{provider}/{model}")] += nanos
         self.pending[cost_stage(stage)] += nanos
@@ -354,8 +357,10 @@ class Model:
 
     async def chat(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
         chars = sum(len(m.get("content") or "") for m in messages)
-        return await self.run._call(self, self.provider.chat(messages, model=self.model, params=params),
-                                    chars, params, self.run.cache_key(self, "chat", messages, params))
+        batcher = self.run.batcher(self)
+        aw = (self.provider.chat(messages, model=self.model, params=params) if batcher is None
+              else self.run._batched(batcher, self, messages, params))
+        return await self.run._call(self, aw, chars, params, self.run.cache_key(self, "chat", messages, params))
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.run._call(self, self.provider.complete(prompt, model=self.model, params=params),
@@ -605,6 +610,10 @@ class RecipeContext(Generic[SpecT]):
         self.metered = bool(self._max_nanos or self._max_tokens or self._tenant_cap)
         self.cache_scope = GLOBAL_CACHE if runtime.settings.cache_scope == "global" else tenant
         self.deadline = (started_at or time.time()) + budget.max_seconds if budget and budget.max_seconds else None
+        # Batch mode (providers/openai_batch.py): when the job must be done by, and its batchers
+        self.batch_until = spec.deadline_at(started_at or time.time())
+        self._batchers: dict[str, Batcher | None] = {}
+        self._batch_seen: defaultdict[str, int] = defaultdict(int)
         self._reserved = 0
         self._tickets = 0  # target tickets held and not in use (store/shards.py)
         self._no_tickets = False  # the last grant found none left for the job
@@ -637,6 +646,14 @@ class RecipeContext(Generic[SpecT]):
             closer = getattr(stage, "aclose", None)
             if closer is not None:
                 await closer()
+        # A shard that hands its work on (a drain, a lost lease, a yield) leaves its batches
+        # running for the next run to wait on; a shard whose job is over cancels them.
+        over = self.stop_reason not in ("lease", "handoff") and not (self.yielded and not self.stopped)
+        for batcher in self._batchers.values():
+            if batcher is not None:
+                if over:
+                    await batcher.cancel()
+                await batcher.aclose()
         for provider in self._providers.values():
             await provider.aclose()
 
@@ -788,6 +805,52 @@ class RecipeContext(Generic[SpecT]):
 
     async def complete(self, prompt: str, params: dict[str, Any]) -> Completion:
         return await self.generator.complete(prompt, params)
+
+    def batcher(self, model: Model) -> Batcher | None:
+        """The batch path of `model` for this run, None when it has none (the provider
+        takes no batches: no `batch = true`, or not the openai-compatible kind)."""
+        if model.label not in self._batchers:
+            make = getattr(model.provider, "batcher", None)
+            if make is None or getattr(model.provider, "batch", None) is None:
+                self._batchers[model.label] = None
+            else:
+                self._batchers[model.label] = make(model.model, _BatchState(self.store, self.job_id, model.label))
+        return self._batchers[model.label]
+
+    def batching(self) -> bool:
+        """The decision rule: batch while the deadline is at least BATCH_WINDOW_SECONDS off
+        (a batch may take the whole 24 h window); no deadline, or a nearer one: online."""
+        return self.batch_until is not None and self.batch_until - time.time() >= defaults.BATCH_WINDOW_SECONDS
+
+    async def _batched(self, batcher: Batcher, model: Model, messages: list[dict[str, str]],
+                       params: dict[str, Any]) -> Completion:
+        """One chat request through the batch path when the deadline allows it (or when an
+        earlier run already put it in a batch: it waits for that batch), else online. Its
+        custom_id is the request's content hash, per shard, numbered when the shard repeats
+        a request (a rerun numbers its requests in the same order). A request its batch
+        left unanswered (expired, cancelled) is sent online."""
+        h = request_hash(model.provider.name, model.model, "chat", messages, params)
+        n = self._batch_seen[h]
+        self._batch_seen[h] += 1
+        cid = f"s{self.shard}-{h[:48]}" + (f"-{n}" if n else "")
+        online = model.provider.chat(messages, model=model.model, params=params)
+        if not self.batching() and not await batcher.known(cid):
+            return await online
+        started = time.monotonic()
+        try:
+            raw = await batcher.chat(cid, {"model": model.model, "messages": messages, **params})
+        except NotAnswered as exc:
+            log.info("job %s: %s; sent online", self.job_id, exc)
+            self.stats.pending[BATCH_ONLINE] += 1
+            return await online
+        except BaseException:
+            online.close()
+            raise
+        online.close()
+        provider: Any = model.provider
+        c: Completion = provider.batch_completion(raw, model.model, time.monotonic() - started)
+        self.stats.pending[BATCH_CALLS] += 1
+        return c
 
     def cache_key(self, model: Model, endpoint: str, payload: Any, params: dict[str, Any]) -> str | None:
         """The request's key in the shared response cache, None when this job does not
@@ -1186,3 +1249,22 @@ class RecipeContext(Generic[SpecT]):
         if dropped:
             log.info("job %s: %d records not stored (already there, or target filled by another shard)",
                      self.job_id, dropped)
+
+
+class _BatchState:
+    """A batcher's state in the job's Redis hash (store/batches.py), for one provider/model."""
+
+    def __init__(self, store: JobStore, job_id: str, where: str):
+        self._store, self._job, self._where = store, job_id, where
+
+    async def record(self, batch_id: str, custom_ids: list[str]) -> None:
+        await retrying(lambda: self._store.batches.record(self._job, self._where, batch_id, custom_ids),
+                       f"job {self._job}: batches")
+
+    async def pending(self) -> dict[str, str]:
+        out: dict[str, str] = await retrying(lambda: self._store.batches.pending(self._job, self._where),
+                                             f"job {self._job}: batches")
+        return out
+
+    async def forget(self, custom_ids: list[str]) -> None:
+        await retrying(lambda: self._store.batches.forget(self._job, custom_ids), f"job {self._job}: batches")

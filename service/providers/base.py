@@ -37,6 +37,8 @@ class Completion(msgspec.Struct):
     # the function calls of a chat answer to a request with `tools` (OpenAI's shape:
     # {"id", "type": "function", "function": {"name", "arguments": a JSON string}})
     tool_calls: list[dict[str, Any]] | None = None
+    # answered through the provider's batch API (priced at its batch discount)
+    batch: bool = False
     # the backend configuration the provider says answered (OpenAI's `system_fingerprint`;
     # `model` above is the model id the answer names): a change means a new model build
     system_fingerprint: str | None = None
@@ -59,6 +61,11 @@ class ProviderError(Exception):
         super().__init__(redact(message))
         self.status = status
         self.fatal = fatal
+
+
+class NotAnswered(Exception):
+    """A request sent in a provider batch that ended without an answer for it (expired,
+    cancelled, failed): the caller sends it online (providers/openai_batch.py)."""
 
 
 class RawCompletionUnsupported(ProviderError):

@@ -41,10 +41,12 @@ from service.providers.base import (
     LaneSource,
     LocalLanes,
     Provider,
+    ProviderError,
     ProviderKind,
     estimate_tokens,
 )
 from service.providers.http import post_with_retry
+from service.providers.openai_batch import Batcher, BatchOptions, BatchState
 
 FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -124,6 +126,7 @@ class OpenAICompatible:
         concurrency: int, timeout: float, max_retries: int, licence: str,
         supports_raw: bool, stats: CallStats, stall_timeout: float = defaults.PROVIDER_STALL_SECONDS,
         lanes: LaneSource | None = None, limits: Callable[[str], Limits] | None = None,
+        batch: BatchOptions | None = None,
     ):
         self.name = name
         self.models = models
@@ -132,6 +135,7 @@ class OpenAICompatible:
         self._base = base_url.rstrip("/")
         self._stats = stats
         self._max_retries = max_retries
+        self.batch = batch  # takes batches (batch mode), with these options; None: online only
         # One lane per model (a bucket of the fleet-wide limits, or a local window).
         self._source = lanes or LocalLanes(concurrency)
         self._limits = limits or OpenAICompatibleConfig(concurrency=concurrency).limits_for
@@ -165,6 +169,27 @@ class OpenAICompatible:
         resp = await self._post("/completions", body, _text_decoder, model, estimate_tokens(len(prompt), params))
         choice = resp.choices[0]
         return self._completion(resp, choice.text, choice.finish_reason, model)
+
+    def batcher(self, model: str, state: BatchState) -> Batcher:
+        """The batch path of `model` for one job run (providers/openai_batch.py)."""
+        assert self.batch is not None
+        return Batcher(session=self._session, base=self._base, name=self.name, model=model,
+                       options=self.batch, state=state)
+
+    def batch_completion(self, raw: bytes, model: str, seconds: float) -> Completion:
+        """A batch output line's chat body as a Completion (counted as one request)."""
+        resp, why = self._decode(raw, _chat_decoder)
+        if resp is None:
+            self._stats.request(self.name, model, "malformed", seconds)
+            raise ProviderError(f"{self.name}: batch answer unusable: {why}")
+        self._stats.request(self.name, model, "ok", seconds)
+        choice = resp.choices[0]
+        m = choice.message
+        c = self._completion(resp, m.content or "", choice.finish_reason, model,
+                             reasoning=m.reasoning_content or m.reasoning)
+        c.tool_calls = m.tool_calls
+        c.batch = True
+        return c
 
     def _completion(self, resp: Any, text: str, finish: str | None, model: str,
                     reasoning: str | None = None) -> Completion:
@@ -221,6 +246,13 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
     timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_TIMEOUT_SECONDS
     stall_timeout: Annotated[float, Meta(gt=0)] = defaults.PROVIDER_STALL_SECONDS
     max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
+    # Batch mode (docs/costs.md): the provider takes the OpenAI Batch API (/v1/files,
+    # /v1/batches); a job whose deadline allows it sends its chat requests that way.
+    batch: bool = False
+    batch_poll_seconds: Annotated[float, Meta(gt=0)] = defaults.BATCH_POLL_SECONDS
+    batch_collect_seconds: Annotated[float, Meta(ge=0)] = defaults.BATCH_COLLECT_SECONDS
+    batch_max_requests: Annotated[int, Meta(ge=1, le=defaults.BATCH_MAX_REQUESTS)] = defaults.BATCH_MAX_REQUESTS
+    batch_max_bytes: Annotated[int, Meta(ge=1024, le=defaults.BATCH_MAX_BYTES)] = defaults.BATCH_MAX_BYTES
 
     def check(self, name: str) -> None:
         if not self.base_url:
@@ -234,4 +266,7 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
             concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, supports_raw=self.supports_raw, stats=stats,
             lanes=self.lanes(lanes, concurrency), limits=self.limits_for,
+            batch=BatchOptions(poll_seconds=self.batch_poll_seconds, collect_seconds=self.batch_collect_seconds,
+                               max_requests=self.batch_max_requests, max_bytes=self.batch_max_bytes)
+            if self.batch else None,
         )

@@ -13,6 +13,8 @@ the real test Redis.
 from __future__ import annotations
 
 import hashlib
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Protocol
 
@@ -131,6 +133,12 @@ class Recipe(Generic[SpecT]):
                     raise invalid("budget.max_cost_usd", f"{field} {ref.provider}/{model} has no price in the "
                                   "providers file, so a cost budget cannot be kept (docs/costs.md)",
                                   spec.budget.max_cost_usd)
+        if isinstance(spec.deadline, datetime):
+            if spec.deadline.tzinfo is None:
+                raise invalid("deadline", "a deadline time needs its zone (e.g. 2027-01-02T00:00:00Z)",
+                              spec.deadline.isoformat())
+            if spec.deadline.timestamp() <= time.time():
+                raise invalid("deadline", "the deadline has passed", spec.deadline.isoformat())
         if spec.mix and not self.mixes:
             raise invalid("mix", f"recipe {spec.recipe} cannot draw its generator per item: "
                           f"{self.mixes_not or 'it has no single generator role'}")

@@ -24,7 +24,9 @@ Fields of `sg:job:{id}` (store/jobs.py lists the keys):
 - `cost`: nano-dollars spent at the configured prices (domain/costs.py), `cost_gen:{provider/model}`
   and `cost_stg:{stage}` the same per generator and per stage; `cost_unpriced`: answered
   calls to models without a price; `cache_hits cache_misses cache_saved`: the response
-  cache's answers, its misses and the nano-dollars the answers saved
+  cache's answers, its misses and the nano-dollars the answers saved; `batch_calls`: calls
+  answered through a provider batch, `batch_online`: batched requests their batch left
+  unanswered (expired, cancelled), sent online
 - `spot_size spot_accepted spot_rejected spot_draw spot_interim`, `spot_v:{verdict}`,
   `spot_gen:{generator}:{n|acc}`, `spot_rsn:{reason}`: the spot-check (the VERDICT and
   SPOT_DRAW scripts write them; domain/review.py's summary_from_hash reads them)
@@ -67,6 +69,8 @@ COST_STAGE_PREFIX = "cost_stg:"
 CACHE_HITS = "cache_hits"
 CACHE_MISSES = "cache_misses"
 CACHE_SAVED = "cache_saved"
+BATCH_CALLS = "batch_calls"
+BATCH_ONLINE = "batch_online"
 
 
 def cost_generator(label: str) -> str:
@@ -99,6 +103,7 @@ def cost_from_hash(raw: dict[str, str]) -> Cost:
         unpriced_calls=int(raw.get(COST_UNPRICED) or 0),
         cache_hits=int(raw.get(CACHE_HITS) or 0), cache_misses=int(raw.get(CACHE_MISSES) or 0),
         saved_usd=usd(int(raw.get(CACHE_SAVED) or 0)),
+        batch_calls=int(raw.get(BATCH_CALLS) or 0), batch_online=int(raw.get(BATCH_ONLINE) or 0),
     )
 
 

@@ -33,6 +33,7 @@ Keys (prefix `sg`):
 - `sg:dedup:{t}:{c}:exact` the same for a tenant's shared dedup collection `c`
 - `sg:job:{id}:budget`     hash: the job's hard budget as spent and reserved (store/budgets.py,
                            which also lists the tenant's daily cost keys)
+- `sg:job:{id}:batches`    hash: the job's requests in provider batches (store/batches.py)
 - `sg:cache:{scope}:*`     the shared response cache (store/cache.py lists its keys)
 - `sg:metrics:*`           process metrics (service/metrics.py), summed by GET /metrics
 
@@ -65,6 +66,7 @@ import msgspec
 import redis.asyncio as aredis
 
 from service import defaults
+from service.store.batches import BatchStore
 from service.store.budgets import BudgetStore
 from service.store.cache import CacheStore
 from service.store.codec import COUNTERS
@@ -372,6 +374,7 @@ class JobStore:
         self.limits = LimitStore(client)
         self.budgets = BudgetStore(client)
         self.cache = CacheStore(client)
+        self.batches = BatchStore(client)
         self._verdict = client.register_script(VERDICT)
         self._spot_draw = client.register_script(SPOT_DRAW)
         self._view = client.register_script(VIEW)

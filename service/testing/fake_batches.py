@@ -1,5 +1,5 @@
-"""The fake server's OpenAI Files and Batch API, for batch mode's tests (batch mode itself
-is not built yet: docs/costs.md).
+"""The fake server's OpenAI Files and Batch API, for batch mode's tests (docs/costs.md,
+service/providers/openai_batch.py).
 
 Following the public contract (platform.openai.com, Batch API):
 - `POST /v1/files` (multipart: `file`, `purpose=batch`) -> a `file` object;
@@ -15,6 +15,8 @@ Following the public contract (platform.openai.com, Batch API):
   "completed" with `output_file_id` (lines `{"id", "custom_id", "response":
   {"status_code", "request_id", "body"}, "error": null}`) and, when some lines failed,
   `error_file_id`; `request_counts` {total, completed, failed} as it goes;
+- `GET /_control/stats` carries `batches`: files uploaded, request lines uploaded and
+  their distinct custom_ids (a request uploaded twice shows as requests > distinct);
 - a line that draws one of the server's faults fails: a 500 in the error file;
 - with `batch_expire` set, it stops half-way: "expired", the output of the lines done;
   a cancel also keeps the output of the lines done.
@@ -42,6 +44,15 @@ class Batches:
         self.file_objects: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        # every request line uploaded in a batch input file, by custom_id (the tests check a
+        # request is not uploaded twice)
+        self.uploaded: list[str] = []
+        self.uploads = 0
+        self.sizes: list[int] = []  # request lines per uploaded file
+
+    def stats(self) -> dict[str, Any]:
+        return {"files": self.uploads, "requests": len(self.uploaded), "distinct": len(set(self.uploaded)),
+                "batches": len(self.batches), "ids": list(self.batches), "sizes": self.sizes}
 
     def add_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
         fid = f"file-{os.urandom(12).hex()}"
@@ -72,6 +83,13 @@ def routes(app: web.Application, batches: Batches, config: Callable[[], Any],
         data = file.file.read()
         if len(data) > MAX_BYTES:
             return _error(400, f"the file is over {MAX_BYTES} bytes")
+        batches.uploads += 1
+        batches.sizes.append(len(data.splitlines()))
+        for raw in data.splitlines():
+            try:
+                batches.uploaded.append(str(msgspec.json.decode(raw)["custom_id"]))
+            except Exception:  # noqa: BLE001 - a bad line is the batch's validation's business
+                pass
         return web.json_response(batches.add_file(data, file.filename, "batch"))
 
     async def content(request: web.Request) -> web.Response:

@@ -326,7 +326,8 @@ class FakeState:
     def stats(self) -> dict[str, Any]:
         """Counters as served by ``GET /_control/stats``."""
         return {"requests": self.requests, "by_endpoint": self.by_endpoint,
-                "faults": self.faults, "replies": self.replies, "inflight": self.inflight.snapshot()}
+                "faults": self.faults, "replies": self.replies, "inflight": self.inflight.snapshot(),
+                "batches": self.batches.stats()}
 
     def next_fault(self, endpoint: str) -> str | None:
         """Decide (and count) the fault for a request arriving now, if any."""

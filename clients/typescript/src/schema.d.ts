@@ -519,6 +519,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -669,8 +671,15 @@ export interface components {
          *     their answers stored), `saved_usd` what the hits would have cost. While a job with a
          *     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
          *     and how long it took per kept record so far (None before its first record).
+         *     Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+         *     batch API (charged at its batch discount), `batch_online` batched requests their
+         *     batch left unanswered (it expired or was cancelled), sent online instead.
          */
         Cost: {
+            /** @default 0 */
+            batch_calls: number;
+            /** @default 0 */
+            batch_online: number;
             /** @default 0 */
             cache_hits: number;
             /** @default 0 */
@@ -820,6 +829,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1189,6 +1200,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1328,6 +1341,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1448,6 +1463,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1692,6 +1709,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -1800,6 +1819,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -1965,6 +1986,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2063,6 +2086,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2321,6 +2346,8 @@ export interface components {
              */
             concurrency: number;
             /** @default null */
+            deadline: number | string | null;
+            /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
             dedup: components["schemas"]["DedupSpec"] | null;
@@ -2415,6 +2442,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */
@@ -2513,6 +2542,8 @@ export interface components {
              * @default 32
              */
             concurrency: number;
+            /** @default null */
+            deadline: number | string | null;
             /** @default null */
             decontamination: components["schemas"]["DecontaminationSpec"] | null;
             /** @default null */

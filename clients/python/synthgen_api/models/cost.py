@@ -29,8 +29,13 @@ class Cost:
     their answers stored), `saved_usd` what the hits would have cost. While a job with a
     target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
     and how long it took per kept record so far (None before its first record).
+    Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+    batch API (charged at its batch discount), `batch_online` batched requests their
+    batch left unanswered (it expired or was cancelled), sent online instead.
 
         Attributes:
+            batch_calls (int | Unset):  Default: 0.
+            batch_online (int | Unset):  Default: 0.
             cache_hits (int | Unset):  Default: 0.
             cache_misses (int | Unset):  Default: 0.
             generators (CostGenerators | Unset):
@@ -43,6 +48,8 @@ class Cost:
             usd (float | Unset):  Default: 0.0.
     """
 
+    batch_calls: int | Unset = 0
+    batch_online: int | Unset = 0
     cache_hits: int | Unset = 0
     cache_misses: int | Unset = 0
     generators: CostGenerators | Unset = UNSET
@@ -56,6 +63,10 @@ class Cost:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        batch_calls = self.batch_calls
+
+        batch_online = self.batch_online
+
         cache_hits = self.cache_hits
 
         cache_misses = self.cache_misses
@@ -95,6 +106,10 @@ class Cost:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if batch_calls is not UNSET:
+            field_dict["batch_calls"] = batch_calls
+        if batch_online is not UNSET:
+            field_dict["batch_online"] = batch_online
         if cache_hits is not UNSET:
             field_dict["cache_hits"] = cache_hits
         if cache_misses is not UNSET:
@@ -124,6 +139,10 @@ class Cost:
         from ..models.cost_stages import CostStages
 
         d = dict(src_dict)
+        batch_calls = d.pop("batch_calls", UNSET)
+
+        batch_online = d.pop("batch_online", UNSET)
+
         cache_hits = d.pop("cache_hits", UNSET)
 
         cache_misses = d.pop("cache_misses", UNSET)
@@ -178,6 +197,8 @@ class Cost:
         usd = d.pop("usd", UNSET)
 
         cost = cls(
+            batch_calls=batch_calls,
+            batch_online=batch_online,
             cache_hits=cache_hits,
             cache_misses=cache_misses,
             generators=generators,

@@ -51,6 +51,9 @@ class Job:
                 their answers stored), `saved_usd` what the hits would have cost. While a job with a
                 target runs: `remaining_usd` and `remaining_seconds`, projected from what it spent
                 and how long it took per kept record so far (None before its first record).
+                Batch mode (a job's `deadline`): `batch_calls` calls answered through a provider's
+                batch API (charged at its batch discount), `batch_online` batched requests their
+                batch left unanswered (it expired or was cancelled), sent online instead.
             created_at (str):
             error (None | Problem):
             finished_at (None | str):

@@ -42,6 +42,7 @@ class UltraFeedbackJob:
             (temperature 0 or a seed), "force" for every request. Cached answers cost nothing (docs/costs.md). Default:
             False.
         concurrency (int | Unset): In-flight provider requests. Default: 32.
+        deadline (float | None | str | Unset):
         decontamination (DecontaminationSpec | None | Unset):
         dedup (DedupSpec | None | Unset):
         error_budget (float | Unset): Share of the target (or of the calls made, if more) that may be lost to provider
@@ -68,6 +69,7 @@ class UltraFeedbackJob:
     budget: Budget | None | Unset = UNSET
     cache: bool | UltraFeedbackJobCacheType1 | Unset = False
     concurrency: int | Unset = 32
+    deadline: float | None | str | Unset = UNSET
     decontamination: DecontaminationSpec | None | Unset = UNSET
     dedup: DedupSpec | None | Unset = UNSET
     error_budget: float | Unset = 0.02
@@ -117,6 +119,12 @@ class UltraFeedbackJob:
             cache = self.cache
 
         concurrency = self.concurrency
+
+        deadline: float | None | str | Unset
+        if isinstance(self.deadline, Unset):
+            deadline = UNSET
+        else:
+            deadline = self.deadline
 
         decontamination: dict[str, Any] | None | Unset
         if isinstance(self.decontamination, Unset):
@@ -230,6 +238,8 @@ class UltraFeedbackJob:
             field_dict["cache"] = cache
         if concurrency is not UNSET:
             field_dict["concurrency"] = concurrency
+        if deadline is not UNSET:
+            field_dict["deadline"] = deadline
         if decontamination is not UNSET:
             field_dict["decontamination"] = decontamination
         if dedup is not UNSET:
@@ -320,6 +330,15 @@ class UltraFeedbackJob:
         cache = _parse_cache(d.pop("cache", UNSET))
 
         concurrency = d.pop("concurrency", UNSET)
+
+        def _parse_deadline(data: object) -> float | None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | str | Unset, data)
+
+        deadline = _parse_deadline(d.pop("deadline", UNSET))
 
         def _parse_decontamination(data: object) -> DecontaminationSpec | None | Unset:
             if data is None:
@@ -500,6 +519,7 @@ class UltraFeedbackJob:
             budget=budget,
             cache=cache,
             concurrency=concurrency,
+            deadline=deadline,
             decontamination=decontamination,
             dedup=dedup,
             error_budget=error_budget,
