@@ -22,6 +22,8 @@ Sections (docs/benchmarks.md says what each figure means and the aims):
   datasets    one responses job of 10k and 100k records (BENCH_DATASETS_SIZES: 1M too) with
               the dataset store sealing: peak Redis (the job's keys, used_memory), API and
               worker RSS, wall time, sealed size on disk
+  batch       batch mode: time per record batched (the Batch API) vs online, and the fixed
+              wait a batch adds (collect window + poll)
 
 Everything listens on 127.0.0.1; Redis is 127.0.0.1:6379/12 (flushed) or embedded.
 Results go to bench/results/<timestamp>.json and a table is printed at the end.

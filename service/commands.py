@@ -254,6 +254,23 @@ def providers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def compare(args: argparse.Namespace) -> int:
+    with _client(args) as c:
+        data = c.compare(args.a, args.b)
+
+    def text() -> None:
+        ident = data["model_identity"]
+        print(f"a {args.a}: {data['a']['records']} records, models {', '.join(ident['a']) or '-'}")
+        print(f"b {args.b}: {data['b']['records']} records, models {', '.join(ident['b']) or '-'}")
+        for name, d in data["differences"].items():
+            change = f"{d['change'] * 100:+.1f}%" if d["change"] is not None else ""
+            print(f"  {name:32} {d['a']!s:>10} -> {d['b']!s:<10} {change}")
+        print("flags: " + ("; ".join(data["flags"]) if data["flags"] else "none"))
+
+    _out(args, data, text)
+    return EXIT_OK
+
+
 def add_commands(sub: Any) -> None:
     """Register the client commands on the `synthgen` parser."""
     common = argparse.ArgumentParser(add_help=False)
@@ -292,6 +309,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("-o", "--output", default=None, help="file to write (default: JOB.FORMAT, JOB.tar for hf)")
     p = cmd("delete", delete, "delete a finished job and everything it made")
     p.add_argument("job")
+    p = cmd("compare", compare, "two jobs' reports side by side: what changed, with flags (b against a)")
+    p.add_argument("a", help="the baseline job's id")
+    p.add_argument("b", help="the job compared to it")
     cmd("recipes", recipes, "the recipes this server runs")
     cmd("providers", providers, "the providers configured on the server")
 

@@ -83,6 +83,22 @@ SEAL_SECONDS = 60.0
 # died holding it blocks the job's seals this long at most (one segment takes well
 # under a second to write; ADVANCE's offset check guards a sealer slower than this).
 SEAL_LOCK_SECONDS = 10.0
+# The job report's distinct-value sketches (service/domain/report.py) hold this many
+# hashes each: exact below it, ~0.8% relative error above, ~4 MB per sketch at most.
+REPORT_SKETCH_K = 1 << 14
+# The lock of a job's one report computation (SET NX): a computer that died frees it this
+# long after; a request meanwhile computes the report live instead of waiting.
+REPORT_LOCK_SECONDS = 600.0
+# ROUGE-L to seeds in the report: a uniform sample of this many records, against at most
+# REPORT_ROUGE_SEEDS seed instructions (bit-parallel LCS: ~1M pairs, a few seconds).
+REPORT_ROUGE_SAMPLE = 500
+REPORT_ROUGE_SEEDS = 2000
+# GET /v1/jobs/compare flags a figure whose relative change reaches this (lengths,
+# diversity, judge scores, cost per record: 10% is past run-to-run noise at ~1k records)...
+COMPARE_FLAG_RELATIVE = 0.10
+# ...and a rate (duplicates, truncations, refusals, parse failures, yield) that moved this
+# many points (0.02: two in a hundred answers).
+COMPARE_FLAG_POINTS = 0.02
 # How often a running shard asks whether a seal is due (one LLEN per stream).
 SEAL_CHECK_SECONDS = 1.0
 # How often the retention sweep looks for expired jobs and unsealed finished ones.

@@ -121,6 +121,18 @@ def test_exit_codes_and_json(api_url: str, alice: Api, worker: Workers, tmp_path
     assert "fake" in {p["name"] for p in json.loads(cli(api_url, "providers", "--json").stdout)["data"]}
 
 
+def test_compare_prints_the_differences_and_flags(api_url: str, alice: Api, worker: Workers) -> None:
+    a = alice.wait(alice.submit(responses_spec(3)).json()["id"])
+    b = alice.wait(alice.submit(responses_spec(3)).json()["id"])
+    r = cli(api_url, "compare", a["id"], b["id"], "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["object"] == "job.comparison" and data["a"]["job_id"] == a["id"] and data["b"]["job_id"] == b["id"]
+    text = cli(api_url, "compare", a["id"], b["id"]).stdout
+    assert "response_words.mean" in text and text.rstrip().splitlines()[-1].startswith("flags: ")
+    assert cli(api_url, "compare", a["id"], "job_nosuchjob").returncode == 4
+
+
 def test_one_runnable_example_per_recipe() -> None:
     import msgspec
     import yaml

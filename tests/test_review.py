@@ -178,7 +178,8 @@ def reviewed(page: Any, n: int, total: int) -> None:
     # A locator assertion, not wait_for_function: the page's policy refuses eval.
     from playwright.sync_api import expect
 
-    expect(page.locator("#progress")).to_have_text(re.compile(f"^Reviewed {n} of {total}"))
+    # 15 s, not the default 5: a verdict is an API round trip, slow on a loaded CI box
+    expect(page.locator("#progress")).to_have_text(re.compile(f"^Reviewed {n} of {total}"), timeout=15_000)
 
 
 def axe_serious(page: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ types are the catalogue's (service/domain/errors.py).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -106,12 +107,18 @@ def handle_invalid_spec(request: Request, exc: InvalidSpec) -> Response[Problem]
     return problem_response(request, t.status, t.slug, t.title, str(exc), exc.errors)
 
 
+_MISSING = re.compile(r"Missing required (query|header|cookie|path) parameter '([^']+)'")
+
+
 def handle_validation(request: Request, exc: ValidationException) -> Response[Problem]:
     """Litestar's own validation: path, query and header parameters (bodies are ours)."""
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
             errors.append(FieldError(field=str(item.get("key") or "$"), message=str(item.get("message"))))
+    missing = _MISSING.match(str(exc.detail or ""))
+    if missing and not errors:  # Litestar names a missing required parameter only in its detail
+        errors.append(FieldError(field=missing.group(2), message=f"a required {missing.group(1)} parameter"))
     malformed = any("malformed" in e.message.lower() or "truncated" in e.message.lower() for e in errors)
     if malformed or not errors:
         return problem_response(request, 400, "malformed-request", "Malformed request", str(exc.detail), errors or None)

@@ -1078,7 +1078,7 @@ class RecipeContext(Generic[SpecT]):
                 self._release()
             return False
         meta = {**source, **self._base_meta, "sampling": c.sampling, "finish_reason": c.finish_reason,
-                **c.annotations, "created_at": time.time()}
+                **c.annotations, **({"served": c.served} if c.served else {}), "created_at": time.time()}
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
         self.done.add(rid)
         self.stats.outcome(*KEPT)

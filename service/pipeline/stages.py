@@ -49,6 +49,9 @@ class Candidate(msgspec.Struct):
     text: str
     finish_reason: str | None = None
     sampling: dict[str, Any] | None = None
+    # the model identity the provider reported for the answer (Completion.served()):
+    # stored in meta["served"] so the report can show a silent model update
+    served: dict[str, str] | None = None
     # provider/model/licence of what made it, when not the job's main generator
     provenance: dict[str, Any] | None = None
     # the request the text answers (instruction, question); derived from data when None

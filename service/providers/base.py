@@ -39,6 +39,16 @@ class Completion(msgspec.Struct):
     tool_calls: list[dict[str, Any]] | None = None
     # answered through the provider's batch API (priced at its batch discount)
     batch: bool = False
+    # the backend configuration the provider says answered (OpenAI's `system_fingerprint`;
+    # `model` above is the model id the answer names): a change means a new model build
+    system_fingerprint: str | None = None
+
+    def served(self) -> dict[str, str]:
+        """The model identity as the provider reported it, for a record's meta."""
+        out = {"model": self.model}
+        if self.system_fingerprint:
+            out["system_fingerprint"] = self.system_fingerprint
+        return out
 
 
 class ProviderError(Exception):

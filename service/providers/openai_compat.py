@@ -83,12 +83,14 @@ class _ChatResponse(msgspec.Struct):
     choices: list[_ChatChoice]
     usage: _Usage | None = None
     model: str | None = None
+    system_fingerprint: str | None = None
 
 
 class _TextResponse(msgspec.Struct):
     choices: list[_TextChoice]
     usage: _Usage | None = None
     model: str | None = None
+    system_fingerprint: str | None = None
 
 
 def _tokens(resp: Any) -> int | None:
@@ -198,6 +200,7 @@ class OpenAICompatible:
             text=text, finish_reason=finish, tokens_in=usage.prompt_tokens,
             tokens_out=usage.completion_tokens, model=resp.model or model, reasoning=reasoning,
             tokens_reasoning=details.reasoning_tokens if details is not None else 0,
+            system_fingerprint=resp.system_fingerprint,
         )
 
     def _lane(self, model: str) -> Lane:

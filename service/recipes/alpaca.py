@@ -168,7 +168,7 @@ class Alpaca(Recipe[AlpacaJob]):
                                                "most_similar_instructions": dict(list(check.top.items())[:3])})
                             continue
                         await slot.offer(Candidate(
-                            key=text_key("i", inst), text=out, sampling=params, finish_reason=c.finish_reason,
+                            key=text_key("i", inst), text=out, sampling=params, finish_reason=c.finish_reason, served=c.served(),
                             provenance=model.provenance,
                             data={"instruction": inst, "input": inp, "output": out,
                                   "most_similar_instructions": check.top,

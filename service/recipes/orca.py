@@ -253,7 +253,7 @@ class Orca(Recipe[OrcaJob]):
             }
             if it.task is not None:
                 data["task"] = it.task
-            await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason,
+            await slot.offer(Candidate(key=key, text=c.text, finish_reason=c.finish_reason, served=c.served(),
                                       sampling=params, provenance=model.provenance, data=data))
 
         await ctx.each(ctx.items(plan, prefix="q", key=lambda _pos, e: f"q{e[0]:0{width}d}"), one)

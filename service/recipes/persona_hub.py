@@ -514,7 +514,7 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 await slot.reject(key, Verdict("check", reason, detail), data)
                 return False
             if not respond:
-                return await slot.offer(Candidate(key=key, data=data, text=c.text, finish_reason=c.finish_reason,
+                return await slot.offer(Candidate(key=key, data=data, text=c.text, finish_reason=c.finish_reason, served=c.served(),
                                                   sampling=params))
             user = [{"role": "user", "content": body}]
             try:

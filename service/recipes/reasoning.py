@@ -121,7 +121,7 @@ class Reasoning(Recipe[ReasoningJob]):
                 params = sample_params(base, i)
                 c = await model.chat(messages, params)
                 return Candidate(
-                    key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
+                    key=key, text=c.text, finish_reason=c.finish_reason, served=c.served(), sampling=params,
                     provenance=model.provenance, prompt=item.prompt,
                     data={"prompt": item.prompt, "reasoning": c.reasoning or "", "response": c.text, **check,
                           "messages": [*messages, {"role": "assistant", "content": c.text}]},

@@ -70,7 +70,7 @@ class Responses(Recipe[ResponsesJob]):
                 params = sample_params(base, i)
                 c = await model.chat(sent, {**params, **fmt})
                 return Candidate(
-                    key=key, text=c.text, finish_reason=c.finish_reason, sampling=params,
+                    key=key, text=c.text, finish_reason=c.finish_reason, served=c.served(), sampling=params,
                     provenance=model.provenance, prompt=prompt,
                     data={"prompt": prompt, "response": c.text,
                           "messages": [*messages, {"role": "assistant", "content": c.text}],

@@ -267,7 +267,7 @@ class ToolCalls(Recipe[ToolCallsJob]):
                     await slot.reject(k, Verdict("semantic", reason, f"score {score}"), data,
                                       provenance=model.provenance, annotations=annotations)
                     return
-            await slot.offer(Candidate(key=k, text=text, finish_reason=c.finish_reason, prompt=query,
+            await slot.offer(Candidate(key=k, text=text, finish_reason=c.finish_reason, served=c.served(), prompt=query,
                                        provenance=model.provenance, data=data, annotations=annotations,
                                        sampling=model.sampling(CALL_SAMPLING)))
 

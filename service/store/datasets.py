@@ -9,6 +9,7 @@ Where: `SYNTHGEN_DATA_URL`, any fsspec URL (`s3://bucket/prefix`, `file:///srv/d
 a plain path); unset, `{state_dir}/data`. Files, immutable once published:
 
     {root}/{job_id}/{kind}/{start:012d}-{end:012d}.parquet
+    {root}/{job_id}/report.json   the job's report, once it has ended (service/reports.py)
 
 columns `index` (int64: the line's position in the stream), `id` (the item id) and
 `line` (the JSON line exactly as the API serves it), zstd, row groups of
@@ -21,6 +22,7 @@ Redis keys (the job store's; store/jobs.py lists them with the rest):
 - `sg:job:{id}:seal` string with TTL: the seal lock (jobs are sharded: several workers
   commit to one job, one of them seals at a time).
 - `sg:jobs:unsealed` set: jobs that may still hold lines in Redis (final seal pending).
+- `sg:job:{id}:report` string with TTL: the lock of the job's one report computation.
 
 Sealing (`Sealer.seal`), crash-safe in this order:
 1. take the job's seal lock (SET NX PX);
@@ -55,6 +57,8 @@ from service import defaults
 P = defaults.KEY_PREFIX
 KINDS = ("records", "rejects")
 UNSEALED = f"{P}:jobs:unsealed"
+# A finished job's report, computed once from its streams (service/domain/report.py).
+REPORT = "report.json"
 # Rows per Parquet row group: one page of the API (<= MAX_STREAM_LIMIT lines) reads at
 # most two of them, so a reader's memory is bounded whatever the segment's size.
 ROW_GROUP = 1000
@@ -75,6 +79,10 @@ def segs_key(job_id: str, kind: str) -> str:
 
 def seal_lock_key(job_id: str) -> str:
     return f"{P}:job:{job_id}:seal"
+
+
+def report_lock_key(job_id: str) -> str:
+    return f"{P}:job:{job_id}:report"
 
 
 def list_key(job_id: str, kind: str) -> str:
@@ -218,6 +226,26 @@ class DatasetFiles:
 
         with self.fs.open(self.path(job_id, kind, name), "rb") as f:
             yield from pq.ParquetFile(f).iter_batches(batch_size=ROW_GROUP, columns=columns)
+
+    def write_report(self, job_id: str, data: bytes) -> None:
+        """Store the job's report (`report.json` beside its streams): written under a
+        temporary name, then published, so a reader sees all of it or none."""
+        folder = self.job_dir(job_id)
+        self.fs.makedirs(folder, exist_ok=True)
+        tmp = posixpath.join(folder, f".tmp-{secrets.token_hex(6)}-{REPORT}")
+        with self.fs.open(tmp, "wb") as f:
+            f.write(data)
+        self.fs.mv(tmp, posixpath.join(folder, REPORT))
+
+    def read_report(self, job_id: str) -> bytes | None:
+        path = posixpath.join(self.job_dir(job_id), REPORT)
+        self.fs.invalidate_cache(self.job_dir(job_id))
+        try:
+            with self.fs.open(path, "rb") as f:
+                data: bytes = f.read()
+                return data
+        except FileNotFoundError:
+            return None
 
     def files(self, job_id: str) -> list[str]:
         """Every file under the job's folder (published or not)."""
@@ -408,6 +436,13 @@ class Segments:
                 await asyncio.to_thread(self.files.remove, job_id, kind, name)
             return 0
         return count
+
+    async def lock_report(self, job_id: str, token: str, ttl_s: float) -> bool:
+        """Take the job's report lock (one computation of the stored report)."""
+        return bool(await self._r.set(report_lock_key(job_id), token, nx=True, px=int(ttl_s * 1000)))
+
+    async def unlock_report(self, job_id: str, token: str) -> None:
+        await self._unlock(keys=[report_lock_key(job_id)], args=[token])
 
     async def delete_files(self, job_id: str) -> None:
         await asyncio.to_thread(self.files.delete_job, job_id)

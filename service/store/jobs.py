@@ -10,6 +10,8 @@ Keys (prefix `sg`):
 - `sg:job:{id}:rejects`    list of JSON lines, the same way (`sealed:rejects`)
 - `sg:job:{id}:segs:{kind}` sorted set: the stream's published segments, by start
 - `sg:job:{id}:seal`       string with TTL: the job's seal lock (one sealer at a time)
+- `sg:job:{id}:report`     string with TTL: the lock of the job's one report computation
+                           (service/reports.py; the report itself is report.json in the store)
 - `sg:jobs:unsealed`       set of jobs whose final seal is pending
 - `sg:jobs:deleting`       set of jobs being deleted (DELETE_MARK done, keys and files not
                            yet all gone): the sweep finishes what a crash interrupted

@@ -211,6 +211,10 @@ class Config:
     # A chat reply opening with a <think> block is served as a reasoning model's:
     # the block in `reasoning_content`, its words as usage's reasoning_tokens.
     reasoning_content: bool = False
+    # the model identity answers report: `served_model` ("" echoes the request's model)
+    # and `system_fingerprint` ("" leaves it out), to test a silent model update
+    served_model: str = ""
+    system_fingerprint: str = ""
     fault_endpoints: list[str] = dataclasses.field(default_factory=lambda: ["chat", "completions", "messages"])
     scripts: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
@@ -293,6 +297,10 @@ class FakeState:
             elif key in ("follow_formats", "batch_expire", "reasoning_content"):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false")
+                setattr(new, key, value)
+            elif key in ("served_model", "system_fingerprint"):
+                if not isinstance(value, str) or len(value) > 200:
+                    raise ValueError(f"{key} must be a string")
                 setattr(new, key, value)
             elif key == "fault_endpoints":
                 if not isinstance(value, list) or any(v not in ENDPOINTS for v in value):
@@ -522,15 +530,19 @@ async def _admit(request: web.Request, endpoint: str) -> dict[str, Any] | web.Re
 
 
 def _completion(body: dict[str, Any], obj: str, choice: dict[str, Any], n_in: int,
-                n_out: int, reasoning_tokens: int = 0) -> web.Response:
+                n_out: int, reasoning_tokens: int = 0, config: Config | None = None) -> web.Response:
     prefix = "chatcmpl" if obj == "chat.completion" else "cmpl"
     usage: dict[str, Any] = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
     if reasoning_tokens:
         usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
-    return _json({
+    out: dict[str, Any] = {
         "id": f"{prefix}-{os.urandom(6).hex()}", "object": obj, "created": int(time.time()),
-        "model": body.get("model") or MODEL_ID, "choices": [choice], "usage": usage,
-    })
+        "model": (config.served_model if config else "") or body.get("model") or MODEL_ID,
+        "choices": [choice], "usage": usage,
+    }
+    if config is not None and config.system_fingerprint:
+        out["system_fingerprint"] = config.system_fingerprint
+    return _json(out)
 
 
 _THINK = re.compile(r"\s*<think>(.*?)</think>", re.S)
@@ -636,7 +648,7 @@ async def chat_completions(request: web.Request) -> web.Response:
     if (too_long := _over_context(request, prompt, body)) is not None:
         return too_long
     return _completion(body, "chat.completion", choice, len(prompt.split()), len(text.split()),
-                       reasoning_tokens=reasoning_words)
+                       reasoning_tokens=reasoning_words, config=state.config)
 
 
 async def completions(request: web.Request) -> web.Response:
@@ -652,7 +664,8 @@ async def completions(request: web.Request) -> web.Response:
     choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
     if (too_long := _over_context(request, prompt, body)) is not None:
         return too_long
-    return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()))
+    return _completion(body, "text_completion", choice, len(prompt.split()), len(text.split()),
+                       config=request.app[STATE_KEY].config)
 
 
 async def embeddings(request: web.Request) -> web.Response:

@@ -37,7 +37,7 @@ from typing import Any
 
 import msgspec
 
-from service import defaults, metrics
+from service import defaults, metrics, reports
 from service.domain.errors import problem_type
 from service.domain.job import FINAL, JobError
 from service.pipeline.outcome import merged, settle
@@ -325,3 +325,10 @@ async def _run(job_id: str, raw: dict[str, str], store: JobStore, runtime: Worke
         buffer.inc("synthgen_jobs_finished", recipe=spec.recipe, status=final)
         buffer.observe("synthgen_job_duration_seconds", time.time() - started, recipe=spec.recipe, status=final)
     log.info("job %s: %s with %d kept", job_id, final, run.kept)
+    if sealed:
+        # The report, once, from the sealed data (service/reports.py); the API computes it
+        # on a first request instead when this does not get through.
+        try:
+            await reports.settle(store, job_id, settings)
+        except Exception as exc:
+            log.warning("job %s: report not stored (%s: %s)", job_id, type(exc).__name__, exc)

@@ -176,6 +176,14 @@ class SynthgenClient:
     def providers(self) -> dict[str, Any]:
         return self._json("GET", "/v1/providers")
 
+    def report(self, job_id: str) -> dict[str, Any]:
+        """The job's report (lengths, diversity, rates, model identity)."""
+        return self._json("GET", f"/v1/jobs/{job_id}/report")
+
+    def compare(self, a: str, b: str) -> dict[str, Any]:
+        """Two jobs' reports side by side with their differences and flags (b against a)."""
+        return self._json("GET", "/v1/jobs/compare", params={"a": a, "b": b})
+
 
 class AsyncSynthgenClient:
     """The same calls for asyncio: `async with AsyncSynthgenClient(url, key) as c: ...`."""
@@ -283,6 +291,12 @@ class AsyncSynthgenClient:
 
     async def providers(self) -> dict[str, Any]:
         return await self._json("GET", "/v1/providers")
+
+    async def report(self, job_id: str) -> dict[str, Any]:
+        return await self._json("GET", f"/v1/jobs/{job_id}/report")
+
+    async def compare(self, a: str, b: str) -> dict[str, Any]:
+        return await self._json("GET", "/v1/jobs/compare", params={"a": a, "b": b})
 
 
 __all__ = ["AsyncSynthgenClient", "FINAL", "FORMATS", "SynthgenClient"]

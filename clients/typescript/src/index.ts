@@ -155,6 +155,16 @@ export class SynthgenClient {
   async providers(): Promise<components["schemas"]["ProviderList"]> {
     return unwrap(await this.api.GET("/v1/providers"));
   }
+
+  /** The job's report (lengths, diversity, rates, model identity). */
+  async report(jobId: string): Promise<components["schemas"]["JobReport"]> {
+    return unwrap(await this.api.GET("/v1/jobs/{job_id}/report", { params: { path: { job_id: jobId } } }));
+  }
+
+  /** Two jobs' reports side by side with their differences and flags (b against a). */
+  async compare(a: string, b: string): Promise<components["schemas"]["JobComparison"]> {
+    return unwrap(await this.api.GET("/v1/jobs/compare", { params: { query: { a, b } } }));
+  }
 }
 
 export { SynthgenError };

@@ -129,6 +129,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, model identity and cost per record, with short flags */
+        get: operations["compareJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/estimate": {
         parameters: {
             query?: never;
@@ -740,6 +757,12 @@ export interface components {
             /** @default null */
             minhash: components["schemas"]["MinHashDedup"] | null;
         };
+        /** Delta */
+        Delta: {
+            a: number | null;
+            b: number | null;
+            change: number | null;
+        };
         /** Distribution */
         Distribution: {
             count: number;
@@ -1012,6 +1035,21 @@ export interface components {
             /** @default [] */
             waiting_for_provider: components["schemas"]["ProviderWait"][];
         };
+        /** JobComparison */
+        JobComparison: {
+            a: components["schemas"]["JobReport"];
+            b: components["schemas"]["JobReport"];
+            differences: {
+                [key: string]: components["schemas"]["Delta"];
+            };
+            flags: string[];
+            model_identity: components["schemas"]["ModelIdentity"];
+            /** @default job.comparison */
+            object: string;
+            reject_mix: {
+                [key: string]: components["schemas"]["Share"];
+            };
+        };
         /** JobLinks */
         JobLinks: {
             cancel: string;
@@ -1032,8 +1070,12 @@ export interface components {
         };
         /** JobReport */
         JobReport: {
+            /** @default live */
+            computed: string;
             /** @default null */
             cost: components["schemas"]["Cost"] | null;
+            /** @default null */
+            duplicate_rate: number | null;
             generators: {
                 [key: string]: components["schemas"]["GeneratorYield"];
             };
@@ -1042,16 +1084,30 @@ export interface components {
             nearest_similarity: components["schemas"]["Distribution"] | null;
             /** @default job.report */
             object: string;
+            /** @default null */
+            parse_failure_rate: number | null;
             prompt_diversity: components["schemas"]["Diversity"] | null;
             prompt_words: components["schemas"]["Distribution"] | null;
             records: number;
+            /** @default null */
+            refusal_rate: number | null;
             rejected_by_reason: {
                 [key: string]: number;
             };
+            /** @default 0 */
+            rejects: number;
             response_diversity: components["schemas"]["Diversity"] | null;
             response_words: components["schemas"]["Distribution"] | null;
             /** @default null */
+            rouge_l_to_seeds: components["schemas"]["Distribution"] | null;
+            /** @default {} */
+            served_models: {
+                [key: string]: components["schemas"]["ServedModel"][];
+            };
+            /** @default null */
             spotcheck: components["schemas"]["SpotCheckSummary"] | null;
+            /** @default null */
+            truncation_rate: number | null;
             /** @default null */
             verification: components["schemas"]["Verification"] | null;
         };
@@ -1235,6 +1291,12 @@ export interface components {
             num_perm: number;
             /** @default 0.8 */
             threshold: number;
+        };
+        /** ModelIdentity */
+        ModelIdentity: {
+            a: string[];
+            b: string[];
+            changed: boolean;
         };
         /**
          * NewApiKey
@@ -2100,6 +2162,15 @@ export interface components {
             samples: number;
         };
         /**
+         * ServedModel
+         * @description One model identity a provider reported, and how many kept records it answered.
+         */
+        ServedModel: {
+            model: string;
+            records: number;
+            system_fingerprint: string | null;
+        };
+        /**
          * Shards
          * @description How the job is spread over workers: at most `parallelism` shards, each worked on
          *     by one worker at a time; `running` are held by a worker now, `ended` finished their
@@ -2112,6 +2183,11 @@ export interface components {
             parallelism: number;
             /** @default 0 */
             running: number;
+        };
+        /** Share */
+        Share: {
+            a: number;
+            b: number;
         };
         /** SpotCheck */
         SpotCheck: {
@@ -3397,6 +3473,76 @@ export interface operations {
                 };
             };
             /** @description Job store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compareJobs: {
+        parameters: {
+            query: {
+                /** @description The first job's id (the baseline). */
+                a: string;
+                /** @description The second job's id (compared to a). */
+                b: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobComparison"];
+                };
+            };
+            /** @description Malformed request or parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Job store unreachable, or every connection busy (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -261,11 +261,11 @@ class JobService:
 
     async def hf_layout(self, state: JobState, spec: dict[str, Any], output: str | None, folder: str) -> builtins.list[str]:
         """Write the Hugging Face layout of the job under `folder`; its files."""
-        from service.domain import report
+        from service import reports
 
         pages = self.store.segments.iter_lines(state.id, "records", exports.EXPORT_BATCH)
         files, models = await exports.hf_files(pages, output, state.progress.kept, folder)
-        rep = await asyncio.to_thread(report.build, state, await self.store.all_records(state.id))
+        rep = await reports.build(self.store, state, self.settings)
         card = exports.card(exports.CardInputs(job=state, spec=spec, report=rep, models=models, files=files,
                                                fmt=output or str(spec.get("format") or "native")))
         with open(f"{folder}/README.md", "w") as f:

@@ -16,7 +16,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 from service.api.auth import PUBLIC, SESSION_COOKIE, CallerDep, access, authorize, require_json
 from service.api.bodies import Body, bounded_json
@@ -37,6 +37,7 @@ from service.api.review.schemas import (
 )
 from service.api.review.service import ReviewService
 from service.domain.access import READ, SPOTCHECK_READ, SPOTCHECK_WRITE, SUBMIT
+from service.domain.compare import JobComparison
 from service.domain.report import JobReport
 from service.domain.review import StoredVerdict
 
@@ -102,6 +103,24 @@ class ReviewController(Controller):
         return await review.link(caller, job_id, link or ReviewLinkRequest())
 
 
+# What a job id can look like (new_job_id: job_ and hex); anything else is a 400 naming the parameter.
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+@get("/v1/jobs/compare", operation_id="compareJobs", tags=["review"], guards=[authorize], opt=access(READ),
+     responses=problem_responses(400, 401, 403, 404),
+     summary="Two jobs' reports side by side: what changed in length, diversity, judge scores, reject mix, "
+             "model identity and cost per record, with short flags")
+async def compare_jobs(
+    review: Review, caller: CallerDep,
+    a: Annotated[str, QueryParameter(description="The first job's id (the baseline).", pattern=JOB_ID_PATTERN,
+                                     max_length=64)],
+    b: Annotated[str, QueryParameter(description="The second job's id (compared to a).", pattern=JOB_ID_PATTERN,
+                                     max_length=64)],
+) -> JobComparison:
+    return await review.compare(caller.scope, a, b)
+
+
 @get("/review", operation_id="reviewPage", tags=["review"], media_type="text/html", include_in_schema=True,
      opt=PUBLIC, summary="The spot-check page for reviewers (sign in with a key or a review link)")
 async def review_page() -> Response[bytes]:
@@ -144,4 +163,4 @@ async def delete_session() -> Response[None]:
                                                            httponly=True, samesite="strict")])
 
 
-PAGE_ROUTES = [review_page, review_asset, create_session, get_session, delete_session]
+PAGE_ROUTES = [compare_jobs, review_page, review_asset, create_session, get_session, delete_session]

@@ -12,14 +12,13 @@ with a CSRF token bound to it (service/api/auth.py checks both on every request)
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from typing import Any
 
 import msgspec
 
-from service import defaults
+from service import defaults, reports
 from service.api.auth import Auth, Caller
 from service.api.jobs.service import JobService
 from service.api.problems import ApiError, bad_field, not_found
@@ -34,8 +33,9 @@ from service.api.review.schemas import (
     SpotItem,
     Verdict,
 )
-from service.domain import report, review
+from service.domain import compare, report, review
 from service.domain.access import SPOTCHECK_READ
+from service.domain.errors import FieldError
 from service.domain.job import FINAL, rfc3339
 from service.domain.review import SampleInfo, SpotCheckSummary, StoredVerdict
 
@@ -50,8 +50,28 @@ class ReviewService:
 
     async def report(self, scope: str | None, job_id: str) -> report.JobReport:
         job = await self.jobs.state(scope, job_id)
-        records = await self.store.all_records(job_id)
-        return await asyncio.to_thread(report.build, job, records)
+        return await reports.build(self.store, job, self.jobs.settings)
+
+    async def compare(self, scope: str | None, a: str | None, b: str | None) -> compare.JobComparison:
+        """Two jobs' reports side by side (service/domain/compare.py); both the caller's
+        tenant's (another tenant's job is a 404 naming the parameter)."""
+        ids = {}
+        for name, value in (("a", a), ("b", b)):
+            if not value:
+                raise bad_field(name, "a job id is required (GET /v1/jobs/compare?a=<job id>&b=<job id>)")
+            if len(value) > 64 or not value.isascii() or not value.replace("_", "").replace("-", "").isalnum():
+                raise bad_field(name, "not a job id", value[:80])
+            ids[name] = value
+        reps = {}
+        for name, value in ids.items():
+            try:
+                reps[name] = await self.report(scope, value)
+            except ApiError as exc:
+                if exc.status == 404:
+                    raise ApiError.of("not-found", f"{name}: no such job", errors=[
+                        FieldError(field=name, message="no such job", value=value)]) from None
+                raise
+        return compare.compare(reps["a"], reps["b"])
 
     async def create(self, scope: str | None, job_id: str, req: SpotCheckRequest) -> tuple[SpotCheck, bool]:
         """Returns (sample, drawn now). An existing sample is returned as it is unless

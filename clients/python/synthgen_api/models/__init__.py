@@ -27,6 +27,7 @@ from .decontamination_spec_inline import DecontaminationSpecInline
 from .decontamination_spec_mode import DecontaminationSpecMode
 from .dedup_spec import DedupSpec
 from .dedup_spec_field import DedupSpecField
+from .delta import Delta
 from .distribution import Distribution
 from .diversity import Diversity
 from .embedding_dedup import EmbeddingDedup
@@ -52,12 +53,16 @@ from .generator_ref import GeneratorRef
 from .generator_yield import GeneratorYield
 from .instance import Instance
 from .job import Job
+from .job_comparison import JobComparison
+from .job_comparison_differences import JobComparisonDifferences
+from .job_comparison_reject_mix import JobComparisonRejectMix
 from .job_generators import JobGenerators
 from .job_links import JobLinks
 from .job_page import JobPage
 from .job_report import JobReport
 from .job_report_generators import JobReportGenerators
 from .job_report_rejected_by_reason import JobReportRejectedByReason
+from .job_report_served_models import JobReportServedModels
 from .job_status import JobStatus
 from .json_schema_verifier_spec import JsonSchemaVerifierSpec
 from .json_schema_verifier_spec_kind import JsonSchemaVerifierSpecKind
@@ -81,6 +86,7 @@ from .magpie_params_template import MagpieParamsTemplate
 from .math_verifier_spec import MathVerifierSpec
 from .math_verifier_spec_kind import MathVerifierSpecKind
 from .min_hash_dedup import MinHashDedup
+from .model_identity import ModelIdentity
 from .new_api_key import NewApiKey
 from .new_api_key_role import NewApiKeyRole
 from .new_api_key_source import NewApiKeySource
@@ -158,7 +164,9 @@ from .self_rewarding_job_format import SelfRewardingJobFormat
 from .self_rewarding_job_metadata import SelfRewardingJobMetadata
 from .self_rewarding_job_recipe import SelfRewardingJobRecipe
 from .self_rewarding_params import SelfRewardingParams
+from .served_model import ServedModel
 from .shards import Shards
+from .share import Share
 from .spot_check import SpotCheck
 from .spot_check_request import SpotCheckRequest
 from .spot_check_summary import SpotCheckSummary
@@ -242,6 +250,7 @@ __all__ = (
     "DecontaminationSpecMode",
     "DedupSpec",
     "DedupSpecField",
+    "Delta",
     "Distribution",
     "Diversity",
     "EmbeddingDedup",
@@ -267,12 +276,16 @@ __all__ = (
     "GeneratorYield",
     "Instance",
     "Job",
+    "JobComparison",
+    "JobComparisonDifferences",
+    "JobComparisonRejectMix",
     "JobGenerators",
     "JobLinks",
     "JobPage",
     "JobReport",
     "JobReportGenerators",
     "JobReportRejectedByReason",
+    "JobReportServedModels",
     "JobStatus",
     "JsonSchemaVerifierSpec",
     "JsonSchemaVerifierSpecKind",
@@ -296,6 +309,7 @@ __all__ = (
     "MathVerifierSpec",
     "MathVerifierSpecKind",
     "MinHashDedup",
+    "ModelIdentity",
     "NewApiKey",
     "NewApiKeyRole",
     "NewApiKeySource",
@@ -373,7 +387,9 @@ __all__ = (
     "SelfRewardingJobMetadata",
     "SelfRewardingJobRecipe",
     "SelfRewardingParams",
+    "ServedModel",
     "Shards",
+    "Share",
     "SpotCheck",
     "SpotCheckRequest",
     "SpotCheckSummary",

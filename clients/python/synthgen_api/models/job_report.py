@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..models.diversity import Diversity
     from ..models.job_report_generators import JobReportGenerators
     from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+    from ..models.job_report_served_models import JobReportServedModels
     from ..models.spot_check_summary import SpotCheckSummary
     from ..models.verification import Verification
 
@@ -35,9 +36,17 @@ class JobReport:
         rejected_by_reason (JobReportRejectedByReason):
         response_diversity (Diversity | None):
         response_words (Distribution | None):
+        computed (str | Unset):  Default: 'live'.
         cost (Cost | None | Unset):
+        duplicate_rate (float | None | Unset):
         object_ (str | Unset):  Default: 'job.report'.
+        parse_failure_rate (float | None | Unset):
+        refusal_rate (float | None | Unset):
+        rejects (int | Unset):  Default: 0.
+        rouge_l_to_seeds (Distribution | None | Unset):
+        served_models (JobReportServedModels | Unset):
         spotcheck (None | SpotCheckSummary | Unset):
+        truncation_rate (float | None | Unset):
         verification (None | Unset | Verification):
     """
 
@@ -51,9 +60,17 @@ class JobReport:
     rejected_by_reason: JobReportRejectedByReason
     response_diversity: Diversity | None
     response_words: Distribution | None
+    computed: str | Unset = "live"
     cost: Cost | None | Unset = UNSET
+    duplicate_rate: float | None | Unset = UNSET
     object_: str | Unset = "job.report"
+    parse_failure_rate: float | None | Unset = UNSET
+    refusal_rate: float | None | Unset = UNSET
+    rejects: int | Unset = 0
+    rouge_l_to_seeds: Distribution | None | Unset = UNSET
+    served_models: JobReportServedModels | Unset = UNSET
     spotcheck: None | SpotCheckSummary | Unset = UNSET
+    truncation_rate: float | None | Unset = UNSET
     verification: None | Unset | Verification = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -108,6 +125,8 @@ class JobReport:
         else:
             response_words = self.response_words
 
+        computed = self.computed
+
         cost: dict[str, Any] | None | Unset
         if isinstance(self.cost, Unset):
             cost = UNSET
@@ -116,7 +135,39 @@ class JobReport:
         else:
             cost = self.cost
 
+        duplicate_rate: float | None | Unset
+        if isinstance(self.duplicate_rate, Unset):
+            duplicate_rate = UNSET
+        else:
+            duplicate_rate = self.duplicate_rate
+
         object_ = self.object_
+
+        parse_failure_rate: float | None | Unset
+        if isinstance(self.parse_failure_rate, Unset):
+            parse_failure_rate = UNSET
+        else:
+            parse_failure_rate = self.parse_failure_rate
+
+        refusal_rate: float | None | Unset
+        if isinstance(self.refusal_rate, Unset):
+            refusal_rate = UNSET
+        else:
+            refusal_rate = self.refusal_rate
+
+        rejects = self.rejects
+
+        rouge_l_to_seeds: dict[str, Any] | None | Unset
+        if isinstance(self.rouge_l_to_seeds, Unset):
+            rouge_l_to_seeds = UNSET
+        elif isinstance(self.rouge_l_to_seeds, Distribution):
+            rouge_l_to_seeds = self.rouge_l_to_seeds.to_dict()
+        else:
+            rouge_l_to_seeds = self.rouge_l_to_seeds
+
+        served_models: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.served_models, Unset):
+            served_models = self.served_models.to_dict()
 
         spotcheck: dict[str, Any] | None | Unset
         if isinstance(self.spotcheck, Unset):
@@ -125,6 +176,12 @@ class JobReport:
             spotcheck = self.spotcheck.to_dict()
         else:
             spotcheck = self.spotcheck
+
+        truncation_rate: float | None | Unset
+        if isinstance(self.truncation_rate, Unset):
+            truncation_rate = UNSET
+        else:
+            truncation_rate = self.truncation_rate
 
         verification: dict[str, Any] | None | Unset
         if isinstance(self.verification, Unset):
@@ -150,12 +207,28 @@ class JobReport:
                 "response_words": response_words,
             }
         )
+        if computed is not UNSET:
+            field_dict["computed"] = computed
         if cost is not UNSET:
             field_dict["cost"] = cost
+        if duplicate_rate is not UNSET:
+            field_dict["duplicate_rate"] = duplicate_rate
         if object_ is not UNSET:
             field_dict["object"] = object_
+        if parse_failure_rate is not UNSET:
+            field_dict["parse_failure_rate"] = parse_failure_rate
+        if refusal_rate is not UNSET:
+            field_dict["refusal_rate"] = refusal_rate
+        if rejects is not UNSET:
+            field_dict["rejects"] = rejects
+        if rouge_l_to_seeds is not UNSET:
+            field_dict["rouge_l_to_seeds"] = rouge_l_to_seeds
+        if served_models is not UNSET:
+            field_dict["served_models"] = served_models
         if spotcheck is not UNSET:
             field_dict["spotcheck"] = spotcheck
+        if truncation_rate is not UNSET:
+            field_dict["truncation_rate"] = truncation_rate
         if verification is not UNSET:
             field_dict["verification"] = verification
 
@@ -168,6 +241,7 @@ class JobReport:
         from ..models.diversity import Diversity
         from ..models.job_report_generators import JobReportGenerators
         from ..models.job_report_rejected_by_reason import JobReportRejectedByReason
+        from ..models.job_report_served_models import JobReportServedModels
         from ..models.spot_check_summary import SpotCheckSummary
         from ..models.verification import Verification
 
@@ -272,6 +346,8 @@ class JobReport:
 
         response_words = _parse_response_words(d.pop("response_words"))
 
+        computed = d.pop("computed", UNSET)
+
         def _parse_cost(data: object) -> Cost | None | Unset:
             if data is None:
                 return data
@@ -289,7 +365,62 @@ class JobReport:
 
         cost = _parse_cost(d.pop("cost", UNSET))
 
+        def _parse_duplicate_rate(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        duplicate_rate = _parse_duplicate_rate(d.pop("duplicate_rate", UNSET))
+
         object_ = d.pop("object", UNSET)
+
+        def _parse_parse_failure_rate(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        parse_failure_rate = _parse_parse_failure_rate(
+            d.pop("parse_failure_rate", UNSET)
+        )
+
+        def _parse_refusal_rate(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        refusal_rate = _parse_refusal_rate(d.pop("refusal_rate", UNSET))
+
+        rejects = d.pop("rejects", UNSET)
+
+        def _parse_rouge_l_to_seeds(data: object) -> Distribution | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                rouge_l_to_seeds_type_0 = Distribution.from_dict(data)
+
+                return rouge_l_to_seeds_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Distribution | None | Unset, data)
+
+        rouge_l_to_seeds = _parse_rouge_l_to_seeds(d.pop("rouge_l_to_seeds", UNSET))
+
+        _served_models = d.pop("served_models", UNSET)
+        served_models: JobReportServedModels | Unset
+        if isinstance(_served_models, Unset):
+            served_models = UNSET
+        else:
+            served_models = JobReportServedModels.from_dict(_served_models)
 
         def _parse_spotcheck(data: object) -> None | SpotCheckSummary | Unset:
             if data is None:
@@ -307,6 +438,15 @@ class JobReport:
             return cast(None | SpotCheckSummary | Unset, data)
 
         spotcheck = _parse_spotcheck(d.pop("spotcheck", UNSET))
+
+        def _parse_truncation_rate(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        truncation_rate = _parse_truncation_rate(d.pop("truncation_rate", UNSET))
 
         def _parse_verification(data: object) -> None | Unset | Verification:
             if data is None:
@@ -336,9 +476,17 @@ class JobReport:
             rejected_by_reason=rejected_by_reason,
             response_diversity=response_diversity,
             response_words=response_words,
+            computed=computed,
             cost=cost,
+            duplicate_rate=duplicate_rate,
             object_=object_,
+            parse_failure_rate=parse_failure_rate,
+            refusal_rate=refusal_rate,
+            rejects=rejects,
+            rouge_l_to_seeds=rouge_l_to_seeds,
+            served_models=served_models,
             spotcheck=spotcheck,
+            truncation_rate=truncation_rate,
             verification=verification,
         )
 

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="ModelIdentity")
+
+
+@_attrs_define
+class ModelIdentity:
+    """
+    Attributes:
+        a (list[str]):
+        b (list[str]):
+        changed (bool):
+    """
+
+    a: list[str]
+    b: list[str]
+    changed: bool
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.a
+
+        b = self.b
+
+        changed = self.changed
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "a": a,
+                "b": b,
+                "changed": changed,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        a = cast(list[str], d.pop("a"))
+
+        b = cast(list[str], d.pop("b"))
+
+        changed = d.pop("changed")
+
+        model_identity = cls(
+            a=a,
+            b=b,
+            changed=changed,
+        )
+
+        model_identity.additional_properties = d
+        return model_identity
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
