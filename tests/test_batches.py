@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from test_estimates import estimate
 
 from service.providers.openai_batch import split
 
@@ -168,9 +169,8 @@ def test_requests_arriving_while_a_batch_uploads_get_a_batch_of_their_own(fake_u
 
 def test_an_estimate_of_a_batch_job_samples_online(alice: Api, fake: Fake, worker: Workers) -> None:
     before = batch_stats(fake)["requests"]
-    r = alice.client.post("/v1/jobs/estimate", json=body(30, deadline=2 * DAY))
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "succeeded" and batch_stats(fake)["requests"] == before
+    est = estimate(alice, body(30, deadline=2 * DAY))
+    assert est["status"] == "succeeded" and batch_stats(fake)["requests"] == before
 
 
 @pytest.mark.parametrize("deadline, says", [
