@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Callable
 
-import aiohttp
 import msgspec
 from msgspec import Meta
 
@@ -41,7 +40,7 @@ from service.providers.base import (
     RawCompletionUnsupported,
     estimate_tokens,
 )
-from service.providers.http import OVERLOADED, RETRY_STATUS, post_with_retry
+from service.providers.http import OVERLOADED, RETRY_STATUS, post_with_retry, provider_session
 from service.providers.openai_compat import FATAL_STATUS, _ModelTally
 
 API_VERSION = "2023-06-01"
@@ -132,14 +131,8 @@ class Anthropic:
         key = os.environ.get(api_key_env) if api_key_env else None
         if key:
             headers["x-api-key"] = key
-        self._session = aiohttp.ClientSession(
-            headers=headers,
-            connector=aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300),
-            timeout=aiohttp.ClientTimeout(
-                total=timeout, sock_read=min(stall_timeout, timeout),
-                sock_connect=min(defaults.PROVIDER_CONNECT_SECONDS, timeout),
-            ),
-        )
+        self._session = provider_session(headers, concurrency=concurrency, timeout=timeout,
+                                         stall_timeout=stall_timeout)
 
     async def chat(self, messages: list[dict[str, str]], *, model: str, params: dict[str, Any]) -> Completion:
         body = request_body(model, messages, params)

@@ -53,6 +53,21 @@ RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 OVERLOADED = 529
 
 
+def provider_session(headers: dict[str, str], *, concurrency: int, timeout: float,
+                     stall_timeout: float) -> aiohttp.ClientSession:
+    """The HTTP session of one model provider: `concurrency` connections at most, and the
+    three clocks every provider kind keeps (docs/operations.md "Providers"): `timeout` for
+    an attempt in all, `stall_timeout` without a byte read, a connect bound."""
+    return aiohttp.ClientSession(
+        headers=headers,
+        connector=aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(
+            total=timeout, sock_read=min(stall_timeout, timeout),
+            sock_connect=min(defaults.PROVIDER_CONNECT_SECONDS, timeout),
+        ),
+    )
+
+
 def retry_after_seconds(value: str | None) -> float | None:
     """Seconds a Retry-After header asks for (delta-seconds or an HTTP date), or None."""
     if not value:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Callable
 
-import aiohttp
 import msgspec
 from msgspec import Meta
 
@@ -45,7 +44,7 @@ from service.providers.base import (
     ProviderKind,
     estimate_tokens,
 )
-from service.providers.http import post_with_retry
+from service.providers.http import post_with_retry, provider_session
 from service.providers.openai_batch import Batcher, BatchOptions, BatchState
 
 FATAL_STATUS = frozenset({401, 403, 404})
@@ -144,14 +143,8 @@ class OpenAICompatible:
         key = os.environ.get(api_key_env) if api_key_env else None
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._session = aiohttp.ClientSession(
-            headers=headers,
-            connector=aiohttp.TCPConnector(limit=concurrency, ttl_dns_cache=300),
-            timeout=aiohttp.ClientTimeout(
-                total=timeout, sock_read=min(stall_timeout, timeout),
-                sock_connect=min(defaults.PROVIDER_CONNECT_SECONDS, timeout),
-            ),
-        )
+        self._session = provider_session(headers, concurrency=concurrency, timeout=timeout,
+                                         stall_timeout=stall_timeout)
 
     async def chat(self, messages: list[dict[str, str]], *, model: str, params: dict[str, Any]) -> Completion:
         body = {"model": model, "messages": messages, **params}
