@@ -40,7 +40,7 @@ from service.providers.base import (
     RawCompletionUnsupported,
     estimate_tokens,
 )
-from service.providers.http import OVERLOADED, RETRY_STATUS, post_with_retry, provider_session
+from service.providers.http import OVERLOADED, RETRY_STATUS, decode_answer, post_with_retry, provider_session
 from service.providers.openai_compat import FATAL_STATUS, _ModelTally
 
 API_VERSION = "2023-06-01"
@@ -163,20 +163,18 @@ class Anthropic:
     @staticmethod
     def _decode(raw: bytes) -> tuple[_Message | None, str]:
         """The parsed answer, or (None, why it is unusable)."""
-        if not raw.strip():
-            return None, "empty body"
-        try:
-            resp = _decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            return None, f"unreadable response: {exc}"
-        if resp.type != "message" or not any(b.type == "text" for b in resp.content):
-            return None, "response has no text content"
-        return resp, "ok"
+        return decode_answer(raw, _decoder, _without_text)
 
     async def aclose(self) -> None:
         for lane in self._lanes.values():
             await lane.aclose()
         await self._session.close()
+
+
+def _without_text(resp: _Message) -> str | None:
+    if resp.type == "message" and any(b.type == "text" for b in resp.content):
+        return None
+    return "response has no text content"
 
 
 class AnthropicConfig(ProviderKind, tag="anthropic", kw_only=True, forbid_unknown_fields=True):

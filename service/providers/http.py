@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 import aiohttp
+import msgspec
 
 from service import defaults
 from service.providers.base import FAILED, NONE, OK, REFUSED, THROTTLED, Lane, ProviderError
@@ -66,6 +67,21 @@ def provider_session(headers: dict[str, str], *, concurrency: int, timeout: floa
             sock_connect=min(defaults.PROVIDER_CONNECT_SECONDS, timeout),
         ),
     )
+
+
+def decode_answer(raw: bytes, decoder: msgspec.json.Decoder,
+                  unusable: Callable[[T], str | None]) -> tuple[T | None, str]:
+    """A provider's 200 answer parsed, or (None, why it is unusable): an empty body, one
+    that does not parse, or what `unusable` (the kind's own check) names. An unusable
+    answer is retried like a 5xx (`post_with_retry`'s `accept`)."""
+    if not raw.strip():
+        return None, "empty body"
+    try:
+        resp = decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        return None, f"unreadable response: {exc}"
+    why = unusable(resp)
+    return (None, why) if why else (resp, "ok")
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -44,7 +44,7 @@ from service.providers.base import (
     ProviderKind,
     estimate_tokens,
 )
-from service.providers.http import post_with_retry, provider_session
+from service.providers.http import decode_answer, post_with_retry, provider_session
 from service.providers.openai_batch import Batcher, BatchOptions, BatchState
 
 FATAL_STATUS = frozenset({401, 403, 404})
@@ -215,15 +215,7 @@ class OpenAICompatible:
     @staticmethod
     def _decode(raw: bytes, decoder: msgspec.json.Decoder) -> tuple[Any, str]:
         """The parsed answer, or (None, why it is unusable)."""
-        if not raw.strip():
-            return None, "empty body"
-        try:
-            resp = decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            return None, f"unreadable response: {exc}"
-        if not resp.choices:
-            return None, "response has no choices"
-        return resp, "ok"
+        return decode_answer(raw, decoder, lambda resp: None if resp.choices else "response has no choices")
 
     async def aclose(self) -> None:
         for lane in self._lanes.values():
