@@ -74,30 +74,37 @@ def _yield(rep: JobReport) -> float | None:
     return rep.records / seen if seen else None
 
 
-# The figures compared: name -> (getter, how a flag names it, relative (True) or absolute points)
-FIGURES: dict[str, tuple[Callable[[JobReport], float | None], str, bool]] = {
-    "response_words.mean": (lambda r: r.response_words.mean if r.response_words else None,
-                            "mean response length", True),
-    "response_words.p50": (lambda r: r.response_words.p50 if r.response_words else None,
-                           "median response length", True),
-    "prompt_words.mean": (lambda r: r.prompt_words.mean if r.prompt_words else None, "mean prompt length", True),
-    "response_diversity.distinct_1": (lambda r: r.response_diversity.distinct_1 if r.response_diversity else None,
-                                      "response distinct-1", True),
-    "response_diversity.distinct_2": (lambda r: r.response_diversity.distinct_2 if r.response_diversity else None,
-                                      "response distinct-2", True),
-    "prompt_diversity.distinct_2": (lambda r: r.prompt_diversity.distinct_2 if r.prompt_diversity else None,
-                                    "prompt distinct-2", True),
-    "judge_scores.mean": (lambda r: r.judge_scores.mean if r.judge_scores else None, "mean judge score", True),
-    "nearest_similarity.mean": (lambda r: r.nearest_similarity.mean if r.nearest_similarity else None,
-                                "mean nearest-neighbour similarity", True),
-    "duplicate_rate": (lambda r: r.duplicate_rate, "duplicate rate", False),
-    "truncation_rate": (lambda r: r.truncation_rate, "truncation rate", False),
-    "refusal_rate": (lambda r: r.refusal_rate, "refusal rate", False),
-    "parse_failure_rate": (lambda r: r.parse_failure_rate, "parse-failure rate", False),
-    "yield": (_yield, "yield", False),
-    "cost.per_kept_record_usd": (lambda r: r.cost.per_kept_record_usd if r.cost else None,
-                                 "cost per record", True),
+# The figures compared: a dotted path into the report, or one COMPUTED from it ->
+# (how a flag names it, relative change (True) or absolute points (False))
+FIGURES: dict[str, tuple[str, bool]] = {
+    "response_words.mean": ("mean response length", True),
+    "response_words.p50": ("median response length", True),
+    "prompt_words.mean": ("mean prompt length", True),
+    "response_diversity.distinct_1": ("response distinct-1", True),
+    "response_diversity.distinct_2": ("response distinct-2", True),
+    "prompt_diversity.distinct_2": ("prompt distinct-2", True),
+    "judge_scores.mean": ("mean judge score", True),
+    "nearest_similarity.mean": ("mean nearest-neighbour similarity", True),
+    "duplicate_rate": ("duplicate rate", False),
+    "truncation_rate": ("truncation rate", False),
+    "refusal_rate": ("refusal rate", False),
+    "parse_failure_rate": ("parse-failure rate", False),
+    "yield": ("yield", False),
+    "cost.per_kept_record_usd": ("cost per record", True),
 }
+COMPUTED: dict[str, Callable[[JobReport], float | None]] = {"yield": _yield}
+
+
+def _figure(rep: JobReport, name: str) -> float | None:
+    if name in COMPUTED:
+        return COMPUTED[name](rep)
+    value: object = rep
+    for part in name.split("."):  # a part that is missing (no judge, no cost) is no figure
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    assert isinstance(value, (int, float)), name
+    return value
 
 
 def _delta(a: float | None, b: float | None) -> Delta:
@@ -117,8 +124,8 @@ def compare(a: JobReport, b: JobReport) -> JobComparison:
     if any(len(v) > 1 for v in b.served_models.values()) and not changed:
         flags.append("job b's answers came from more than one model version")
     diffs: dict[str, Delta] = {}
-    for name, (get, label, relative) in FIGURES.items():
-        va, vb = get(a), get(b)
+    for name, (label, relative) in FIGURES.items():
+        va, vb = _figure(a, name), _figure(b, name)
         if va is None and vb is None:
             continue
         d = diffs[name] = _delta(va, vb)
