@@ -203,6 +203,79 @@ def test_delete_removes_every_key_and_file_and_nothing_of_other_jobs(redis_url: 
     run(go())
 
 
+def test_a_chunks_commit_guard_goes_with_the_chunk_and_a_late_commit_stores_nothing(redis_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """The exactly-once guard of a chunk's items is the chunk's own ids set while it is in
+    flight, and the chunk's absence once it is done: a stalled shard that finishes items
+    of a chunk another shard completed stores nothing (store/jobs.py COMMIT)."""
+    async def go() -> None:
+        client = async_client(redis_url)
+        store = JobStore(client, DatasetFiles(str(tmp_path / "data")))
+        job = _job_id(5)
+        sets = f"sg:job:{job}:ids"
+        try:
+            await new_job(store, job)
+            assert await store.shards.next_chunk(job, "p", 0, 3, 4) == (0, "fresh")
+            batch = [msgspec.structs.replace(item(job, i), chunk="p:0") for i in range(4)]
+            assert (await store.commit(job, None, batch[:3], {})).codes == [1, 1, 1]
+            assert await client.scard(f"{sets}:p:0") == 3 and not await client.exists(sets)
+            assert await store.shards.has_committed(job, [x.id for x in batch], "p:0") == [True, True, True, False]
+            # The chunk is done with its last item: fields and set go in the same round trip.
+            assert (await store.commit(job, None, batch[3:], {}, chunks_done=["p:0"])).codes == [1]
+            assert not await client.exists(f"{sets}:p:0")
+            assert not [f for f in await client.hkeys(f"sg:job:{job}:chunks") if f.startswith(b"p:o:0")]
+            # A stalled shard's late outcomes of that chunk: already there, nothing stored.
+            late = [msgspec.structs.replace(item(job, i), chunk="p:0") for i in (1, 3)]
+            assert (await store.commit(job, None, late, {})).codes == [0, 0]
+            assert [r["n"] for r in await read_all(store, job)] == [0, 1, 2, 3]
+            assert not await client.exists(f"{sets}:p:0")
+            # A chunk left free by a shard that ended (`f:`) keeps its guard, and done
+            # removes both fields: it is never handed out again.
+            assert await store.shards.next_chunk(job, "p", 0, 3, 4) == (1, "fresh")
+            one = msgspec.structs.replace(item(job, 4), chunk="p:1")
+            assert (await store.commit(job, None, [one], {})).codes == [1]
+            await client.hdel(f"sg:job:{job}:chunks", "p:o:1")
+            await client.hset(f"sg:job:{job}:chunks", "p:f:1", "1")
+            assert (await store.commit(job, None, [one], {})).codes == [0]
+            assert (await store.commit(job, None, [], {}, chunks_done=["p:1"])).codes == []
+            assert await store.shards.next_chunk(job, "p", 1, 3, 4) == (2, "fresh")
+            assert await store.shards.next_chunk(job, "p", 1, 3, 4) == (-1, "")
+            # Chunks never done keep their sets until the final job is sealed.
+            two = msgspec.structs.replace(item(job, 8), chunk="p:2")
+            assert (await store.commit(job, None, [two], {})).codes == [1]
+            await store.transition(job, "succeeded", stamp="finished_at")
+            assert await store.sealed_final(job)
+            assert not await client.exists(f"{sets}:p:2") and not await client.exists(sets)
+        finally:
+            await store.delete(job)
+            await client.aclose()
+
+    run(go())
+
+
+def test_a_running_job_holds_the_commit_guard_of_its_chunks_in_flight_only(redis_url: str, tmp_path: Path) -> None:
+    """While a job of 8 chunks runs on one lane, Redis holds the ids set of the chunk
+    in flight (and at most the one before it, until the sink's round trip): the guard does
+    not grow with the job. The provider looks at Redis at every call."""
+    r = redis.Redis.from_url(redis_url)
+    before = set(r.scan_iter(match="sg:job:*:ids:*"))
+    seen: list[set[bytes]] = []
+
+    def reply(call: Any) -> str:
+        seen.append(set(r.scan_iter(match="sg:job:*:ids:*")) - before)
+        return f"A careful answer to: {call.text}"
+
+    prompts = [f"Explain topic {i}." for i in range(256)]  # CHUNKS_PER_SHARD 8: 8 chunks of 32
+    done = run_recipe({"recipe": "responses", "generator": {"provider": "m"}, "params": {"prompts": prompts},
+                       "concurrency": 1, "parallelism": 1}, redis_url=redis_url,
+                      providers={"m": ScriptedProvider(reply, latency=0.01)},  # the sink commits between calls
+                      settings=Settings(state_dir=str(tmp_path)))
+    assert done.job.status == "succeeded" and len({x["id"] for x in done.records}) == 256
+    assert max(len(s) for s in seen) <= 2
+    assert len(set().union(*seen)) >= 6  # sets came and went, one chunk after another
+    assert not list(r.scan_iter(match=f"sg:job:{done.job.id}:ids*"))
+
+
 def test_a_job_run_with_small_segments_keeps_every_record_once(redis_url: str, tmp_path: Path) -> None:
     """The worker seals as it runs and at the end (SEAL_RECORDS 7): the finished job's
     windows are empty, its records all in segments, the same as an unsealed run's."""

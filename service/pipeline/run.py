@@ -138,6 +138,12 @@ async def gather_all(aws: Iterable[Awaitable[Any]]) -> list[Any]:
 # reject) takes the count, so the funnel's requests add up to the job's `requests`.
 _spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("synthgen_spent", default=None)
 
+# The chunk ('{stream}:{index}') of the `ctx.items` item the current lane works on, set by
+# `each` for the duration of fn(slot, item): every outcome committed meanwhile (the item's
+# record or reject, its extra verified samples) is guarded by that chunk's ids set, which
+# goes when the chunk is done (store/jobs.py COMMIT). '' outside: the job's ids set.
+_chunk: contextvars.ContextVar[str] = contextvars.ContextVar("synthgen_chunk", default="")
+
 # The funnel's outcome for requests no outcome took: a lane that ended after calls
 # that produced no candidate (a parse that found nothing, a provider error before
 # any slot), or calls made outside any lane.
@@ -399,10 +405,11 @@ class Model:
 
 
 class ChunkDone(msgspec.Struct, frozen=True):
-    """A sink queue entry: chunk `field` of the chunks hash is done (deleted after the
-    items queued before it are committed, in the same round trip)."""
+    """A sink queue entry: `chunk` ('{stream}:{index}') is done: its fields of the chunks
+    hash and its ids set are deleted after the items queued before it are committed, in
+    the same round trip."""
 
-    field: str
+    chunk: str
 
 
 def chunk_size(n: int, parallelism: int) -> int:
@@ -497,11 +504,17 @@ class Items(Generic[T]):
                 return None
         start, stop = c * self._size, min(len(self._values), (c + 1) * self._size)
         if how != "fresh":  # another run worked on it: skip what that run committed
-            await ctx.refresh_done(self._key(i, self._values[i]) for i in range(start, stop))
+            await ctx.refresh_done((self._key(i, self._values[i]) for i in range(start, stop)),
+                                   chunk=f"{self._stream}:{c}")
             log.info("job %s: shard %d took chunk %s/%d (%s)", ctx.job_id, ctx.shard, self._stream, c, how)
         if self._prepare is not None:
             await self._prepare(self._values[start:stop], how == "fresh")
         return _Chunk(c, start, stop)
+
+    def chunk_of(self, key: str) -> str:
+        """The chunk ('{stream}:{index}') of the item `key` handed out and not finished."""
+        chunk = self._owner.get(key)
+        return f"{self._stream}:{chunk.index}" if chunk is not None else ""
 
     def finished(self, key: str) -> None:
         """The item `key` handed out is finished (its outcome queued, or none to give)."""
@@ -512,7 +525,7 @@ class Items(Generic[T]):
 
     def _settle(self, chunk: _Chunk) -> None:
         if chunk.handed and chunk.out == 0 and not self._ctx.stopped:
-            self._ctx._queue.put_nowait(ChunkDone(self._ctx.store.shards.chunk_done_field(self._stream, chunk.index)))
+            self._ctx.chunk_done(f"{self._stream}:{chunk.index}")
 
 
 class SharedList:
@@ -583,6 +596,10 @@ class RecipeContext(Generic[SpecT]):
         self.stats = stats
         self.buffer = runtime.buffer
         self.done = done
+        # the ids this shard added to `done` per chunk, dropped from it when the chunk is
+        # done (nothing asks about a done chunk's items again): `done` holds the chunks in
+        # flight, not every item of the job (a million ids were ~100 MB of worker memory)
+        self._done_by_chunk: dict[str, list[str]] = defaultdict(list)
         self.target = target
         self.shard, self.run, self.parallelism = shard, run, parallelism
         self._chunk_map = chunk_map or {}
@@ -1041,12 +1058,31 @@ class RecipeContext(Generic[SpecT]):
         self.done.update(str(line["id"]) for line in records + rejected)
         return Committed(self.job_id, frozenset(self.done), records, rejected)
 
-    async def refresh_done(self, keys: Iterable[str]) -> None:
-        """Learn which of the items `keys` are committed (`done` starts empty: a shard
-        asks about the items it takes, not about every item of the job)."""
+    async def refresh_done(self, keys: Iterable[str], *, chunk: str = "") -> None:
+        """Learn which of the items `keys` (of `chunk`, if they belong to one) are
+        committed (`done` starts empty: a shard asks about the items it takes, not
+        about every item of the job)."""
         ids = [self.item_id(k) for k in keys]
-        done = await retrying(lambda: self.store.shards.has_committed(self.job_id, ids), f"job {self.job_id}: ids")
-        self.done.update(i for i, d in zip(ids, done) if d)
+        done = await retrying(lambda: self.store.shards.has_committed(self.job_id, ids, chunk),
+                              f"job {self.job_id}: ids")
+        found = [i for i, d in zip(ids, done) if d]
+        self.done.update(found)
+        if chunk:
+            self._done_by_chunk[chunk].extend(found)
+
+    def chunk_done(self, chunk: str) -> None:
+        """Every item of `chunk` was handed out and finished: mark it done after their
+        outcomes (the sink's next round trip), and forget its ids."""
+        self._queue.put_nowait(ChunkDone(chunk))
+        self.done.difference_update(self._done_by_chunk.pop(chunk, ()))
+
+    def _mark_done(self, rid: str) -> str:
+        """Add `rid` to `done`; returns the chunk the current lane's item belongs to."""
+        self.done.add(rid)
+        chunk = _chunk.get()
+        if chunk:
+            self._done_by_chunk[chunk].append(rid)
+        return chunk
 
     async def reject(self, key: str, verdict: Verdict, data: dict[str, Any], *,
                      provenance: dict[str, Any] | None = None) -> None:
@@ -1080,12 +1116,13 @@ class RecipeContext(Generic[SpecT]):
         meta = {**source, **self._base_meta, "sampling": c.sampling, "finish_reason": c.finish_reason,
                 **c.annotations, **({"served": c.served} if c.served else {}), "created_at": time.time()}
         record = {"id": rid, **formats.shape(c.data, self.spec.format, meta), "meta": meta}
-        self.done.add(rid)
+        chunk = self._mark_done(rid)
         self.stats.outcome(*KEPT)
         self._kept_queued += 1
         if reserved:
             self._reserved -= 1  # its ticket travels with the record; the commit spends it
-        await self._queue.put(CommitItem(kind="r", id=rid, line=_enc.encode(record), generator=_label(source)))
+        await self._queue.put(CommitItem(kind="r", id=rid, line=_enc.encode(record), generator=_label(source),
+                                         chunk=chunk))
         return True
 
     async def _reject(self, key: str, verdict: Verdict, data: dict[str, Any], *, reserved: bool,
@@ -1095,12 +1132,12 @@ class RecipeContext(Generic[SpecT]):
                 "detail": verdict.detail, **data}
         if provenance or annotations:
             line["meta"] = {**(provenance or {}), "spec_hash": self.spec_hash, **(annotations or {})}
-        self.done.add(rid)
+        chunk = self._mark_done(rid)
         # Counted on every attempt, also when `rid` is already stored (a model repeating
         # itself): the stored rejects are unique, the attempts explain the requests.
         self.stats.outcome(verdict.stage, verdict.reason)
         await self._queue.put(CommitItem(kind="x", id=rid, line=_enc.encode(line), reason=verdict.reason,
-                                         stage=verdict.stage, generator=_label(provenance)))
+                                         stage=verdict.stage, generator=_label(provenance), chunk=chunk))
         self.buffer.inc("synthgen_records_rejected", recipe=self.recipe, stage=verdict.stage, reason=verdict.reason)
         if reserved:
             self._release()
@@ -1124,6 +1161,7 @@ class RecipeContext(Generic[SpecT]):
                     yield v
             ait = over(items)
         finished = getattr(items, "finished", None)
+        chunk_of = items.chunk_of if isinstance(items, Items) else None
         taking = asyncio.Lock()  # one lane at a time advances a plain iterator
 
         async def lane() -> None:
@@ -1137,6 +1175,8 @@ class RecipeContext(Generic[SpecT]):
                             item = await anext(ait)
                     except StopAsyncIteration:
                         return
+                    if chunk_of is not None:
+                        _chunk.set(chunk_of(item[0]))
                     try:
                         await fn(slot, item)
                     except ProviderError as exc:
@@ -1147,6 +1187,7 @@ class RecipeContext(Generic[SpecT]):
                             await slot.reject(item[0], Verdict.from_error("generate", "provider_error", exc), {})
                         if self.stopped:
                             return
+                _chunk.set("")
                 if finished is not None:
                     finished(item[0])
 
@@ -1225,7 +1266,7 @@ class RecipeContext(Generic[SpecT]):
 
     async def flush(self, batch: list[CommitItem | ChunkDone]) -> None:
         items = [i for i in batch if isinstance(i, CommitItem)]
-        done = [i.field for i in batch if isinstance(i, ChunkDone)]
+        done = [i.chunk for i in batch if isinstance(i, ChunkDone)]
         counters, text = self.stats.take()
         # Retried until Redis answers: a sink that died here would leave the producers
         # blocked on the full queue for good (and the job running forever).

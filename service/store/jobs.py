@@ -15,8 +15,12 @@ Keys (prefix `sg`):
 - `sg:jobs:unsealed`       set of jobs whose final seal is pending
 - `sg:jobs:deleting`       set of jobs being deleted (DELETE_MARK done, keys and files not
                            yet all gone): the sweep finishes what a crash interrupted
-- `sg:job:{id}:ids`        set of item ids already committed (record or reject); deleted once
-                           the job is final and sealed (`sealed_final`: nothing commits any more)
+- `sg:job:{id}:ids`        set of item ids already committed (record or reject) that belong
+                           to no chunk; deleted once the job is final and sealed
+                           (`sealed_final`: nothing commits any more)
+- `sg:job:{id}:ids:{s}:{c}` the same for the items of chunk c of stream s, deleted when the
+                           chunk is done (COMMIT says why that is safe): Redis holds the
+                           guard of the chunks in flight, not of the whole job
 - `sg:job:{id}:lease:{k}`  string with TTL: the worker running shard k, refreshed by heartbeat
 - `sg:job:{id}:requeue:{k}` string with TTL: one reaper re-enqueues a dead shard per lease period
 - `sg:job:{id}:chunks`     hash: the job's item chunks (store/shards.py: who owns which)
@@ -76,6 +80,8 @@ from service.store.shards import (
     ACTIVE,
     WORKERS,
     ShardStore,
+    chunk_fields,
+    chunk_ids_key,
     chunks_key,
     lease_key,
     live_since,
@@ -83,27 +89,41 @@ from service.store.shards import (
 
 P = defaults.KEY_PREFIX
 
-# Commits a batch of items. ARGV: target, the committing shard, then groups of (kind, id,
-# line, reason, stage, gen). Returns one code per item (1 stored, 0 already there, -1
-# dropped: target reached), then the job's kept count. Counts per reason, per stage and
-# per generator move with the item, atomically; a kept record spends one of its shard's
-# target tickets (store/shards.py).
+# Commits a batch of items. KEYS: job, ids, records, rejects, chunks. ARGV: target, the
+# committing shard, then groups of (kind, id, line, reason, stage, gen, chunk). Returns
+# one code per item (1 stored, 0 already there, -1 dropped: target reached), then the
+# job's kept count. Counts per reason, per stage and per generator move with the item,
+# atomically; a kept record spends one of its shard's target tickets (store/shards.py).
+#
+# The exactly-once guard is the id's SADD: into the job's ids set, or for an item of a
+# chunk ('{stream}:{index}', store/shards.py) into that chunk's own set, dropped when the
+# chunk is done, so the guard holds only the chunks in flight however large the job
+# grows. A chunk is done (its `o:`/`f:` field gone) only after every one of its items was
+# committed, so an item of a done chunk is already there: a stalled shard that finishes
+# an item of a chunk another shard completed meanwhile is answered 0, not stored twice.
 COMMIT = """
 local target = tonumber(ARGV[1])
 local kept = tonumber(redis.call('HGET', KEYS[1], 'kept') or '0')
 local tix = 'tix:' .. ARGV[2]
 local out = {}
-for i = 3, #ARGV, 6 do
-  local kind, id, line, reason, stage, gen = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5]
+for i = 3, #ARGV, 7 do
+  local kind, id, line, reason, stage, gen, chunk = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
   if kind == 'r' and target > 0 and tonumber(redis.call('HGET', KEYS[1], tix) or '0') > 0 then
     redis.call('HINCRBY', KEYS[1], tix, -1)
     redis.call('HINCRBY', KEYS[1], 'tix', -1)
   end
-  if redis.call('SADD', KEYS[2], id) == 0 then
+  local ids = KEYS[2]
+  local live = true
+  if chunk ~= '' then
+    local s, c = string.match(chunk, '^([^:]+):(%d+)$')
+    live = redis.call('HEXISTS', KEYS[5], s .. ':o:' .. c) == 1 or redis.call('HEXISTS', KEYS[5], s .. ':f:' .. c) == 1
+    ids = KEYS[2] .. ':' .. chunk
+  end
+  if not live or redis.call('SADD', ids, id) == 0 then
     out[#out+1] = 0
   elseif kind == 'r' then
     if target > 0 and kept >= target then
-      redis.call('SREM', KEYS[2], id)
+      redis.call('SREM', ids, id)
       out[#out+1] = -1
     else
       redis.call('RPUSH', KEYS[3], line)
@@ -152,10 +172,13 @@ class CommitItem(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""
     stage: str = ""
     generator: str = ""
+    # the chunk ('{stream}:{index}') of the input item this outcome came from, '' for
+    # an item of no chunk: its id is guarded by the chunk's own ids set (COMMIT)
+    chunk: str = ""
 
-    def argv(self) -> tuple[str, str, bytes, str, str, str]:
+    def argv(self) -> tuple[str, str, bytes, str, str, str, str]:
         """The item's group of COMMIT's ARGV, in the order the script reads it."""
-        return (self.kind, self.id, self.line, self.reason, self.stage, self.generator)
+        return (self.kind, self.id, self.line, self.reason, self.stage, self.generator, self.chunk)
 
 
 # Moves a job to a new status unless it is final. KEYS: job, active, job id, then the
@@ -292,13 +315,18 @@ return cur
 """
 DELETING = f"{P}:jobs:deleting"
 
-# KEYS: job, its ids set, the unsealed set. ARGV: job id. 1 when the job is final (its
-# ids set deleted, the job out of the unsealed set), 0 otherwise. A missing job is
-# only taken out of the set.
+# KEYS: job, its ids set, the unsealed set, its chunks hash. ARGV: job id. 1 when the
+# job is final (its ids sets deleted: the job's and those of chunks never done, the job
+# out of the unsealed set), 0 otherwise. A missing job is only taken out of the set.
 SEALED_FINAL = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if cur and cur ~= 'succeeded' and cur ~= 'failed' and cur ~= 'cancelled' then return 0 end
 redis.call('DEL', KEYS[2])
+local h = redis.call('HKEYS', KEYS[4])
+for _, f in ipairs(h) do
+  local s, c = string.match(f, '^([^:]+):[of]:(%d+)$')
+  if s then redis.call('DEL', KEYS[2] .. ':' .. s .. ':' .. c) end
+end
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1
 """
@@ -649,15 +677,17 @@ class JobStore:
         self, job_id: str, target: int | None, items: builtins.list[CommitItem], counters: dict[str, int],
         *, shard: int = 0, chunks_done: builtins.list[str] = [], text: dict[str, str] | None = None,
     ) -> CommitResult:
-        """Commit items, add counters, set text fields and mark chunks done (their fields
-        of the chunks hash, deleted after the items they cover), in one round trip."""
+        """Commit items, add counters, set text fields and mark chunks done (each
+        '{stream}:{index}': its fields of the chunks hash and its ids set deleted, after
+        the items it covers), in one round trip."""
         args: builtins.list[Any] = [target or 0, shard]
         for item in items:
             args.extend(item.argv())
         async with self._r.pipeline(transaction=False) as p:
             if items:
                 await self._commit(
-                    keys=[job_key(job_id), ids_key(job_id), records_key(job_id), rejects_key(job_id)],
+                    keys=[job_key(job_id), ids_key(job_id), records_key(job_id), rejects_key(job_id),
+                          chunks_key(job_id)],
                     args=args, client=p,
                 )
             for name, n in counters.items():
@@ -666,7 +696,10 @@ class JobStore:
             if text:
                 p.hset(job_key(job_id), mapping=text)
             if chunks_done:
-                p.hdel(chunks_key(job_id), *chunks_done)
+                # Both fields: a chunk a shard left free (`f:`) while a stalled shard still
+                # finished it is done too, or it would be handed out again with no guard.
+                p.hdel(chunks_key(job_id), *(f for c in chunks_done for f in chunk_fields(c)))
+                p.delete(*(chunk_ids_key(job_id, c) for c in chunks_done))
             p.hmget(job_key(job_id), list(CommitResult.__struct_fields__[1:]))
             res = await p.execute()
         codes = [int(x) for x in res[0][:-1]] if items else []
@@ -676,7 +709,5 @@ class JobStore:
         """A final job whose windows are sealed: its ids set (the commit guard, ~70 bytes
         an item, the one per-job structure that grows with the job) is dropped, and it
         leaves the unsealed set. False when the job is not final (nothing done)."""
-        return bool(await self._sealed_final(keys=[job_key(job_id), ids_key(job_id), UNSEALED], args=[job_id]))
-
-    async def committed_ids(self, job_id: str) -> set[str]:
-        return {m.decode() for m in await self._r.smembers(ids_key(job_id))}
+        return bool(await self._sealed_final(keys=[job_key(job_id), ids_key(job_id), UNSEALED, chunks_key(job_id)],
+                                             args=[job_id]))

@@ -39,9 +39,11 @@ streams; a stream is one list of inputs a recipe iterates, named by its key pref
 NEXT_CHUNK hands a shard a free chunk, else a fresh one, else steals one from a shard
 whose lease expired and whose worker stopped heartbeating (a dead worker's unfinished
 chunk is taken over at once, not after its shard is re-claimed). A chunk is marked done
-(its field deleted) by the sink after the outcomes of all its items are committed, in
+(its fields deleted) by the sink after the outcomes of all its items are committed, in
 the same pipeline, so a worker dying before that leaves the chunk to be redone: the
-ids already committed are skipped, nothing is duplicated.
+ids already committed are skipped, nothing is duplicated. Those ids are in the chunk's
+own set (`sg:job:{id}:ids:{s}:{c}`, store/jobs.py COMMIT), deleted with the chunk's
+fields: a done chunk needs no guard of its own, its absence is the guard.
 
 Shared state (a recipe's `shared_state`): an append-only list (`sg:job:{id}:pool:{n}`,
 e.g. Self-Instruct's accepted instructions) appended only by a writer who has seen every
@@ -77,6 +79,17 @@ def requeue_lock_key(job_id: str, shard: int) -> str:
 
 def chunks_key(job_id: str) -> str:
     return f"{P}:job:{job_id}:chunks"
+
+
+def chunk_fields(chunk: str) -> tuple[str, str]:
+    """The chunks-hash fields of chunk '{stream}:{index}': in progress, and left free."""
+    stream, index = chunk.split(":")
+    return f"{stream}:o:{index}", f"{stream}:f:{index}"
+
+
+def chunk_ids_key(job_id: str, chunk: str) -> str:
+    """The ids set guarding the commits of chunk '{stream}:{index}' (store/jobs.py COMMIT)."""
+    return f"{P}:job:{job_id}:ids:{chunk}"
 
 
 def pool_key(job_id: str, name: str) -> str:
@@ -494,9 +507,6 @@ class ShardStore:
         )
         return int(c), how.decode() if isinstance(how, bytes) else str(how)
 
-    def chunk_done_field(self, stream: str, chunk: int) -> str:
-        return f"{stream}:o:{chunk}"
-
     async def stop(self, job_id: str, reason: str, detail: str) -> bool:
         """Ask every shard to stop (the first reason given stands); True if it was the first."""
         async with self._r.pipeline(transaction=True) as p:
@@ -510,11 +520,18 @@ class ShardStore:
         status, stop, kept = await self._r.hmget(f"{P}:job:{job_id}", ["status", "stop", "kept"])
         return (status.decode() if status else None, stop.decode() if stop else None, int(kept or 0))
 
-    async def has_committed(self, job_id: str, item_ids: list[str]) -> list[bool]:
-        """Which of `item_ids` are committed (kept or rejected)."""
+    async def has_committed(self, job_id: str, item_ids: list[str], chunk: str = "") -> list[bool]:
+        """Which of `item_ids` are committed (kept or rejected): in the job's ids set, or
+        in the ids set of their `chunk` ('{stream}:{index}') when they belong to one."""
         if not item_ids:
             return []
-        return [bool(x) for x in await self._r.smismember(f"{P}:job:{job_id}:ids", item_ids)]
+        if not chunk:
+            return [bool(x) for x in await self._r.smismember(f"{P}:job:{job_id}:ids", item_ids)]
+        async with self._r.pipeline(transaction=False) as p:
+            p.smismember(f"{P}:job:{job_id}:ids", item_ids)
+            p.smismember(chunk_ids_key(job_id, chunk), item_ids)
+            whole, mine = await p.execute()
+        return [bool(a) or bool(b) for a, b in zip(whole, mine)]
 
     # -- shared state ---------------------------------------------------------------
 
