@@ -25,12 +25,14 @@ MiB = 1024 * 1024
 
 def per_job_structures(n: int, path: Path) -> dict[str, float]:
     """MiB held for the whole run by the per-item structures a responses job builds in the
-    worker, rebuilt here the same way (service/recipes/responses.py run(): the prompt list
-    from load_prompts, the `todo` list of (key, prompt); service/pipeline/run.py: the
-    `done` set that gets every item id), measured with tracemalloc. It explains the
-    worker's growth with job size without touching the worker."""
+    worker, rebuilt here the same way (service/recipes/responses.py run(): the prompts
+    from load_prompts, a `PromptFile` holding the file's line offsets; service/pipeline/
+    run.py: the `done` set, which holds the ids of the chunks in flight, at most
+    MAX_CHUNK_ITEMS a chunk), measured with tracemalloc. It explains the worker's growth
+    with job size without touching the worker."""
     import tracemalloc
 
+    from service import defaults
     from service.recipes.base import load_prompts
     from service.settings import Settings
 
@@ -43,17 +45,14 @@ def per_job_structures(n: int, path: Path) -> dict[str, float]:
         tracemalloc.reset_peak()
         prompts_ = load_prompts(None, "f", settings, "params")
         now, peak = tracemalloc.get_traced_memory()
-        out["prompts list"] = (now - base) / MiB
-        # reading the file: its bytes and the list of lines, freed when load_prompts returns
+        out["prompts (line offsets)"] = (now - base) / MiB
+        # reading the file a block at a time, freed when the index is built
         out["load_prompts transient"] = (peak - now) / MiB
         base = tracemalloc.get_traced_memory()[0]
         width = len(str(len(prompts_)))
-        todo = [(f"p{i:0{width}d}", p) for i, p in enumerate(prompts_)]
-        out["todo list"] = (tracemalloc.get_traced_memory()[0] - base) / MiB
-        base = tracemalloc.get_traced_memory()[0]
-        done = {f"{job_id}.{key}" for key, _ in todo}
-        out["done set"] = (tracemalloc.get_traced_memory()[0] - base) / MiB
-        del prompts_, todo, done
+        done = {f"{job_id}.p{i:0{width}d}" for i in range(min(n, 2 * defaults.MAX_CHUNK_ITEMS))}
+        out["done set (two chunks in flight)"] = (tracemalloc.get_traced_memory()[0] - base) / MiB
+        del prompts_, done
     finally:
         tracemalloc.stop()
     return out

@@ -73,6 +73,9 @@ RECORDS_PER_SHARD = 200
 CHUNKS_PER_SHARD = 8
 MIN_CHUNK_ITEMS = 16
 MAX_CHUNK_ITEMS = 2000
+# Prompt files are read in blocks of this size: a file of a million prompts is never
+# all in memory, and a block is many lines.
+READ_BLOCK_BYTES = 1 << 20
 # Lines per sealed Parquet segment (service/store/datasets.py): at ~2 KB a record, a
 # job's Redis window stays near 20 MB per stream, and a segment is a few MB of zstd.
 SEAL_RECORDS = 10_000

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
+from service.domain.errors import InvalidSpec
 from service.pipeline.text import (
     ALPACA_BLACKLIST,
     SELF_INSTRUCT_BLACKLIST,
@@ -16,8 +18,8 @@ from service.pipeline.text import (
     rouge_tokens,
 )
 from service.recipes import alpaca, self_instruct
-from service.recipes.base import Instance, SeedTask, load_seeds
-from service.settings import from_env
+from service.recipes.base import Instance, PromptFile, SeedTask, count_prompts, load_prompts, load_seeds
+from service.settings import Settings, from_env
 
 
 def dp_lcs(a: list[str], b: list[str]) -> int:
@@ -278,3 +280,34 @@ def test_a_dialogue_closing_every_answer_with_the_same_line_is_not_a_loop() -> N
     assert asyncio.run(f.check(dialogue)) is None
     single = Candidate(key="k", data={}, text="\n\n".join(answers))  # one answer saying it four times is a loop
     assert asyncio.run(f.check(single)).reason == "repetition"
+
+
+@pytest.mark.parametrize("block", [3, 1 << 20])  # lines across block edges, and whole
+def test_a_prompt_file_reads_its_prompts_from_disk_as_the_whole_file_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    monkeypatch.setattr("service.defaults.READ_BLOCK_BYTES", block)
+    text = tmp_path / "p.txt"
+    text.write_bytes("first prompt\r\n\n  \nsecond, with é\nthird\n\n\nlast, no newline".encode())
+    lines = [ln.decode() for ln in text.read_bytes().splitlines() if ln.strip()]
+    got = PromptFile(text)
+    assert len(got) == 4 and list(got) == lines == [got[i] for i in range(4)]
+    assert got[1:3] == lines[1:3] and got[-1] == "last, no newline"
+    with pytest.raises(IndexError):
+        got[4]
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text('{"prompt": "a"}\n\n{"prompt": "b \\u00e9", "x": 1}\n')
+    settings = Settings(prompt_files={"t": str(text), "j": str(jsonl)})
+    assert list(load_prompts(None, "j", settings, "params")) == ["a", "b é"]
+    assert count_prompts(None, "t", settings, "params") == 4 and count_prompts(["x"], None, settings, "params") == 1
+
+
+def test_a_bad_prompt_file_line_is_named_at_submit(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "a"}\n{"prompt": 3}\n')
+    settings = Settings(prompt_files={"bad": str(bad)})
+    with pytest.raises(InvalidSpec) as err:
+        count_prompts(None, "bad", settings, "params")
+    assert err.value.errors[0].field == "params.prompt_file" and "line 2" in err.value.errors[0].message
+    with pytest.raises(InvalidSpec):
+        count_prompts(None, "missing", settings, "params")
+

@@ -13,9 +13,11 @@ the real test Redis.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+from array import array
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Iterator, Literal, Protocol, Sequence, overload
 
 import msgspec
 from msgspec import Meta
@@ -274,18 +276,94 @@ class _PromptLine(msgspec.Struct):
     prompt: str
 
 
-def load_prompts(inline: list[str] | None, name: str | None, settings: Settings, field: str) -> list[str]:
-    """Inline prompts, or a registered file: JSONL objects with `prompt`, or text lines."""
-    if inline is not None:
-        return inline
+_prompt_line = msgspec.json.Decoder(_PromptLine)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) of each non-blank line of `path`, its end of line cut, read a block
+    at a time (a prompt file of a million lines is never all in memory)."""
+    offset, rest = 0, b""
+    with path.open("rb") as f:
+        while block := f.read(defaults.READ_BLOCK_BYTES):
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if line.strip():
+                    yield offset, line.rstrip(b"\r")
+                offset += len(line) + 1
+    if rest.strip():
+        yield offset, rest.rstrip(b"\r")
+
+
+class PromptFile(Sequence[str]):
+    """The prompts of a registered file (JSONL objects with `prompt`, or text lines),
+    read from disk when they are asked for: the file's line offsets are held (12 bytes
+    a prompt), not its prompts, so a worker running a job over a million prompts holds
+    what its chunks in flight need (the whole list was ~170 MB)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._jsonl = path.suffix in (".jsonl", ".ndjson")
+        self._starts, self._sizes = array("q"), array("i")
+        for offset, line in _lines(path):
+            self._starts.append(offset)
+            self._sizes.append(len(line))
+        self._fd: int | None = None
+
+    def _decode(self, line: bytes) -> str:
+        return _prompt_line.decode(line).prompt if self._jsonl else line.decode()
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        return self._decode(os.pread(self._fd, self._sizes[i], self._starts[i]))
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._decode(line) for _, line in _lines(self.path))
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+
+
+def _prompt_path(name: str | None, settings: Settings, field: str) -> Path:
     if not name or name not in settings.prompt_files:
         raise invalid(f"{field}.prompt_file", f"no prompt file named {name!r} is registered", name)
-    path = Path(settings.prompt_files[name])
-    lines = [ln for ln in path.read_bytes().splitlines() if ln.strip()]
-    if path.suffix in (".jsonl", ".ndjson"):
-        dec = msgspec.json.Decoder(_PromptLine)
-        return [dec.decode(ln).prompt for ln in lines]
-    return [ln.decode() for ln in lines]
+    return Path(settings.prompt_files[name])
+
+
+def load_prompts(inline: list[str] | None, name: str | None, settings: Settings, field: str) -> Sequence[str]:
+    """Inline prompts, or a registered file's (a `PromptFile`, read as needed)."""
+    if inline is not None:
+        return inline
+    return PromptFile(_prompt_path(name, settings, field))
+
+
+def count_prompts(inline: list[str] | None, name: str | None, settings: Settings, field: str) -> int:
+    """How many prompts `load_prompts` would give, checked (each JSONL line decodes)
+    in one streaming pass: the API's check of a submit holds no prompt list."""
+    if inline is not None:
+        return len(inline)
+    path = _prompt_path(name, settings, field)
+    n = 0
+    for _, line in _lines(path):
+        if path.suffix in (".jsonl", ".ndjson"):
+            try:
+                _prompt_line.decode(line)
+            except msgspec.DecodeError as exc:
+                raise invalid(f"{field}.prompt_file", f"prompt file {name!r}, line {n + 1}: {exc}", name) from None
+        n += 1
+    return n
 
 
 class PromptListParams(Protocol):
@@ -311,7 +389,7 @@ def prompts_target(spec: PromptListSpec, env: Env, unit: str = "prompts") -> int
     p = spec.params
     if (p.prompts is None) == (p.prompt_file is None):
         raise invalid("params.prompts", "give exactly one of params.prompts and params.prompt_file")
-    n = len(load_prompts(p.prompts, p.prompt_file, env.settings, "params"))
+    n = count_prompts(p.prompts, p.prompt_file, env.settings, "params")
     if n == 0:
         raise invalid("params.prompt_file", "the prompt file holds no prompts", p.prompt_file)
     if spec.target is not None and spec.target > n:

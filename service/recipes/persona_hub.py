@@ -79,7 +79,7 @@ from service.pipeline.records import field_of
 from service.pipeline.run import DONE, Model, RecipeContext, RunOutcome, Slot
 from service.pipeline.stages import Candidate, Verdict, error_detail, refusal_pattern
 from service.providers.base import ProviderError
-from service.recipes.base import Env, Recipe, Text, check_generator, load_prompts, system_turn
+from service.recipes.base import Env, Recipe, Text, check_generator, count_prompts, load_prompts, system_turn
 
 Template = Literal["instruction", "math", "knowledge", "npc"]
 Relation = Literal["read", "write", "like", "dislike"]
@@ -307,9 +307,9 @@ class PersonaHub(Recipe[PersonaHubJob]):
                           "use format 'native' or set params.respond", spec.format)
         if spec.target is not None:
             if p.personas is not None or p.persona_file is not None:
-                n = len(load_prompts(p.personas, p.persona_file, env.settings, "params"))
+                n = count_prompts(p.personas, p.persona_file, env.settings, "params")
             else:
-                n = len(load_prompts(p.texts, p.text_file, env.settings, "params")) * len(set(p.relations or ["read"]))
+                n = count_prompts(p.texts, p.text_file, env.settings, "params") * len(set(p.relations or ["read"]))
             n *= 1 + p.expand_iterations
             what = "personas this job can make at most"
             if spec.target > n:
