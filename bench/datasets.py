@@ -6,8 +6,9 @@ answers ~200-word replies at low latency, and one responses job over a registere
 prompt file runs while its records are read back over HTTP in pages of 10,000 (as in
 the memory section). Sampled every 0.25 s until the last record was read:
 - Redis: `used_memory` of the server (shared with whatever else uses it: the peak minus
-  the value before the job is what the job added) and, precisely, the job's own keys
-  (MEMORY USAGE of its records and rejects windows, its ids set and its hash);
+  the value before the job is what the job added) and, precisely, every key of the job
+  (MEMORY USAGE of its records and rejects windows, its ids sets: the job's and those
+  of its chunks in flight, its hash, and the rest: chunks, segments, leases);
 - RSS of the API and the worker.
 Then the wall time, the sealed size on disk and the Redis window left at the end.
 
@@ -60,9 +61,9 @@ class RedisSampler:
                 job = self._job()
                 if job is None:
                     continue
-                parts = {name: int(self.r.memory_usage(f"sg:job:{job}{suffix}", samples=5) or 0)
-                         for name, suffix in (("records", ":records"), ("rejects", ":rejects"), ("ids", ":ids"),
-                                              ("hash", ""))}
+                parts = {"records": 0, "rejects": 0, "ids": 0, "hash": 0, "other": 0}
+                for key in [f"sg:job:{job}".encode(), *self.r.scan_iter(match=f"sg:job:{job}:*", count=1000)]:
+                    parts[_part(key.decode()[len(f"sg:job:{job}"):])] += int(self.r.memory_usage(key, samples=5) or 0)
                 total = sum(parts.values())
                 if total > self.peak_job:
                     self.peak_job, self.peak_parts = total, parts
@@ -76,6 +77,16 @@ class RedisSampler:
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._thread.join(5)
+
+
+def _part(suffix: str) -> str:
+    """Which part of the job's keys `sg:job:{id}{suffix}` is: its windows, its commit
+    guard (the job's ids set and its chunks' ids sets), its hash, or the rest."""
+    if suffix in (":records", ":rejects"):
+        return suffix[1:]
+    if suffix == ":ids" or suffix.startswith(":ids:"):
+        return "ids"
+    return "hash" if suffix == "" else "other"
 
 
 def _du(path: Path) -> int:
