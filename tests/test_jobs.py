@@ -44,6 +44,7 @@ def script_self_instruct(fake: Fake) -> None:
 
 def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(local: LocalApi, fake: Fake) -> None:
     script_self_instruct(fake)
+    fake.configure(served_model="fake-model-2026-01", system_fingerprint="fp_si")
     r = local.submit({"recipe": "self-instruct", "target": 6, "concurrency": 3, "seed": 1,
                       "generator": {"provider": "fake"}})
     assert r.status_code == 202, r.text
@@ -58,6 +59,8 @@ def test_self_instruct_reaches_exactly_target_with_reasoned_rejects(local: Local
         assert rec["is_classification"] is False
         assert rec["meta"]["provider"] == "fake" and rec["meta"]["model"] == "fake-model"
         assert rec["meta"]["licence"] == "test-only" and rec["meta"]["spec_hash"] == job["spec_hash"]
+        # the identity the provider reported for the instance call
+        assert rec["meta"]["served"] == {"model": "fake-model-2026-01", "system_fingerprint": "fp_si"}
     rejects = local.lines(job["id"], "rejects")
     reasons = {x["reason"] for x in rejects}
     assert {"blacklist", "length", "rouge", "prefix"} <= reasons, reasons

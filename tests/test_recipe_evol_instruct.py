@@ -73,6 +73,7 @@ def user_text(body: dict) -> str:
 
 def test_elimination_rules_lineage_and_exact_target(local: LocalApi, fake: Fake) -> None:
     script(fake)
+    fake.configure(served_model="fake-model-2026-01", system_fingerprint="fp_evol")
     seeds = [f"Seed instruction {w} for the evolution test." for w in
              ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")]
     r = local.submit({"recipe": "evol-instruct", "target": 4, "concurrency": 1, "seed": 3,
@@ -91,6 +92,7 @@ def test_elimination_rules_lineage_and_exact_target(local: LocalApi, fake: Fake)
     by_id = {rec["id"]: rec for rec in records}
     for rec in records:
         assert rec["operation"] in OPERATIONS and rec["output"].strip()
+        assert rec["meta"]["served"] == {"model": "fake-model-2026-01", "system_fingerprint": "fp_evol"}
         if rec["round"] == 1:
             assert rec["parent_id"] in seed_ids and rec["seed_id"] == rec["parent_id"]
         else:

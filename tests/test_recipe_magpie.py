@@ -188,7 +188,7 @@ def test_multi_turn_conversations_alternate_user_and_assistant(local: LocalApi, 
     fake.configure(scripts=[
         {"match": "<\\|im_start\\|>assistant", "endpoint": "completions", "replies": follow_ups},
         {"endpoint": "completions", "replies": firsts},
-    ])
+    ], served_model="fake-model-2026-01", system_fingerprint="fp_mp")
     job = local.wait(local.submit(spec(2, {"template": "chatml", "turns": 3})).json()["id"])
     assert job["status"] == "succeeded" and job["progress"]["kept"] == 2, job
     records = local.lines(job["id"])
@@ -200,6 +200,7 @@ def test_multi_turn_conversations_alternate_user_and_assistant(local: LocalApi, 
         assert msgs[0]["content"] == rec["instruction"] and msgs[1]["content"] == rec["response"]
         assert msgs[2]["content"] in follow_ups and msgs[4]["content"] in follow_ups
         assert rec["turns"] == 3 and rec["template"] == "chatml"
+        assert rec["meta"]["served"] == {"model": "fake-model-2026-01", "system_fingerprint": "fp_mp"}
     completions = sent(fake, "completions")
     assert sum(b["prompt"] == SMOLLM_PRE_QUERY for b in completions) == 2
     later = [b["prompt"] for b in completions if b["prompt"] != SMOLLM_PRE_QUERY]

@@ -107,7 +107,7 @@ def test_scores_2_4_3_4_give_a_4_vs_2_pair(local: LocalApi, fake: Fake) -> None:
         judge_rule("Answer C", "Covers the basics.\nScore: 3"),
         judge_rule("Answer D", "Direct and organised.\nScore: 4"),
         sample_rule(PROMPT_RE, "Answer A", "Answer B", "Answer C", "Answer D"),
-    ])
+    ], served_model="fake-model-2026-01", system_fingerprint="fp_sr")
     r = local.submit(spec([PROMPT]))
     assert r.status_code == 202, r.text
     job = local.wait(r.json()["id"])
@@ -127,6 +127,7 @@ def test_scores_2_4_3_4_give_a_4_vs_2_pair(local: LocalApi, fake: Fake) -> None:
     assert len(rec["judgements"]) == 4 and all(len(js) == 3 for js in rec["judgements"])
     assert rec["judgements"][rec["rejected_index"]] == ["Relevant but thin.\nScore: 2"] * 3
     assert rec["meta"]["provider"] == "fake" and rec["meta"]["model"] == "fake-model"
+    assert rec["meta"]["served"] == {"model": "fake-model-2026-01", "system_fingerprint": "fp_sr"}
     assert rec["meta"]["sampling"]["temperature"] == 0.7 and rec["meta"]["sampling"]["top_p"] == 0.9
 
     sent = [q["body"] for q in fake.requests(100) if q["endpoint"] == "chat"]

@@ -53,7 +53,8 @@ def assert_dialogue(rec: dict[str, Any], lo: int, hi: int) -> None:
 
 
 def test_world_dialogues_alternate_from_the_user_within_3_to_7_rounds(local: LocalApi, fake: Fake) -> None:
-    fake.configure(scripts=[{"match": SIM, "replies": FOLLOW_UPS}])
+    fake.configure(scripts=[{"match": SIM, "replies": FOLLOW_UPS}], served_model="fake-model-2026-01",
+                   system_fingerprint="fp_uc")
     job, records = run_job(local, spec({"sector": "world", "openings": OPENINGS}))
     assert job["status"] == "succeeded", job
     assert job["progress"]["target"] == 6 and job["progress"]["kept"] == 6
@@ -65,6 +66,7 @@ def test_world_dialogues_alternate_from_the_user_within_3_to_7_rounds(local: Loc
         for m in rec["messages"][2::2]:  # simulated user turns: role labels stripped
             assert m["content"] in ("Could you give me a concrete example of that?", "Why does that matter in practice?")
         assert rec["user_simulator"]["model"] == "fake-model" and rec["meta"]["model"] == "fake-model"
+        assert rec["meta"]["served"] == {"model": "fake-model-2026-01", "system_fingerprint": "fp_uc"}
     assert len({r["rounds"] for r in records}) > 1  # drawn per dialogue
     # The simulator saw the dialogue so far as a transcript, under its "act as the user" instructions.
     sim = [q["body"] for q in fake.requests(500) if SIM in q["body"]["messages"][0]["content"]]

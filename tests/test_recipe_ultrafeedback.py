@@ -163,7 +163,8 @@ def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(local: Loc
         "GAMMA": {"instruction_following": 1, "honesty": 2, "truthfulness": 3, "helpfulness": 1},
     }
     # Concurrency 1: the three completions of a prompt take the three replies in turn.
-    fake.configure(scripts=[*judge_rules(rate), {"endpoint": "chat", "replies": list(texts.values())}])
+    fake.configure(scripts=[*judge_rules(rate), {"endpoint": "chat", "replies": list(texts.values())}],
+                   system_fingerprint="fp_uf")
     prompts = ["Explain why the sky is blue.", "Explain how tides work.", "Explain what a prime number is."]
     r = local.submit(spec(prompts))
     assert r.status_code == 202, r.text
@@ -200,6 +201,8 @@ def test_pairs_from_distinct_models_with_shuffled_ratings_mapped_back(local: Loc
         meta = rec["meta"]
         assert (meta["provider"], meta["model"]) == (by_name["ALPHA"]["provider"], by_name["ALPHA"]["model"])
         assert meta["judge"]["model"] == "fake-model" and len(meta["completers"]) == 3
+        # the identity the chosen completion's call reported (the fake echoes the request's model)
+        assert meta["served"] == {"model": by_name["ALPHA"]["model"], "system_fingerprint": "fp_uf"}
         assert set(meta["licences"]) == {"test-only", "unknown"}
     # Rejected is random among the strictly lower ones; the judge saw shuffled orders.
     assert {rec["prompt"] for rec in records} == set(prompts)

@@ -9,20 +9,26 @@ The numbers are checked against the records and rejects as the API serves them
 from __future__ import annotations
 
 import asyncio
+import copy
+import itertools
 import json
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
+import pytest
 
 from service import reports
+from service.providers.base import Completion, ProviderError
+from service.recipes.self_instruct import INSTANCE_STOP
 from service.store.datasets import DatasetFiles
 from service.store.jobs import CommitItem, JobStore
 from service.store.redis import async_client
+from service.testing.harness import Call, Reply, ScriptedProvider, following_formats, run_recipe
 
-from support import Fake, LocalApi, responses_spec
+from support import Fake, LocalApi, adjust_example, examples, responses_spec
 
 PROBLEM = "application/problem+json"
 
@@ -268,3 +274,97 @@ def test_a_report_stored_once_and_none_left_for_a_job_deleted_meanwhile(redis_ur
             await client.aclose()
 
     asyncio.run(go())
+
+
+
+# For each multi-call recipe: which call wrote a kept record's text, the call whose
+# identity its meta.served must carry: (the call, its reply text, the record) -> bool.
+KEPT_TEXT_CALL: dict[str, Callable[[Call, str, dict[str, Any]], bool]] = {
+    # the instance call (it wrote input/output), not the bootstrap or classification call
+    "self-instruct": lambda call, text, rec: (call.params.get("stop") == INSTANCE_STOP and rec["output"] in text
+                                              and f"Task: {rec['instruction']}\n" in call.text),
+    # the answer to the evolved instruction, not the evolution or the equality judge
+    "evol-instruct": lambda call, text, rec: text == rec["output"] and call.text == rec["instruction"],
+    # the assistant's last turn, not an earlier turn or the user simulator
+    "ultrachat": lambda call, text, rec: call.messages == rec["messages"][:-1] and text == rec["messages"][-1]["content"],
+    "magpie": lambda call, text, rec: (call.endpoint == "chat" and call.messages == rec["messages"][:-1]
+                                       and text == rec["messages"][-1]["content"]),
+    # the chosen completion's completer, not the other completers or the judge
+    "ultrafeedback": lambda call, text, rec: (text == rec["chosen"] and call.model == rec["chosen_model"]
+                                              and call.text == rec["prompt"]),
+    # the chosen sample, not the rejected one or a judgement
+    "self-rewarding": lambda call, text, rec: text == rec["chosen"] and call.text == rec["prompt"],
+    # the response to the synthesized prompt (the docs example's math template responds),
+    # not the persona or synthesis calls
+    "persona-hub": lambda call, text, rec: (text == rec["response"]
+                                            and call.messages == [{"role": "user", "content": rec["prompt"]}]),
+}
+
+
+def run_fingerprinted(recipe: str, redis_url: str, **params: Any) -> tuple[Any, dict[str, tuple[Call, str]]]:
+    """The recipe's first docs example (target 2) on scripted providers where every call
+    answers under its own system_fingerprint and reports the model id `<requested>-2026-01`;
+    the job, and each fingerprint's (call, reply text)."""
+    follow = following_formats()
+    fingerprints = itertools.count()
+    answered: dict[str, tuple[Call, str]] = {}
+
+    def reply(call: Call) -> Reply:
+        out = follow(call)
+        if isinstance(out, ProviderError):
+            return out
+        c = out if isinstance(out, Completion) else Completion(
+            text=out, finish_reason="stop", tokens_in=len(call.text.split()), tokens_out=len(out.split()),
+            model=call.model)
+        fp = f"fp_{next(fingerprints)}"
+        answered[fp] = (call, c.text)
+        return msgspec.structs.replace(c, model=f"{call.model}-2026-01", system_fingerprint=fp)
+
+    spec = copy.deepcopy(next(adjust_example(s) for name, s, _ in examples() if name == recipe))
+    spec.pop("min_yield", None)
+    spec["target"] = 2
+    spec["params"] = {**spec.get("params", {}), **params}
+    done = run_recipe(spec, redis_url=redis_url, providers={
+        "fake": ScriptedProvider(reply, models=["fake-model", "fake-model-2"]),
+        "chatonly": ScriptedProvider(reply, models=["fake-chat"], supports_raw=False)})
+    assert done.job.status == "succeeded" and len(done.records) == 2, (done.job.error, done.job.outcomes)
+    return done, answered
+
+
+@pytest.mark.parametrize("recipe", sorted(KEPT_TEXT_CALL))
+def test_multi_call_recipes_record_the_identity_of_the_call_that_wrote_the_kept_text(redis_url: str,
+                                                                                    recipe: str) -> None:
+    """A kept record's meta.served is the identity the provider reported for the call that
+    wrote its text (not the configured model id), and the report counts it under the
+    record's generator."""
+    from service.domain import report
+
+    done, answered = run_fingerprinted(recipe, redis_url)
+    served = [r for r in done.records if r["meta"]["finish_reason"] != "given"]  # an Evol-Instruct seed's own output
+    assert served, done.records
+    for rec in served:
+        meta = rec["meta"]
+        fp = meta["served"]["system_fingerprint"]
+        assert fp in answered, meta
+        call, text = answered[fp]
+        assert KEPT_TEXT_CALL[recipe](call, text, rec), (fp, call, text)
+        assert meta["served"] == {"model": f"{meta['model']}-2026-01", "system_fingerprint": fp}
+    acc = report.Accumulator()
+    for rec in done.records:
+        acc.record(rec)
+    by_generator = acc.result().served_models
+    assert sum(s.records for v in by_generator.values() for s in v) == len(served)
+    assert all(s.model == f"{gen.split('/', 1)[1]}-2026-01" for gen, v in by_generator.items() for s in v)
+
+
+def test_a_separate_persona_hub_responder_is_served_in_the_record_not_under_the_generator(redis_url: str) -> None:
+    """With `responder`, meta names the generator, so meta.served is the generator's own
+    synthesis call; the responder's identity is in the record's `responder`."""
+    done, answered = run_fingerprinted("persona-hub", redis_url, responder={"provider": "chatonly"})
+    for rec in done.records:
+        call, text = answered[rec["meta"]["served"]["system_fingerprint"]]
+        assert call.model == rec["meta"]["model"] == "fake-model" and rec["prompt"] in text
+        assert rec["meta"]["served"]["model"] == "fake-model-2026-01"
+        call, text = answered[rec["responder"]["served"]["system_fingerprint"]]
+        assert call.model == "fake-chat" and text == rec["response"]
+        assert rec["responder"]["served"]["model"] == "fake-chat-2026-01"

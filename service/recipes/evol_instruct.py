@@ -378,8 +378,10 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                     await slot.reject(key, Verdict.from_error("generate", "provider_error", exc), data)
                     return
                 data["output"] = r.text
+                # served: the call that answered the seed (its output is the record's text)
                 await slot.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
-                                          sampling=model.sampling(SAMPLING), provenance=model.provenance))
+                                          sampling=model.sampling(SAMPLING), served=r.served(),
+                                          provenance=model.provenance))
                 return
             # A seed's own output was written by a person, not by a call: its provenance
             # says so (no model, no sampling) instead of naming the generator.
@@ -426,8 +428,11 @@ class EvolInstruct(Recipe[EvolInstructJob]):
                 return await drop("eliminate", "stopwords")
             record = {"instruction": instruction, "output": r.text, "parent_id": c.parent_id, "round": t,
                       "operation": op, "seed_id": c.seed.id}
+            # served: the call that answered the evolved instruction (the record's text), not
+            # the evolution or the judge call
             kept = await slot.offer(Candidate(key=key, data=record, text=r.text, finish_reason=r.finish_reason,
-                                             sampling=model.sampling(SAMPLING), provenance=model.provenance))
+                                             sampling=model.sampling(SAMPLING), served=r.served(),
+                                             provenance=model.provenance))
             if kept:
                 c.round, c.text, c.parent_id = t, instruction, ctx.item_id(key)
             return kept

@@ -292,9 +292,11 @@ class Magpie(Recipe[MagpieJob]):
             first = answers[0].text
             data |= {"response": first, "messages": messages}
             cut = any(a.finish_reason == "length" for a in answers)
+            # served: the last assistant turn's call (the instruction calls are the same model)
             await slot.offer(Candidate(
                 key=key, data=data, text="\n\n".join(a.text for a in answers),
                 finish_reason="length" if cut else answers[-1].finish_reason, sampling=record_sampling,
+                served=answers[-1].served(),
             ))
 
         async def lane() -> None:

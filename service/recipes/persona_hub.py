@@ -523,10 +523,15 @@ class PersonaHub(Recipe[PersonaHubJob]):
                 await slot.reject(key, Verdict.from_error("respond", "provider_error", exc), data)
                 return False
             data |= {"response": r.text, "messages": [*user, {"role": "assistant", "content": r.text}]}
+            # served: the response's call when the generator (the model meta names) answered;
+            # with a separate responder its identity goes in data["responder"] and meta keeps
+            # the synthesis call's, so the report never counts it under the generator
+            served = r.served()
             if p.responder is not None:
-                data["responder"] = {**responder.provenance, "sampling": rparams}
+                data["responder"] = {**responder.provenance, "sampling": rparams, "served": served}
+                served = c.served()
             return await slot.offer(Candidate(key=key, data=data, text=r.text, finish_reason=r.finish_reason,
-                                              sampling=params))
+                                              sampling=params, served=served))
 
         async def lane() -> None:
             async for skey, n in todo:

@@ -308,7 +308,8 @@ class SelfInstruct(Recipe[SelfInstructJob]):
             key = text_key("i", task)
             # Provenance is the call that wrote the record's text: the instance call when
             # there are instances (it wrote input/output), else the bootstrap call.
-            sampling, finish_reason = boot_params(model), boot.finish_reason
+            # served: the identity of that same call (instance call, else bootstrap call)
+            sampling, finish_reason, served = boot_params(model), boot.finish_reason, boot.served()
             try:
                 if p.instances:
                     clf = await is_classification(model, task)
@@ -318,7 +319,7 @@ class SelfInstruct(Recipe[SelfInstructJob]):
                     prompt = instance_prompt(demos, task, output_first=clf)
                     ip = INSTANCE_SAMPLING | {"max_tokens": 350 if clf else 300, "stop": INSTANCE_STOP}
                     c = await call(model, prompt, ip)
-                    sampling, finish_reason = ip, c.finish_reason
+                    sampling, finish_reason, served = ip, c.finish_reason, c.served()
                     insts, why = clean_instances(
                         parse_instances(c.text, clf, c.finish_reason == "length"), p.max_instances
                     )
@@ -332,7 +333,7 @@ class SelfInstruct(Recipe[SelfInstructJob]):
                                   provenance=model.provenance)
                 return
             await slot.offer(Candidate(key=key, data=data, text=data["output"] or task, sampling=sampling,
-                                      finish_reason=finish_reason, provenance=model.provenance))
+                                      finish_reason=finish_reason, served=served, provenance=model.provenance))
 
         async def lane() -> None:
             while not ctx.stopped and not ctx.full and ctx.budget_left():

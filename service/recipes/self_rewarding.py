@@ -158,8 +158,10 @@ class SelfRewarding(Recipe[SelfRewardingJob]):
             })
             if p.keep_judgements:
                 data["judgements"] = texts
+            # served: the chosen sample's call (the text training imitates), not its judgements
             await slot.offer(Candidate(
                 key=key, data=data, text=samples[hi]["text"], finish_reason=samples[hi]["finish_reason"],
+                served=results[hi][0].served(),
                 provenance=model.provenance,
                 sampling={**params, "judge": judge_params},
             ))

@@ -438,9 +438,11 @@ class UltraChat(Recipe[UltraChatJob]):
                     return
                 messages.append({"role": "user", "content": turn})
             record = {"messages": messages, "prompt": first, "opening": request, **data}
+            # served: the assistant's last turn (as finish_reason), never the user simulator's
             await slot.offer(Candidate(
                 key=key, data=record, text="\n\n".join(answers),
                 finish_reason=last.finish_reason if last else None, sampling=a_params,
+                served=last.served() if last else None,
             ))
 
         await ctx.each(todo, one)

@@ -444,8 +444,11 @@ class UltraFeedback(Recipe[UltraFeedbackJob]):
                 "completers": [m.provenance for m in picked],
                 "licences": sorted({m.provenance["licence"] for m in [*picked, judge]}),
             }
+            # served: the chosen completion's call, as meta's provider/model (the report groups
+            # served identities under them); the other completers and the judge are not in it
             await slot.offer(Candidate(
                 key=key, data=data, text=chosen["text"], finish_reason=chosen["finish_reason"],
+                served=outs[ci].served(),
                 sampling={"completers": {f"{m.provenance['provider']}/{m.model}": sp for m, sp in zip(picked, sampling)},
                           "judge": judge_params},
                 provenance=provenance,
