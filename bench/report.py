@@ -164,8 +164,9 @@ def table(res: dict[str, Any]) -> str:
                          f"{r['peak_rss_mib']['api']:.0f} / worker {r['peak_rss_mib']['worker']:.0f} MiB; sealed "
                          f"{r['sealed_bytes'] / 1048576:.1f} MiB", "", "" if r["ok"] else "NOT OK"))
         rt = ds["ratio"]
+        a, b = ds.get("ratio_between", [0, 0])
         for k, v in rt.items():
-            rows.append((f"datasets: {k} largest / smallest", f"{v:.2f}x", "<= 1.2x", _aim(v <= 1.2)))
+            rows.append((f"datasets: {k} {b:,} / {a:,} records", f"{v:.2f}x", "<= 1.2x", _aim(v <= 1.2)))
     for name, err in res.get("errors", {}).items():
         rows.append((f"{name}", f"ERROR: {err}", "", ""))
     out = ["| figure | value | aim | |", "|---|---|---|---|"]
