@@ -302,13 +302,13 @@ class PromptFile(Sequence[str]):
     what its chunks in flight need (the whole list was ~170 MB)."""
 
     def __init__(self, path: Path):
+        self._fd: int | None = None
         self.path = path
         self._jsonl = path.suffix in (".jsonl", ".ndjson")
         self._starts, self._sizes = array("q"), array("i")
         for offset, line in _lines(path):
             self._starts.append(offset)
             self._sizes.append(len(line))
-        self._fd: int | None = None
 
     def _decode(self, line: bytes) -> str:
         return _prompt_line.decode(line).prompt if self._jsonl else line.decode()
