@@ -44,8 +44,9 @@ from service.providers.base import (
     ProviderKind,
     estimate_tokens,
 )
+from service.providers.batches import BatchOptions, BatchState
 from service.providers.http import decode_answer, post_with_retry, provider_session
-from service.providers.openai_batch import Batcher, BatchOptions, BatchState
+from service.providers.openai_batch import Batcher
 
 FATAL_STATUS = frozenset({401, 403, 404})
 
