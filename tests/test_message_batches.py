@@ -152,7 +152,7 @@ def test_canceled_requests_go_online(alice: Api, fake: Fake, worker: Workers) ->
     fake.configure(batch_seconds=3.0)
     before = stats(fake)["batches"]
     job_id = alice.submit(body(12, deadline=2 * DAY)).json()["id"]
-    wait_for(lambda: stats(fake)["batches"] > before, what="the batch created")
+    wait_for(lambda: stats(fake)["batches"] > before, timeout=60, what="the batch created")
     batch_id = stats(fake)["ids"][-1]
     wait_for(lambda: fake.message_batch(batch_id)["request_counts"]["succeeded"] > 0, what="a request answered")
     r = httpx.post(f"{fake.url}/v1/messages/batches/{batch_id}/cancel", headers=HEADERS)
@@ -223,3 +223,36 @@ def test_a_batcher_maps_each_result_kind(fake_url: str, fake: Fake) -> None:
     assert isinstance(out[0], ProviderError) and "api_error" in str(out[0])
     assert isinstance(out[1], bytes) and json.loads(out[1])["content"][0]["type"] == "text"
     assert all(isinstance(x, NotAnswered) and "expired" in str(x) for x in out[2:])
+
+
+def test_the_anthropic_kind_takes_batch_settings_with_anthropics_limits() -> None:
+    import msgspec
+
+    from service.providers.registry import ProvidersFile
+
+    def load(extra: str) -> Any:
+        text = f'[providers.c]\nkind = "anthropic"\nmodels = ["m"]\n{extra}\n'
+        return msgspec.toml.decode(text.encode(), type=ProvidersFile).providers["c"]
+
+    cfg = load("batch = true")
+    assert (cfg.batch_max_requests, cfg.batch_max_bytes) == (100_000, 256 * 1024 * 1024)
+    assert load("").batch is False
+    for field, value, says in (("batch_max_requests", 100_001, "<= 100000"),
+                               ("batch_max_bytes", 256 * 1024 * 1024 + 1, "<= 268435456"),
+                               ("batch_poll_seconds", 0, "> 0")):
+        with pytest.raises(msgspec.ValidationError, match=f"{says}.*{field}"):
+            load(f"{field} = {value}")
+
+
+def test_cancelling_the_job_cancels_its_message_batch(alice: Api, fake: Fake, worker: Workers) -> None:
+    fake.configure(batch_seconds=5.0)
+    before = stats(fake)["batches"]
+    job_id = alice.submit(body(10, deadline=2 * DAY)).json()["id"]
+    wait_for(lambda: stats(fake)["batches"] > before, timeout=60, what="the batch created")
+    batch_id = stats(fake)["ids"][-1]
+    assert alice.client.post(f"/v1/jobs/{job_id}/cancel").status_code in (200, 202)
+    assert alice.wait(job_id)["status"] == "cancelled"
+    wait_for(lambda: fake.message_batch(batch_id)["processing_status"] == "ended", what="the batch ended")
+    counts = fake.message_batch(batch_id)["request_counts"]
+    assert counts["canceled"] > 0 and counts["succeeded"] < 10
+    assert fake.message_batch(batch_id)["cancel_initiated_at"] is not None
