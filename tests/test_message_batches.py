@@ -87,6 +87,20 @@ def test_a_part_is_a_messages_batch_body_within_the_byte_limit() -> None:
     assert all(len(b._pack([x for _, x in p])) <= limit for p in parts)
 
 
+def test_results_are_asked_on_the_providers_own_host_only() -> None:
+    """The session carries the key: a results_url elsewhere is not followed."""
+    from service.providers.anthropic_batch import _Batch
+
+    b = MessageBatcher(session=None, base="https://api.example.test/v1", name="t", model="m",  # type: ignore[arg-type]
+                       options=BatchOptions(), state=State())
+    own = "https://api.example.test/v1/messages/batches/msgbatch_1/results"
+    assert b._results_path(_Batch(id="msgbatch_1", processing_status="ended", results_url=own)) == own
+    for elsewhere in ("https://evil.example/v1/messages/batches/msgbatch_1/results",
+                      "http://api.example.test/v1/messages/batches/msgbatch_1/results", None):
+        batch = _Batch(id="msgbatch_1", processing_status="ended", results_url=elsewhere)
+        assert b._results_path(batch) == "/messages/batches/msgbatch_1/results"
+
+
 def test_the_fake_answers_by_custom_id_with_errored_and_expired(fake_url: str, fake: Fake) -> None:
     url = f"{fake_url}/v1/messages/batches"
     reqs = [{"custom_id": f"r{i}", "params": {"model": "fake-claude", "max_tokens": 50,
