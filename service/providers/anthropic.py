@@ -45,7 +45,7 @@ from service.providers.base import (
     RawCompletionUnsupported,
     estimate_tokens,
 )
-from service.providers.batches import BatchOptions, BatchState
+from service.providers.batches import BatchOptions, BatchState, options_of
 from service.providers.http import OVERLOADED, RETRY_STATUS, decode_answer, post_with_retry, provider_session
 from service.providers.openai_compat import FATAL_STATUS, _ModelTally
 
@@ -244,7 +244,5 @@ class AnthropicConfig(ProviderKind, tag="anthropic", kw_only=True, forbid_unknow
             concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, stats=stats, version=self.anthropic_version,
             lanes=self.lanes(lanes, concurrency), limits=self.limits_for,
-            batch=BatchOptions(poll_seconds=self.batch_poll_seconds, collect_seconds=self.batch_collect_seconds,
-                               max_requests=self.batch_max_requests, max_bytes=self.batch_max_bytes)
-            if self.batch else None,
+            batch=options_of(self),
         )

@@ -66,6 +66,24 @@ class BatchOptions(msgspec.Struct, frozen=True):
     max_bytes: int = defaults.BATCH_MAX_BYTES
 
 
+class BatchFields(Protocol):
+    """A provider config's batch settings (the `batch` and `batch_*` fields of its kind)."""
+
+    batch: bool
+    batch_poll_seconds: float
+    batch_collect_seconds: float
+    batch_max_requests: int
+    batch_max_bytes: int
+
+
+def options_of(cfg: BatchFields) -> BatchOptions | None:
+    """The options of a config's batch mode; None when it takes no batches (`batch = false`)."""
+    if not cfg.batch:
+        return None
+    return BatchOptions(poll_seconds=cfg.batch_poll_seconds, collect_seconds=cfg.batch_collect_seconds,
+                        max_requests=cfg.batch_max_requests, max_bytes=cfg.batch_max_bytes)
+
+
 class Polled(msgspec.Struct):
     """A batch's status as one poll found it: the provider's name for it, whether it is
     final (no more answers will come), and what `_fetch` needs (the batch object)."""
