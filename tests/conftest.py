@@ -153,6 +153,31 @@ batch_poll_seconds = 0.1
 batch_collect_seconds = 0.3
 batch_max_requests = 4
 
+# Batch mode on the anthropic kind: Message Batches (/v1/messages/batches) of the fake.
+[providers.claude-batcher]
+kind = "anthropic"
+base_url = "{fake_url}/v1"
+models = ["fake-claude"]
+api_key_env = "FAKE_PROVIDER_KEY"
+batch = true
+batch_poll_seconds = 0.1
+batch_collect_seconds = 0.3
+
+[providers.claude-batcher.prices.fake-claude]
+input = 3.0
+output = 15.0
+batch_discount = 0.5
+
+# The same with batches of at most 4 requests (the split).
+[providers.claude-batcher-small]
+kind = "anthropic"
+base_url = "{fake_url}/v1"
+models = ["fake-claude"]
+batch = true
+batch_poll_seconds = 0.1
+batch_collect_seconds = 0.3
+batch_max_requests = 4
+
 # Reserved for bob: to any other tenant it does not exist.
 [providers.bobs]
 kind = "openai-compatible"

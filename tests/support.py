@@ -54,6 +54,11 @@ class Fake:
         """A batch of its Batch API (service/testing/fake_batches.py)."""
         return httpx.get(f"{self.url}/v1/batches/{batch_id}").json()
 
+    def message_batch(self, batch_id: str) -> dict[str, Any]:
+        """A batch of its Message Batches API (service/testing/fake_message_batches.py)."""
+        return httpx.get(f"{self.url}/v1/messages/batches/{batch_id}",
+                         headers={"anthropic-version": "2023-06-01"}).json()
+
 
 class Workers:
     """Worker processes started and killed by a test."""

@@ -110,7 +110,7 @@ from service.store.jobs import CommitItem, JobStore
 from service.store.redis import retrying
 
 if TYPE_CHECKING:
-    from service.providers.openai_batch import Batcher
+    from service.providers.batches import Batcher
     from service.worker.runtime import WorkerRuntime
 
 log = logging.getLogger("synthgen.run")
@@ -627,7 +627,7 @@ class RecipeContext(Generic[SpecT]):
         self.metered = bool(self._max_nanos or self._max_tokens or self._tenant_cap)
         self.cache_scope = GLOBAL_CACHE if runtime.settings.cache_scope == "global" else tenant
         self.deadline = (started_at or time.time()) + budget.max_seconds if budget and budget.max_seconds else None
-        # Batch mode (providers/openai_batch.py): when the job must be done by, and its batchers
+        # Batch mode (providers/batches.py): when the job must be done by, and its batchers
         self.batch_until = spec.deadline_at(started_at or time.time())
         self._batchers: dict[str, Batcher | None] = {}
         self._batch_seen: defaultdict[str, int] = defaultdict(int)
@@ -825,7 +825,8 @@ class RecipeContext(Generic[SpecT]):
 
     def batcher(self, model: Model) -> Batcher | None:
         """The batch path of `model` for this run, None when it has none (the provider
-        takes no batches: no `batch = true`, or not the openai-compatible kind)."""
+        takes no batches: no `batch = true`, or a kind without a batch API: openai-compatible
+        and anthropic have one)."""
         if model.label not in self._batchers:
             make = getattr(model.provider, "batcher", None)
             if make is None or getattr(model.provider, "batch", None) is None:

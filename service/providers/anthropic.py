@@ -17,12 +17,16 @@ The mapping from what recipes send (OpenAI-style messages and sampling):
   `usage.input_tokens`/`output_tokens` are the call's tokens (cost, tpm).
 Raw completion does not exist in the Messages API: `supports_raw` is false, and a
 recipe needing it is refused at submit.
+
+Batch mode (`batch = true`, docs/costs.md "Provider batch mode"): a job whose deadline
+allows it sends its chat requests through the Message Batches API
+(providers/anthropic_batch.py), each request's params the body above.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable
 
 import msgspec
 from msgspec import Meta
@@ -36,15 +40,23 @@ from service.providers.base import (
     LaneSource,
     LocalLanes,
     Provider,
+    ProviderError,
     ProviderKind,
     RawCompletionUnsupported,
     estimate_tokens,
 )
+from service.providers.batches import BatchOptions, BatchState, options_of
 from service.providers.http import OVERLOADED, RETRY_STATUS, decode_answer, post_with_retry, provider_session
 from service.providers.openai_compat import FATAL_STATUS, _ModelTally
 
+if TYPE_CHECKING:
+    from service.providers.anthropic_batch import MessageBatcher
+
 API_VERSION = "2023-06-01"
 DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
+# The Message Batches API's limits per batch (the batch_max_* defaults and ceilings)
+BATCH_MAX_REQUESTS = 100_000
+BATCH_MAX_BYTES = 256 * 1024 * 1024
 # The Messages API requires max_tokens; a job that sets none gets this (Claude models
 # answer up to 8k+; a recipe's answers rarely pass 4k, and a budget reserves it).
 MAX_TOKENS = 4096
@@ -116,12 +128,14 @@ class Anthropic:
         self, *, name: str, base_url: str, models: list[str], api_key_env: str | None, concurrency: int,
         timeout: float, max_retries: int, licence: str, stats: CallStats, version: str = API_VERSION,
         stall_timeout: float = defaults.PROVIDER_STALL_SECONDS, lanes: LaneSource | None = None,
-        limits: Callable[[str], Limits] | None = None,
+        limits: Callable[[str], Limits] | None = None, batch: BatchOptions | None = None,
     ):
         self.name = name
         self.models = models
         self.licence = licence
-        self._url = base_url.rstrip("/") + "/messages"
+        self._base = base_url.rstrip("/")
+        self._url = self._base + "/messages"
+        self.batch = batch  # takes message batches (batch mode), with these options; None: online only
         self._stats = stats
         self._max_retries = max_retries
         self._source = lanes or LocalLanes(concurrency)
@@ -144,6 +158,28 @@ class Anthropic:
             fatal_message=lambda status, _raw: (
                 f"{self.name} answered {status} for /messages; check its base_url, model and key"),
         )
+        return self._completion(resp, model)
+
+    def batcher(self, model: str, state: BatchState) -> MessageBatcher:
+        """The batch path of `model` for one job run (providers/anthropic_batch.py)."""
+        from service.providers.anthropic_batch import MessageBatcher
+
+        assert self.batch is not None
+        return MessageBatcher(session=self._session, base=self._base, name=self.name, model=model,
+                              options=self.batch, state=state)
+
+    def batch_completion(self, raw: bytes, model: str, seconds: float) -> Completion:
+        """A succeeded batch result's message as a Completion (counted as one request)."""
+        resp, why = self._decode(raw)
+        if resp is None:
+            self._stats.request(self.name, model, "malformed", seconds)
+            raise ProviderError(f"{self.name}: batch answer unusable: {why}")
+        self._stats.request(self.name, model, "ok", seconds)
+        c = self._completion(resp, model)
+        c.batch = True
+        return c
+
+    def _completion(self, resp: _Message, model: str) -> Completion:
         usage = resp.usage or _Usage()
         self._stats.tokens(self.name, model, usage.input_tokens, usage.output_tokens)
         text = "".join(b.text for b in resp.content if b.type == "text")
@@ -188,6 +224,13 @@ class AnthropicConfig(ProviderKind, tag="anthropic", kw_only=True, forbid_unknow
     max_retries: Annotated[int, Meta(ge=0, le=20)] = defaults.PROVIDER_MAX_RETRIES
     supports_raw: bool = False
     structured_outputs: bool = False  # no response_format on the Messages API: the schema goes in the prompt
+    # Batch mode (docs/costs.md): the provider takes the Message Batches API
+    # (/v1/messages/batches); a job whose deadline allows it sends its chat requests that way.
+    batch: bool = False
+    batch_poll_seconds: Annotated[float, Meta(gt=0)] = defaults.BATCH_POLL_SECONDS
+    batch_collect_seconds: Annotated[float, Meta(ge=0)] = defaults.BATCH_COLLECT_SECONDS
+    batch_max_requests: Annotated[int, Meta(ge=1, le=BATCH_MAX_REQUESTS)] = BATCH_MAX_REQUESTS
+    batch_max_bytes: Annotated[int, Meta(ge=1024, le=BATCH_MAX_BYTES)] = BATCH_MAX_BYTES
 
     def check(self, name: str) -> None:
         if not self.models:
@@ -201,4 +244,5 @@ class AnthropicConfig(ProviderKind, tag="anthropic", kw_only=True, forbid_unknow
             concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, stats=stats, version=self.anthropic_version,
             lanes=self.lanes(lanes, concurrency), limits=self.limits_for,
+            batch=options_of(self),
         )

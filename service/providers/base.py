@@ -65,7 +65,7 @@ class ProviderError(Exception):
 
 class NotAnswered(Exception):
     """A request sent in a provider batch that ended without an answer for it (expired,
-    cancelled, failed): the caller sends it online (providers/openai_batch.py)."""
+    cancelled, failed): the caller sends it online (providers/batches.py)."""
 
 
 class RawCompletionUnsupported(ProviderError):

@@ -44,8 +44,9 @@ from service.providers.base import (
     ProviderKind,
     estimate_tokens,
 )
+from service.providers.batches import BatchOptions, BatchState, options_of
 from service.providers.http import decode_answer, post_with_retry, provider_session
-from service.providers.openai_batch import Batcher, BatchOptions, BatchState
+from service.providers.openai_batch import Batcher
 
 FATAL_STATUS = frozenset({401, 403, 404})
 
@@ -251,7 +252,5 @@ class OpenAICompatibleConfig(ProviderKind, tag="openai-compatible", kw_only=True
             concurrency=min(self.concurrency, concurrency), timeout=self.timeout, stall_timeout=self.stall_timeout,
             max_retries=self.max_retries, licence=self.licence, supports_raw=self.supports_raw, stats=stats,
             lanes=self.lanes(lanes, concurrency), limits=self.limits_for,
-            batch=BatchOptions(poll_seconds=self.batch_poll_seconds, collect_seconds=self.batch_collect_seconds,
-                               max_requests=self.batch_max_requests, max_bytes=self.batch_max_bytes)
-            if self.batch else None,
+            batch=options_of(self),
         )

@@ -20,7 +20,8 @@ max_retries = 6
 supports_raw = true                 # serves /v1/completions (Self-Instruct, Magpie)
 structured_outputs = true           # takes response_format json_schema (else the schema goes in the prompt)
 licence = "llama3.1"                # terms tag carried by every record
-batch = false                       # true: takes the OpenAI Batch API (/v1/files, /v1/batches); a job
+batch = false                       # true: takes the OpenAI Batch API (/v1/files, /v1/batches; the
+                                    # anthropic kind: Message Batches, /v1/messages/batches); a job
                                     # whose `deadline` is >= 24 h away batches its chat requests
                                     # (batch_poll_seconds, batch_collect_seconds, batch_max_requests,
                                     # batch_max_bytes: docs/costs.md, "Provider batch mode")

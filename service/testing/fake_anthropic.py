@@ -10,7 +10,8 @@ required, `system` top-level; the answer is a `message` with `content` text bloc
 `stop_sequence`) and `usage` (`input_tokens`, `output_tokens`, counted as words);
 errors are `{"type": "error", "error": {"type", "message"}}`: 400
 `invalid_request_error`, 429 `rate_limit_error` with `retry-after`, 5xx `api_error`,
-and a configured `fail_status` of 529 is `overloaded_error`.
+and a configured `fail_status` of 529 is `overloaded_error`. Its Message Batches
+(`/v1/messages/batches`) are service/testing/fake_message_batches.py.
 """
 
 from __future__ import annotations
@@ -64,20 +65,31 @@ async def _messages(request: web.Request, state: Any,
         except (msgspec.DecodeError, KeyError, TypeError):
             message = "error"
         return _error(body.status, message, {k: v for k, v in body.headers.items() if k.lower().startswith("retry")})
+    message, why = message_for(body, lambda prompt, last_user, oa: state.reply("chat", prompt, last_user, oa))
+    if message is None:
+        return _error(400, why)
+    return web.Response(body=msgspec.json.encode(message), content_type="application/json")
+
+
+def message_for(body: dict[str, Any], reply: Callable[[str, str, dict[str, Any]], tuple[str, str]],
+                ) -> tuple[dict[str, Any] | None, str]:
+    """The `message` answering the Messages request `body` (`reply(prompt, last_user,
+    OpenAI-style body)` is the server's text and finish reason), or (None, why the request
+    is invalid): for /v1/messages and a message batch's requests alike."""
     turns = body.get("messages")
     if not isinstance(body.get("model"), str):
-        return _error(400, "model: Field required")
+        return None, "model: Field required"
     if not isinstance(body.get("max_tokens"), int) or isinstance(body.get("max_tokens"), bool):
-        return _error(400, "max_tokens: Field required")
+        return None, "max_tokens: Field required"
     if not isinstance(turns, list) or not turns:
-        return _error(400, "messages: at least one message is required")
+        return None, "messages: at least one message is required"
     texts, last_user = [], ""
     system = body.get("system")
     if system is not None:
         texts.append(_text(system))
     for turn in turns:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
-            return _error(400, "messages: roles must be 'user' or 'assistant' (system is a top-level field)")
+            return None, "messages: roles must be 'user' or 'assistant' (system is a top-level field)"
         texts.append(_text(turn.get("content")))
         if turn["role"] == "user":
             last_user = texts[-1]
@@ -85,10 +97,10 @@ async def _messages(request: web.Request, state: Any,
     oa = dict(body)
     if "stop_sequences" in body:
         oa["stop"] = body["stop_sequences"]
-    text, finish = state.reply("chat", prompt, last_user, oa)
+    text, finish = reply(prompt, last_user, oa)
     stop_reason = "max_tokens" if finish == "length" else "end_turn"
-    return web.Response(body=msgspec.json.encode({
+    return {
         "id": f"msg_{os.urandom(12).hex()}", "type": "message", "role": "assistant", "model": body["model"],
         "content": [{"type": "text", "text": text}], "stop_reason": stop_reason, "stop_sequence": None,
         "usage": {"input_tokens": len(prompt.split()), "output_tokens": len(text.split())},
-    }), content_type="application/json")
+    }, ""

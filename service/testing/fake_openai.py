@@ -11,8 +11,9 @@ Model endpoints: ``GET /v1/models``, ``POST /v1/chat/completions``,
 vectors, so texts sharing words are close), and Anthropic's ``POST /v1/messages``
 (service/testing/fake_anthropic.py), sharing the same config, faults and counters; and
 OpenAI's Files and Batch API (service/testing/fake_batches.py: ``/v1/files``,
-``/v1/batches``; ``batch_seconds``, ``batch_expire``). Replies are a deterministic
-function of the prompt unless scripted.
+``/v1/batches``; ``batch_seconds``, ``batch_expire``) and Anthropic's Message Batches
+(service/testing/fake_message_batches.py: ``/v1/messages/batches``, the same settings).
+Replies are a deterministic function of the prompt unless scripted.
 
 Control endpoints (no auth): ``GET|POST /_control/config`` (latency,
 latency_jitter, fail_rate, rate_limit_rate, bad_request_rate, malformed_rate, hang_rate,
@@ -68,7 +69,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from service.testing import fake_anthropic, fake_batches, format_replies
+from service.testing import fake_anthropic, fake_batches, fake_message_batches, format_replies
 
 MODEL_ID = "fake-model"
 EMBEDDING_MODEL_ID = "fake-embedding"
@@ -269,6 +270,7 @@ class FakeState:
         self.base_latency = latency
         self.base_follow = follow_formats
         self.batches = fake_batches.Batches()  # files and batches outlive a reset, as a provider's do
+        self.message_batches = fake_message_batches.MessageBatches()  # Anthropic's, likewise
         self.reset()
 
     def reset(self) -> None:
@@ -327,7 +329,7 @@ class FakeState:
         """Counters as served by ``GET /_control/stats``."""
         return {"requests": self.requests, "by_endpoint": self.by_endpoint,
                 "faults": self.faults, "replies": self.replies, "inflight": self.inflight.snapshot(),
-                "batches": self.batches.stats()}
+                "batches": self.batches.stats(), "message_batches": self.message_batches.stats()}
 
     def next_fault(self, endpoint: str) -> str | None:
         """Decide (and count) the fault for a request arriving now, if any."""
@@ -761,6 +763,9 @@ def build_app(state: FakeState) -> web.Application:
     fake_batches.routes(app, state.batches, lambda: state.config,
                         lambda prompt, last_user, body: state.reply("chat", prompt, last_user, body),
                         lambda: state.next_fault("chat"))
+    fake_message_batches.routes(app, state.message_batches, lambda: state.config,
+                                lambda prompt, last_user, body: state.reply("chat", prompt, last_user, body),
+                                lambda: state.next_fault("messages"))
     app.router.add_post("/v1/messages", _metered("messages", fake_anthropic.handler(STATE_KEY, _admit)))  # Anthropic's API
     app.router.add_route("*", "/_control/config", control_config)
     app.router.add_post("/_control/reset", control_reset)
