@@ -345,3 +345,21 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class MemoryBatchState:
+    """A batcher's BatchState in memory (a run's is the job's Redis hash, store/batches.py)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+
+    async def record(self, batch_id: str, custom_ids: list[str]) -> None:
+        self.ids.update(dict.fromkeys(custom_ids, batch_id))
+
+    async def pending(self) -> dict[str, str]:
+        return dict(self.ids)
+
+    async def forget(self, custom_ids: list[str]) -> None:
+        for cid in custom_ids:
+            self.ids.pop(cid, None)
+

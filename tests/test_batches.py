@@ -15,7 +15,7 @@ from test_estimates import estimate
 
 from service.providers.openai_batch import split
 
-from support import Api, Fake, Workers, responses_spec, wait_for
+from support import Api, Fake, MemoryBatchState, Workers, responses_spec, wait_for
 
 DAY = 86400
 
@@ -123,26 +123,12 @@ def test_requests_arriving_while_a_batch_uploads_get_a_batch_of_their_own(fake_u
 
     from service.providers.openai_batch import Batcher, BatchOptions
 
-    class State:
-        def __init__(self) -> None:
-            self.ids: dict[str, str] = {}
-
-        async def record(self, batch_id: str, custom_ids: list[str]) -> None:
-            self.ids.update(dict.fromkeys(custom_ids, batch_id))
-
-        async def pending(self) -> dict[str, str]:
-            return dict(self.ids)
-
-        async def forget(self, custom_ids: list[str]) -> None:
-            for cid in custom_ids:
-                self.ids.pop(cid, None)
-
     fake.configure(batch_seconds=0.1)
 
     async def go() -> list[bytes]:
         async with aiohttp.ClientSession() as session:
             b = Batcher(session=session, base=f"{fake_url}/v1", name="t", model="fake-model",
-                        options=BatchOptions(poll_seconds=0.05, collect_seconds=0.05), state=State())
+                        options=BatchOptions(poll_seconds=0.05, collect_seconds=0.05), state=MemoryBatchState())
             send = b._send
 
             async def slow_send(data: bytes) -> str:

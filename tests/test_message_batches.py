@@ -21,7 +21,7 @@ from service.providers.anthropic_batch import MessageBatcher
 from service.providers.base import NotAnswered, ProviderError
 from service.providers.batches import BatchOptions, split
 
-from support import Api, Fake, Workers, responses_spec, wait_for
+from support import Api, Fake, MemoryBatchState, Workers, responses_spec, wait_for
 
 DAY = 86400
 HEADERS = {"anthropic-version": "2023-06-01"}
@@ -42,37 +42,20 @@ def body(n: int, provider: str = "claude-batcher", **extra: Any) -> dict[str, An
                           params={"prompts": prompts(n)}, **extra)
 
 
-class State:
-    """A BatchState in memory (the run's is the job's Redis hash, store/batches.py)."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-
-    async def record(self, batch_id: str, custom_ids: list[str]) -> None:
-        self.ids.update(dict.fromkeys(custom_ids, batch_id))
-
-    async def pending(self) -> dict[str, str]:
-        return dict(self.ids)
-
-    async def forget(self, custom_ids: list[str]) -> None:
-        for cid in custom_ids:
-            self.ids.pop(cid, None)
-
-
 def chat_body(i: int, tag: str = "") -> dict[str, Any]:
     return {"model": "fake-claude", "messages": [{"role": "system", "content": "Be brief."},
                                                  {"role": "user", "content": f"Question {tag}{i}?"}],
             "temperature": 0.5, "seed": 3}
 
 
-def batcher(session: aiohttp.ClientSession, url: str, state: State, **options: Any) -> MessageBatcher:
+def batcher(session: aiohttp.ClientSession, url: str, state: MemoryBatchState, **options: Any) -> MessageBatcher:
     return MessageBatcher(session=session, base=f"{url}/v1", name="t", model="fake-claude", state=state,
                           options=BatchOptions(poll_seconds=0.05, collect_seconds=0.05, **options))
 
 
 def test_a_part_is_a_messages_batch_body_within_the_byte_limit() -> None:
     b = MessageBatcher(session=None, base="http://x/v1", name="t", model="m",  # type: ignore[arg-type]
-                       options=BatchOptions(), state=State())
+                       options=BatchOptions(), state=MemoryBatchState())
     lines = [(f"c{i}", b._encode(f"c{i}", chat_body(i))) for i in range(10)]
     payload = json.loads(b._pack([line for _, line in lines]))
     first = payload["requests"][0]
@@ -92,7 +75,7 @@ def test_results_are_asked_on_the_providers_own_host_only() -> None:
     from service.providers.anthropic_batch import _Batch
 
     b = MessageBatcher(session=None, base="https://api.example.test/v1", name="t", model="m",  # type: ignore[arg-type]
-                       options=BatchOptions(), state=State())
+                       options=BatchOptions(), state=MemoryBatchState())
     own = "https://api.example.test/v1/messages/batches/msgbatch_1/results"
     assert b._results_path(_Batch(id="msgbatch_1", processing_status="ended", results_url=own)) == own
     for elsewhere in ("https://evil.example/v1/messages/batches/msgbatch_1/results",
@@ -195,7 +178,7 @@ def test_a_restarted_batcher_waits_on_the_recorded_batch_without_resending(fake_
     """A worker that recorded its batch and stopped (its poller gone): the next run's
     batcher, on the same state, finds the requests in the batch and waits for it."""
     fake.configure(batch_seconds=1.0)
-    state, tag = State(), uuid.uuid4().hex[:6]
+    state, tag = MemoryBatchState(), uuid.uuid4().hex[:6]
 
     async def go() -> tuple[list[bytes], int]:
         async with aiohttp.ClientSession(headers=HEADERS) as session:
@@ -228,7 +211,7 @@ def test_a_batcher_maps_each_result_kind(fake_url: str, fake: Fake) -> None:
 
     async def go() -> list[Any]:
         async with aiohttp.ClientSession(headers=HEADERS) as session:
-            b = batcher(session, fake_url, State())
+            b = batcher(session, fake_url, MemoryBatchState())
             out = await asyncio.gather(*(b.chat(f"k{i}", chat_body(i)) for i in range(4)), return_exceptions=True)
             await b.aclose()
             return list(out)

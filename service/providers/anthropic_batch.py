@@ -84,11 +84,9 @@ class MessageBatcher(Batcher):
         return batch.id
 
     async def _status(self, batch_id: str) -> Polled | None:
-        status, raw = await self._get(f"/messages/batches/{batch_id}")
-        if status == 404:
+        raw = await self._get_batch(f"/messages/batches/{batch_id}", "message batch")
+        if raw is None:
             return None
-        if status != 200:
-            raise ProviderError(f"message batch status answered {status}", status=status)
         batch = _batch_dec.decode(raw)
         return Polled(status=batch.processing_status, final=batch.processing_status == ENDED, batch=batch)
 

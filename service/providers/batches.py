@@ -254,6 +254,16 @@ class Batcher:
         async with self._session.get(self._url(path)) as resp:
             return resp.status, await resp.read()
 
+    async def _get_batch(self, path: str, what: str) -> bytes | None:
+        """A batch object's body for a `_status` step; None when the provider no longer
+        knows the batch (404); a ProviderError for any other refusal."""
+        status, raw = await self._get(path)
+        if status == 404:
+            return None
+        if status != 200:
+            raise ProviderError(f"{what} status answered {status}", status=status)
+        return raw
+
     async def _download(self, path: str) -> bytes | None:
         """A results file's bytes, retried; None when it cannot be had."""
         for attempt in range(_SEND_ATTEMPTS):

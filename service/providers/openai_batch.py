@@ -78,11 +78,9 @@ class Batcher(_Batcher):
             return str((await resp.json())["id"])
 
     async def _status(self, batch_id: str) -> Polled | None:
-        status, raw = await self._get(f"/batches/{batch_id}")
-        if status == 404:
+        raw = await self._get_batch(f"/batches/{batch_id}", "batch")
+        if raw is None:
             return None
-        if status != 200:
-            raise ProviderError(f"batch status answered {status}", status=status)
         batch = _batch_dec.decode(raw)
         return Polled(status=batch.status, final=batch.status in FINAL, batch=batch)
 
