@@ -36,9 +36,9 @@ from service.domain.limits import Limits
 from service.providers.base import (
     CallStats,
     Completion,
-    Lane,
     LaneSource,
     LocalLanes,
+    ModelLanes,
     Provider,
     ProviderError,
     ProviderKind,
@@ -138,9 +138,8 @@ class Anthropic:
         self.batch = batch  # takes message batches (batch mode), with these options; None: online only
         self._stats = stats
         self._max_retries = max_retries
-        self._source = lanes or LocalLanes(concurrency)
-        self._limits = limits or AnthropicConfig(concurrency=concurrency).limits_for
-        self._lanes: dict[str, Lane] = {}
+        self._lanes = ModelLanes(name, lanes or LocalLanes(concurrency),
+                                 limits or AnthropicConfig(concurrency=concurrency).limits_for)
         headers = {"Content-Type": "application/json", "anthropic-version": version}
         key = os.environ.get(api_key_env) if api_key_env else None
         if key:
@@ -153,7 +152,7 @@ class Anthropic:
         chars = sum(len(m.get("content") or "") for m in messages)
         resp: _Message = await post_with_retry(
             self._session, self._url, _encoder.encode(body), cost=estimate_tokens(chars, body), usage=_tokens,
-            lane=self._lane(model), tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
+            lane=self._lanes.of(model), tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
             label=self.name, accept=self._decode, fatal_status=FATAL_STATUS, retry_status=RETRY,
             fatal_message=lambda status, _raw: (
                 f"{self.name} answered {status} for /messages; check its base_url, model and key"),
@@ -190,11 +189,6 @@ class Anthropic:
     async def complete(self, prompt: str, *, model: str, params: dict[str, Any]) -> Completion:
         raise RawCompletionUnsupported(f"{self.name}: the Messages API has no raw completion")
 
-    def _lane(self, model: str) -> Lane:
-        lane = self._lanes.get(model)
-        if lane is None:
-            lane = self._lanes[model] = self._source.lane(self.name, model, self._limits(model))
-        return lane
 
     @staticmethod
     def _decode(raw: bytes) -> tuple[_Message | None, str]:
@@ -202,9 +196,9 @@ class Anthropic:
         return decode_answer(raw, _decoder, _without_text)
 
     async def aclose(self) -> None:
-        for lane in self._lanes.values():
-            await lane.aclose()
+        await self._lanes.aclose()
         await self._session.close()
+
 
 
 def _without_text(resp: _Message) -> str | None:

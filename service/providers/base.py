@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Callable, Protocol
 
 import msgspec
 from msgspec import Meta
@@ -218,6 +218,25 @@ class LocalLanes:
         if lane is None:
             lane = self._lanes[model] = AdaptiveLimit(min(limits.concurrency, self.width))
         return lane
+
+
+class ModelLanes:
+    """A provider's lane per model, taken from its LaneSource once with the model's
+    limits, and closed with the provider (the HTTP kinds hold one)."""
+
+    def __init__(self, provider: str, source: LaneSource, limits: Callable[[str], Limits]):
+        self._provider, self._source, self._limits = provider, source, limits
+        self._lanes: dict[str, Lane] = {}
+
+    def of(self, model: str) -> Lane:
+        lane = self._lanes.get(model)
+        if lane is None:
+            lane = self._lanes[model] = self._source.lane(self._provider, model, self._limits(model))
+        return lane
+
+    async def aclose(self) -> None:
+        for lane in self._lanes.values():
+            await lane.aclose()
 
 
 def estimate_tokens(chars: int, params: dict[str, Any]) -> int:

@@ -36,9 +36,9 @@ from service.domain.limits import Limits
 from service.providers.base import (
     CallStats,
     Completion,
-    Lane,
     LaneSource,
     LocalLanes,
+    ModelLanes,
     Provider,
     ProviderError,
     ProviderKind,
@@ -137,9 +137,8 @@ class OpenAICompatible:
         self._max_retries = max_retries
         self.batch = batch  # takes batches (batch mode), with these options; None: online only
         # One lane per model (a bucket of the fleet-wide limits, or a local window).
-        self._source = lanes or LocalLanes(concurrency)
-        self._limits = limits or OpenAICompatibleConfig(concurrency=concurrency).limits_for
-        self._lanes: dict[str, Lane] = {}
+        self._lanes = ModelLanes(name, lanes or LocalLanes(concurrency),
+                                 limits or OpenAICompatibleConfig(concurrency=concurrency).limits_for)
         headers = {"Content-Type": "application/json"}
         key = os.environ.get(api_key_env) if api_key_env else None
         if key:
@@ -197,17 +196,11 @@ class OpenAICompatible:
             system_fingerprint=resp.system_fingerprint,
         )
 
-    def _lane(self, model: str) -> Lane:
-        lane = self._lanes.get(model)
-        if lane is None:
-            lane = self._lanes[model] = self._source.lane(self.name, model, self._limits(model))
-        return lane
-
     async def _post(self, path: str, body: dict[str, Any], decoder: msgspec.json.Decoder, model: str,
                     cost: int) -> Any:
         return await post_with_retry(
             self._session, self._base + path, _encoder.encode(body), cost=cost, usage=_tokens,
-            lane=self._lane(model), tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
+            lane=self._lanes.of(model), tally=_ModelTally(self._stats, self.name, model), max_retries=self._max_retries,
             label=self.name, accept=lambda raw: self._decode(raw, decoder), fatal_status=FATAL_STATUS,
             fatal_message=lambda status, _raw: (
                 f"{self.name} answered {status} for {path}; check its base_url, model and key"),
@@ -219,8 +212,7 @@ class OpenAICompatible:
         return decode_answer(raw, decoder, lambda resp: None if resp.choices else "response has no choices")
 
     async def aclose(self) -> None:
-        for lane in self._lanes.values():
-            await lane.aclose()
+        await self._lanes.aclose()
         await self._session.close()
 
 
