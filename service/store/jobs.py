@@ -74,7 +74,7 @@ from service.store.batches import BatchStore
 from service.store.budgets import BudgetStore
 from service.store.cache import CacheStore
 from service.store.codec import COUNTERS
-from service.store.datasets import UNSEALED, DatasetFiles, Segments
+from service.store.datasets import UNSEALED, DatasetFiles, Segments, job_key, list_key
 from service.store.limits import LimitStore
 from service.store.shards import (
     ACTIVE,
@@ -106,6 +106,7 @@ local target = tonumber(ARGV[1])
 local kept = tonumber(redis.call('HGET', KEYS[1], 'kept') or '0')
 local tix = 'tix:' .. ARGV[2]
 local out = {}
+local live_of = {}  -- chunk -> in flight; the chunks hash does not change during this script
 for i = 3, #ARGV, 7 do
   local kind, id, line, reason, stage, gen, chunk = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
   if kind == 'r' and target > 0 and tonumber(redis.call('HGET', KEYS[1], tix) or '0') > 0 then
@@ -115,8 +116,12 @@ for i = 3, #ARGV, 7 do
   local ids = KEYS[2]
   local live = true
   if chunk ~= '' then
-    local s, c = string.match(chunk, '^([^:]+):(%d+)$')
-    live = redis.call('HEXISTS', KEYS[5], s .. ':o:' .. c) == 1 or redis.call('HEXISTS', KEYS[5], s .. ':f:' .. c) == 1
+    live = live_of[chunk]
+    if live == nil then
+      local s, c = string.match(chunk, '^([^:]+):(%d+)$')
+      live = redis.call('HEXISTS', KEYS[5], s .. ':o:' .. c) == 1 or redis.call('HEXISTS', KEYS[5], s .. ':f:' .. c) == 1
+      live_of[chunk] = live
+    end
     ids = KEYS[2] .. ':' .. chunk
   end
   if not live or redis.call('SADD', ids, id) == 0 then
@@ -332,16 +337,12 @@ return 1
 """
 
 
-def job_key(job_id: str) -> str:
-    return f"{P}:job:{job_id}"
-
-
 def records_key(job_id: str) -> str:
-    return f"{P}:job:{job_id}:records"
+    return list_key(job_id, "records")
 
 
 def rejects_key(job_id: str) -> str:
-    return f"{P}:job:{job_id}:rejects"
+    return list_key(job_id, "rejects")
 
 
 def ids_key(job_id: str) -> str:
