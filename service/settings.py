@@ -95,6 +95,11 @@ def _bootstrap(value: str) -> BootstrapKey:
     return BootstrapKey(tenant=check_tenant(tenant.strip()), role=check_role(role.strip() or "submit"))
 
 
+def _at_least_one(raw: str) -> int:
+    """A count that must be 1 or more: anything lower is taken as 1."""
+    return max(1, int(raw))
+
+
 def _cache_scope(raw: str) -> str:
     if raw not in ("tenant", "global"):
         raise ValueError(f"{raw!r} is not one of tenant, global")
@@ -182,12 +187,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", "workers", int, "worker processes `synthgen serve` starts in embedded mode"),
     Setting("LEASE_SECONDS", "lease_seconds", float,
             "a running job whose worker is silent this long is resumed elsewhere"),
-    Setting("MAX_WORKER_CRASHES", "max_worker_crashes", lambda v: max(1, int(v)),
+    Setting("MAX_WORKER_CRASHES", "max_worker_crashes", _at_least_one,
             "worker deaths on one job before it ends `failed` (`worker-crashed`)"),
-    Setting("PARALLELISM", "parallelism", lambda v: max(1, int(v)),
+    Setting("PARALLELISM", "parallelism", _at_least_one,
             "shards a job runs as when its spec names none (scaled down for small jobs: one per "
             f"{defaults.RECORDS_PER_SHARD} records); each shard runs on its own worker"),
-    Setting("MAX_PARALLELISM", "max_parallelism", lambda v: max(1, int(v)),
+    Setting("MAX_PARALLELISM", "max_parallelism", _at_least_one,
             "the most shards a spec's `parallelism` may ask for"),
     Setting("REDIS_POOL", "redis_pool", int,
             "async Redis connections per API process; a burst waits (up to 10 s) for a free one instead of failing"),
@@ -210,14 +215,14 @@ SETTINGS: tuple[Setting, ...] = (
             "unset: none"),
     Setting("CACHE_TTL_SECONDS", "cache_ttl_seconds", float,
             "how long the shared response cache keeps an answer (jobs with `cache`; docs/costs.md)"),
-    Setting("CACHE_MAX_ENTRIES", "cache_max_entries", lambda v: max(1, int(v)),
+    Setting("CACHE_MAX_ENTRIES", "cache_max_entries", _at_least_one,
             "answers the response cache keeps per tenant (or in all, global scope); the oldest go first"),
     Setting("CACHE_SCOPE", "cache_scope", _cache_scope,
             "`tenant`: each tenant's jobs share their own cache; `global`: every tenant's jobs share one"),
     Setting("DATA_URL", "data_url", str, "where sealed records and rejects live (Parquet segments; any fsspec URL, "
             "`s3://bucket/prefix` included; docs/datasets.md), shared by API and workers",
             "unset: `{STATE_DIR}/data`"),
-    Setting("SEAL_RECORDS", "seal_records", lambda v: max(1, int(v)),
+    Setting("SEAL_RECORDS", "seal_records", _at_least_one,
             "lines per sealed segment: Redis holds about this many of a job's records (and rejects) at most"),
     Setting("SEAL_SECONDS", "seal_seconds", float,
             "a running job's lines are sealed at least this often, even short of a whole segment"),

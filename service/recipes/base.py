@@ -355,9 +355,9 @@ def count_prompts(inline: list[str] | None, name: str | None, settings: Settings
     if inline is not None:
         return len(inline)
     path = _prompt_path(name, settings, field)
-    n = 0
+    jsonl, n = path.suffix in (".jsonl", ".ndjson"), 0
     for _, line in _lines(path):
-        if path.suffix in (".jsonl", ".ndjson"):
+        if jsonl:
             try:
                 _prompt_line.decode(line)
             except msgspec.DecodeError as exc:
